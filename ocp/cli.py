@@ -1,0 +1,141 @@
+"""The ``ocp`` command: solve problem files, plot solutions, list models.
+
+The command line only formats what the Python API returns. Bad input prints
+one line naming the file and key and exits with status 2; a solve that does
+not converge still writes its last iterate and exits with status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+
+from .errors import ProblemError
+
+EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parse_set(items) -> dict:
+    """``key=value`` pairs; the value is read as TOML (numbers, strings, lists)."""
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ProblemError(f"--set expects key=value, got '{item}'")
+        key, value = item.split("=", 1)
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def report(solution, out: Path | None = None) -> str:
+    lines = [
+        f"problem      {solution.problem_name}",
+        f"status       {solution.status}" + (
+            f" ({solution.message})" if solution.message and solution.message != "Solve_Succeeded" else ""),
+        f"objective    {solution.objective:.8g}",
+    ]
+    for name, value in solution.cost_terms.items():
+        lines.append(f"  {name:<10} {value:.8g}")
+    lines += [
+        f"final time   {solution.final_time:.6g} s",
+        f"iterations   {solution.iterations}",
+        f"wall time    {solution.solve_time_s:.3f} s in IPOPT, {solution.setup_time_s:.3f} s to build",
+        f"dynamics     max error {solution.max_dynamics_error:.2e} per interval, "
+        f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
+        f"mesh         {solution.transcription}",
+    ]
+    if out is not None:
+        lines.append(f"written      {out / 'summary.json'}, {out / 'solution.npz'}")
+    return "\n".join(lines)
+
+
+def _cmd_solve(args) -> int:
+    from .problem_file import load_problem
+    from .solution import Solution
+    from .solve import solve
+
+    problem = load_problem(args.problem, _parse_set(args.set))
+    if args.guess:
+        problem.guess = Solution.load(args.guess)
+    out = Path(args.out) if args.out else Path("results") / Path(args.problem).stem
+    solution = solve(problem, verbose=not args.quiet)
+    solution.save(out)
+    print(report(solution, out))
+    if args.plot:
+        from .plotting import plot_solution
+        for path in plot_solution(solution, out):
+            print(f"plot         {path}")
+    if not solution.success:
+        print(f"error: IPOPT did not converge ({solution.message}); the last iterate "
+              f"was written to {out}", file=sys.stderr)
+        return EXIT_NOT_CONVERGED
+    return EXIT_OK
+
+
+def _cmd_plot(args) -> int:
+    from .plotting import plot_solution
+    from .solution import Solution
+
+    folder = Path(args.folder)
+    if not (folder / "solution.npz").exists():
+        raise ProblemError(f"no solution.npz in '{folder}'; run 'ocp solve ... --out {folder}' first")
+    for path in plot_solution(Solution.load(folder), folder):
+        print(path)
+    return EXIT_OK
+
+
+def _cmd_models(args) -> int:
+    from .models.library import BUILT_IN_MODELS, build_model
+
+    if args.file:
+        from .models.custom import ModelFileError, load_model_file
+        try:
+            print(load_model_file(Path(args.file), {}).describe())
+        except ModelFileError as exc:
+            raise ProblemError(str(exc)) from None
+        return EXIT_OK
+    for name in BUILT_IN_MODELS:
+        print(build_model(name).describe())
+        print()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ocp", description="Predictive simulation of movement by direct collocation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("solve", help="solve a TOML problem file")
+    p.add_argument("problem", help="problem file (.toml)")
+    p.add_argument("--out", help="output folder (default results/<problem name>)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a key of the problem file, e.g. costs.effort.weight=2")
+    p.add_argument("--guess", metavar="DIR", help="warm start from an earlier solution folder")
+    p.add_argument("--plot", action="store_true", help="also draw the plots")
+    p.add_argument("--quiet", action="store_true", help="no IPOPT iteration log")
+    p.set_defaults(run=_cmd_solve)
+    p = sub.add_parser("plot", help="draw states, controls and costs of a solution folder")
+    p.add_argument("folder")
+    p.set_defaults(run=_cmd_plot)
+    p = sub.add_parser("models", help="list built-in models (or a model file's)")
+    p.add_argument("file", nargs="?", help="a Python model file")
+    p.set_defaults(run=_cmd_models)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ProblemError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Cost terms: what a movement minimises.
+
+Each term is a small object with a name and a weight that builds the CasADi
+expression of its integrand (a Lagrange term, integrated with the
+transcription's quadrature) and/or of its endpoint value (a Mayer term). The
+objective is ``J = sum_i weight_i * term_i``; the solution reports every
+weighted term by name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import casadi as ca
+import numpy as np
+
+
+class PointVariables:
+    """The variables at one time point, by name, for building expressions.
+
+    ``t`` (s), ``x``, ``u``, ``z`` are CasADi symbols; ``state('elbow')``,
+    ``control('tau_elbow')`` and ``output('hand_x')`` look up by name.
+    """
+
+    def __init__(self, model, t, x, u, z):
+        self.model, self.t, self.x, self.u, self.z = model, t, x, u, z
+        self._outputs = None
+
+    def state(self, name):
+        return self.x[self.model.state_names.index(name)]
+
+    def control(self, name):
+        return self.u[self.model.control_names.index(name)]
+
+    def output(self, name):
+        if self._outputs is None:
+            self._outputs = self.model.outputs(self.x, self.u)
+        return self._outputs[name]
+
+    def value(self, name):
+        """A state, control or output by name."""
+        if name in self.model.state_names:
+            return self.state(name)
+        if name in self.model.control_names:
+            return self.control(name)
+        return self.output(name)
+
+
+@dataclass
+class EndpointVariables:
+    """Initial and final time (s) and states, for endpoint (Mayer) terms."""
+
+    model: object
+    t0: object
+    tf: object
+    x0: object
+    xf: object
+
+    def initial_state(self, name):
+        return self.x0[self.model.state_names.index(name)]
+
+    def final_state(self, name):
+        return self.xf[self.model.state_names.index(name)]
+
+
+@dataclass
+class CostTerm:
+    """Base of all cost terms; ``weight`` multiplies the term in J."""
+
+    name: str
+    weight: float = 1.0
+
+    def integrand(self, v: PointVariables):
+        """Expression integrated over time, or None."""
+        return None
+
+    def endpoint(self, e: EndpointVariables):
+        """Expression evaluated once at the endpoints, or None."""
+        return None
+
+    def check(self, model) -> None:
+        """Raise ValueError with a clear message if the term does not fit the model."""
+
+
+@dataclass
+class SquaredControls(CostTerm):
+    """``integral of sum_i u_i^2 dt`` over the listed controls (all by default).
+
+    For muscle-driven models these are excitations or activations; for
+    torque-driven models the joint torques themselves (units^2 s).
+    """
+
+    controls: tuple[str, ...] | None = None
+
+    def check(self, model):
+        for c in self.controls or ():
+            if c not in model.control_names:
+                raise ValueError(f"unknown control '{c}'; the model has "
+                                 f"{list(model.control_names)}")
+
+    def integrand(self, v):
+        names = self.controls or v.model.control_names
+        return ca.sumsqr(ca.vertcat(*[v.control(n) for n in names])) if names else 0
+
+
+@dataclass
+class SquaredTorque(CostTerm):
+    """``integral of |tau|^2 dt`` of the net joint torques the actuators produce (N^2 m^2 s)."""
+
+    def check(self, model):
+        x, u = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
+        if model.joint_torques(x, u) is None:
+            raise ValueError(f"model '{model.name}' reports no joint torques")
+
+    def integrand(self, v):
+        return ca.sumsqr(v.model.joint_torques(v.x, v.u))
+
+
+@dataclass
+class FinalTime(CostTerm):
+    """Duration of the movement ``t_f - t_0`` (s): ``integral of 1 dt``."""
+
+    def endpoint(self, e):
+        return e.tf - e.t0
+
+
+@dataclass
+class Tracking(CostTerm):
+    """``integral of sum_i (y_i(t) - r_i(t))^2 dt`` for states, controls or outputs.
+
+    ``reference`` maps a name to a constant or to a pair ``(times_s, values)``
+    interpolated linearly in time (and held constant outside the data).
+    """
+
+    reference: dict = field(default_factory=dict)
+
+    def check(self, model):
+        known = set(model.state_names) | set(model.control_names) | set(model.output_units())
+        for n in self.reference:
+            if n not in known:
+                raise ValueError(f"cannot track '{n}': not a state, control or "
+                                 f"output of model '{model.name}'")
+
+    def integrand(self, v):
+        total = 0
+        for n, ref in self.reference.items():
+            if np.isscalar(ref):
+                r = float(ref)
+            else:
+                times, values = (np.asarray(a, dtype=float) for a in ref)
+                interp = ca.interpolant(f"ref_{n}", "linear", [times], values)
+                r = interp(ca.fmin(ca.fmax(v.t, times[0]), times[-1]))
+            total += (v.value(n) - r) ** 2
+        return total
+
+
+@dataclass
+class CustomCost(CostTerm):
+    """A term written in Python.
+
+    ``integrand(v: PointVariables) -> expression`` and/or
+    ``endpoint(e: EndpointVariables) -> expression``, built from CasADi
+    operations so that exact derivatives exist.
+    """
+
+    integrand_fn: Callable | None = None
+    endpoint_fn: Callable | None = None
+
+    def check(self, model):
+        if self.integrand_fn is None and self.endpoint_fn is None:
+            raise ValueError("a custom cost needs an integrand or an endpoint function")
+
+    def integrand(self, v):
+        return self.integrand_fn(v) if self.integrand_fn else None
+
+    def endpoint(self, e):
+        return self.endpoint_fn(e) if self.endpoint_fn else None
+
+
+#: Names used in problem files -> class.
+COST_TYPES = {
+    "squared_controls": SquaredControls,
+    "squared_torque": SquaredTorque,
+    "final_time": FinalTime,
+    "tracking": Tracking,
+    "custom": CustomCost,
+}

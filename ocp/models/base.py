@@ -1,0 +1,105 @@
+"""What the engine needs from a dynamic model.
+
+A model is a small object that names its states and controls (with units) and
+builds CasADi expressions of its dynamics from CasADi symbols. It holds
+parameters only; it never holds symbols or solver state.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import casadi as ca
+
+
+class Model(ABC):
+    """Base class of every dynamic model, built-in or brought by a user.
+
+    Subclasses define ``name``, ``state_names``, ``state_units``,
+    ``control_names``, ``control_units`` and :meth:`dynamics`. Everything else
+    has a default.
+    """
+
+    name: str = "model"
+    state_names: tuple[str, ...] = ()
+    state_units: tuple[str, ...] = ()
+    control_names: tuple[str, ...] = ()
+    control_units: tuple[str, ...] = ()
+    #: Extra variables of the implicit form (for a multibody model, q'').
+    algebraic_names: tuple[str, ...] = ()
+    algebraic_units: tuple[str, ...] = ()
+
+    @abstractmethod
+    def dynamics(self, x, u):
+        """Explicit dynamics ``x' = f(x, u)``: (nx, 1) expression from (nx,), (nu,)."""
+
+    def implicit_dynamics(self, x, u, z):
+        """Implicit form: returns ``(x', residual)`` with ``residual == 0`` enforced.
+
+        ``z`` holds the algebraic variables (``algebraic_names``). Models that
+        have no implicit form keep this default.
+        """
+        raise NotImplementedError(f"model '{self.name}' has no implicit dynamics")
+
+    @property
+    def has_implicit_form(self) -> bool:
+        return bool(self.algebraic_names)
+
+    def outputs(self, x, u) -> dict:
+        """Named output expressions (marker positions, joint torques, energy)."""
+        return {}
+
+    def output_units(self) -> dict[str, str]:
+        return {}
+
+    def joint_torques(self, x, u):
+        """Net joint torques (N m) produced by the controls, or None."""
+        return None
+
+    def default_bounds(self) -> dict[str, tuple[float, float]]:
+        """Bounds the model imposes unless the problem says otherwise."""
+        return {}
+
+    def parameters(self) -> dict:
+        """The model's parameters, for reports."""
+        return {}
+
+    # -- helpers used by the engine -------------------------------------
+    @property
+    def nx(self) -> int:
+        return len(self.state_names)
+
+    @property
+    def nu(self) -> int:
+        return len(self.control_names)
+
+    @property
+    def nz(self) -> int:
+        return len(self.algebraic_names)
+
+    def units(self) -> dict[str, str]:
+        """Unit of every named quantity: states, controls, algebraics, outputs."""
+        out = dict(zip(self.state_names, self.state_units))
+        out.update(zip(self.control_names, self.control_units))
+        out.update(zip(self.algebraic_names, self.algebraic_units))
+        out.update(self.output_units())
+        return out
+
+    def dynamics_function(self) -> ca.Function:
+        """``f(x, u) -> x'`` as a CasADi Function."""
+        x = ca.SX.sym("x", self.nx)
+        u = ca.SX.sym("u", self.nu)
+        return ca.Function("f", [x, u], [self.dynamics(x, u)], ["x", "u"], ["xdot"])
+
+    def describe(self) -> str:
+        lines = [f"{self.name}"]
+        lines.append("  states:   " + ", ".join(
+            f"{n} [{u}]" for n, u in zip(self.state_names, self.state_units)))
+        lines.append("  controls: " + ", ".join(
+            f"{n} [{u}]" for n, u in zip(self.control_names, self.control_units)))
+        outs = self.output_units()
+        if outs:
+            lines.append("  outputs:  " + ", ".join(f"{n} [{u}]" for n, u in outs.items()))
+        params = self.parameters()
+        if params:
+            lines.append("  parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
+        return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""Models that users bring: dynamics written as a Python function."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .base import Model
+
+
+class CustomModel(Model):
+    """A model from a function ``dynamics(x, u, parameters) -> x'``.
+
+    ``x`` and ``u`` are CasADi column vectors ordered as ``state_names`` and
+    ``control_names``; the function must return an expression of shape
+    (len(state_names), 1) built from CasADi operations (``casadi.sin``, not
+    ``math.sin``) so that exact derivatives exist.
+    """
+
+    def __init__(self, name: str, state_names, control_names,
+                 dynamics: Callable, *, state_units=None, control_units=None,
+                 bounds: dict | None = None, parameters: dict | None = None,
+                 outputs: Callable | None = None):
+        self.name = name
+        self.state_names = tuple(state_names)
+        self.control_names = tuple(control_names)
+        self.state_units = tuple(state_units or ["-"] * len(self.state_names))
+        self.control_units = tuple(control_units or ["-"] * len(self.control_names))
+        if len(self.state_units) != len(self.state_names) or \
+                len(self.control_units) != len(self.control_names):
+            raise ValueError(f"model '{name}': one unit per state and per control is needed")
+        self._dynamics = dynamics
+        self._bounds = dict(bounds or {})
+        self._parameters = dict(parameters or {})
+        self._outputs = outputs
+
+    def dynamics(self, x, u):
+        xdot = self._dynamics(x, u, self._parameters)
+        import casadi as ca
+        xdot = ca.vertcat(*xdot) if isinstance(xdot, (list, tuple)) else xdot
+        if xdot.shape != (self.nx, 1):
+            raise ValueError(f"model '{self.name}': dynamics returned shape {xdot.shape}, "
+                             f"expected ({self.nx}, 1)")
+        return xdot
+
+    def outputs(self, x, u):
+        return dict(self._outputs(x, u, self._parameters)) if self._outputs else {}
+
+    def output_units(self):
+        if not self._outputs:
+            return {}
+        import casadi as ca
+        names = self._outputs(ca.SX.sym("x", self.nx), ca.SX.sym("u", self.nu),
+                              self._parameters).keys()
+        return {n: "-" for n in names}
+
+    def default_bounds(self):
+        return dict(self._bounds)
+
+    def parameters(self):
+        return dict(self._parameters)
+
+
+class ModelFileError(Exception):
+    """A user's model file could not be loaded; the message says why."""
+
+
+def load_model_file(path: Path, parameters: dict) -> Model:
+    """Import ``path`` and call its ``model(parameters)`` function.
+
+    The file must define ``def model(parameters: dict) -> ocp.Model``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file '{path}' does not exist")
+    module_name = f"_ocp_user_model_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's code: report, don't crash
+        raise ModelFileError(f"model file '{path}' failed to import: "
+                             f"{type(exc).__name__}: {exc}") from exc
+    factory = getattr(module, "model", None)
+    if not callable(factory):
+        raise ModelFileError(f"model file '{path}' must define a function "
+                             f"'model(parameters) -> ocp.Model'")
+    built = factory(dict(parameters))
+    if not isinstance(built, Model):
+        raise ModelFileError(f"model file '{path}': model() returned "
+                             f"{type(built).__name__}, expected an ocp.Model")
+    return built

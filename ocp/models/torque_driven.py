@@ -1,0 +1,102 @@
+"""A kinematic tree driven by ideal joint torque (or force) actuators."""
+from __future__ import annotations
+
+import math
+
+import casadi as ca
+
+from .base import Model
+from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
+                        inverse_dynamics, marker_kinematics, mechanical_energy)
+
+
+def _coordinate_units(kind: str) -> tuple[str, str, str, str]:
+    """(position, speed, acceleration, generalised force) units of a joint."""
+    if kind == REVOLUTE:
+        return "rad", "rad/s", "rad/s^2", "N*m"
+    return "m", "m/s", "m/s^2", "N"
+
+
+def actuator_name(coordinate: str, kind: str) -> str:
+    return f"tau_{coordinate}" if kind == REVOLUTE else f"force_{coordinate}"
+
+
+class TorqueDrivenTree(Model):
+    """States ``[q, q']``, controls the torques of the actuated joints.
+
+    State names are the coordinate names (``elbow``) followed by their speeds
+    (``elbow_speed``); controls are ``tau_<coordinate>`` (N m) for revolute and
+    ``force_<coordinate>`` (N) for prismatic joints. Each control is the
+    generalised force itself, bounded by ``max_torque`` (N m or N).
+    """
+
+    def __init__(self, name: str, tree: KinematicTree, actuated: tuple[str, ...],
+                 max_torque: dict[str, float] | None = None,
+                 parameters: dict | None = None):
+        unknown = set(actuated) - set(tree.coordinates)
+        if unknown:
+            raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
+                             f"are not in the tree {tree.coordinates}")
+        self.name = name
+        self.tree = tree
+        self.actuated = tuple(c for c in tree.coordinates if c in actuated)
+        self._max_torque = dict(max_torque or {})
+        self._parameters = dict(parameters or {})
+        kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
+        self._kinds = kinds
+        coords = tree.coordinates
+        units = [_coordinate_units(kinds[c]) for c in coords]
+        self.state_names = coords + tuple(f"{c}_speed" for c in coords)
+        self.state_units = tuple(u[0] for u in units) + tuple(u[1] for u in units)
+        self.control_names = tuple(actuator_name(c, kinds[c]) for c in self.actuated)
+        self.control_units = tuple(_coordinate_units(kinds[c])[3] for c in self.actuated)
+        self.algebraic_names = tuple(f"{c}_acceleration" for c in coords)
+        self.algebraic_units = tuple(u[2] for u in units)
+        # Selection matrix from actuator controls to generalised forces, (n, nu).
+        self._selection = ca.DM.zeros(tree.n, len(self.actuated))
+        for k, c in enumerate(self.actuated):
+            self._selection[coords.index(c), k] = 1.0
+
+    def _split(self, x):
+        n = self.tree.n
+        return x[:n], x[n:2 * n]
+
+    def joint_torques(self, x, u):
+        return ca.mtimes(self._selection, u)
+
+    def dynamics(self, x, u):
+        q, qd = self._split(x)
+        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u))
+        return ca.vertcat(qd, qdd)
+
+    def implicit_dynamics(self, x, u, z):
+        q, qd = self._split(x)
+        residual = inverse_dynamics(self.tree, q, qd, z) - self.joint_torques(x, u)
+        return ca.vertcat(qd, z), residual
+
+    def outputs(self, x, u):
+        q, qd = self._split(x)
+        out = {}
+        for name, (pos, vel) in marker_kinematics(self.tree, q, qd).items():
+            out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
+            out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
+        out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        return out
+
+    def output_units(self):
+        units = {}
+        for m in self.tree.markers:
+            units.update({f"{m.name}_x": "m", f"{m.name}_y": "m",
+                          f"{m.name}_vx": "m/s", f"{m.name}_vy": "m/s"})
+        units["mechanical_energy"] = "J"
+        return units
+
+    def default_bounds(self):
+        bounds = {}
+        for c in self.actuated:
+            limit = self._max_torque.get(c, math.inf)
+            bounds[actuator_name(c, self._kinds[c])] = (-limit, limit)
+        return bounds
+
+    def parameters(self):
+        return dict(self._parameters)

@@ -1,0 +1,199 @@
+"""From a Problem and its Transcription to one sparse NLP in CasADi.
+
+Decision variables are ordered point by point, ``[x_0, u_0, z_0, x_1, ...]``,
+then the final time if it is free, so that the KKT matrix is banded. The
+expressions are built in SX, the fastest form for CasADi to evaluate and to
+differentiate twice; no finite differences are used anywhere.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import casadi as ca
+import numpy as np
+
+from .costs import EndpointVariables, PointVariables
+from .errors import ProblemError
+from .problem import IMPLICIT, Problem, _as_range
+
+
+@dataclass
+class TranscribedProblem:
+    """The NLP and everything needed to read its solution back."""
+
+    nlp: dict
+    lbx: np.ndarray
+    ubx: np.ndarray
+    lbg: np.ndarray
+    ubg: np.ndarray
+    unpack: ca.Function        # w -> (X, U, Z, tf)
+    cost_terms: ca.Function    # w -> weighted value of each term
+    cost_names: list
+    integrands: ca.Function    # w -> (n_terms, n_points) weighted integrands
+    outputs: ca.Function       # w -> (n_outputs, n_points)
+    output_names: list
+    grid: np.ndarray           # normalised times (n_points,)
+    n_points: int
+    nx: int
+    nu: int
+    nz: int
+
+    def pack(self, X, U, Z, tf):
+        """Decision vector from (nx, P), (nu, P), (nz, P) arrays and the final time."""
+        w = np.vstack([X, U, np.asarray(Z)[:self.nz]]).ravel(order="F")
+        return np.append(w, tf) if self.nlp["x"].shape[0] > w.size else w
+
+
+def transcribe(problem: Problem) -> TranscribedProblem:
+    problem.validate()
+    model, tr = problem.model, problem.transcription
+    nx, nu = model.nx, model.nu
+    nz = model.nz if problem.dynamics == IMPLICIT else 0
+    P, N = tr.n_points, tr.intervals
+
+    W = ca.SX.sym("w", nx + nu + nz, P)
+    X, U, Z = W[:nx, :], W[nx:nx + nu, :], W[nx + nu:, :]
+    t0 = problem.start_time
+    if problem.free_final_time:
+        tf = ca.SX.sym("tf")
+        w = ca.vertcat(ca.vec(W), tf)
+    else:
+        tf = float(problem.final_time)
+        w = ca.vec(W)
+    h = (tf - t0) / N
+    grid = tr.grid()
+    times = t0 + ca.DM(grid).T * (tf - t0)  # (1, P)
+
+    # Symbols of one point, from which every per-point function is built.
+    t_s, x_s, u_s, z_s = (ca.SX.sym("t"), ca.SX.sym("x", nx),
+                          ca.SX.sym("u", nu), ca.SX.sym("z", nz))
+    point = PointVariables(model, t_s, x_s, u_s, z_s)
+    if problem.dynamics == IMPLICIT:
+        xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
+    else:
+        xdot, residual = model.dynamics(x_s, u_s), ca.SX(0, 1)
+    dyn = ca.Function("dynamics", [x_s, u_s, z_s], [xdot, residual]).map(P)
+    F, R = dyn(X, U, Z)
+
+    g, lbg, ubg = [], [], []
+
+    def constrain(expr, lo, hi):
+        expr = ca.vec(expr)
+        g.append(expr)
+        lbg.append(np.broadcast_to(np.asarray(lo, dtype=float), expr.shape[0]))
+        ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
+
+    for k in range(N):
+        cols = tr.interval_columns(k)
+        constrain(tr.defects(h, X[:, cols], F[:, cols]), 0.0, 0.0)
+    first = 0 if tr.dynamics_at_start else 1
+    if nz:
+        constrain(R[:, first:], 0.0, 0.0)
+    w0 = tr.initial_control_weights()
+    if w0 is not None and nu + nz:
+        cols = tr.interval_columns(0)
+        UZ = ca.vertcat(U, Z)
+        constrain(UZ[:, 0] - ca.mtimes(UZ[:, cols][:, 1:], ca.DM(w0[1:])), 0.0, 0.0)
+
+    # Bounds on variables (states, controls, algebraics) and on outputs.
+    kinds = problem.names()
+    bounds = problem.merged_bounds()
+    lbx = -np.inf * np.ones((nx + nu + nz, P))
+    ubx = np.inf * np.ones((nx + nu + nz, P))
+    var_names = list(model.state_names) + list(model.control_names) + \
+        (list(model.algebraic_names) if nz else [])
+    row = {n: i for i, n in enumerate(var_names)}
+    output_bounds = {}
+    for name, (lo, hi) in bounds.items():
+        if name in row:
+            lbx[row[name], :], ubx[row[name], :] = lo, hi
+        elif kinds.get(name) == "output":
+            output_bounds[name] = (lo, hi)
+        elif kinds.get(name) == "algebraic":
+            continue  # only meaningful in the implicit form
+    endpoint_outputs = []
+    for column, conditions, section in ((0, problem.initial, "initial"),
+                                        (P - 1, problem.final, "final")):
+        for name, value in conditions.items():
+            lo, hi = _as_range(value)
+            if name in row:
+                lbx[row[name], column] = max(lo, lbx[row[name], column])
+                ubx[row[name], column] = min(hi, ubx[row[name], column])
+            else:
+                endpoint_outputs.append((column, name, lo, hi, section))
+
+    used_outputs = sorted(set(output_bounds) | {e[1] for e in endpoint_outputs})
+    all_outputs = model.outputs(x_s, u_s)
+    output_names = list(all_outputs)
+    out_fun = ca.Function("outputs", [x_s, u_s],
+                          [ca.vertcat(*all_outputs.values()) if all_outputs else ca.SX(0, 1)])
+    if used_outputs:
+        O = out_fun.map(P)(X, U)
+        for name in output_bounds:
+            lo, hi = output_bounds[name]
+            constrain(O[output_names.index(name), :], lo, hi)
+        for column, name, lo, hi, _ in endpoint_outputs:
+            constrain(O[output_names.index(name), column], lo, hi)
+
+    for pc in problem.path_constraints:
+        expr = pc.function(point)
+        fun = ca.Function(f"path_{pc.name}", [t_s, x_s, u_s, z_s], [expr]).map(P)
+        values = fun(times, X, U, Z)
+        m = values.shape[0]
+        lo = np.broadcast_to(np.asarray(pc.lower, dtype=float), m)
+        hi = np.broadcast_to(np.asarray(pc.upper, dtype=float), m)
+        constrain(values, np.tile(lo, P), np.tile(hi, P))
+
+    for name in problem.periodic:
+        i = model.state_names.index(name)
+        constrain(X[i, -1] - X[i, 0], 0.0, 0.0)
+
+    # Objective: each weighted term, integrals by the transcription's quadrature.
+    endpoint = EndpointVariables(model, t0, tf, X[:, 0], X[:, -1])
+    term_values, integrand_rows = [], []
+    for term in problem.costs:
+        value = 0
+        expr = term.integrand(point)
+        if expr is not None:
+            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s], [expr]).map(P)
+            row_values = term.weight * fun(times, X, U, Z)
+            integrand_rows.append(row_values)
+            value += tr.integral(h, row_values)
+        else:
+            integrand_rows.append(ca.SX.zeros(1, P))
+        end = term.endpoint(endpoint)
+        if end is not None:
+            value += term.weight * end
+        term_values.append(value)
+    term_vec = ca.vertcat(*term_values)
+    objective = ca.sum1(term_vec)
+
+    lbx_all, ubx_all = lbx.ravel(order="F"), ubx.ravel(order="F")
+    if problem.free_final_time:
+        lo, hi = problem.final_time_range()
+        lbx_all, ubx_all = np.append(lbx_all, lo), np.append(ubx_all, hi)
+    bad = np.nonzero(lbx_all > ubx_all)[0]
+    if bad.size:
+        i = bad[0] % (nx + nu + nz) if bad[0] < (nx + nu + nz) * P else None
+        name = var_names[i] if i is not None else "time.final"
+        raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
+
+    g_all = ca.vertcat(*g)
+    tf_expr = tf if problem.free_final_time else ca.SX(tf)
+    return TranscribedProblem(
+        nlp={"x": w, "f": objective, "g": g_all},
+        lbx=lbx_all, ubx=ubx_all,
+        lbg=np.concatenate(lbg) if lbg else np.zeros(0),
+        ubg=np.concatenate(ubg) if ubg else np.zeros(0),
+        unpack=ca.Function("unpack", [w], [X, U, Z, tf_expr]),
+        cost_terms=ca.Function("cost_terms", [w], [term_vec]),
+        cost_names=[t.name for t in problem.costs],
+        integrands=ca.Function("integrands", [w], [ca.vertcat(*integrand_rows)]),
+        outputs=ca.Function("outputs", [w], [out_fun.map(P)(X, U)]),
+        output_names=output_names,
+        grid=grid, n_points=P, nx=nx, nu=nu, nz=nz)
+
+
+def finite_or(value: float, fallback: float) -> float:
+    return value if math.isfinite(value) else fallback

@@ -1,0 +1,89 @@
+"""Plots of a solution: states, controls and cost terms against time (PNG)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+#: Display conversions: angles in degrees read better than radians.
+_DISPLAY = {"rad": ("deg", 180.0 / math.pi), "rad/s": ("deg/s", 180.0 / math.pi),
+            "rad/s^2": ("deg/s^2", 180.0 / math.pi)}
+
+
+def _grid(n: int):
+    cols = min(n, 3)
+    return max(1, math.ceil(n / cols)), max(cols, 1)
+
+
+def _panel_figure(time, values, names, units, title, path: Path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(names)
+    rows, cols = _grid(n)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False,
+                             sharex=True)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        unit, scale = _DISPLAY.get(units[k] if k < len(units) else "-", (None, 1.0))
+        unit = unit or (units[k] if k < len(units) else "-")
+        ax.plot(time, values[:, k] * scale, lw=1.6)
+        ax.set_title(names[k], fontsize=10)
+        ax.set_ylabel(f"{names[k]} [{unit}]", fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("time [s]")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _cost_figure(solution, path: Path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(solution.cost_terms)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    t = solution.time
+    if solution.cost_integrands is not None and solution.cost_integrands.size:
+        for k, name in enumerate(names):
+            running = np.concatenate([[0.0], np.cumsum(
+                0.5 * np.diff(t) * (solution.cost_integrands[1:, k]
+                                    + solution.cost_integrands[:-1, k]))])
+            ax1.plot(t, running, label=name)
+    ax1.set_xlabel("time [s]")
+    ax1.set_ylabel("running integral of weighted term [-]")
+    ax1.set_title("integral cost terms over time")
+    ax1.grid(alpha=0.3)
+    if names:
+        ax1.legend(fontsize=8)
+    values = [solution.cost_terms[n] for n in names]
+    ax2.barh(names, values)
+    ax2.set_xlabel("weighted value [-]")
+    ax2.set_title(f"objective {solution.objective:.6g}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_solution(solution, folder) -> list[Path]:
+    """Write states.png, controls.png and costs.png into ``folder``; return their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    title = f"{solution.problem_name} ({solution.status})"
+    paths = [_panel_figure(solution.time, solution.states, solution.state_names,
+                           solution.state_units, f"states: {title}", folder / "states.png")]
+    if solution.control_names:
+        paths.append(_panel_figure(solution.time, solution.controls, solution.control_names,
+                                   solution.control_units, f"controls: {title}",
+                                   folder / "controls.png"))
+    paths.append(_cost_figure(solution, folder / "costs.png"))
+    return paths

@@ -1,0 +1,182 @@
+"""An optimal-control problem: model, horizon, bounds, boundary conditions, costs.
+
+Built from a problem file by :func:`ocp.load_problem`, or in Python::
+
+    problem = Problem(model=build_model("pendulum"), final_time=2.0)
+    problem.bounds["tau_pendulum"] = (-6, 6)
+    problem.initial.update(pendulum=0.0, pendulum_speed=0.0)
+    problem.final.update(pendulum=math.pi, pendulum_speed=0.0)
+    problem.minimize(SquaredControls("effort", weight=1.0))
+
+Bounds, initial and final conditions take the name of a state, a control or
+a model output (``hand_x``) and either a value or a ``(lower, upper)`` pair in
+SI units.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .costs import CostTerm, PointVariables
+from .errors import ProblemError, suggestion
+from .models.base import Model
+from .transcriptions import HermiteSimpson, Transcription
+
+EXPLICIT, IMPLICIT = "explicit", "implicit"
+
+
+@dataclass
+class PathConstraint:
+    """``lower <= function(v) <= upper`` at every point of the trajectory.
+
+    ``function(v: PointVariables)`` returns a CasADi expression (scalar or
+    column); ``lower``/``upper`` are scalars or lists of the same length.
+    """
+
+    name: str
+    function: Callable[[PointVariables], object]
+    lower: object = -math.inf
+    upper: object = math.inf
+
+
+@dataclass
+class SolverOptions:
+    """IPOPT settings. ``ipopt`` passes any other IPOPT option through as is."""
+
+    tolerance: float = 1e-8
+    constraint_tolerance: float | None = None
+    max_iterations: int = 3000
+    hessian: str = "exact"  # or "limited-memory"
+    linear_solver: str = "mumps"
+    ipopt: dict = field(default_factory=dict)
+
+    def check(self):
+        if self.hessian not in ("exact", "limited-memory"):
+            raise ProblemError(f"'{self.hessian}' is not a Hessian choice; expected "
+                               f"'exact' or 'limited-memory'", "solver.hessian")
+        if not self.tolerance > 0:
+            raise ProblemError(f"must be positive, got {self.tolerance}", "solver.tolerance")
+        if int(self.max_iterations) != self.max_iterations or self.max_iterations < 0:
+            raise ProblemError(f"must be a non-negative integer, got {self.max_iterations}",
+                               "solver.max_iterations")
+
+
+def _as_range(value) -> tuple[float, float]:
+    if isinstance(value, (tuple, list)):
+        lo, hi = value
+        return float(lo), float(hi)
+    return float(value), float(value)
+
+
+@dataclass
+class Problem:
+    """A movement task to solve by direct collocation.
+
+    ``final_time`` is a number (fixed, s) or a ``(lower, upper)`` pair (free).
+    """
+
+    model: Model
+    final_time: float | tuple[float, float]
+    start_time: float = 0.0
+    final_time_guess: float | None = None
+    bounds: dict = field(default_factory=dict)
+    initial: dict = field(default_factory=dict)
+    final: dict = field(default_factory=dict)
+    periodic: list = field(default_factory=list)
+    costs: list = field(default_factory=list)
+    path_constraints: list = field(default_factory=list)
+    transcription: Transcription = field(default_factory=lambda: HermiteSimpson(50))
+    dynamics: str = EXPLICIT
+    solver: SolverOptions = field(default_factory=SolverOptions)
+    guess: object = None  # a Solution to warm-start from, or None
+    name: str = "problem"
+
+    # -- reading like the methods section of a paper ----------------------
+    def minimize(self, *terms: CostTerm) -> "Problem":
+        self.costs.extend(terms)
+        return self
+
+    def subject_to(self, *constraints: PathConstraint) -> "Problem":
+        self.path_constraints.extend(constraints)
+        return self
+
+    # -- derived -------------------------------------------------------------
+    @property
+    def free_final_time(self) -> bool:
+        return isinstance(self.final_time, (tuple, list))
+
+    def final_time_range(self) -> tuple[float, float]:
+        return _as_range(self.final_time)
+
+    def names(self) -> dict[str, str]:
+        """Every name usable in bounds and conditions -> its kind."""
+        kinds = {n: "state" for n in self.model.state_names}
+        kinds.update({n: "control" for n in self.model.control_names})
+        kinds.update({n: "algebraic" for n in self.model.algebraic_names})
+        kinds.update({n: "output" for n in self.model.output_units()})
+        return kinds
+
+    def merged_bounds(self) -> dict[str, tuple[float, float]]:
+        """The model's default bounds overridden by the problem's."""
+        out = dict(self.model.default_bounds())
+        out.update({k: _as_range(v) for k, v in self.bounds.items()})
+        return out
+
+    def validate(self) -> None:
+        """Check names and contradictions; raise ProblemError naming the key."""
+        names = self.names()
+        for section in ("bounds", "initial", "final"):
+            for key, value in getattr(self, section).items():
+                if key not in names:
+                    raise ProblemError(f"'{key}' is not a state, control or output of model "
+                                       f"'{self.model.name}'" + suggestion(key, names),
+                                       f"{section}.{key}")
+                if section != "bounds" and names[key] == "control":
+                    raise ProblemError(f"'{key}' is a control; initial and final conditions "
+                                       f"take states or outputs", f"{section}.{key}")
+                lo, hi = _as_range(value)
+                if math.isnan(lo) or math.isnan(hi) or lo > hi:
+                    raise ProblemError(f"lower bound {lo} is above upper bound {hi}",
+                                       f"{section}.{key}")
+        bounds = self.merged_bounds()
+        for section in ("initial", "final"):
+            for key, value in getattr(self, section).items():
+                lo, hi = _as_range(value)
+                blo, bhi = bounds.get(key, (-math.inf, math.inf))
+                if max(lo, blo) > min(hi, bhi):
+                    raise ProblemError(
+                        f"{section} value {value} lies outside the bounds "
+                        f"[{blo}, {bhi}] of '{key}'", f"{section}.{key}")
+        for key in self.periodic:
+            if key not in self.model.state_names:
+                raise ProblemError(f"'{key}' is not a state" +
+                                   suggestion(key, self.model.state_names), "periodic.states")
+        t_lo, t_hi = self.final_time_range()
+        if not t_lo <= t_hi:
+            raise ProblemError(f"lower bound {t_lo} is above upper bound {t_hi}", "time.final")
+        if t_lo <= self.start_time:
+            raise ProblemError(f"final time {self.final_time} must be later than the start "
+                               f"time {self.start_time} s", "time.final")
+        if self.final_time_guess is not None and not t_lo <= self.final_time_guess <= t_hi:
+            raise ProblemError(f"guess {self.final_time_guess} s is outside "
+                               f"[{t_lo}, {t_hi}] s", "time.guess")
+        if self.dynamics not in (EXPLICIT, IMPLICIT):
+            raise ProblemError(f"'{self.dynamics}' is not a dynamics form; expected "
+                               f"'{EXPLICIT}' or '{IMPLICIT}'", "transcription.dynamics")
+        if self.dynamics == IMPLICIT and not self.model.has_implicit_form:
+            raise ProblemError(f"model '{self.model.name}' has no implicit form; use "
+                               f"dynamics = '{EXPLICIT}'", "transcription.dynamics")
+        seen = set()
+        for term in self.costs:
+            if term.name in seen:
+                raise ProblemError(f"cost term '{term.name}' is defined twice", "costs")
+            seen.add(term.name)
+            try:
+                term.check(self.model)
+            except ValueError as exc:
+                raise ProblemError(str(exc), f"costs.{term.name}") from None
+        if not self.costs:
+            raise ProblemError("the problem has no cost term; add at least one "
+                               "(for example type = 'squared_controls')", "costs")
+        self.solver.check()

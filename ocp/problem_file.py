@@ -1,0 +1,409 @@
+"""Problem files: a movement task in TOML, validated once into a Problem.
+
+Every value is checked here, at the boundary: an unknown key (with the
+closest valid one suggested), a wrong type, a wrong unit, a missing file or
+contradicting bounds raise :class:`ProblemError` naming the file and the
+dotted key. Behind this module, the engine trusts its inputs.
+
+The sections (see README.md and ``problems/`` for complete examples)::
+
+    title, description
+    [model]          name = built-in model | file = "my_model.py"; [model.parameters]
+    [time]           start, final (value: fixed; [lo, hi]: free), guess
+    [bounds]         name = [lo, hi] for states, controls and outputs
+    [initial] [final]  name = value or [lo, hi]
+    [periodic]       states = [...]
+    [costs.NAME]     type = squared_controls | squared_torque | final_time | tracking | custom
+    [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
+    [transcription]  method, intervals, degree, dynamics
+    [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
+                     linear_solver; [solver.ipopt] any IPOPT option
+    [guess]          solution = folder or solution.npz of an earlier solve
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import math
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from .costs import COST_TYPES, CustomCost, FinalTime, SquaredControls, SquaredTorque, Tracking
+from .errors import ProblemError, suggestion
+from .models.custom import ModelFileError, load_model_file
+from .models.library import BUILT_IN_MODELS, build_model, parameter_names
+from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
+from .solution import Solution
+from .transcriptions import TRANSCRIPTIONS
+from .units import UnitError, to_si
+
+SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
+            "periodic", "costs", "constraints", "transcription", "solver", "guess"}
+COST_KEYS = {
+    "squared_controls": {"type", "weight", "controls"},
+    "squared_torque": {"type", "weight"},
+    "final_time": {"type", "weight"},
+    "tracking": {"type", "weight", "target", "reference", "columns"},
+    "custom": {"type", "weight", "file", "integrand", "endpoint"},
+}
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors that name file and key."""
+
+    def __init__(self, table: dict, prefix: str, file: str):
+        self.table, self.prefix, self.file = table, prefix, file
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def error(self, name: str | None, message: str) -> ProblemError:
+        return ProblemError(message, self.key(name) if name else self.prefix or None, self.file)
+
+    def only(self, allowed) -> None:
+        for name in self.table:
+            if name not in allowed:
+                raise self.error(name, f"unknown key '{name}'" + suggestion(name, sorted(allowed)))
+
+    def sub(self, name: str, required: bool = False) -> "_Reader":
+        value = self.table.get(name, {})
+        if name not in self.table and required:
+            raise self.error(name, "this table is required")
+        if not isinstance(value, dict):
+            raise self.error(name, f"expected a table ([{self.key(name)}]), got {_kind(value)}")
+        return _Reader(value, self.key(name), self.file)
+
+    def string(self, name: str, default=None, choices=None) -> str | None:
+        value = self.table.get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(name, f"expected a string, got {_kind(value)}")
+        if choices is not None and value not in choices:
+            raise self.error(name, f"'{value}' is not one of {', '.join(map(repr, choices))}"
+                             + suggestion(value, choices))
+        return value
+
+    def number(self, name: str, default=None, unit: str | None = None, minimum=None):
+        value = self.table.get(name, default)
+        if value is None:
+            return None
+        try:
+            value = to_si(value, unit) if unit else _plain_number(value)
+        except UnitError as exc:
+            raise self.error(name, str(exc)) from None
+        if minimum is not None and not value >= minimum:
+            raise self.error(name, f"must be at least {minimum}, got {value}")
+        return value
+
+    def integer(self, name: str, default=None, minimum=None):
+        value = self.table.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(name, f"expected an integer, got {_kind(value)}")
+        if minimum is not None and value < minimum:
+            raise self.error(name, f"must be at least {minimum}, got {value}")
+        return value
+
+    def strings(self, name: str, default=None) -> list | None:
+        value = self.table.get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(name, f"expected a list of strings, got {_kind(value)}")
+        return value
+
+    def quantity_or_range(self, name: str, unit: str):
+        """A value, or a [lower, upper] pair, in ``unit``."""
+        value = self.table[name]
+        try:
+            if isinstance(value, list):
+                if len(value) != 2:
+                    raise self.error(name, f"expected [lower, upper], got a list of {len(value)}")
+                lo, hi = (to_si(v, unit) for v in value)
+                if not lo <= hi:
+                    raise self.error(name, f"lower bound {value[0]} is above upper bound "
+                                     f"{value[1]}")
+                return (lo, hi)
+            return to_si(value, unit)
+        except UnitError as exc:
+            raise self.error(name, str(exc)) from None
+
+    def path(self, name: str, base: Path, must_exist: bool = True) -> Path | None:
+        value = self.string(name)
+        if value is None:
+            return None
+        path = Path(value)
+        path = path if path.is_absolute() else base / path
+        if must_exist and not path.exists():
+            raise self.error(name, f"file '{path}' does not exist")
+        return path
+
+
+def _kind(value) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__) + \
+        (f" ({value!r})" if not isinstance(value, (dict, list)) else "")
+
+
+def _plain_number(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UnitError(f"expected a number, got {_kind(value)}")
+    return float(value)
+
+
+def apply_overrides(data: dict, overrides: dict | None, file: str) -> dict:
+    """Set dotted keys (``costs.effort.weight``) in a copy of the raw TOML data."""
+    data = copy.deepcopy(data)
+    for dotted, value in (overrides or {}).items():
+        parts = dotted.split(".")
+        table = data
+        for i, part in enumerate(parts[:-1]):
+            table = table.setdefault(part, {})
+            if not isinstance(table, dict):
+                raise ProblemError(f"cannot set '{dotted}': '{'.'.join(parts[:i + 1])}' "
+                                   f"is not a table", dotted, file)
+        table[parts[-1]] = value
+    return data
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise ProblemError("problem file does not exist", file=str(path)) from None
+    except OSError as exc:
+        raise ProblemError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemError(f"not valid TOML: {exc}", file=str(path)) from None
+
+
+def load_problem(path, overrides: dict | None = None) -> Problem:
+    """Read, validate and build a Problem from a TOML file.
+
+    ``overrides`` maps dotted keys to values, applied before validation (the
+    same mechanism studies and ``ocp solve --set`` use).
+    """
+    path = Path(path)
+    data = apply_overrides(read_toml(path), overrides, str(path))
+    return problem_from_dict(data, path)
+
+
+def problem_from_dict(data: dict, path: Path) -> Problem:
+    file = str(path)
+    base = path.parent
+    root = _Reader(data, "", file)
+    root.only(SECTIONS)
+    model = _model(root.sub("model", required=True), base)
+    units = model.units()
+    known = set(units)
+
+    time = root.sub("time", required=True)
+    time.only({"start", "final", "guess"})
+    start = time.number("start", 0.0, unit="s")
+    if "final" not in time.table:
+        raise time.error("final", "the final time is required: a value (fixed) "
+                         "or [lower, upper] (free)")
+    final_time = time.quantity_or_range("final", "s")
+    final_guess = time.number("guess", unit="s")
+
+    def named(section: str) -> dict:
+        reader = root.sub(section)
+        out = {}
+        for name in reader.table:
+            if name not in known:
+                raise reader.error(name, f"'{name}' is not a state, control or output of "
+                                   f"model '{model.name}'" + suggestion(name, sorted(known)))
+            out[name] = reader.quantity_or_range(name, units[name])
+        return out
+
+    periodic = root.sub("periodic")
+    periodic.only({"states"})
+    tr_reader = root.sub("transcription")
+    tr_reader.only({"method", "intervals", "degree", "dynamics"})
+    method = tr_reader.string("method", "hermite-simpson", choices=list(TRANSCRIPTIONS))
+    intervals = tr_reader.integer("intervals", 50, minimum=1)
+    if method == "radau":
+        transcription = TRANSCRIPTIONS[method](intervals, tr_reader.integer("degree", 3, minimum=1))
+    else:
+        if "degree" in tr_reader.table:
+            raise tr_reader.error("degree", f"'degree' applies to method 'radau' only, "
+                                  f"not '{method}'")
+        transcription = TRANSCRIPTIONS[method](intervals)
+    dynamics = tr_reader.string("dynamics", EXPLICIT, choices=["explicit", "implicit"])
+
+    problem = Problem(
+        model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
+        bounds=named("bounds"), initial=named("initial"), final=named("final"),
+        periodic=periodic.strings("states", []),
+        transcription=transcription, dynamics=dynamics,
+        solver=_solver(root.sub("solver")),
+        name=root.string("title") or path.stem)
+    costs = root.sub("costs", required=True)
+    for name in costs.table:
+        problem.minimize(_cost(name, costs.sub(name), model, base))
+    constraints = root.sub("constraints")
+    for name in constraints.table:
+        problem.subject_to(_constraint(name, constraints.sub(name), base))
+    guess = root.sub("guess")
+    guess.only({"solution"})
+    guess_path = guess.path("solution", base)
+    if guess_path is not None:
+        try:
+            problem.guess = Solution.load(guess_path)
+        except (OSError, KeyError, ValueError) as exc:
+            raise guess.error("solution", f"cannot read a solution from '{guess_path}': "
+                              f"{exc}") from None
+    try:
+        problem.validate()
+    except ProblemError as exc:
+        exc.file = file
+        raise
+    return problem
+
+
+def _model(reader: _Reader, base: Path):
+    reader.only({"name", "file", "parameters"})
+    name, file_path = reader.string("name"), reader.path("file", base)
+    params_reader = reader.sub("parameters")
+    if (name is None) == (file_path is None):
+        raise reader.error(None, "give either 'name' (a built-in model: "
+                           f"{', '.join(BUILT_IN_MODELS)}) or 'file' (a Python model file)")
+    if file_path is not None:
+        try:
+            return load_model_file(file_path, params_reader.table)
+        except ModelFileError as exc:
+            raise reader.error("file", str(exc)) from None
+    if name not in BUILT_IN_MODELS:
+        raise reader.error("name", f"unknown model '{name}'" +
+                           suggestion(name, list(BUILT_IN_MODELS)))
+    params_reader.only(parameter_names(name))
+    values = {k: params_reader.number(k) for k in params_reader.table}
+    try:
+        return build_model(name, values)
+    except ValueError as exc:
+        raise params_reader.error(None, str(exc)) from None
+
+
+def _solver(reader: _Reader) -> SolverOptions:
+    reader.only({"tolerance", "constraint_tolerance", "max_iterations", "hessian",
+                 "linear_solver", "ipopt"})
+    defaults = SolverOptions()
+    ipopt = reader.sub("ipopt").table
+    return SolverOptions(
+        tolerance=reader.number("tolerance", defaults.tolerance, minimum=0.0),
+        constraint_tolerance=reader.number("constraint_tolerance", minimum=0.0),
+        max_iterations=reader.integer("max_iterations", defaults.max_iterations, minimum=0),
+        hessian=reader.string("hessian", defaults.hessian, choices=["exact", "limited-memory"]),
+        linear_solver=reader.string("linear_solver", defaults.linear_solver),
+        ipopt=dict(ipopt))
+
+
+def _python_function(reader: _Reader, base: Path, function_key: str):
+    file_path = reader.path("file", base)
+    if file_path is None:
+        raise reader.error("file", "a Python file is required")
+    fname = reader.string(function_key)
+    if fname is None:
+        return None
+    module_name = f"_ocp_user_{abs(hash(str(file_path.resolve())))}"
+    module = sys.modules.get(module_name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(module_name, file_path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise reader.error("file", f"'{file_path}' failed to import: "
+                               f"{type(exc).__name__}: {exc}") from None
+        sys.modules[module_name] = module
+    fn = getattr(module, fname, None)
+    if not callable(fn):
+        raise reader.error(function_key, f"'{file_path}' defines no function '{fname}'")
+    return fn
+
+
+def _cost(name: str, reader: _Reader, model, base: Path):
+    kind = reader.string("type")
+    if kind is None:
+        raise reader.error("type", "every cost term needs a type: " + ", ".join(COST_TYPES))
+    if kind not in COST_TYPES:
+        raise reader.error("type", f"unknown cost type '{kind}'" + suggestion(kind, COST_TYPES))
+    reader.only(COST_KEYS[kind])
+    weight = reader.number("weight", 1.0, minimum=0.0)
+    if kind == "squared_controls":
+        controls = reader.strings("controls")
+        for c in controls or ():
+            if c not in model.control_names:
+                raise reader.error("controls", f"unknown control '{c}'" +
+                                   suggestion(c, model.control_names))
+        return SquaredControls(name, weight, tuple(controls) if controls else None)
+    if kind == "squared_torque":
+        return SquaredTorque(name, weight)
+    if kind == "final_time":
+        return FinalTime(name, weight)
+    if kind == "tracking":
+        return Tracking(name, weight, _tracking_reference(reader, model, base))
+    integrand = _python_function(reader, base, "integrand")
+    endpoint = _python_function(reader, base, "endpoint")
+    if integrand is None and endpoint is None:
+        raise reader.error(None, "a custom cost needs 'integrand' and/or 'endpoint': "
+                           "names of functions in its 'file'")
+    return CustomCost(name, weight, integrand, endpoint)
+
+
+def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
+    units = model.units()
+    if ("target" in reader.table) == ("reference" in reader.table):
+        raise reader.error(None, "give either 'target' (a table of constant values) or "
+                           "'reference' (a CSV file with a 'time' column)")
+    if "target" in reader.table:
+        target = reader.sub("target")
+        out = {}
+        for name in target.table:
+            if name not in units:
+                raise target.error(name, f"'{name}' is not a state, control or output" +
+                                   suggestion(name, sorted(units)))
+            out[name] = target.number(name, unit=units[name])
+        return out
+    csv = reader.path("reference", base)
+    try:
+        table = np.genfromtxt(csv, delimiter=",", names=True)
+    except (OSError, ValueError) as exc:
+        raise reader.error("reference", f"cannot read CSV '{csv}': {exc}") from None
+    columns = list(table.dtype.names or ())
+    if "time" not in columns:
+        raise reader.error("reference", f"'{csv}' has no 'time' column (columns: {columns})")
+    times = np.atleast_1d(table["time"])
+    if times.size < 2 or np.any(np.diff(times) <= 0):
+        raise reader.error("reference", f"'{csv}': column 'time' must be strictly increasing")
+    wanted = reader.strings("columns") or [c for c in columns if c != "time"]
+    out = {}
+    for c in wanted:
+        if c not in columns:
+            raise reader.error("columns", f"'{csv}' has no column '{c}'" + suggestion(c, columns))
+        if c not in units:
+            raise reader.error("columns", f"column '{c}' is not a state, control or output "
+                               f"of model '{model.name}'" + suggestion(c, sorted(units)))
+        out[c] = (times, np.atleast_1d(table[c]))
+    return out
+
+
+def _constraint(name: str, reader: _Reader, base: Path) -> PathConstraint:
+    reader.only({"file", "function", "lower", "upper"})
+    fn = _python_function(reader, base, "function")
+    if fn is None:
+        raise reader.error("function", "the name of the constraint function is required")
+    lower = reader.table.get("lower", -math.inf)
+    upper = reader.table.get("upper", math.inf)
+    for key, value in (("lower", lower), ("upper", upper)):
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise reader.error(key, f"expected a number or a list of numbers, got {_kind(value)}")
+    return PathConstraint(name, fn, lower, upper)

@@ -1,0 +1,193 @@
+"""The result of a solve, its files, and atomic writing.
+
+A solve leaves two files in its output folder:
+
+- ``summary.json``: status, objective, each weighted cost term, final time,
+  iterations, solve time and the dynamic-consistency errors;
+- ``solution.npz``: plain arrays (no pickles) on the collocation grid:
+  ``time`` (n_t,), ``states`` (n_t, n_x), ``controls`` (n_t, n_u),
+  ``outputs`` (n_t, n_y), ``cost_integrands`` (n_t, n_terms) and the
+  names and units of every column.
+
+Both are written to a temporary file in the same folder, flushed to disk and
+renamed over the target, so a crash leaves the old file or the new one, never
+half of one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SUCCESS = "success"
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write a file by ``write(fileobj)`` into a temporary file, then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_number(x):
+    return x if x is None or math.isfinite(x) else str(x)
+
+
+@dataclass
+class Solution:
+    """Named arrays of a solved (or last-iterate) trajectory and its report.
+
+    ``states[:, j]`` is ``state_names[j]`` at ``time`` (s); use
+    :meth:`state`, :meth:`control` and :meth:`output` to look up by name.
+    ``cost_terms`` holds weighted values, so they add up to ``objective``.
+    ``max_dynamics_error`` is the largest absolute state deviation (state
+    units) when each mesh interval is re-simulated from its collocated initial
+    state with the transcription's own control interpolant by an adaptive
+    integrator (CVODES, tolerance 1e-10); ``max_dynamics_error_open_loop``
+    re-simulates the whole horizon from the initial state, which also measures
+    how unstable the motion is.
+    """
+
+    time: np.ndarray
+    states: np.ndarray
+    controls: np.ndarray
+    state_names: list
+    control_names: list
+    status: str
+    objective: float
+    cost_terms: dict
+    final_time: float
+    iterations: int
+    solve_time_s: float
+    max_dynamics_error: float = float("nan")
+    max_dynamics_error_open_loop: float = float("nan")
+    message: str = ""
+    state_units: list = field(default_factory=list)
+    control_units: list = field(default_factory=list)
+    algebraics: np.ndarray | None = None
+    algebraic_names: list = field(default_factory=list)
+    outputs: np.ndarray | None = None
+    output_names: list = field(default_factory=list)
+    output_units: list = field(default_factory=list)
+    cost_integrands: np.ndarray | None = None
+    problem_name: str = ""
+    model_name: str = ""
+    transcription: str = ""
+    setup_time_s: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return self.status == SUCCESS
+
+    def _column(self, values, names, name, what):
+        if name not in names:
+            raise KeyError(f"no {what} named '{name}'; {what}s: {list(names)}")
+        return values[:, list(names).index(name)]
+
+    def state(self, name: str) -> np.ndarray:
+        return self._column(self.states, self.state_names, name, "state")
+
+    def control(self, name: str) -> np.ndarray:
+        return self._column(self.controls, self.control_names, name, "control")
+
+    def output(self, name: str) -> np.ndarray:
+        return self._column(self.outputs, self.output_names, name, "output")
+
+    # -- files -----------------------------------------------------------
+    def summary(self) -> dict:
+        return {
+            "status": self.status,
+            "message": self.message,
+            "objective": _json_number(self.objective),
+            "cost_terms": {k: _json_number(v) for k, v in self.cost_terms.items()},
+            "final_time": self.final_time,
+            "iterations": self.iterations,
+            "solve_time_s": self.solve_time_s,
+            "setup_time_s": self.setup_time_s,
+            "max_dynamics_error": _json_number(self.max_dynamics_error),
+            "max_dynamics_error_open_loop": _json_number(self.max_dynamics_error_open_loop),
+            "problem": self.problem_name,
+            "model": self.model_name,
+            "transcription": self.transcription,
+            "n_points": int(len(self.time)),
+            **self.extra,
+        }
+
+    def save(self, folder) -> Path:
+        """Write ``summary.json`` and ``solution.npz`` into ``folder`` atomically."""
+        folder = Path(folder)
+        arrays = {
+            "time": np.asarray(self.time, float),
+            "states": np.asarray(self.states, float),
+            "controls": np.asarray(self.controls, float),
+            "state_names": np.array(self.state_names, dtype=str),
+            "control_names": np.array(self.control_names, dtype=str),
+            "state_units": np.array(self.state_units, dtype=str),
+            "control_units": np.array(self.control_units, dtype=str),
+            "algebraic_names": np.array(self.algebraic_names, dtype=str),
+            "output_names": np.array(self.output_names, dtype=str),
+            "output_units": np.array(self.output_units, dtype=str),
+            "cost_names": np.array(list(self.cost_terms), dtype=str),
+        }
+        n = len(self.time)
+        arrays["algebraics"] = (np.zeros((n, 0)) if self.algebraics is None
+                                else np.asarray(self.algebraics, float))
+        arrays["outputs"] = (np.zeros((n, 0)) if self.outputs is None
+                             else np.asarray(self.outputs, float))
+        arrays["cost_integrands"] = (np.zeros((n, 0)) if self.cost_integrands is None
+                                     else np.asarray(self.cost_integrands, float))
+        atomic_write(folder / "solution.npz", lambda f: np.savez(f, **arrays))
+        text = json.dumps(self.summary(), indent=2) + "\n"
+        atomic_write(folder / "summary.json", lambda f: f.write(text.encode()))
+        return folder
+
+    @classmethod
+    def load(cls, folder) -> "Solution":
+        """Read a folder written by :meth:`save` (or a path to its solution.npz)."""
+        folder = Path(folder)
+        npz_path = folder if folder.suffix == ".npz" else folder / "solution.npz"
+        folder = npz_path.parent
+        with np.load(npz_path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        summary_path = folder / "summary.json"
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+
+        def number(key, default=float("nan")):
+            value = summary.get(key, default)
+            return float(value) if value is not None else default
+
+        names = lambda key: [str(s) for s in arrays.get(key, [])]  # noqa: E731
+        return cls(
+            time=arrays["time"], states=arrays["states"], controls=arrays["controls"],
+            state_names=names("state_names"), control_names=names("control_names"),
+            state_units=names("state_units"), control_units=names("control_units"),
+            algebraics=arrays.get("algebraics"), algebraic_names=names("algebraic_names"),
+            outputs=arrays.get("outputs"), output_names=names("output_names"),
+            output_units=names("output_units"),
+            cost_integrands=arrays.get("cost_integrands"),
+            status=summary.get("status", "unknown"), message=summary.get("message", ""),
+            objective=number("objective"),
+            cost_terms={k: float(v) for k, v in summary.get("cost_terms", {}).items()},
+            final_time=number("final_time", float(arrays["time"][-1])),
+            iterations=int(summary.get("iterations", 0)),
+            solve_time_s=number("solve_time_s"),
+            max_dynamics_error=number("max_dynamics_error"),
+            max_dynamics_error_open_loop=number("max_dynamics_error_open_loop"),
+            problem_name=summary.get("problem", ""), model_name=summary.get("model", ""),
+            transcription=summary.get("transcription", ""))

@@ -1,0 +1,70 @@
+"""solve(): problem in, Solution out."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .consistency import dynamics_errors
+from .guess import interpolated_guess, warm_start_guess
+from .nlp import transcribe
+from .problem import Problem
+from .solution import SUCCESS, Solution
+from .solver import IPOPT_SUCCESS, make_solver
+
+
+def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = True) -> Solution:
+    """Transcribe, solve with IPOPT and return the Solution (also when IPOPT fails).
+
+    The returned solution holds IPOPT's last iterate when it did not converge;
+    ``solution.status`` is ``"success"`` only when IPOPT converged, otherwise
+    IPOPT's own return status (``"Infeasible_Problem_Detected"``, ...).
+    ``check_dynamics`` re-simulates the controls to fill ``max_dynamics_error``.
+    """
+    started = time.perf_counter()
+    tp = transcribe(problem)
+    if problem.guess is not None:
+        guess = warm_start_guess(problem, tp.grid, problem.guess)
+    else:
+        guess = interpolated_guess(problem, tp.grid)
+    solver = make_solver(tp.nlp, problem.solver, verbose)
+    setup_time = time.perf_counter() - started
+
+    started = time.perf_counter()
+    result = solver(x0=tp.pack(*guess), lbx=tp.lbx, ubx=tp.ubx, lbg=tp.lbg, ubg=tp.ubg)
+    solve_time = time.perf_counter() - started
+    stats = solver.stats()
+    return_status = stats.get("return_status", "unknown")
+
+    w = result["x"]
+    X, U, Z, tf = (np.array(a) for a in tp.unpack(w))
+    tf = float(np.asarray(tf).item())
+    t0 = problem.start_time
+    model = problem.model
+    local_err = open_loop_err = float("nan")
+    if check_dynamics and np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
+        local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf)
+    terms = np.array(tp.cost_terms(w)).ravel()
+    units = model.units()
+    return Solution(
+        time=t0 + tp.grid * (tf - t0),
+        states=X.T, controls=U.T,
+        state_names=list(model.state_names), control_names=list(model.control_names),
+        state_units=list(model.state_units), control_units=list(model.control_units),
+        algebraics=Z.T, algebraic_names=list(model.algebraic_names) if tp.nz else [],
+        outputs=np.array(tp.outputs(w)).T, output_names=tp.output_names,
+        output_units=[units.get(n, "-") for n in tp.output_names],
+        cost_integrands=np.array(tp.integrands(w)).T,
+        status=SUCCESS if return_status == IPOPT_SUCCESS else return_status,
+        message=return_status,
+        objective=float(result["f"]),
+        cost_terms=dict(zip(tp.cost_names, map(float, terms))),
+        final_time=tf,
+        iterations=int(stats.get("iter_count", 0)),
+        solve_time_s=solve_time,
+        setup_time_s=setup_time,
+        max_dynamics_error=local_err,
+        max_dynamics_error_open_loop=open_loop_err,
+        problem_name=problem.name, model_name=model.name,
+        transcription=problem.transcription.describe(),
+    )

@@ -1,0 +1,132 @@
+"""What a transcription is: a mesh of intervals, points in each, and defects.
+
+Every transcription here works on the same layout. The time horizon is cut
+into ``N`` equal mesh intervals; each interval holds the points ``tau`` in
+[0, 1] (normalised interval time), the first and last shared with the
+neighbouring intervals. States, controls and algebraic variables are decision
+variables at every point, so a trajectory is ``N (p - 1) + 1`` columns.
+A transcription only says
+
+- where the points are and how to integrate over them (quadrature weights),
+- which defect constraints tie the states to the dynamics in one interval,
+- through which points the control is interpolated inside an interval.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import casadi as ca
+import numpy as np
+
+
+def lagrange_basis(nodes: np.ndarray, tau: float) -> np.ndarray:
+    """Values of the Lagrange basis polynomials through ``nodes`` at ``tau``."""
+    nodes = np.asarray(nodes, dtype=float)
+    out = np.ones(len(nodes))
+    for j, nj in enumerate(nodes):
+        for m, nm in enumerate(nodes):
+            if m != j:
+                out[j] *= (tau - nm) / (nj - nm)
+    return out
+
+
+def lagrange_derivative_matrix(nodes: np.ndarray) -> np.ndarray:
+    """D[k, j] = derivative of the j-th Lagrange basis polynomial at nodes[k]."""
+    nodes = np.asarray(nodes, dtype=float)
+    n = len(nodes)
+    D = np.zeros((n, n))
+    for j in range(n):
+        others = np.delete(nodes, j)
+        coeffs = np.poly(others) / np.prod(nodes[j] - others)
+        D[:, j] = np.polyval(np.polyder(coeffs), nodes)
+    return D
+
+
+class Transcription(ABC):
+    """A direct-collocation scheme over ``intervals`` uniform mesh intervals."""
+
+    name: str = ""
+
+    def __init__(self, intervals: int):
+        if int(intervals) != intervals or intervals < 1:
+            raise ValueError(f"intervals must be a positive integer, got {intervals}")
+        self.intervals = int(intervals)
+
+    # -- what each scheme defines ---------------------------------------
+    @property
+    @abstractmethod
+    def points(self) -> np.ndarray:
+        """Normalised times of the points in one interval, from 0 to 1."""
+
+    @property
+    @abstractmethod
+    def quadrature_weights(self) -> np.ndarray:
+        """Weights over ``points`` of the integral over one interval of length 1."""
+
+    @property
+    @abstractmethod
+    def control_points(self) -> np.ndarray:
+        """Indices of the points whose controls define the control inside an interval."""
+
+    @abstractmethod
+    def defects(self, h, X, F):
+        """Defect constraints of one interval, a CasADi column.
+
+        ``h`` is the interval duration (s), ``X`` the (nx, p) states at the
+        interval's points and ``F`` the (nx, p) state derivatives there.
+        """
+
+    #: Whether the dynamics (implicit residual, path constraints) hold at t0.
+    dynamics_at_start: bool = True
+
+    def initial_control_weights(self):
+        """If the control at t0 is not free, weights over the first interval's
+        points that define it (an extrapolation); otherwise None."""
+        return None
+
+    # -- derived ----------------------------------------------------------
+    @property
+    def points_per_interval(self) -> int:
+        return len(self.points)
+
+    @property
+    def n_points(self) -> int:
+        return self.intervals * (self.points_per_interval - 1) + 1
+
+    def interval_columns(self, k: int) -> slice:
+        """Columns of the global trajectory that belong to interval ``k``."""
+        start = k * (self.points_per_interval - 1)
+        return slice(start, start + self.points_per_interval)
+
+    def grid(self) -> np.ndarray:
+        """Normalised times in [0, 1] of all trajectory columns, shape (n_points,)."""
+        tau = self.points[:-1]
+        g = (np.arange(self.intervals)[:, None] + tau[None, :]).ravel()
+        return np.append(g, self.intervals) / self.intervals
+
+    def integral(self, h, values):
+        """Integral over the horizon of a (1, n_points) row of integrand values."""
+        w = self.quadrature_weights
+        total = 0
+        for k in range(self.intervals):
+            total += h * ca.mtimes(values[:, self.interval_columns(k)], ca.DM(w))
+        return total
+
+    def integral_weights(self) -> np.ndarray:
+        """Global quadrature weights, (n_points,), so that integral = h * w . values."""
+        out = np.zeros(self.n_points)
+        for k in range(self.intervals):
+            out[self.interval_columns(k)] += self.quadrature_weights
+        return out
+
+    def interpolate_controls(self, values: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        """Controls inside one interval at normalised times ``tau``.
+
+        ``values`` is (nu, p) at the interval's points; returns (nu, len(tau)).
+        """
+        nodes = self.points[self.control_points]
+        basis = np.array([lagrange_basis(nodes, t) for t in np.atleast_1d(tau)])
+        return values[:, self.control_points] @ basis.T
+
+    def describe(self) -> str:
+        return f"{self.name}, {self.intervals} intervals"

@@ -1,0 +1,26 @@
+"""Hermite-Simpson collocation in separated form: fourth order."""
+import casadi as ca
+import numpy as np
+
+from .base import Transcription
+
+
+class HermiteSimpson(Transcription):
+    """States and controls at mesh points and interval midpoints.
+
+    Defects (Betts 2010, sec. 4.6.5; Kelly 2017, SIAM Review, eq. 6.3-6.4):
+    ``x_m = (x_k + x_{k+1})/2 + h/8 (f_k - f_{k+1})`` (Hermite interpolation) and
+    ``x_{k+1} - x_k = h/6 (f_k + 4 f_m + f_{k+1})`` (Simpson quadrature).
+    Costs are integrated with Simpson's rule; the midpoint control is free,
+    so the control is quadratic inside each interval.
+    """
+
+    name = "hermite-simpson"
+    points = np.array([0.0, 0.5, 1.0])
+    quadrature_weights = np.array([1.0, 4.0, 1.0]) / 6.0
+    control_points = np.array([0, 1, 2])
+
+    def defects(self, h, X, F):
+        hermite = X[:, 1] - (X[:, 0] + X[:, 2]) / 2 - h / 8 * (F[:, 0] - F[:, 2])
+        simpson = X[:, 2] - X[:, 0] - h / 6 * (F[:, 0] + 4 * F[:, 1] + F[:, 2])
+        return ca.vertcat(hermite, simpson)
