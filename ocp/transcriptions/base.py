@@ -37,7 +37,7 @@ def lagrange_derivative_matrix(nodes: np.ndarray) -> np.ndarray:
     D = np.zeros((n, n))
     for j in range(n):
         others = np.delete(nodes, j)
-        coeffs = np.poly(others) / np.prod(nodes[j] - others)
+        coeffs = np.atleast_1d(np.poly(others)) / np.prod(nodes[j] - others)
         D[:, j] = np.polyval(np.polyder(coeffs), nodes)
     return D
 

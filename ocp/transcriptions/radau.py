@@ -32,7 +32,7 @@ class Radau(Transcription):
         weights = []
         for j in range(self.degree):
             others = np.delete(tau, j)
-            coeffs = np.poly(others) / np.prod(tau[j] - others)
+            coeffs = np.atleast_1d(np.poly(others)) / np.prod(tau[j] - others)
             antideriv = np.polyint(coeffs)
             weights.append(np.polyval(antideriv, 1.0) - np.polyval(antideriv, 0.0))
         self._weights = np.append(0.0, weights)
