@@ -89,6 +89,9 @@ class Solution:
     model_name: str = ""
     transcription: str = ""
     setup_time_s: float = 0.0
+    #: IPOPT's multipliers of the variable bounds and constraints, for warm starts
+    multipliers_x: np.ndarray | None = None
+    multipliers_g: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -152,6 +155,10 @@ class Solution:
                              else np.asarray(self.outputs, float))
         arrays["cost_integrands"] = (np.zeros((n, 0)) if self.cost_integrands is None
                                      else np.asarray(self.cost_integrands, float))
+        for key, value in (("multipliers_x", self.multipliers_x),
+                           ("multipliers_g", self.multipliers_g)):
+            if value is not None:
+                arrays[key] = np.asarray(value, float)
         atomic_write(folder / "solution.npz", lambda f: np.savez(f, **arrays))
         text = json.dumps(self.summary(), indent=2) + "\n"
         atomic_write(folder / "summary.json", lambda f: f.write(text.encode()))
@@ -190,4 +197,6 @@ class Solution:
             max_dynamics_error=number("max_dynamics_error"),
             max_dynamics_error_open_loop=number("max_dynamics_error_open_loop"),
             problem_name=summary.get("problem", ""), model_name=summary.get("model", ""),
-            transcription=summary.get("transcription", ""))
+            transcription=summary.get("transcription", ""),
+            multipliers_x=arrays.get("multipliers_x"),
+            multipliers_g=arrays.get("multipliers_g"))

@@ -23,15 +23,25 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     """
     started = time.perf_counter()
     tp = transcribe(problem)
-    if problem.guess is not None:
-        guess = warm_start_guess(problem, tp.grid, problem.guess)
+    previous = problem.guess
+    if previous is not None:
+        guess = warm_start_guess(problem, tp.grid, previous)
     else:
         guess = interpolated_guess(problem, tp.grid)
-    solver = make_solver(tp.nlp, problem.solver, verbose)
+    arguments = dict(x0=tp.pack(*guess), lbx=tp.lbx, ubx=tp.ubx, lbg=tp.lbg, ubg=tp.ubg)
+    # The multipliers of an earlier solve of the same NLP layout (same model and
+    # mesh, other weights or bounds) let IPOPT start close to the central path.
+    warm = (previous is not None and previous.multipliers_x is not None
+            and previous.multipliers_x.size == tp.lbx.size
+            and previous.multipliers_g is not None
+            and previous.multipliers_g.size == tp.lbg.size)
+    if warm:
+        arguments.update(lam_x0=previous.multipliers_x, lam_g0=previous.multipliers_g)
+    solver = make_solver(tp.nlp, problem.solver, verbose, warm_start=warm)
     setup_time = time.perf_counter() - started
 
     started = time.perf_counter()
-    result = solver(x0=tp.pack(*guess), lbx=tp.lbx, ubx=tp.ubx, lbg=tp.lbg, ubg=tp.ubg)
+    result = solver(**arguments)
     solve_time = time.perf_counter() - started
     stats = solver.stats()
     return_status = stats.get("return_status", "unknown")
@@ -67,4 +77,6 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         max_dynamics_error_open_loop=open_loop_err,
         problem_name=problem.name, model_name=model.name,
         transcription=problem.transcription.describe(),
+        multipliers_x=np.array(result["lam_x"]).ravel(),
+        multipliers_g=np.array(result["lam_g"]).ravel(),
     )

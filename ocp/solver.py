@@ -9,10 +9,24 @@ from .problem import SolverOptions
 IPOPT_SUCCESS = "Solve_Succeeded"
 
 
-def ipopt_options(options: SolverOptions, verbose: bool) -> dict:
+#: IPOPT settings that keep a warm start where it is (Ipopt documentation,
+#: "warm_start_init_point"): barely pushed off the bounds, small barrier.
+WARM_START = {
+    "warm_start_init_point": "yes",
+    "warm_start_bound_push": 1e-9,
+    "warm_start_bound_frac": 1e-9,
+    "warm_start_slack_bound_push": 1e-9,
+    "warm_start_slack_bound_frac": 1e-9,
+    "warm_start_mult_bound_push": 1e-9,
+    "mu_init": 1e-6,
+}
+
+
+def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = False) -> dict:
     """CasADi nlpsol options from the problem's solver settings.
 
-    ``verbose`` prints IPOPT's iteration table live on the terminal.
+    ``verbose`` prints IPOPT's iteration table live on the terminal;
+    ``warm_start`` starts from given primal and dual values.
     """
     opts = {
         "print_time": False,
@@ -23,6 +37,8 @@ def ipopt_options(options: SolverOptions, verbose: bool) -> dict:
         "ipopt.linear_solver": options.linear_solver,
         "ipopt.hessian_approximation": options.hessian,
     }
+    if warm_start:
+        opts.update({f"ipopt.{k}": v for k, v in WARM_START.items()})
     if options.constraint_tolerance is not None:
         opts["ipopt.constr_viol_tol"] = float(options.constraint_tolerance)
     for key, value in options.ipopt.items():
@@ -30,5 +46,6 @@ def ipopt_options(options: SolverOptions, verbose: bool) -> dict:
     return opts
 
 
-def make_solver(nlp: dict, options: SolverOptions, verbose: bool = False) -> ca.Function:
-    return ca.nlpsol("ocp", "ipopt", nlp, ipopt_options(options, verbose))
+def make_solver(nlp: dict, options: SolverOptions, verbose: bool = False,
+                warm_start: bool = False) -> ca.Function:
+    return ca.nlpsol("ocp", "ipopt", nlp, ipopt_options(options, verbose, warm_start))

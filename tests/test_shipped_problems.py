@@ -66,4 +66,15 @@ def test_warm_start_from_the_solution_converges_immediately():
     warm = ocp.solve(problem)
     assert warm.success
     assert warm.objective == pytest.approx(cold.objective, rel=1e-7)
+    assert warm.iterations <= 2 < cold.iterations
+
+
+def test_warm_start_across_a_weight_change_saves_iterations():
+    cold = ocp.solve(ocp.load_problem(PROBLEMS / "pendulum_swingup.toml"))
+    heavier = ocp.load_problem(PROBLEMS / "pendulum_swingup.toml", {"costs.effort.weight": 2.0})
+    heavier.guess = cold
+    warm = ocp.solve(heavier)
+    assert warm.success
+    # scaling the only cost term does not move the optimum
+    assert warm.objective == pytest.approx(2 * cold.objective, rel=1e-7)
     assert warm.iterations < cold.iterations / 2

@@ -72,4 +72,4 @@ def test_hermite_simpson_reaches_riccati_optimum_to_a_millionth():
 def test_radau_control_at_the_start_is_the_extrapolated_optimal_feedback():
     """The control at t0 (touched by no collocation equation) is -K x0."""
     solution = ocp.solve(lq_problem(ocp.Radau(8, 3)), check_dynamics=False)
-    assert solution.controls[0, 0] == pytest.approx(float(-K @ X0), abs=1e-4)
+    assert solution.controls[0, 0] == pytest.approx((-K @ X0).item(), abs=1e-4)
