@@ -84,9 +84,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         lbg.append(np.broadcast_to(np.asarray(lo, dtype=float), expr.shape[0]))
         ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
 
-    for k in range(N):
-        cols = tr.interval_columns(k)
-        constrain(tr.defects(h, X[:, cols], F[:, cols]), 0.0, 0.0)
+    constrain(tr.defects(h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
     first = 0 if tr.dynamics_at_start else 1
     if nz:
         constrain(R[:, first:], 0.0, 0.0)

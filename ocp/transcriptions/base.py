@@ -70,10 +70,12 @@ class Transcription(ABC):
 
     @abstractmethod
     def defects(self, h, X, F):
-        """Defect constraints of one interval, a CasADi column.
+        """Defect constraints of all intervals at once.
 
-        ``h`` is the interval duration (s), ``X`` the (nx, p) states at the
-        interval's points and ``F`` the (nx, p) state derivatives there.
+        ``h`` is the interval duration (s). ``X[j]`` and ``F[j]`` are (nx, N)
+        matrices: the states and state derivatives at point ``j`` of every
+        interval (column ``k`` is interval ``k``). Returns a CasADi matrix of
+        defects that must vanish.
         """
 
     #: Whether the dynamics (implicit residual, path constraints) hold at t0.
@@ -104,13 +106,16 @@ class Transcription(ABC):
         g = (np.arange(self.intervals)[:, None] + tau[None, :]).ravel()
         return np.append(g, self.intervals) / self.intervals
 
+    def by_point(self, values) -> list:
+        """Split (n, n_points) columns into one (n, N) matrix per interval point."""
+        step = self.points_per_interval - 1
+        return [values[:, list(range(j, j + step * self.intervals, step))]
+                for j in range(self.points_per_interval)]
+
     def integral(self, h, values):
         """Integral over the horizon of a (1, n_points) row of integrand values."""
-        w = self.quadrature_weights
-        total = 0
-        for k in range(self.intervals):
-            total += h * ca.mtimes(values[:, self.interval_columns(k)], ca.DM(w))
-        return total
+        weights = ca.DM(self.integral_weights())
+        return h * ca.mtimes(values, weights)
 
     def integral_weights(self) -> np.ndarray:
         """Global quadrature weights, (n_points,), so that integral = h * w . values."""

@@ -21,6 +21,6 @@ class HermiteSimpson(Transcription):
     control_points = np.array([0, 1, 2])
 
     def defects(self, h, X, F):
-        hermite = X[:, 1] - (X[:, 0] + X[:, 2]) / 2 - h / 8 * (F[:, 0] - F[:, 2])
-        simpson = X[:, 2] - X[:, 0] - h / 6 * (F[:, 0] + 4 * F[:, 1] + F[:, 2])
+        hermite = X[1] - (X[0] + X[2]) / 2 - h / 8 * (F[0] - F[2])
+        simpson = X[2] - X[0] - h / 6 * (F[0] + 4 * F[1] + F[2])
         return ca.vertcat(hermite, simpson)

@@ -50,8 +50,11 @@ class Radau(Transcription):
         return np.arange(1, self.degree + 1)
 
     def defects(self, h, X, F):
-        D = ca.DM(self._D[1:, :])  # (d, d+1)
-        return ca.vec(ca.mtimes(X, D.T) - h * F[:, 1:])
+        out = []
+        for k in range(1, self.degree + 1):
+            slope = sum(self._D[k, j] * X[j] for j in range(self.degree + 1))
+            out.append(slope - h * F[k])
+        return ca.vertcat(*out)
 
     def initial_control_weights(self):
         w = np.zeros(self.points_per_interval)

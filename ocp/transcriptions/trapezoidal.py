@@ -13,4 +13,4 @@ class Trapezoidal(Transcription):
     control_points = np.array([0, 1])
 
     def defects(self, h, X, F):
-        return X[:, 1] - X[:, 0] - h / 2 * (F[:, 0] + F[:, 1])
+        return X[1] - X[0] - h / 2 * (F[0] + F[1])
