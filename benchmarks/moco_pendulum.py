@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 
 import opensim as osim
@@ -88,9 +89,17 @@ def solve(p):
     t0 = time.perf_counter()
     study = build_study(p)
     setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    sol = study.solve()
-    solve_time = time.perf_counter() - t0
+    # Moco writes 'delete_this_to_stop_optimization_*.txt' into the cwd while
+    # solving; run the solve in a scratch directory to keep the repo clean.
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            t0 = time.perf_counter()
+            sol = study.solve()
+            solve_time = time.perf_counter() - t0
+        finally:
+            os.chdir(cwd)
     success = bool(sol.success())
     if not success:
         sol.unseal()  # allow reading a failed solution

@@ -2,8 +2,11 @@
 
 Decision variables are ordered point by point, ``[x_0, u_0, z_0, x_1, ...]``,
 then the final time if it is free, so that the KKT matrix is banded. The
-expressions are built in SX, the fastest form for CasADi to evaluate and to
-differentiate twice; no finite differences are used anywhere.
+per-point expressions (dynamics, costs, outputs) are SX functions mapped over
+all points; the NLP around them is SX (one scalar graph, fastest to evaluate)
+or MX (quicker to build for large meshes), see SolverOptions.graph. First and
+second derivatives come from CasADi's automatic differentiation; no finite
+differences are used anywhere.
 """
 from __future__ import annotations
 
@@ -52,11 +55,12 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     nz = model.nz if problem.dynamics == IMPLICIT else 0
     P, N = tr.n_points, tr.intervals
 
-    W = ca.SX.sym("w", nx + nu + nz, P)
+    Sym = ca.MX if problem.solver.graph == "mx" else ca.SX
+    W = Sym.sym("w", nx + nu + nz, P)
     X, U, Z = W[:nx, :], W[nx:nx + nu, :], W[nx + nu:, :]
     t0 = problem.start_time
     if problem.free_final_time:
-        tf = ca.SX.sym("tf")
+        tf = Sym.sym("tf")
         w = ca.vertcat(ca.vec(W), tf)
     else:
         tf = float(problem.final_time)
@@ -159,7 +163,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
             integrand_rows.append(row_values)
             value += tr.integral(h, row_values)
         else:
-            integrand_rows.append(ca.SX.zeros(1, P))
+            integrand_rows.append(Sym.zeros(1, P))
         end = term.endpoint(endpoint)
         if end is not None:
             value += term.weight * end
@@ -178,7 +182,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
 
     g_all = ca.vertcat(*g)
-    tf_expr = tf if problem.free_final_time else ca.SX(tf)
+    tf_expr = tf if problem.free_final_time else Sym(tf)
     return TranscribedProblem(
         nlp={"x": w, "f": objective, "g": g_all},
         lbx=lbx_all, ubx=ubx_all,

@@ -17,7 +17,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
     [transcription]  method, intervals, degree, dynamics
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
-                     linear_solver; [solver.ipopt] any IPOPT option
+                     linear_solver, graph; [solver.ipopt] any IPOPT option
     [guess]          solution = folder or solution.npz of an earlier solve
 """
 from __future__ import annotations
@@ -42,6 +42,9 @@ from .units import UnitError, to_si
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess"}
+#: IPOPT's linear solvers; CasADi's wheel ships MUMPS and SPRAL, the HSL ones
+#: (ma27 ...) need the user's own HSL library.
+LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "pardiso")
 COST_KEYS = {
     "squared_controls": {"type", "weight", "controls"},
     "squared_torque": {"type", "weight"},
@@ -293,7 +296,7 @@ def _model(reader: _Reader, base: Path):
 
 def _solver(reader: _Reader) -> SolverOptions:
     reader.only({"tolerance", "constraint_tolerance", "max_iterations", "hessian",
-                 "linear_solver", "ipopt"})
+                 "linear_solver", "graph", "ipopt"})
     defaults = SolverOptions()
     ipopt = reader.sub("ipopt").table
     return SolverOptions(
@@ -301,7 +304,9 @@ def _solver(reader: _Reader) -> SolverOptions:
         constraint_tolerance=reader.number("constraint_tolerance", minimum=0.0),
         max_iterations=reader.integer("max_iterations", defaults.max_iterations, minimum=0),
         hessian=reader.string("hessian", defaults.hessian, choices=["exact", "limited-memory"]),
-        linear_solver=reader.string("linear_solver", defaults.linear_solver),
+        linear_solver=reader.string("linear_solver", defaults.linear_solver,
+                                    choices=list(LINEAR_SOLVERS)),
+        graph=reader.string("graph", defaults.graph, choices=["sx", "mx"]),
         ipopt=dict(ipopt))
 
 

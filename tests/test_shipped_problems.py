@@ -78,3 +78,10 @@ def test_warm_start_across_a_weight_change_saves_iterations():
     # scaling the only cost term does not move the optimum
     assert warm.objective == pytest.approx(2 * cold.objective, rel=1e-7)
     assert warm.iterations < cold.iterations / 2
+
+
+def test_mx_graph_finds_the_same_optimum_as_sx():
+    sx = ocp.solve(ocp.load_problem(PROBLEMS / "arm_reach_torque.toml"))
+    mx = ocp.solve(ocp.load_problem(PROBLEMS / "arm_reach_torque.toml", {"solver.graph": "mx"}))
+    assert mx.success
+    assert mx.objective == pytest.approx(sx.objective, rel=1e-9)
