@@ -5,8 +5,8 @@
     solution = ocp.solve(problem)
     solution.state("pendulum"), solution.cost_terms, solution.status
 """
-from .costs import (CostTerm, CustomCost, FinalTime, PointVariables, SquaredControls,
-                    SquaredTorque, Tracking)
+from .costs import (CostTerm, CustomCost, FinalTime, PointVariables, SquaredActivations,
+                    SquaredControls, SquaredTorque, Tracking)
 from .errors import ProblemError
 from .models import CustomModel, Model, build_model
 from .problem import PathConstraint, Problem, SolverOptions
@@ -16,7 +16,8 @@ from .transcriptions import HermiteSimpson, Radau, Trapezoidal
 
 __version__ = "0.1.0"
 
-__all__ = ["CostTerm", "CustomCost", "FinalTime", "PointVariables", "SquaredControls",
+__all__ = ["CostTerm", "CustomCost", "FinalTime", "PointVariables", "SquaredActivations",
+           "SquaredControls",
            "SquaredTorque", "Tracking", "ProblemError", "CustomModel", "Model",
            "build_model", "PathConstraint", "Problem", "SolverOptions", "Solution",
            "solve", "HermiteSimpson", "Radau", "Trapezoidal", "load_problem"]

@@ -117,6 +117,23 @@ class SquaredTorque(CostTerm):
 
 
 @dataclass
+class SquaredActivations(CostTerm):
+    """``integral of sum_m a_m^2 dt`` over the muscle activations (s).
+
+    The classic muscle-redundancy criterion (De Groote et al. 2016); needs a
+    muscle-driven model.
+    """
+
+    def check(self, model):
+        x, u = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
+        if model.activations(x, u) is None:
+            raise ValueError(f"model '{model.name}' has no muscle activations")
+
+    def integrand(self, v):
+        return ca.sumsqr(v.model.activations(v.x, v.u))
+
+
+@dataclass
 class FinalTime(CostTerm):
     """Duration of the movement ``t_f - t_0`` (s): ``integral of 1 dt``."""
 
@@ -181,6 +198,7 @@ class CustomCost(CostTerm):
 COST_TYPES = {
     "squared_controls": SquaredControls,
     "squared_torque": SquaredTorque,
+    "squared_activations": SquaredActivations,
     "final_time": FinalTime,
     "tracking": Tracking,
     "custom": CustomCost,

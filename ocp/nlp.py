@@ -92,6 +92,10 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     first = 0 if tr.dynamics_at_start else 1
     if nz:
         constrain(R[:, first:], 0.0, 0.0)
+    path_residual = model.path_residuals(x_s, u_s)
+    if path_residual.shape[0]:
+        residuals = ca.Function("path_residuals", [x_s, u_s], [path_residual]).map(P)(X, U)
+        constrain(residuals[:, first:], 0.0, 0.0)
     w0 = tr.initial_control_weights()
     if w0 is not None and nu + nz:
         cols = tr.interval_columns(0)

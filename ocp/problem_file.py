@@ -23,6 +23,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import math
 import sys
@@ -31,10 +32,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .costs import COST_TYPES, CustomCost, FinalTime, SquaredControls, SquaredTorque, Tracking
+from .costs import (COST_TYPES, CustomCost, FinalTime, SquaredActivations, SquaredControls,
+                    SquaredTorque, Tracking)
 from .errors import ProblemError, suggestion
 from .models.custom import ModelFileError, load_model_file
-from .models.library import BUILT_IN_MODELS, build_model, parameter_names
+from .models.library import (build_model, default_muscles, is_muscle_model, model_names,
+                             parameter_names)
+from .models.muscle_driven import Muscle
+from .models.muscles.curves import CURVE_SETS
+from .models.muscles.geometry import PathGeometry, PolynomialGeometry
+from .models.muscles.hill import MuscleParameters
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
 from .transcriptions import TRANSCRIPTIONS
@@ -48,6 +55,7 @@ LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "par
 COST_KEYS = {
     "squared_controls": {"type", "weight", "controls"},
     "squared_torque": {"type", "weight"},
+    "squared_activations": {"type", "weight"},
     "final_time": {"type", "weight"},
     "tracking": {"type", "weight", "target", "reference", "columns"},
     "custom": {"type", "weight", "file", "integrand", "endpoint"},
@@ -100,6 +108,12 @@ class _Reader:
             raise self.error(name, str(exc)) from None
         if minimum is not None and not value >= minimum:
             raise self.error(name, f"must be at least {minimum}, got {value}")
+        return value
+
+    def boolean(self, name: str, default=None):
+        value = self.table.get(name, default)
+        if not isinstance(value, bool):
+            raise self.error(name, f"expected true or false, got {_kind(value)}")
         return value
 
     def integer(self, name: str, default=None, minimum=None):
@@ -271,27 +285,121 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     return problem
 
 
+MUSCLE_MODEL_KEYS = {"tendon", "activation_dynamics", "muscles", "remove_muscles",
+                     "reserves", "curves", "activation_smoothing", "passive_fiber_force"}
+
+
 def _model(reader: _Reader, base: Path):
-    reader.only({"name", "file", "parameters"})
+    reader.only({"name", "file", "parameters"} | MUSCLE_MODEL_KEYS)
     name, file_path = reader.string("name"), reader.path("file", base)
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
         raise reader.error(None, "give either 'name' (a built-in model: "
-                           f"{', '.join(BUILT_IN_MODELS)}) or 'file' (a Python model file)")
+                           f"{', '.join(model_names())}) or 'file' (a Python model file)")
     if file_path is not None:
+        for key in MUSCLE_MODEL_KEYS & set(reader.table):
+            raise reader.error(key, "muscle options apply to built-in muscle models only")
         try:
             return load_model_file(file_path, params_reader.table)
         except ModelFileError as exc:
             raise reader.error("file", str(exc)) from None
-    if name not in BUILT_IN_MODELS:
-        raise reader.error("name", f"unknown model '{name}'" +
-                           suggestion(name, list(BUILT_IN_MODELS)))
+    if name not in model_names():
+        raise reader.error("name", f"unknown model '{name}'" + suggestion(name, model_names()))
     params_reader.only(parameter_names(name))
     values = {k: params_reader.number(k) for k in params_reader.table}
+    if not is_muscle_model(name):
+        for key in MUSCLE_MODEL_KEYS & set(reader.table):
+            raise reader.error(key, f"model '{name}' has no muscles; muscle options apply to "
+                               f"{', '.join(n for n in model_names() if is_muscle_model(n))}")
+        try:
+            return build_model(name, values)
+        except ValueError as exc:
+            raise params_reader.error(None, str(exc)) from None
+    muscles = _muscles(reader, default_muscles(name, values))
+    reserves_reader = reader.sub("reserves")
+    reserves = {c: reserves_reader.number(c, minimum=0.0) for c in reserves_reader.table}
+    options = dict(
+        tendon=reader.string("tendon", "rigid", choices=["rigid", "compliant"]),
+        activation_dynamics=reader.boolean("activation_dynamics", True),
+        passive_fiber_force=reader.boolean("passive_fiber_force", True),
+        reserves=reserves,
+        curves=CURVE_SETS[reader.string("curves", "opensim", choices=list(CURVE_SETS))])
+    if "activation_smoothing" in reader.table:
+        options["activation_smoothing"] = reader.number("activation_smoothing", minimum=0.0)
     try:
-        return build_model(name, values)
+        return build_model(name, values, muscles, **options)
     except ValueError as exc:
-        raise params_reader.error(None, str(exc)) from None
+        message = str(exc)
+        key = "reserves" if "reserve" in message else "muscles"
+        raise reader.error(key, message) from None
+
+
+def _muscles(reader: _Reader, defaults: dict) -> list:
+    """The model's muscles after [model.muscles.NAME] changes and remove_muscles.
+
+    A table for an existing muscle overrides its parameters (e.g. weakness:
+    ``max_isometric_force_N = 300``); a table for a new name adds a muscle and
+    needs its parameters and a ``path`` ([[segment or "ground", x, y], ...], m)
+    or a ``length_polynomial`` ([[coefficient_m, {coordinate = power}], ...]).
+    """
+    muscles = dict(defaults)
+    removed = reader.strings("remove_muscles", [])
+    for name in removed:
+        if name not in muscles:
+            raise reader.error("remove_muscles", f"no muscle '{name}' to remove" +
+                               suggestion(name, list(muscles)))
+        del muscles[name]
+    table = reader.sub("muscles")
+    fields = [f.name for f in dataclasses.fields(MuscleParameters)]
+    for name in table.table:
+        entry = table.sub(name)
+        entry.only(set(fields) | {"path", "length_polynomial"})
+        values = {k: entry.number(k) for k in fields if k in entry.table}
+        if name in muscles:
+            old = muscles[name]
+            if "path" in entry.table or "length_polynomial" in entry.table:
+                geometry = _geometry(entry)
+            else:
+                geometry = old.geometry
+            params = dataclasses.replace(old.parameters, **values)
+        else:
+            required = ["max_isometric_force_N", "optimal_fiber_length_m", "tendon_slack_length_m"]
+            missing = [k for k in required if k not in values]
+            if missing:
+                raise entry.error(None, f"new muscle '{name}' needs {', '.join(missing)} "
+                                  f"(existing muscles: {', '.join(muscles) or 'none'})")
+            params = MuscleParameters(**values)
+            geometry = _geometry(entry)
+        try:
+            params.check(name)
+        except ValueError as exc:
+            raise entry.error(None, str(exc)) from None
+        muscles[name] = Muscle(name, params, geometry)
+    return list(muscles.values())
+
+
+def _geometry(entry: _Reader):
+    if ("path" in entry.table) == ("length_polynomial" in entry.table):
+        raise entry.error(None, "give the muscle either a 'path' or a 'length_polynomial'")
+    if "path" in entry.table:
+        points = entry.table["path"]
+        ok = isinstance(points, list) and len(points) >= 2 and all(
+            isinstance(p, list) and len(p) == 3 and isinstance(p[0], str)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p[1:])
+            for p in points)
+        if not ok:
+            raise entry.error("path", 'expected at least two points [segment, x_m, y_m], '
+                              'e.g. [["upper_arm", 0.16, 0.02], ["forearm", 0.03, 0.0]]')
+        return PathGeometry(tuple((None if p[0] == "ground" else p[0], (float(p[1]), float(p[2])))
+                                  for p in points))
+    terms = entry.table["length_polynomial"]
+    ok = isinstance(terms, list) and terms and all(
+        isinstance(t, list) and len(t) == 2 and isinstance(t[0], (int, float))
+        and isinstance(t[1], dict) for t in terms)
+    if not ok:
+        raise entry.error("length_polynomial", "expected [[coefficient_m, {coordinate = power}], "
+                          "...], e.g. [[0.25, {}], [-0.03, {shoulder = 1}]]")
+    return PolynomialGeometry(tuple((float(c), dict(e)) for c, e in terms))
 
 
 def _solver(reader: _Reader) -> SolverOptions:
@@ -351,6 +459,8 @@ def _cost(name: str, reader: _Reader, model, base: Path):
         return SquaredControls(name, weight, tuple(controls) if controls else None)
     if kind == "squared_torque":
         return SquaredTorque(name, weight)
+    if kind == "squared_activations":
+        return SquaredActivations(name, weight)
     if kind == "final_time":
         return FinalTime(name, weight)
     if kind == "tracking":

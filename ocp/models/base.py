@@ -55,6 +55,18 @@ class Model(ABC):
         """Net joint torques (N m) produced by the controls, or None."""
         return None
 
+    def activations(self, x, u):
+        """Muscle activations (column), or None for a model without muscles."""
+        return None
+
+    def path_residuals(self, x, u):
+        """Algebraic equations that hold at every instant (residual == 0).
+
+        For example the muscle-tendon equilibrium of compliant tendons. They
+        are enforced wherever the dynamics are, in explicit and implicit form.
+        """
+        return ca.SX(0, 1)
+
     def default_bounds(self) -> dict[str, tuple[float, float]]:
         """Bounds the model imposes unless the problem says otherwise."""
         return {}

@@ -153,16 +153,43 @@ BUILT_IN_MODELS = {
 }
 
 
-def build_model(name: str, parameters: dict | None = None):
+def _muscle_models():
+    """name -> (builder(params, muscles, **options), parameter class, default muscles(params))."""
+    from .six_muscle_arm import SixMuscleArmParameters, muscles_of_the_arm, six_muscle_arm
+    return {"six_muscle_arm": (six_muscle_arm, SixMuscleArmParameters, muscles_of_the_arm)}
+
+
+def is_muscle_model(name: str) -> bool:
+    return name in _muscle_models()
+
+
+def model_names() -> list[str]:
+    return list(BUILT_IN_MODELS) + list(_muscle_models())
+
+
+def default_muscles(name: str, parameters: dict | None = None) -> dict:
+    """The muscles a built-in muscle model has before user changes: name -> Muscle."""
+    _, params_cls, muscles = _muscle_models()[name]
+    return muscles(params_cls(**(parameters or {})))
+
+
+def build_model(name: str, parameters: dict | None = None, muscles=None, **options):
     """Build a built-in model by name with parameter overrides.
 
-    Raises KeyError for an unknown model and TypeError for an unknown
-    parameter; the problem-file loader turns both into messages that name
-    the file and key.
+    For muscle-driven models, ``muscles`` (a list of Muscle, default the
+    model's own) and ``options`` (tendon, activation_dynamics, reserves,
+    curves, activation_smoothing) are passed on. Raises KeyError for an unknown
+    model and TypeError for an unknown parameter; the problem-file loader turns
+    both into messages that name the file and key.
     """
+    muscle_models = _muscle_models()
+    if name in muscle_models:
+        builder, params_cls, _ = muscle_models[name]
+        return builder(params_cls(**(parameters or {})), muscles, **options)
     builder, params_cls = BUILT_IN_MODELS[name]
     return builder(params_cls(**(parameters or {})))
 
 
 def parameter_names(name: str) -> list[str]:
-    return [f.name for f in dataclasses.fields(BUILT_IN_MODELS[name][1])]
+    cls = _muscle_models()[name][1] if is_muscle_model(name) else BUILT_IN_MODELS[name][1]
+    return [f.name for f in dataclasses.fields(cls)]

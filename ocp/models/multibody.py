@@ -277,6 +277,14 @@ def segment_points(tree: KinematicTree, q):
             for s in tree.segments}
 
 
+def point_positions(tree: KinematicTree, q, points):
+    """World positions of points ``(segment or None for ground, (x, y))``, a list of (2, 1)."""
+    zero = ca.DM.zeros(tree.n, 1)
+    bodies = _forward_kinematics(tree, q, zero, zero, ca.DM.zeros(2, 1))
+    return [ca.DM(local) if segment is None else _point_kinematics(bodies[segment], local)[0]
+            for segment, local in points]
+
+
 def mechanical_energy(tree: KinematicTree, q, qd):
     """Kinetic plus gravitational potential energy (J), relative to y = 0."""
     zero = ca.DM.zeros(tree.n, 1)

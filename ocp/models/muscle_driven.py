@@ -1,0 +1,231 @@
+"""A kinematic tree driven by Hill-type muscles (and optional reserve actuators).
+
+States: ``q``, ``q'``, then per muscle its activation ``<m>_activation`` (with
+activation dynamics) and, for a compliant tendon, its normalised tendon force
+``<m>_tendon_force``. Controls: ``<m>_excitation`` (or ``<m>_activation``
+when activation dynamics are off), ``<m>_tendon_force_rate`` (compliant:
+(dF~T/dt)/10), and ``reserve_<coordinate>`` (normalised, times the reserve's
+optimal torque in N m).
+
+Muscle forces act on the joints through moment arms from automatic
+differentiation of each muscle-tendon length (De Groote et al. 2016).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import casadi as ca
+
+from .base import Model
+from .multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
+                        marker_kinematics, mechanical_energy)
+from .muscles.activation import DEFAULT_SMOOTHING, activation_rate
+from .muscles.curves import OPENSIM_2016, CurveParameters
+from .muscles.geometry import crossed_coordinates
+from .muscles.hill import (TENDON_FORCE_RATE_SCALE, MuscleParameters, compliant_tendon,
+                           rigid_tendon)
+from .torque_driven import _coordinate_units
+
+RIGID, COMPLIANT = "rigid", "compliant"
+
+
+@dataclass(frozen=True)
+class Muscle:
+    """A named muscle: its Hill parameters and its path."""
+
+    name: str
+    parameters: MuscleParameters
+    geometry: object  # PathGeometry or PolynomialGeometry
+
+
+class MuscleDrivenTree(Model):
+    """Equations of motion of a tree whose joint torques come from muscles."""
+
+    def __init__(self, name: str, tree: KinematicTree, muscles, *, tendon: str = RIGID,
+                 activation_dynamics: bool = True, reserves: dict | None = None,
+                 curves: CurveParameters = OPENSIM_2016,
+                 activation_smoothing: float = DEFAULT_SMOOTHING,
+                 passive_fiber_force: bool = True,
+                 parameters: dict | None = None):
+        if tendon not in (RIGID, COMPLIANT):
+            raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
+                             f"got '{tendon}'")
+        self.name, self.tree = name, tree
+        self.muscles = tuple(muscles)
+        names = [m.name for m in self.muscles]
+        if len(set(names)) != len(names):
+            raise ValueError(f"model '{name}': muscle names must be unique, got {names}")
+        for m in self.muscles:
+            m.parameters.check(m.name)
+            if not crossed_coordinates(m.geometry, tree):
+                raise ValueError(f"muscle '{m.name}' crosses no joint: its length does not "
+                                 f"depend on any of {list(tree.coordinates)}")
+        self.tendon, self.activation_dynamics = tendon, bool(activation_dynamics)
+        self.reserves = dict(reserves or {})
+        unknown = set(self.reserves) - set(tree.coordinates)
+        if unknown:
+            raise ValueError(f"model '{name}': reserve actuators on unknown coordinates "
+                             f"{sorted(unknown)}; coordinates: {list(tree.coordinates)}")
+        self.curves, self.activation_smoothing = curves, activation_smoothing
+        self.passive_fiber_force = bool(passive_fiber_force)
+        self._parameters = dict(parameters or {})
+
+        coords = tree.coordinates
+        kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
+        units = [_coordinate_units(kinds[c]) for c in coords]
+        states = list(coords) + [f"{c}_speed" for c in coords]
+        state_units = [u[0] for u in units] + [u[1] for u in units]
+        controls, control_units = [], []
+        if self.activation_dynamics:
+            states += [f"{m}_activation" for m in names]
+            controls += [f"{m}_excitation" for m in names]
+        else:
+            controls += [f"{m}_activation" for m in names]
+        state_units += ["-"] * (len(states) - len(state_units))
+        control_units += ["-"] * len(controls)
+        if tendon == COMPLIANT:
+            states += [f"{m}_tendon_force" for m in names]
+            state_units += ["-"] * len(names)
+            controls += [f"{m}_tendon_force_rate" for m in names]
+            control_units += ["1/(10 s)"] * len(names)
+        controls += [f"reserve_{c}" for c in self.reserves]
+        control_units += ["-"] * len(self.reserves)
+        self.state_names, self.state_units = tuple(states), tuple(state_units)
+        self.control_names, self.control_units = tuple(controls), tuple(control_units)
+        self.algebraic_names = tuple(f"{c}_acceleration" for c in coords)
+        self.algebraic_units = tuple(u[2] for u in units)
+        # One function of q for all paths: lengths (m, 1) and moment arms (n, m),
+        # the arms by automatic differentiation of the lengths.
+        q = ca.SX.sym("q", tree.n)
+        lengths = ca.vertcat(*[m.geometry.length(tree, q) for m in self.muscles])
+        self.geometry = ca.Function("muscle_geometry", [q],
+                                    [lengths, -ca.jacobian(lengths, q).T],
+                                    ["q"], ["length_m", "moment_arm_m"])
+
+    # -- pieces of the state and control vectors ---------------------------
+    def _split(self, x, u):
+        n, m = self.tree.n, len(self.muscles)
+        q, qd = x[:n], x[n:2 * n]
+        k = 2 * n
+        if self.activation_dynamics:
+            a, e = x[k:k + m], u[:m]
+            k += m
+            j = m
+        else:
+            a, e = u[:m], None
+            j = m
+        if self.tendon == COMPLIANT:
+            ft, dft = x[k:k + m], u[j:j + m]
+            j += m
+        else:
+            ft = dft = None
+        reserve = u[j:j + len(self.reserves)]
+        return q, qd, a, e, ft, dft, reserve
+
+    def muscle_states(self, x, u):
+        """Per muscle: (MuscleState, moment arms (n, 1)) at state x and control u."""
+        q, qd, a, _, ft, dft, _ = self._split(x, u)
+        lengths, all_arms = self.geometry(q)
+        out = []
+        for i, m in enumerate(self.muscles):
+            length, arms = lengths[i], all_arms[:, i]
+            velocity = -ca.dot(arms, qd)
+            if self.tendon == COMPLIANT:
+                s = compliant_tendon(m.parameters, a[i], length, velocity, ft[i], dft[i],
+                                     self.curves, self.passive_fiber_force)
+            else:
+                s = rigid_tendon(m.parameters, a[i], length, velocity, self.curves,
+                                 self.passive_fiber_force)
+            out.append((s, arms))
+        return out
+
+    def joint_torques(self, x, u):
+        *_, reserve = self._split(x, u)
+        torque = ca.DM.zeros(self.tree.n, 1)
+        for s, arms in self.muscle_states(x, u):
+            torque = torque + arms * s.tendon_force_N
+        coords = self.tree.coordinates
+        for k, (c, optimal) in enumerate(self.reserves.items()):
+            e = ca.DM.zeros(self.tree.n, 1)
+            e[coords.index(c)] = optimal
+            torque = torque + e * reserve[k]
+        return torque
+
+    def activations(self, x, u):
+        return self._split(x, u)[2]
+
+    def _muscle_rates(self, x, u):
+        _, _, a, e, _, dft, _ = self._split(x, u)
+        rates = []
+        if self.activation_dynamics:
+            rates += [activation_rate(e[i], a[i], m.parameters.activation_time_constant_s,
+                                      m.parameters.deactivation_time_constant_s,
+                                      self.activation_smoothing)
+                      for i, m in enumerate(self.muscles)]
+        if self.tendon == COMPLIANT:
+            rates += [TENDON_FORCE_RATE_SCALE * dft[i] for i in range(len(self.muscles))]
+        return rates
+
+    def dynamics(self, x, u):
+        q, qd, *_ = self._split(x, u)
+        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u))
+        return ca.vertcat(qd, qdd, *self._muscle_rates(x, u))
+
+    def implicit_dynamics(self, x, u, z):
+        q, qd, *_ = self._split(x, u)
+        residual = inverse_dynamics(self.tree, q, qd, z) - self.joint_torques(x, u)
+        return ca.vertcat(qd, z, *self._muscle_rates(x, u)), residual
+
+    def path_residuals(self, x, u):
+        if self.tendon != COMPLIANT:
+            return ca.SX(0, 1)
+        return ca.vertcat(*[s.equilibrium_residual for s, _ in self.muscle_states(x, u)])
+
+    def outputs(self, x, u):
+        q, qd, *_ = self._split(x, u)
+        out = {}
+        for name, (pos, vel) in marker_kinematics(self.tree, q, qd).items():
+            out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
+            out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
+        for m, (s, arms) in zip(self.muscles, self.muscle_states(x, u)):
+            out[f"{m.name}_force"] = s.tendon_force_N
+            out[f"{m.name}_fiber_length"] = s.fiber_length_norm
+            out[f"{m.name}_fiber_velocity"] = s.fiber_velocity_norm
+        torques = self.joint_torques(x, u)
+        for i, c in enumerate(self.tree.coordinates):
+            out[f"{c}_moment"] = torques[i]
+        out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        return out
+
+    def output_units(self):
+        units = {}
+        for mk in self.tree.markers:
+            units.update({f"{mk.name}_x": "m", f"{mk.name}_y": "m",
+                          f"{mk.name}_vx": "m/s", f"{mk.name}_vy": "m/s"})
+        for m in self.muscles:
+            units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
+                          f"{m.name}_fiber_velocity": "v_max"})
+        kinds = {s.joint.coordinate: s.joint.kind for s in self.tree.segments}
+        for c in self.tree.coordinates:
+            units[f"{c}_moment"] = _coordinate_units(kinds[c])[3]
+        units["mechanical_energy"] = "J"
+        return units
+
+    def default_bounds(self):
+        bounds = {}
+        for m in self.muscles:
+            bounds[f"{m.name}_activation"] = (0.0, 1.0)
+            if self.activation_dynamics:
+                bounds[f"{m.name}_excitation"] = (0.0, 1.0)
+            if self.tendon == COMPLIANT:
+                bounds[f"{m.name}_tendon_force"] = (0.0, 5.0)
+                bounds[f"{m.name}_tendon_force_rate"] = (-1.0, 1.0)
+        for c in self.reserves:
+            bounds[f"reserve_{c}"] = (-1.0, 1.0)
+        return bounds
+
+    def parameters(self):
+        out = dict(self._parameters)
+        out["tendon"] = self.tendon
+        out["muscles"] = ", ".join(m.name for m in self.muscles)
+        return out

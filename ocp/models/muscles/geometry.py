@@ -1,0 +1,72 @@
+"""Muscle-tendon length as a smooth function of the joint coordinates.
+
+Moment arms are never stored: they are r_j = -d l_MT / d q_j from automatic
+differentiation of the one length function, so lengths, lengthening speeds
+and moment arms can never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import casadi as ca
+import numpy as np
+
+from ..multibody import KinematicTree, point_positions
+
+
+@dataclass(frozen=True)
+class PathGeometry:
+    """A straight-line path through points fixed in segments.
+
+    ``points`` are ``(segment, (x, y))`` in that segment's frame (m); the
+    segment ``None`` is the ground. The length is the sum of the distances
+    between consecutive points: smooth while no two consecutive points meet.
+    """
+
+    points: tuple
+
+    def length(self, tree: KinematicTree, q):
+        positions = point_positions(tree, q, [(seg, xy) for seg, xy in self.points])
+        total = 0
+        for a, b in zip(positions[:-1], positions[1:]):
+            total = total + ca.norm_2(b - a)
+        return total
+
+
+@dataclass(frozen=True)
+class PolynomialGeometry:
+    """l_MT = sum_k c_k prod_j q_j^e_kj: the polynomial fits the field uses.
+
+    ``terms`` is a tuple of ``(coefficient_m, {coordinate: exponent})``.
+    """
+
+    terms: tuple
+
+    def length(self, tree: KinematicTree, q):
+        index = {c: i for i, c in enumerate(tree.coordinates)}
+        total = 0
+        for coefficient, exponents in self.terms:
+            term = coefficient
+            for coordinate, power in exponents.items():
+                term = term * q[index[coordinate]] ** power
+            total = total + term
+        return total
+
+
+def moment_arms(length, q):
+    """r = -d l / d q, (n, 1), from the length expression and the coordinates q."""
+    return -ca.jacobian(length, q).T
+
+
+def crossed_coordinates(geometry, tree: KinematicTree, samples: int = 16) -> list[str]:
+    """Coordinates the path length changes with (the joints the muscle crosses).
+
+    Checked numerically at a fixed set of postures in [-pi, pi]: a path whose
+    points all ride on one segment is symbolically a function of that
+    segment's angle but never changes length.
+    """
+    q = ca.SX.sym("q", tree.n)
+    arms = ca.Function("arms", [q], [moment_arms(geometry.length(tree, q), q)])
+    postures = np.random.default_rng(0).uniform(-np.pi, np.pi, (samples, tree.n))
+    values = np.abs(np.hstack([np.array(arms(p)) for p in postures]))
+    return [c for i, c in enumerate(tree.coordinates) if values[i].max() > 1e-9]
