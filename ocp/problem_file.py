@@ -44,11 +44,12 @@ from .models.muscles.geometry import PathGeometry, PolynomialGeometry
 from .models.muscles.hill import MuscleParameters
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
+from .tracking import reference_from_file
 from .transcriptions import TRANSCRIPTIONS
 from .units import UnitError, to_si
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
-            "periodic", "costs", "constraints", "transcription", "solver", "guess"}
+            "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics"}
 #: IPOPT's linear solvers; CasADi's wheel ships MUMPS and SPRAL, the HSL ones
 #: (ma27 ...) need the user's own HSL library.
 LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "pardiso")
@@ -57,7 +58,7 @@ COST_KEYS = {
     "squared_torque": {"type", "weight"},
     "squared_activations": {"type", "weight"},
     "final_time": {"type", "weight"},
-    "tracking": {"type", "weight", "target", "reference", "columns"},
+    "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz"},
     "custom": {"type", "weight", "file", "integrand", "endpoint"},
 }
 
@@ -218,17 +219,25 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     root = _Reader(data, "", file)
     root.only(SECTIONS)
     model = _model(root.sub("model", required=True), base)
+    redundancy = None
+    if "kinematics" in data:
+        redundancy = _kinematics(root.sub("kinematics"), model, base)
+        if "time" in data:
+            raise root.error("time", "with [kinematics] the time span comes from the "
+                             "kinematics file; remove [time]")
+        model = redundancy.model
+        start, final_time, final_guess = redundancy.start_time, redundancy.final_time, None
+    else:
+        time = root.sub("time", required=True)
+        time.only({"start", "final", "guess"})
+        start = time.number("start", 0.0, unit="s")
+        if "final" not in time.table:
+            raise time.error("final", "the final time is required: a value (fixed) "
+                             "or [lower, upper] (free)")
+        final_time = time.quantity_or_range("final", "s")
+        final_guess = time.number("guess", unit="s")
     units = model.units()
     known = set(units)
-
-    time = root.sub("time", required=True)
-    time.only({"start", "final", "guess"})
-    start = time.number("start", 0.0, unit="s")
-    if "final" not in time.table:
-        raise time.error("final", "the final time is required: a value (fixed) "
-                         "or [lower, upper] (free)")
-    final_time = time.quantity_or_range("final", "s")
-    final_guess = time.number("guess", unit="s")
 
     def named(section: str) -> dict:
         reader = root.sub(section)
@@ -262,6 +271,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         transcription=transcription, dynamics=dynamics,
         solver=_solver(root.sub("solver")),
         name=root.string("title") or path.stem)
+    if redundancy is not None:
+        problem.path_constraints.extend(redundancy.path_constraints)
     costs = root.sub("costs", required=True)
     for name in costs.table:
         problem.minimize(_cost(name, costs.sub(name), model, base))
@@ -283,6 +294,44 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         exc.file = file
         raise
     return problem
+
+
+def _kinematics(reader: _Reader, model, base: Path):
+    """[kinematics]: joint angles to explain with muscles (the muscle redundancy problem).
+
+    ``file`` is a CSV with a ``time`` column (s) and one column per coordinate
+    (rad); ``columns`` maps coordinate -> column name when they differ.
+    """
+    from .models.muscle_driven import MuscleDrivenTree
+    from .muscle_redundancy import kinematics_from_samples, redundancy_problem
+    reader.only({"file", "columns"})
+    if not isinstance(model, MuscleDrivenTree):
+        raise reader.error(None, f"[kinematics] needs a muscle-driven model; "
+                           f"'{model.name}' has no muscles")
+    path = reader.path("file", base)
+    if path is None:
+        raise reader.error("file", "the kinematics file is required (CSV with 'time')")
+    mapping = reader.sub("columns").table
+    try:
+        table = np.genfromtxt(path, delimiter=",", names=True)
+    except (OSError, ValueError) as exc:
+        raise reader.error("file", f"cannot read CSV '{path}': {exc}") from None
+    columns = list(table.dtype.names or ())
+    if "time" not in columns:
+        raise reader.error("file", f"'{path}' has no 'time' column (columns: {columns})")
+    time = np.atleast_1d(table["time"])
+    if time.size < 6 or np.any(np.diff(time) <= 0):
+        raise reader.error("file", f"'{path}': column 'time' must increase strictly "
+                           f"over at least 6 rows")
+    values = []
+    for coordinate in model.tree.coordinates:
+        column = mapping.get(coordinate, coordinate)
+        if column not in columns:
+            raise reader.error("columns", f"'{path}' has no column '{column}' for coordinate "
+                               f"'{coordinate}'" + suggestion(column, columns))
+        values.append(np.atleast_1d(table[column]))
+    kinematics = kinematics_from_samples(model, time, np.column_stack(values))
+    return redundancy_problem(model, kinematics)
 
 
 MUSCLE_MODEL_KEYS = {"tendon", "activation_dynamics", "muscles", "remove_muscles",
@@ -477,7 +526,7 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
     units = model.units()
     if ("target" in reader.table) == ("reference" in reader.table):
         raise reader.error(None, "give either 'target' (a table of constant values) or "
-                           "'reference' (a CSV file with a 'time' column)")
+                           "'reference' (a data file: .mot, .sto, .trc, .csv or .c3d)")
     if "target" in reader.table:
         target = reader.sub("target")
         out = {}
@@ -487,27 +536,20 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
                                    suggestion(name, sorted(units)))
             out[name] = target.number(name, unit=units[name])
         return out
-    csv = reader.path("reference", base)
+    data_path = reader.path("reference", base)
+    columns = reader.table.get("columns")
+    if columns is not None and not (
+            (isinstance(columns, list) and all(isinstance(c, str) for c in columns)) or
+            (isinstance(columns, dict) and all(isinstance(c, str) for c in columns.values()))):
+        raise reader.error("columns", "expected a list of column names or a table "
+                           "{model name = \"data column\"}, got " + _kind(columns))
+    lowpass_hz = reader.number("lowpass_hz", minimum=0.0)
     try:
-        table = np.genfromtxt(csv, delimiter=",", names=True)
-    except (OSError, ValueError) as exc:
-        raise reader.error("reference", f"cannot read CSV '{csv}': {exc}") from None
-    columns = list(table.dtype.names or ())
-    if "time" not in columns:
-        raise reader.error("reference", f"'{csv}' has no 'time' column (columns: {columns})")
-    times = np.atleast_1d(table["time"])
-    if times.size < 2 or np.any(np.diff(times) <= 0):
-        raise reader.error("reference", f"'{csv}': column 'time' must be strictly increasing")
-    wanted = reader.strings("columns") or [c for c in columns if c != "time"]
-    out = {}
-    for c in wanted:
-        if c not in columns:
-            raise reader.error("columns", f"'{csv}' has no column '{c}'" + suggestion(c, columns))
-        if c not in units:
-            raise reader.error("columns", f"column '{c}' is not a state, control or output "
-                               f"of model '{model.name}'" + suggestion(c, sorted(units)))
-        out[c] = (times, np.atleast_1d(table[c]))
-    return out
+        return reference_from_file(data_path, model, columns, lowpass_hz=lowpass_hz)
+    except ProblemError as exc:  # a DataError naming the data file and its column
+        tracked = set(columns.values() if isinstance(columns, dict) else columns or ())
+        blame = "columns" if getattr(exc, "column", None) in tracked else "reference"
+        raise reader.error(blame, str(exc)) from None
 
 
 def _constraint(name: str, reader: _Reader, base: Path) -> PathConstraint:
