@@ -74,6 +74,44 @@ def _cost_figure(solution, path: Path):
     return path
 
 
+def _muscle_figure(solution, path: Path):
+    """Activation and tendon force of every muscle, one row per muscle."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    muscles = [n[:-len("_activation")] for n in solution.state_names + solution.control_names
+               if n.endswith("_activation")]
+    fig, axes = plt.subplots(len(muscles), 2, figsize=(9, 1.9 * len(muscles)), squeeze=False,
+                             sharex=True)
+    for row, muscle in zip(axes, muscles):
+        name = f"{muscle}_activation"
+        if name in solution.state_names:
+            activation = solution.state(name)
+        else:
+            activation = solution.control(name)
+        row[0].plot(solution.time, activation, lw=1.6, label="activation")
+        if f"{muscle}_excitation" in solution.control_names:
+            row[0].plot(solution.time, solution.control(f"{muscle}_excitation"), lw=1.0,
+                        ls="--", label="excitation")
+        row[0].set_ylabel(f"{muscle} [-]", fontsize=9)
+        row[0].set_ylim(-0.02, max(0.1, 1.1 * float(max(activation))))
+        row[0].grid(alpha=0.3)
+        if f"{muscle}_force" in solution.output_names:
+            row[1].plot(solution.time, solution.output(f"{muscle}_force"), lw=1.6, color="C3")
+        row[1].set_ylabel(f"{muscle} force [N]", fontsize=9)
+        row[1].grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    axes[0][0].set_title("activation and excitation")
+    axes[0][1].set_title("tendon force")
+    for ax in axes[-1]:
+        ax.set_xlabel("time [s]")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_solution(solution, folder) -> list[Path]:
     """Write states.png, controls.png and costs.png into ``folder``; return their paths."""
     folder = Path(folder)
@@ -85,5 +123,7 @@ def plot_solution(solution, folder) -> list[Path]:
         paths.append(_panel_figure(solution.time, solution.controls, solution.control_names,
                                    solution.control_units, f"controls: {title}",
                                    folder / "controls.png"))
+    if any(n.endswith("_activation") for n in solution.state_names + solution.control_names):
+        paths.append(_muscle_figure(solution, folder / "muscles.png"))
     paths.append(_cost_figure(solution, folder / "costs.png"))
     return paths
