@@ -1,4 +1,4 @@
-"""The ``ocp`` command: solve problem files, plot solutions, list models.
+"""The ``ocp`` command: solve problem files, plot solutions, list models, run studies.
 
 The command line only formats what the Python API returns. Bad input prints
 one line naming the file and key and exits with status 2; a solve that does
@@ -47,6 +47,11 @@ def report(solution, out: Path | None = None) -> str:
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
     ]
+    for term, columns in solution.extra.get("tracking_error", {}).items():
+        for name, err in columns.items():
+            deg = f" ({err['rms_deg']:.3g} deg)" if "rms_deg" in err else ""
+            lines.append(f"tracking     {term}: {name} RMS {err['rms']:.3g} "
+                         f"{err['unit']}{deg}")
     if out is not None:
         lines.append(f"written      {out / 'summary.json'}, {out / 'solution.npz'}")
     return "\n".join(lines)
@@ -88,7 +93,7 @@ def _cmd_plot(args) -> int:
 
 
 def _cmd_models(args) -> int:
-    from .models.library import BUILT_IN_MODELS, build_model
+    from .models.library import build_model, model_names
 
     if args.file:
         from .models.custom import ModelFileError, load_model_file
@@ -97,9 +102,64 @@ def _cmd_models(args) -> int:
         except ModelFileError as exc:
             raise ProblemError(str(exc)) from None
         return EXIT_OK
-    for name in BUILT_IN_MODELS:
+    for name in model_names():
         print(build_model(name).describe())
         print()
+    return EXIT_OK
+
+
+def _cmd_export(args) -> int:
+    from .data.export import export_solution
+    from .solution import Solution
+
+    folder = Path(args.folder)
+    if not (folder / "solution.npz").exists():
+        raise ProblemError(f"no solution.npz in '{folder}'; run 'ocp solve ... --out {folder}' first")
+    out = Path(args.out) if args.out else folder / f"solution.{args.format}"
+    if out.suffix.lower() != f".{args.format}":
+        out = out.with_suffix(f".{args.format}")
+    print(f"written      {export_solution(Solution.load(folder), out)}")
+    return EXIT_OK
+
+
+def _cmd_data(args) -> int:
+    from .data.files import read_tables
+
+    for group, table in read_tables(args.file).items():
+        print(f"[{group}] " + table.describe())
+    return EXIT_OK
+
+
+def _cmd_study(args) -> int:
+    from .study.report import dry_run_text, study_summary
+    from .study.runner import run_study
+    from .study.spec import load_study
+
+    study = load_study(args.study)  # validates every run before anything is solved
+    if args.dry_run:
+        print(dry_run_text(study))
+        return EXIT_OK
+    out = Path(args.out) if args.out else Path("results") / Path(args.study).stem
+    try:
+        result = run_study(study, out, workers=args.workers, scheduler=args.scheduler,
+                           resume=args.resume or args.retry_failed,
+                           retry_failed=args.retry_failed,
+                           warm_start=not args.no_warm_start, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished runs are kept in {out}; continue with "
+              f"'ocp study {args.study} --out {out} --resume'", file=sys.stderr)
+        return 130
+    print(study_summary(study, result))
+    return EXIT_OK if result.failed == 0 else EXIT_NOT_CONVERGED
+
+
+def _cmd_report(args) -> int:
+    from .study.report import write_report
+
+    paths = write_report(args.folder, pareto=args.pareto, out=args.out)
+    print(next(p for p in paths if p.name == "runs.md").read_text())
+    for path in paths:
+        print(f"written      {path}")
     return EXIT_OK
 
 
@@ -122,6 +182,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list built-in models (or a model file's)")
     p.add_argument("file", nargs="?", help="a Python model file")
     p.set_defaults(run=_cmd_models)
+    p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
+    p.add_argument("folder", help="a solution folder (ocp solve --out)")
+    p.add_argument("--format", choices=["sto", "mot", "csv"], default="sto",
+                   help="sto: SI units; mot: angles in degrees (inDegrees=yes); csv")
+    p.add_argument("--out", help="output file (default FOLDER/solution.FORMAT)")
+    p.set_defaults(run=_cmd_export)
+    p = sub.add_parser("data", help="describe a data file: columns, units, rate")
+    p.add_argument("file", help=".trc, .mot, .sto, .csv or .c3d")
+    p.set_defaults(run=_cmd_data)
+    p = sub.add_parser("study", help="solve a problem file across a sweep of its keys")
+    p.add_argument("study", help="study file (.toml) naming a problem file and a [sweep]")
+    p.add_argument("--out", help="results folder (default results/<study name>)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="runs in parallel: local processes (default 1), or at most N on Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, e.g. tcp://host:8786")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the study in --out, keeping its finished runs")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="resume, and solve the failed runs again too")
+    p.add_argument("--no-warm-start", action="store_true",
+                   help="solve every run from the problem's own initial guess")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate and list the runs with their commands; solve nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(run=_cmd_study)
+    p = sub.add_parser("report", help="tables and plots of a study folder")
+    p.add_argument("folder", help="a study's --out folder")
+    p.add_argument("--pareto", nargs=2, metavar=("TERM_A", "TERM_B"),
+                   help="cost terms of the Pareto plot (default: the first two)")
+    p.add_argument("--out", help="where to write (default FOLDER/report)")
+    p.set_defaults(run=_cmd_report)
     return parser
 
 

@@ -65,10 +65,16 @@ class EndpointVariables:
 
 @dataclass
 class CostTerm:
-    """Base of all cost terms; ``weight`` multiplies the term in J."""
+    """Base of all cost terms; ``weight`` multiplies the term in J.
+
+    ``divide_by_displacement`` names a coordinate (``pelvis_tx``): the term is
+    divided by that coordinate's change over the motion, e.g. effort per
+    metre walked, the cost of transport (Moco's MocoControlGoal option).
+    """
 
     name: str
     weight: float = 1.0
+    divide_by_displacement: str | None = None
 
     def integrand(self, v: PointVariables):
         """Expression integrated over time, or None."""

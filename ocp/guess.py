@@ -60,6 +60,21 @@ def interpolated_guess(problem: Problem, grid: np.ndarray):
             else 0.5 * (lo + hi)
     else:
         tf = float(problem.final_time)
+    for name, value in problem.guess_values.items():
+        # a constant, or (start, end) interpolated linearly over the motion
+        start, end = value if isinstance(value, (tuple, list)) else (value, value)
+        profile = start + (end - start) * grid
+        if name in model.state_names:
+            X[model.state_names.index(name)] = profile
+        elif name in model.control_names:
+            U[model.control_names.index(name)] = profile
+    if problem.average_speed is not None:
+        # moving at the prescribed speed from where it starts
+        coordinate, speed = problem.average_speed
+        i = model.state_names.index(coordinate)
+        X[i] = X[i][0] + speed * (tf - problem.start_time) * grid
+        if f"{coordinate}_speed" in model.state_names:
+            X[model.state_names.index(f"{coordinate}_speed")] = speed
     return X, U, Z, tf
 
 

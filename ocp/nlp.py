@@ -154,6 +154,13 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     for name in problem.periodic:
         i = model.state_names.index(name)
         constrain(X[i, -1] - X[i, 0], 0.0, 0.0)
+    for a, b in mirror_pairs(problem):
+        i, j = model.state_names.index(a), model.state_names.index(b)
+        constrain(ca.vertcat(X[i, -1] - X[j, 0], X[j, -1] - X[i, 0]), 0.0, 0.0)
+    if problem.average_speed is not None:
+        coordinate, speed = problem.average_speed
+        i = model.state_names.index(coordinate)
+        constrain(X[i, -1] - X[i, 0] - speed * (tf - t0), 0.0, 0.0)
 
     # Objective: each weighted term, integrals by the transcription's quadrature.
     endpoint = EndpointVariables(model, t0, tf, X[:, 0], X[:, -1])
@@ -171,6 +178,9 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         end = term.endpoint(endpoint)
         if end is not None:
             value += term.weight * end
+        if term.divide_by_displacement is not None:
+            i = model.state_names.index(term.divide_by_displacement)
+            value = value / (X[i, -1] - X[i, 0])
         term_values.append(value)
     term_vec = ca.vertcat(*term_values)
     objective = ca.sum1(term_vec)
@@ -201,5 +211,12 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         grid=grid, n_points=P, nx=nx, nu=nu, nz=nz)
 
 
-def finite_or(value: float, fallback: float) -> float:
-    return value if math.isfinite(value) else fallback
+def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:
+    """The mirrored state pairs, with the speeds of mirrored coordinates added."""
+    names = set(problem.model.state_names)
+    pairs = []
+    for a, b in problem.mirror:
+        pairs.append((a, b))
+        if f"{a}_speed" in names and f"{b}_speed" in names:
+            pairs.append((f"{a}_speed", f"{b}_speed"))
+    return pairs

@@ -94,6 +94,13 @@ class Problem:
     initial: dict = field(default_factory=dict)
     final: dict = field(default_factory=dict)
     periodic: list = field(default_factory=list)
+    #: left-right symmetry over a half cycle: pairs (a, b) with a(t_f) = b(t_0) and
+    #: b(t_f) = a(t_0); their speeds (``a_speed``, ``b_speed``) are paired too
+    mirror: list = field(default_factory=list)
+    #: (coordinate, m/s): (q(t_f) - q(t_0)) / (t_f - t_0) = speed
+    average_speed: tuple | None = None
+    #: constant guesses by name (the default guess elsewhere)
+    guess_values: dict = field(default_factory=dict)
     costs: list = field(default_factory=list)
     path_constraints: list = field(default_factory=list)
     transcription: Transcription = field(default_factory=lambda: HermiteSimpson(50))
@@ -162,6 +169,26 @@ class Problem:
             if key not in self.model.state_names:
                 raise ProblemError(f"'{key}' is not a state" +
                                    suggestion(key, self.model.state_names), "periodic.states")
+        for pair in self.mirror:
+            for key in pair:
+                if key not in self.model.state_names:
+                    raise ProblemError(f"'{key}' is not a state" +
+                                       suggestion(key, self.model.state_names), "periodic.mirror")
+            if set(pair) & set(self.periodic):
+                raise ProblemError(f"{list(pair)} is both mirrored and periodic", "periodic")
+        if self.average_speed is not None:
+            coordinate, speed = self.average_speed
+            if coordinate not in self.model.state_names:
+                raise ProblemError(f"'{coordinate}' is not a state" +
+                                   suggestion(coordinate, self.model.state_names),
+                                   "average_speed.coordinate")
+            if coordinate in self.periodic:
+                raise ProblemError(f"'{coordinate}' cannot be periodic and move at "
+                                   f"{speed} m/s", "periodic.states")
+        for key in self.guess_values:
+            if key not in names:
+                raise ProblemError(f"'{key}' is not a state or control" + suggestion(key, names),
+                                   f"guess.values.{key}")
         t_lo, t_hi = self.final_time_range()
         if not t_lo <= t_hi:
             raise ProblemError(f"lower bound {t_lo} is above upper bound {t_hi}", "time.final")
@@ -186,6 +213,10 @@ class Problem:
                 term.check(self.model)
             except ValueError as exc:
                 raise ProblemError(str(exc), f"costs.{term.name}") from None
+            d = term.divide_by_displacement
+            if d is not None and d not in self.model.state_names:
+                raise ProblemError(f"'{d}' is not a state" + suggestion(d, self.model.state_names),
+                                   f"costs.{term.name}.divide_by_displacement")
         if not self.costs:
             raise ProblemError("the problem has no cost term; add at least one "
                                "(for example type = 'squared_controls')", "costs")

@@ -42,6 +42,7 @@ from .models.muscle_driven import Muscle
 from .models.muscles.curves import CURVE_SETS
 from .models.muscles.geometry import PathGeometry, PolynomialGeometry
 from .models.muscles.hill import MuscleParameters
+from .models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
 from .tracking import reference_from_file
@@ -49,17 +50,18 @@ from .transcriptions import TRANSCRIPTIONS
 from .units import UnitError, to_si
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
-            "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics"}
+            "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
+            "average_speed"}
 #: IPOPT's linear solvers; CasADi's wheel ships MUMPS and SPRAL, the HSL ones
 #: (ma27 ...) need the user's own HSL library.
 LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "pardiso")
 COST_KEYS = {
-    "squared_controls": {"type", "weight", "controls"},
-    "squared_torque": {"type", "weight"},
-    "squared_activations": {"type", "weight"},
-    "final_time": {"type", "weight"},
+    "squared_controls": {"type", "weight", "controls", "divide_by_displacement"},
+    "squared_torque": {"type", "weight", "divide_by_displacement"},
+    "squared_activations": {"type", "weight", "divide_by_displacement"},
+    "final_time": {"type", "weight", "divide_by_displacement"},
     "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz"},
-    "custom": {"type", "weight", "file", "integrand", "endpoint"},
+    "custom": {"type", "weight", "file", "integrand", "endpoint", "divide_by_displacement"},
 }
 
 
@@ -250,7 +252,22 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         return out
 
     periodic = root.sub("periodic")
-    periodic.only({"states"})
+    periodic.only({"states", "mirror"})
+    mirror = periodic.table.get("mirror", [])
+    if not (isinstance(mirror, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p)
+            for p in mirror)):
+        raise periodic.error("mirror", 'expected pairs of state names, e.g. '
+                             '[["hip_flexion_r", "hip_flexion_l"]]')
+    speed_reader = root.sub("average_speed")
+    speed_reader.only({"coordinate", "value"})
+    average_speed = None
+    if speed_reader.table:
+        coordinate = speed_reader.string("coordinate")
+        if coordinate is None or "value" not in speed_reader.table:
+            raise speed_reader.error(None, "give 'coordinate' (e.g. 'pelvis_tx') and 'value' "
+                                     "(e.g. '1.2 m/s')")
+        average_speed = (coordinate, speed_reader.number("value", unit="m/s"))
     tr_reader = root.sub("transcription")
     tr_reader.only({"method", "intervals", "degree", "dynamics"})
     method = tr_reader.string("method", "hermite-simpson", choices=list(TRANSCRIPTIONS))
@@ -267,7 +284,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     problem = Problem(
         model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
         bounds=named("bounds"), initial=named("initial"), final=named("final"),
-        periodic=periodic.strings("states", []),
+        periodic=periodic.strings("states", []), mirror=[tuple(p) for p in mirror],
+        average_speed=average_speed,
         transcription=transcription, dynamics=dynamics,
         solver=_solver(root.sub("solver")),
         name=root.string("title") or path.stem)
@@ -280,7 +298,15 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     for name in constraints.table:
         problem.subject_to(_constraint(name, constraints.sub(name), base))
     guess = root.sub("guess")
-    guess.only({"solution"})
+    guess.only({"solution", "values"})
+    values = guess.sub("values")
+    for name in values.table:
+        if name not in known:
+            raise values.error(name, f"'{name}' is not a state or control" +
+                               suggestion(name, sorted(known)))
+        problem.guess_values[name] = values.quantity_or_range(name, units[name]) \
+            if not isinstance(values.table[name], list) else tuple(
+                to_si(v, units[name]) for v in values.table[name])
     guess_path = guess.path("solution", base)
     if guess_path is not None:
         try:
@@ -335,7 +361,8 @@ def _kinematics(reader: _Reader, model, base: Path):
 
 
 MUSCLE_MODEL_KEYS = {"tendon", "activation_dynamics", "muscles", "remove_muscles",
-                     "reserves", "curves", "activation_smoothing", "passive_fiber_force"}
+                     "reserves", "curves", "activation_smoothing", "passive_fiber_force",
+                     "geometry"}
 
 
 def _model(reader: _Reader, base: Path):
@@ -375,8 +402,16 @@ def _model(reader: _Reader, base: Path):
         curves=CURVE_SETS[reader.string("curves", "opensim", choices=list(CURVE_SETS))])
     if "activation_smoothing" in reader.table:
         options["activation_smoothing"] = reader.number("activation_smoothing", minimum=0.0)
+    if reader.string("geometry", "analytic") != "analytic":  # a learned surrogate's file
+        surrogate_path = reader.path("geometry", base)
+        try:
+            options["geometry"] = load_surrogate(surrogate_path, MUSCLE_GEOMETRY)
+        except ProblemError as exc:
+            raise reader.error("geometry", str(exc)) from None
     try:
         return build_model(name, values, muscles, **options)
+    except SurrogateMismatch as exc:
+        raise reader.error("geometry", str(exc)) from None
     except ValueError as exc:
         message = str(exc)
         key = "reserves" if "reserve" in message else "muscles"
@@ -498,6 +533,12 @@ def _cost(name: str, reader: _Reader, model, base: Path):
     if kind not in COST_TYPES:
         raise reader.error("type", f"unknown cost type '{kind}'" + suggestion(kind, COST_TYPES))
     reader.only(COST_KEYS[kind])
+    term = _cost_term(name, kind, reader, model, base)
+    term.divide_by_displacement = reader.string("divide_by_displacement")
+    return term
+
+
+def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
     weight = reader.number("weight", 1.0, minimum=0.0)
     if kind == "squared_controls":
         controls = reader.strings("controls")
@@ -505,7 +546,7 @@ def _cost(name: str, reader: _Reader, model, base: Path):
             if c not in model.control_names:
                 raise reader.error("controls", f"unknown control '{c}'" +
                                    suggestion(c, model.control_names))
-        return SquaredControls(name, weight, tuple(controls) if controls else None)
+        return SquaredControls(name, weight, controls=tuple(controls) if controls else None)
     if kind == "squared_torque":
         return SquaredTorque(name, weight)
     if kind == "squared_activations":
@@ -513,13 +554,13 @@ def _cost(name: str, reader: _Reader, model, base: Path):
     if kind == "final_time":
         return FinalTime(name, weight)
     if kind == "tracking":
-        return Tracking(name, weight, _tracking_reference(reader, model, base))
+        return Tracking(name, weight, reference=_tracking_reference(reader, model, base))
     integrand = _python_function(reader, base, "integrand")
     endpoint = _python_function(reader, base, "endpoint")
     if integrand is None and endpoint is None:
         raise reader.error(None, "a custom cost needs 'integrand' and/or 'endpoint': "
                            "names of functions in its 'file'")
-    return CustomCost(name, weight, integrand, endpoint)
+    return CustomCost(name, weight, integrand_fn=integrand, endpoint_fn=endpoint)
 
 
 def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
@@ -528,6 +569,9 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
         raise reader.error(None, "give either 'target' (a table of constant values) or "
                            "'reference' (a data file: .mot, .sto, .trc, .csv or .c3d)")
     if "target" in reader.table:
+        if "lowpass_hz" in reader.table:
+            raise reader.error("lowpass_hz", "filters a 'reference' file; a 'target' is "
+                               "constant")
         target = reader.sub("target")
         out = {}
         for name in target.table:

@@ -7,10 +7,12 @@ import numpy as np
 
 from .consistency import dynamics_errors
 from .guess import interpolated_guess, warm_start_guess
+from .models.surrogate import range_report
 from .nlp import transcribe
 from .problem import Problem
 from .solution import SUCCESS, Solution
 from .solver import IPOPT_SUCCESS, make_solver
+from .tracking import tracking_summary
 
 
 def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = True) -> Solution:
@@ -56,7 +58,7 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf)
     terms = np.array(tp.cost_terms(w)).ravel()
     units = model.units()
-    return Solution(
+    solution = Solution(
         time=t0 + tp.grid * (tf - t0),
         states=X.T, controls=U.T,
         state_names=list(model.state_names), control_names=list(model.control_names),
@@ -80,3 +82,9 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         multipliers_x=np.array(result["lam_x"]).ravel(),
         multipliers_g=np.array(result["lam_g"]).ravel(),
     )
+    # The tracking error per tracked column goes into summary.json ("tracking_error").
+    solution.extra.update(tracking_summary(problem, solution))
+    # Learned surrogates visited outside their training range: a warning with the
+    # range and the amount, also in summary.json ("warnings").
+    solution.extra.update(range_report(model, solution))
+    return solution

@@ -143,8 +143,11 @@ def sliding_mass(p: SlidingMassParameters) -> TorqueDrivenTree:
                             {"position": p.max_force_N}, dataclasses.asdict(p))
 
 
+from .gait2d import Gait2DParameters, gait2d_torque  # noqa: E402
+
 #: name -> (builder, parameter dataclass)
 BUILT_IN_MODELS = {
+    "gait2d_torque": (gait2d_torque, Gait2DParameters),
     "pendulum": (pendulum, PendulumParameters),
     "double_pendulum": (double_pendulum, DoublePendulumParameters),
     "acrobot": (acrobot, DoublePendulumParameters),

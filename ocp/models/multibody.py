@@ -277,6 +277,22 @@ def segment_points(tree: KinematicTree, q):
             for s in tree.segments}
 
 
+def body_velocities(tree: KinematicTree, q, qd) -> dict:
+    """Every segment's frame pose and velocity (one forward pass): name -> _BodyState."""
+    zero = ca.DM.zeros(tree.n, 1)
+    return _forward_kinematics(tree, q, qd, zero, ca.DM.zeros(2, 1))
+
+
+def fixed_point(body, local):
+    """World position (2, 1) of a point fixed at ``local`` in a body from body_velocities."""
+    return _point_kinematics(body, local)[0]
+
+
+def material_point_velocity(body, point_world):
+    """Velocity (2, 1) of the body's material point now at ``point_world``."""
+    return body.velocity + _omega_cross(body.omega, point_world - body.origin)
+
+
 def point_positions(tree: KinematicTree, q, points):
     """World positions of points ``(segment or None for ground, (x, y))``, a list of (2, 1)."""
     zero = ca.DM.zeros(tree.n, 1)

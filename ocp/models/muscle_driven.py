@@ -46,6 +46,7 @@ class MuscleDrivenTree(Model):
                  curves: CurveParameters = OPENSIM_2016,
                  activation_smoothing: float = DEFAULT_SMOOTHING,
                  passive_fiber_force: bool = True,
+                 geometry=None,
                  parameters: dict | None = None):
         if tendon not in (RIGID, COMPLIANT):
             raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
@@ -101,6 +102,13 @@ class MuscleDrivenTree(Model):
         self.geometry = ca.Function("muscle_geometry", [q],
                                     [lengths, -ca.jacobian(lengths, q).T],
                                     ["q"], ["length_m", "moment_arm_m"])
+        # A learned surrogate (ocp.models.surrogate.Surrogate) of the same signature
+        # replaces the analytic paths; it is checked against them first.
+        self.surrogates = {}
+        if geometry is not None:
+            from .surrogate import learned_geometry
+            self.geometry = learned_geometry(geometry, tree, self.muscles, self.geometry)
+            self.surrogates["geometry"] = geometry
 
     # -- pieces of the state and control vectors ---------------------------
     def _split(self, x, u):

@@ -6,6 +6,7 @@ import math
 import casadi as ca
 
 from .base import Model
+from .contact import ground_reaction_units, ground_reactions, sphere_forces
 from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
                         inverse_dynamics, marker_kinematics, mechanical_energy)
 
@@ -32,7 +33,8 @@ class TorqueDrivenTree(Model):
 
     def __init__(self, name: str, tree: KinematicTree, actuated: tuple[str, ...],
                  max_torque: dict[str, float] | None = None,
-                 parameters: dict | None = None):
+                 parameters: dict | None = None, contacts=(),
+                 optimal_torque: dict[str, float] | None = None):
         unknown = set(actuated) - set(tree.coordinates)
         if unknown:
             raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
@@ -49,13 +51,22 @@ class TorqueDrivenTree(Model):
         self.state_names = coords + tuple(f"{c}_speed" for c in coords)
         self.state_units = tuple(u[0] for u in units) + tuple(u[1] for u in units)
         self.control_names = tuple(actuator_name(c, kinds[c]) for c in self.actuated)
-        self.control_units = tuple(_coordinate_units(kinds[c])[3] for c in self.actuated)
+        # With an optimal torque the control is dimensionless: torque = optimal * u.
+        self.optimal_torque = dict(optimal_torque or {})
+        self.control_units = tuple("-" if c in self.optimal_torque
+                                   else _coordinate_units(kinds[c])[3] for c in self.actuated)
+        self.contacts = tuple(contacts)
+        for sphere in self.contacts:
+            sphere.check()
+            if sphere.segment not in {seg.name for seg in tree.segments}:
+                raise ValueError(f"contact sphere '{sphere.name}': unknown segment "
+                                 f"'{sphere.segment}'")
         self.algebraic_names = tuple(f"{c}_acceleration" for c in coords)
         self.algebraic_units = tuple(u[2] for u in units)
         # Selection matrix from actuator controls to generalised forces, (n, nu).
         self._selection = ca.DM.zeros(tree.n, len(self.actuated))
         for k, c in enumerate(self.actuated):
-            self._selection[coords.index(c), k] = 1.0
+            self._selection[coords.index(c), k] = self.optimal_torque.get(c, 1.0)
 
     def _split(self, x):
         n = self.tree.n
@@ -64,14 +75,25 @@ class TorqueDrivenTree(Model):
     def joint_torques(self, x, u):
         return ca.mtimes(self._selection, u)
 
+    def contact_forces(self, x):
+        """Ground reaction on every contact sphere: list of (PointForce, force, point)."""
+        if not self.contacts:
+            return []
+        q, qd = self._split(x)
+        return sphere_forces(self.tree, q, qd, self.contacts)
+
     def dynamics(self, x, u):
         q, qd = self._split(x)
-        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u))
+        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u),
+                               external_forces=external)
         return ca.vertcat(qd, qdd)
 
     def implicit_dynamics(self, x, u, z):
         q, qd = self._split(x)
-        residual = inverse_dynamics(self.tree, q, qd, z) - self.joint_torques(x, u)
+        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        residual = inverse_dynamics(self.tree, q, qd, z, external_forces=external) \
+            - self.joint_torques(x, u)
         return ca.vertcat(qd, z), residual
 
     def outputs(self, x, u):
@@ -81,10 +103,11 @@ class TorqueDrivenTree(Model):
             out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
             out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
         out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        out.update(ground_reactions(self.contacts, self.contact_forces(x)))
         return out
 
     def output_units(self):
-        units = {}
+        units = ground_reaction_units(self.contacts)
         for m in self.tree.markers:
             units.update({f"{m.name}_x": "m", f"{m.name}_y": "m",
                           f"{m.name}_vx": "m/s", f"{m.name}_vy": "m/s"})
@@ -95,6 +118,8 @@ class TorqueDrivenTree(Model):
         bounds = {}
         for c in self.actuated:
             limit = self._max_torque.get(c, math.inf)
+            if c in self.optimal_torque:
+                limit = limit / self.optimal_torque[c]
             bounds[actuator_name(c, self._kinds[c])] = (-limit, limit)
         return bounds
 

@@ -1,0 +1,31 @@
+"""Learned components: neural surrogates trained in PyTorch, exported as exact CasADi functions.
+
+The field replaces expensive or hard-to-personalise parts of a musculoskeletal
+model (muscle-tendon geometry, foot-ground contact) by fitted surrogates. Here
+they are small networks with smooth activations, trained in float64 with
+PyTorch, then rebuilt from their weights as CasADi SX expressions and saved
+with CasADi's own serialisation: the solve path never imports torch, and
+IPOPT still gets exact first and second derivatives.
+
+Modules, one job each:
+
+- ``datasets``: samples of the analytic components over the ranges the
+  optimiser visits (numpy and CasADi only).
+- ``networks``: the torch modules (MLP, mean-variance MLP) with their
+  normalisation built in.
+- ``training``: train/validation split, early stopping, fixed seeds, progress.
+- ``checkpoint``: weights plus metadata in one file, read back with checks.
+- ``export``: weights to CasADi expressions; ``.casadi`` plus ``.json`` files
+  that :mod:`ocp.models.surrogate` loads.
+- ``ensemble``: deep ensembles, aleatoric and epistemic variance.
+- ``pinn``: physics-informed identification of a joint's inertia, damping
+  and stiffness.
+- ``sequence``: a GRU from EMG envelopes to muscle activation.
+- ``spec``, ``train``: the ``ocp train SPEC.toml`` command.
+
+Only ``datasets`` and the expression builders of ``export`` work without
+torch; everything that trains needs ``pip install "ocp-movement[learned]"``.
+"""
+from ._torch import TORCH_MISSING, require_torch
+
+__all__ = ["TORCH_MISSING", "require_torch"]

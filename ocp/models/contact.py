@@ -1,0 +1,124 @@
+"""Smooth foot-ground contact: spheres fixed in segments against the ground y = 0.
+
+Normal force: Hertz contact of a sphere on a plane with Hunt-Crossley
+dissipation, every switch replaced by tanh and every kink by sqrt(x^2 + eps)
+so that the force is twice continuously differentiable through touchdown
+(Serrancoli, Falisse et al. 2019, IEEE Trans Neural Syst Rehabil Eng
+27(5):927; OpenSim's SmoothSphereHalfSpaceForce, whose parameter names and
+defaults are used here):
+
+    k   = stiffness^(2/3) / 2
+    F_H = 4/3 k sqrt(r k) (sqrt(d^2 + eps))^(3/2) * (1/2 + 1/2 tanh(b_d d))
+    F_N = F_H (1 + 3/2 c v_n) * (1/2 + 1/2 tanh(b_v (v_n + 2 / (3 c))))
+
+with d the indentation (m) and v_n the indentation speed (m/s). Friction is a
+smooth Coulomb law with a small stiction speed v_t and a viscous part:
+
+    F_T = -F_N (mu_d tanh(v_s / v_t) + mu_v v_s)
+
+(OpenSim's model uses min(v_s / v_t, 1) with a static-friction peak instead,
+which has a kink at v_s = v_t; ours has none.) The force acts at the contact
+point midway through the indentation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import casadi as ca
+
+from .multibody import (KinematicTree, PointForce, body_velocities, fixed_point,
+                        material_point_velocity)
+
+
+@dataclass(frozen=True)
+class ContactSphere:
+    """A contact sphere of radius ``radius_m`` centred at ``center_m`` in ``segment``."""
+
+    name: str
+    segment: str
+    center_m: tuple[float, float]
+    radius_m: float
+    stiffness_N_m2: float = 3067776.0
+    dissipation_s_m: float = 2.0
+    dynamic_friction: float = 0.8
+    viscous_friction_s_m: float = 0.5
+    transition_velocity_m_s: float = 0.2
+    derivative_smoothing: float = 1e-5
+    hertz_smoothing_1_m: float = 300.0
+    hunt_crossley_smoothing_s_m: float = 50.0
+
+    def check(self):
+        for key in ("radius_m", "stiffness_N_m2", "dissipation_s_m", "transition_velocity_m_s"):
+            if not getattr(self, key) > 0:
+                raise ValueError(f"contact sphere '{self.name}': {key} must be positive, "
+                                 f"got {getattr(self, key)}")
+
+
+def normal_force(s: ContactSphere, indentation, indentation_speed):
+    """Smooth Hertz/Hunt-Crossley normal force (N) from indentation (m) and its rate (m/s)."""
+    k = 0.5 * s.stiffness_N_m2 ** (2.0 / 3.0)
+    hertz = (4.0 / 3.0) * k * (s.radius_m * k) ** 0.5 \
+        * ca.sqrt(indentation ** 2 + s.derivative_smoothing) ** 1.5
+    hertz = hertz * (0.5 + 0.5 * ca.tanh(s.hertz_smoothing_1_m * indentation))
+    c = s.dissipation_s_m
+    hunt_crossley = hertz * (1 + 1.5 * c * indentation_speed)
+    return hunt_crossley * (0.5 + 0.5 * ca.tanh(
+        s.hunt_crossley_smoothing_s_m * (indentation_speed + 2.0 / (3.0 * c))))
+
+
+def friction_force(s: ContactSphere, normal, slip_speed):
+    """Smooth Coulomb plus viscous friction (N) opposing the slip speed (m/s, signed)."""
+    return -normal * (s.dynamic_friction * ca.tanh(slip_speed / s.transition_velocity_m_s)
+                      + s.viscous_friction_s_m * slip_speed)
+
+
+def sphere_forces(tree: KinematicTree, q, qd, spheres):
+    """Ground reaction on each sphere: list of (PointForce, (F_x, F_y) , contact point).
+
+    The ground is the plane y = 0 with its normal along +y.
+    """
+    bodies = body_velocities(tree, q, qd)
+    out = []
+    for s in spheres:
+        center = fixed_point(bodies[s.segment], s.center_m)
+        indentation = s.radius_m - center[1]
+        point = ca.vertcat(center[0], center[1] - s.radius_m + 0.5 * indentation)
+        velocity = material_point_velocity(bodies[s.segment], point)
+        fn = normal_force(s, indentation, -velocity[1])
+        ft = friction_force(s, fn, velocity[0])
+        force = ca.vertcat(ft, fn)
+        out.append((PointForce(s.segment, point, force), force, point))
+    return out
+
+
+def foot_of(sphere: ContactSphere) -> str:
+    """The side a sphere belongs to, from its segment name ('foot_r' -> 'r')."""
+    return sphere.segment.rsplit("_", 1)[-1] if "_" in sphere.segment else sphere.segment
+
+
+def ground_reactions(spheres, forces) -> dict:
+    """Per side: ground reaction force (N) and centre of pressure x (m) as outputs.
+
+    ``grf_x_<side>``, ``grf_y_<side>``, ``cop_x_<side>`` sum the spheres of
+    one side; the centre of pressure is the normal-force weighted mean of the
+    contact points, regularised so it stays defined in swing (it tends to the
+    mean of the points as the force vanishes).
+    """
+    out = {}
+    sides = {}
+    for sphere, (_, force, point) in zip(spheres, forces):
+        sides.setdefault(foot_of(sphere), []).append((force, point))
+    for side, items in sides.items():
+        fx = sum(f[0] for f, _ in items)
+        fy = sum(f[1] for f, _ in items)
+        eps = 1e-3  # N: keeps the quotient smooth in swing
+        cop = sum((f[1] + eps) * p[0] for f, p in items) / (fy + eps * len(items))
+        out[f"grf_x_{side}"], out[f"grf_y_{side}"], out[f"cop_x_{side}"] = fx, fy, cop
+    return out
+
+
+def ground_reaction_units(spheres) -> dict:
+    units = {}
+    for side in {foot_of(s) for s in spheres}:
+        units.update({f"grf_x_{side}": "N", f"grf_y_{side}": "N", f"cop_x_{side}": "m"})
+    return units

@@ -1,0 +1,253 @@
+"""Learned surrogates at solve time: load, check and watch an exported CasADi function.
+
+``learned_components`` trains a network in PyTorch and exports it as two
+files, ``NAME.casadi`` (``casadi.Function.save``) and ``NAME.json`` (what it
+computes: component, inputs with units and training ranges, outputs, training
+error, and the SHA-256 of the ``.casadi`` file). This module needs neither
+torch nor ``learned_components``: the solve path loads the function with
+``casadi.Function.load`` and uses it like any other CasADi function, so IPOPT
+gets its exact derivatives.
+
+Three checks, each with a message that names the file:
+
+- the files: missing, not JSON, another format, a checksum that differs
+  (corrupt or swapped), a function CasADi cannot read;
+- the component: a surrogate of another kind, another signature, or other
+  coordinates and muscles than the model it replaces (and, for muscle
+  geometry, lengths that disagree with the model's own paths);
+- the inputs: after a solve, :func:`range_report` warns when the motion
+  leaves the training range, with the range and by how much.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import casadi as ca
+import numpy as np
+
+from ..errors import ProblemError
+
+FORMAT, FORMAT_VERSION = "ocp-surrogate", 1
+MUSCLE_GEOMETRY = "muscle_geometry"
+#: Length discrepancy (m) between a geometry surrogate and the model's own paths above
+#: which the surrogate is taken to describe another model (unless its training error
+#: was larger than half of this).
+GEOMETRY_MISMATCH_M = 1e-3
+
+
+class SurrogateRangeWarning(UserWarning):
+    """A solution visits inputs outside a surrogate's training range."""
+
+
+class SurrogateMismatch(ValueError):
+    """A surrogate that does not fit the component it replaces."""
+
+
+@dataclass(frozen=True)
+class Surrogate:
+    """An exported learned component: its CasADi function and its metadata."""
+
+    path: Path                    # the .casadi file
+    function: ca.Function
+    metadata: dict = field(repr=False)
+
+    @property
+    def component(self) -> str:
+        return self.metadata["component"]
+
+    @property
+    def inputs(self) -> list[dict]:
+        """[{name, unit, range: [lo, hi]}] in the function's input order."""
+        return self.metadata["inputs"]
+
+    @property
+    def outputs(self) -> list[dict]:
+        return self.metadata["outputs"]
+
+    def describe(self) -> str:
+        training = self.metadata.get("training", {})
+        lines = [f"surrogate    {self.path} ({self.component})"]
+        for i in self.inputs:
+            lo, hi = i["range"]
+            lines.append(f"  input      {i['name']} in [{_show(lo, i['unit'])}, "
+                         f"{_show(hi, i['unit'])}]")
+        lines.append(f"  outputs    {', '.join(o['name'] for o in self.outputs)}")
+        for key, value in training.items():
+            if isinstance(value, (int, float)):
+                lines.append(f"  {key:<10} {value:.4g}")
+        return "\n".join(lines)
+
+
+def _show(value: float, unit: str) -> str:
+    """A value in a readable unit: angles in degrees."""
+    if unit == "rad":
+        return f"{math.degrees(value):.4g} deg"
+    if unit == "m" and abs(value) < 1:
+        return f"{value * 1000:.4g} mm"
+    return f"{value:.4g} {unit}"
+
+
+def _paths(path) -> tuple[Path, Path]:
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".casadi", ".json") else path
+    return stem.with_suffix(".casadi"), stem.with_suffix(".json")
+
+
+def load_surrogate(path, component: str | None = None) -> Surrogate:
+    """Read ``NAME.casadi`` and ``NAME.json`` (either name, or the stem), with checks.
+
+    Raises ProblemError (``file`` set to the offending file) for a missing,
+    corrupt or foreign file, and for a surrogate of another ``component``.
+    """
+    casadi_path, json_path = _paths(path)
+
+    def error(message, file=casadi_path):
+        return ProblemError(message, file=str(file))
+
+    if not casadi_path.exists():
+        raise error("surrogate file does not exist (ocp train writes NAME.casadi and "
+                    "NAME.json)")
+    if not json_path.exists():
+        raise error(f"no metadata file '{json_path.name}' beside it: a surrogate is "
+                    f"NAME.casadi plus NAME.json, as written by ocp train")
+    try:
+        metadata = json.loads(json_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"metadata is not valid JSON ({exc}); the file is corrupt",
+                    json_path) from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise error(f"not an ocp surrogate: expected \"format\": \"{FORMAT}\"", json_path)
+    if metadata.get("version") != FORMAT_VERSION:
+        raise error(f"surrogate format version {metadata.get('version')!r}; this version of "
+                    f"ocp reads version {FORMAT_VERSION}: export it again", json_path)
+    missing = [k for k in ("component", "inputs", "outputs", "function", "sha256")
+               if k not in metadata]
+    if missing:
+        raise error(f"metadata lacks {', '.join(missing)}; the file is incomplete", json_path)
+    data = casadi_path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != metadata["sha256"]:
+        raise error(f"corrupt or replaced: its SHA-256 differs from the one recorded in "
+                    f"'{json_path.name}' when it was exported")
+    try:
+        function = ca.Function.load(str(casadi_path))
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise error(f"CasADi cannot read it, the file is corrupt ({first})") from None
+    signature = metadata["function"]
+    shapes_in = [list(function.size_in(i)) for i in range(function.n_in())]
+    shapes_out = [list(function.size_out(i)) for i in range(function.n_out())]
+    if (shapes_in != [s["shape"] for s in signature["inputs"]]
+            or shapes_out != [s["shape"] for s in signature["outputs"]]):
+        raise error(f"the function's inputs {shapes_in} and outputs {shapes_out} differ from "
+                    f"those recorded in '{json_path.name}'")
+    surrogate = Surrogate(casadi_path, function, metadata)
+    if component is not None and surrogate.component != component:
+        raise error(f"this is a '{surrogate.component}' surrogate; expected a "
+                    f"'{component}' surrogate here")
+    return surrogate
+
+
+def learned_geometry(surrogate: Surrogate, tree, muscles, analytic: ca.Function) -> ca.Function:
+    """The surrogate's function, after checking that it replaces ``analytic``.
+
+    ``analytic`` is the model's own q (n,) -> (lengths (m, 1), moment arms
+    (n, m)). Checked: component, coordinates and muscles (names and order),
+    shapes, and the lengths on a grid over the training range, which must
+    agree within ``GEOMETRY_MISMATCH_M`` (or twice the training error): a
+    changed path, segment length or muscle list means another model.
+    Raises SurrogateMismatch.
+    """
+    meta, f = surrogate.metadata, surrogate.function
+    name = surrogate.path.name
+    if surrogate.component != MUSCLE_GEOMETRY:
+        raise SurrogateMismatch(f"surrogate '{name}' is a '{surrogate.component}' surrogate, "
+                                f"not '{MUSCLE_GEOMETRY}'")
+    coords, names = list(tree.coordinates), [m.name for m in muscles]
+    inputs = [i["name"] for i in surrogate.inputs]
+    if inputs != coords:
+        raise SurrogateMismatch(f"surrogate '{name}' takes coordinates {inputs}; the model "
+                                f"has {coords}")
+    trained = list(meta.get("muscles", []))
+    if trained != names:
+        missing = [m for m in names if m not in trained]
+        extra = [m for m in trained if m not in names]
+        detail = "; ".join(s for s in (
+            f"not trained for {missing}" if missing else "",
+            f"trained for {extra} that the model lacks" if extra else "",
+            "same muscles in another order" if not missing and not extra else "") if s)
+        raise SurrogateMismatch(f"surrogate '{name}' gives the lengths of {trained}; the "
+                                f"model's muscles are {names} ({detail}); train a surrogate "
+                                f"for this muscle set")
+    n, m = len(coords), len(names)
+    expected = ([[n, 1]], [[m, 1], [n, m]])
+    got = ([list(f.size_in(i)) for i in range(f.n_in())],
+           [list(f.size_out(i)) for i in range(f.n_out())])
+    if got != expected:
+        raise SurrogateMismatch(f"surrogate '{name}' maps {got[0]} to {got[1]}; muscle "
+                                f"geometry maps q {expected[0]} to (lengths, moment arms) "
+                                f"{expected[1]}")
+    ranges = [i["range"] for i in surrogate.inputs]
+    grid = np.array(np.meshgrid(*[np.linspace(lo, hi, 7) for lo, hi in ranges]))
+    points = grid.reshape(n, -1)
+    learned = np.array(f.map(points.shape[1])(points)[0])
+    exact = np.array(analytic.map(points.shape[1])(points)[0])
+    difference = np.abs(learned - exact)
+    training_max = float(meta.get("training", {}).get("validation_max_abs_error", 0.0))
+    tolerance = max(GEOMETRY_MISMATCH_M, 2 * training_max)
+    if difference.max() > tolerance:
+        i, j = np.unravel_index(np.argmax(difference), difference.shape)
+        posture = ", ".join(f"{c} {_show(v, 'rad')}" for c, v in zip(coords, points[:, j]))
+        raise SurrogateMismatch(
+            f"surrogate '{name}' was trained on another geometry: the length of "
+            f"'{names[i]}' differs from the model's by {difference.max() * 1000:.3g} mm at "
+            f"{posture} (tolerance {tolerance * 1000:.3g} mm); were muscle paths or segment "
+            f"lengths changed? train a surrogate for this model (ocp train)")
+    return f
+
+
+def _input_values(solution, name: str):
+    for names, getter in ((solution.state_names, solution.state),
+                          (solution.control_names, solution.control),
+                          (solution.output_names, solution.output)):
+        if name in names:
+            return np.asarray(getter(name), dtype=float)
+    return None
+
+
+def range_messages(surrogates: dict, solution) -> list[str]:
+    """One message per input of each surrogate that the solution takes out of its range."""
+    messages = []
+    for role, s in surrogates.items():
+        for spec in s.inputs:
+            values = _input_values(solution, spec["name"])
+            if values is None or values.size == 0:
+                continue
+            lo, hi = spec["range"]
+            unit = spec.get("unit", "-")
+            slack = 1e-9 * max(1.0, abs(hi - lo))
+            low, high = float(np.min(values)), float(np.max(values))
+            for value, excess, side in ((low, lo - low, "below"), (high, high - hi, "above")):
+                if excess > slack:
+                    messages.append(
+                        f"the {role} surrogate '{s.path.name}' was trained on "
+                        f"'{spec['name']}' in [{_show(lo, unit)}, {_show(hi, unit)}]; the "
+                        f"solution reaches {_show(value, unit)}, {_show(excess, unit)} "
+                        f"{side} that range, where the surrogate extrapolates")
+    return messages
+
+
+def range_report(model, solution) -> dict:
+    """Warn (SurrogateRangeWarning) for every learned input outside its training range.
+
+    Returns ``{"warnings": [...]}`` for summary.json, or ``{}`` when the model
+    has no surrogates or the solution stays inside their ranges.
+    """
+    messages = range_messages(getattr(model, "surrogates", {}) or {}, solution)
+    for message in messages:
+        warnings.warn(message, SurrogateRangeWarning, stacklevel=3)
+    return {"warnings": messages} if messages else {}

@@ -1,0 +1,20 @@
+"""Cost-weight studies: one problem file solved across a sweep of its keys.
+
+    from ocp.study import load_study, run_study, write_report
+    study = load_study("problems/studies/reach_weights.toml")   # validates every run
+    result = run_study(study, "results/reach_weights", workers=2)
+    write_report("results/reach_weights")                       # tables and plots
+
+Modules: :mod:`~ocp.study.spec` (study file -> runs), :mod:`~ocp.study.store`
+(SQLite results store), :mod:`~ocp.study.order` (nearest-neighbour order and
+warm starts), :mod:`~ocp.study.backends` (this process, local pool, Dask),
+:mod:`~ocp.study.worker` (one run in a worker), :mod:`~ocp.study.runner`
+(the loop), :mod:`~ocp.study.report` and :mod:`~ocp.study.plots` (output).
+"""
+from .report import write_report
+from .runner import StudyResult, run_study
+from .spec import Axis, Run, Study, load_study
+from .store import read_runs
+
+__all__ = ["Axis", "Run", "Study", "StudyResult", "load_study", "read_runs", "run_study",
+           "write_report"]

@@ -1,0 +1,194 @@
+"""Run a study: every pending run solved once, each recorded as it finishes.
+
+The study process is the only writer of the store. It keeps ``capacity`` runs
+in flight on a backend (this process, a local pool, or Dask), warm-starts each
+from its nearest succeeded neighbour (:mod:`ocp.study.order`), writes each
+finished run's solution folder and then, in one transaction, its row. A run
+that raises or does not converge is recorded as failed with its message; the
+others go on. A worker process that dies (a crash in a native library, out of
+memory) takes the runs in flight with it; they are started again one at a
+time, and the run whose worker dies while it runs alone is recorded as failed
+after ``max_crashes`` such deaths.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ProblemError
+from ..solution import Solution
+from .backends import make_backend
+from .order import NeighbourOrder
+from .progress import Progress
+from .spec import Study, short
+from .store import FAILED, PENDING, SUCCESS, Store, run_folder
+from .worker import RunOutcome, solve_run
+
+#: Starts of a run, each ended by the study stopping, before --resume gives up on it.
+MAX_ATTEMPTS = 3
+#: Deaths of a worker process solving a run alone before the run is recorded as failed.
+MAX_CRASHES = 2
+
+
+@dataclass
+class StudyResult:
+    """What a call of :func:`run_study` did.
+
+    ``solved`` counts runs finished in this call (success or failed);
+    ``iterations`` and ``solve_time_s`` add up over the runs that succeeded
+    in this call.
+    """
+
+    folder: Path
+    total: int
+    success: int
+    failed: int
+    solved: int
+    wall_time_s: float
+    iterations: int = 0
+    solve_time_s: float = 0.0
+    backend: str = ""
+    failures: dict = field(default_factory=dict)  # run id -> message
+
+    @property
+    def complete(self) -> bool:
+        return self.success + self.failed == self.total
+
+
+def run_study(study: Study, out, *, workers: int | None = None, scheduler: str | None = None,
+              resume: bool = False, retry_failed: bool = False, warm_start: bool = True,
+              progress: bool = True, stream=None, check_dynamics: bool = True,
+              max_attempts: int = MAX_ATTEMPTS, max_crashes: int = MAX_CRASHES) -> StudyResult:
+    """Solve every run of ``study`` not yet finished in the store in ``out``.
+
+    ``workers``: runs in flight (1: in this process; N: a local process pool;
+    with ``scheduler``, at most N on the Dask cluster, default all its
+    threads). ``resume`` continues a store of the same study (runs left
+    ``running`` by a killed study start again; finished ones are kept);
+    ``retry_failed`` also starts failed runs again. ``warm_start=False``
+    solves every run from the problem's own initial guess, in id order.
+    ``max_attempts``: on ``resume``, a run the study was solving when it
+    stopped, in each of its last ``max_attempts`` starts, is recorded as
+    failed rather than started again (it may be what kills the study);
+    ``max_crashes``: deaths of a pool worker solving a run alone before the
+    run is recorded as failed.
+    """
+    if workers is not None and workers < 1:
+        raise ProblemError(f"--workers must be at least 1, got {workers}")
+    started = time.perf_counter()
+    out = Path(out)
+    backend = make_backend(workers, scheduler)  # first: an unreachable cluster writes nothing
+    try:
+        store = Store.open(out, study, resume)
+        try:
+            if resume:
+                store.give_up_interrupted(max_attempts)
+                store.requeue(failed=retry_failed)
+            statuses = store.statuses()
+            pending = [i for i, s in statuses.items() if s == PENDING]
+            succeeded = [i for i, s in statuses.items() if s == SUCCESS]
+            total = len(statuses)
+            order = NeighbourOrder(study.coordinates(), pending, succeeded, warm_start)
+            result = StudyResult(out, total, len(succeeded),
+                                 sum(s == FAILED for s in statuses.values()), 0, 0.0,
+                                 backend=backend.description)
+            bar = Progress(total, total - len(pending), stream, enabled=progress)
+            _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes)
+            bar.close()
+        finally:
+            store.close()
+    finally:
+        backend.close(cancel=True)
+    result.wall_time_s = time.perf_counter() - started
+    return result
+
+
+def _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes) -> None:
+    problem_path = str(Path(study.problem_path).resolve())
+    runs = {r.run_id: r for r in study.runs}
+    in_flight: dict = {}  # future -> run id
+    # A dead worker process breaks the whole local pool: every run in flight is
+    # lost, and which one killed it is unknown. Those runs are started again one
+    # at a time; a run whose worker dies while it runs alone is the culprit.
+    suspects: list[int] = []
+    crashes: dict[int, int] = {}
+    alone = False
+
+    def start(run_id: int) -> None:
+        source = order.neighbour(run_id)
+        guess = Solution.load(out / run_folder(source)) if source is not None else None
+        store.mark_running(run_id, source)
+        future = backend.submit(solve_run, run_id, problem_path, runs[run_id].overrides,
+                                guess, check_dynamics)
+        in_flight[future] = run_id
+
+    while True:
+        if suspects:
+            if not in_flight:
+                start(suspects.pop(0))
+                alone = True
+        else:
+            alone = False
+            while len(in_flight) < backend.capacity:
+                run_id = order.next()
+                if run_id is None:
+                    break
+                start(run_id)
+        bar.set_running(len(in_flight))
+        if not in_flight:
+            return
+        for future in backend.wait(in_flight):
+            run_id = in_flight.pop(future)
+            try:
+                outcome = future.result()
+            except backend.lost_worker_errors as exc:
+                backend.restart(future)
+                store.mark_pending(run_id)
+                if not alone:
+                    suspects.append(run_id)
+                    continue
+                crashes[run_id] = crashes.get(run_id, 0) + 1
+                if crashes[run_id] < max_crashes:
+                    suspects.insert(0, run_id)
+                    continue
+                outcome = RunOutcome(run_id, error=(
+                    f"the worker process died while solving this run alone, "
+                    f"{crashes[run_id]} times (a crash in native code, or out of memory; "
+                    f"{type(exc).__name__})"))
+            except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
+                outcome = RunOutcome(run_id, error=f"{type(exc).__name__}: {exc}")
+            _finish(study, out, store, order, bar, result, outcome, runs[run_id])
+
+
+def _finish(study, out, store, order, bar, result, outcome: RunOutcome, run) -> None:
+    """Write the run's solution folder, then its row; update order and progress."""
+    solution = outcome.solution
+    folder = None
+    if solution is not None:
+        source = store.conn.execute("SELECT warm_start_from FROM runs WHERE run_id = ?",
+                                    (run.run_id,)).fetchone()[0]
+        solution.extra = {**solution.extra, "study": {
+            "title": study.title, "spec_hash": study.spec_hash, "run_id": run.run_id,
+            "overrides": run.overrides, "warm_start_from": source}}
+        folder = run_folder(run.run_id)
+        for stale in (out / folder).glob(".*.tmp"):  # left by a study killed mid-write
+            stale.unlink()
+        solution.save(out / folder)
+    status = store.record(outcome, folder)
+    order.finished(run.run_id, status == SUCCESS)
+    result.solved += 1
+    if status == SUCCESS:
+        result.success += 1
+        result.iterations += max(solution.iterations, 0)
+        result.solve_time_s += solution.solve_time_s
+        detail = (f"objective {solution.objective:.6g}, {solution.iterations} iterations, "
+                  f"{solution.solve_time_s:.2f} s")
+        message = ""
+    else:
+        result.failed += 1
+        message = outcome.error or f"IPOPT did not converge: {solution.status}"
+        result.failures[run.run_id] = message
+        detail = ""
+    setting = ", ".join(f"{k}={short(v)}" for k, v in run.sweep.items())
+    bar.run_finished(run.run_id, status, f"({setting}) {detail}".rstrip(), message)

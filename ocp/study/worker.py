@@ -1,0 +1,138 @@
+"""One run of a study, as executed in a worker process (local pool or Dask).
+
+CasADi objects cannot be pickled, so a worker receives the problem file's
+path and the run's overrides (plain data), builds the problem itself, and
+sends back a :class:`RunOutcome` holding a :class:`ocp.Solution` (numpy
+arrays only). Workers never touch the results store: only the process that
+runs the study writes to it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RunOutcome:
+    """What a worker returns for one run.
+
+    ``solution`` is None when the run raised (``error`` then holds the
+    exception); otherwise it is the Solution, converged or not.
+    ``weights`` and ``units`` describe each cost term (unit of the
+    unweighted term), so unweighted values can be compared across weights.
+    """
+
+    run_id: int
+    solution: object = None
+    error: str = ""
+    weights: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    worker: str = ""
+    wall_time_s: float = 0.0
+
+
+def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
+              check_dynamics: bool = True) -> RunOutcome:
+    """Load the problem with ``overrides``, warm-start from ``guess``, solve.
+
+    Never raises for a failing run: the exception is returned as text so that
+    the study records it and goes on.
+    """
+    started = time.perf_counter()
+    outcome = RunOutcome(run_id, worker=f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        from ..problem_file import load_problem
+        from ..solve import solve
+
+        problem = load_problem(problem_path, overrides)
+        outcome.weights = {c.name: float(c.weight) for c in problem.costs}
+        outcome.units = {c.name: cost_unit(c, problem.model) for c in problem.costs}
+        if guess is not None:
+            problem.guess = guess
+        outcome.solution = solve(problem, verbose=False, check_dynamics=check_dynamics)
+    except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
+        outcome.error = _describe(exc)
+    outcome.wall_time_s = time.perf_counter() - started
+    return outcome
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message`` plus where it was raised (last frame), on few lines."""
+    text = f"{type(exc).__name__}: {exc}".strip()
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        text += f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
+    return text
+
+
+def cost_unit(term, model) -> str:
+    """Unit of the unweighted value of a cost term (``"-"`` when unknown).
+
+    squared_torque: (N*m)^2*s; final_time: s; squared_controls and tracking:
+    (unit)^2*s when all their quantities share one unit.
+    """
+    from ..costs import FinalTime, SquaredControls, SquaredTorque, Tracking
+
+    units = model.units()
+    if isinstance(term, FinalTime):
+        return "s"
+    if isinstance(term, SquaredTorque):
+        return "(N*m)^2*s"
+    if isinstance(term, SquaredControls):
+        names = term.controls or model.control_names
+    elif isinstance(term, Tracking):
+        names = list(term.reference)
+    else:
+        return "-"
+    found = {units.get(n, "-") for n in names}
+    if len(found) != 1:
+        return "-"
+    unit = found.pop()
+    if unit in ("-", ""):
+        return "s"  # dimensionless quantities (excitations, activations) squared, over time
+    return f"({unit})^2*s" if any(c in unit for c in "*/^") else f"{unit}^2*s"
+
+
+def _process_identity(pid: int):
+    """Start time of a living process (Linux /proc), True where /proc is absent,
+    None if the process is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        if os.path.isdir("/proc"):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return True
+    except OSError:
+        return True
+    return None if fields[0] in ("Z", "X") else fields[19]  # field 22: start time
+
+
+def watch_study(study_pid: int) -> None:
+    """Pool initializer: end this worker as soon as the study process is gone.
+
+    A study killed with SIGKILL cannot stop its pool. Its workers would go on
+    as orphans, and with a fork server they are not even reparented (the
+    server lives as long as they do), so the study's own pid is watched;
+    its start time guards against a reused pid.
+    """
+    identity = _process_identity(study_pid)
+
+    def watch():
+        while _process_identity(study_pid) == identity:
+            time.sleep(0.2)
+        os._exit(1)
+
+    if identity is not None:
+        threading.Thread(target=watch, name="ocp-study-watch", daemon=True).start()

@@ -1,0 +1,157 @@
+"""Tracking measured data: references read from data files, and tracking errors.
+
+A ``tracking`` cost term of a problem file names a data file
+(``reference = "data/arm_reach.mot"``) and the columns to follow::
+
+    columns = ["shoulder", "elbow"]                      # data columns named like the model's
+    columns = { shoulder = "shoulder_flexion", elbow = "elbow_flexion" }
+                                                          # model name = data column
+
+:func:`reference_from_file` turns that into the ``{name: (times_s, values)}``
+of :class:`ocp.Tracking`, in the model's units: degrees become radians
+(a ``deg`` unit, or ``inDegrees=yes`` on a column of unknown unit), mm
+become m, and units of another kind (newtons for an angle) are an error
+naming the file and the column. Several terms with their own weights track
+columns of different kinds (angles, forces, EMG-derived activations).
+
+:func:`tracking_errors` measures, after a solve, how far each tracked
+quantity is from its reference: the time-weighted RMS and the largest
+absolute difference over the solution's grid.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import integrate
+
+from .costs import Tracking
+from .data.errors import DataError
+from .data.files import read_tables
+from .data.filters import zero_phase
+from .data.tables import ANGLE_UNITS, Table, unit_factor
+from .errors import ProblemError, suggestion
+
+
+def to_unit(table: Table, column: str, unit: str, owner: str = "the model") -> np.ndarray:
+    """A column in ``unit`` (a model's unit): deg -> rad, mm -> m, ...; DataError if
+    the units are of different kinds."""
+    have = table.unit(column)
+    values = table.column(column)
+    if have == "" and unit in ANGLE_UNITS and table.metadata.get("in_degrees"):
+        return values * (math.pi / 180.0)
+    # A model quantity of unstated unit ("-", the default of CustomModel) takes
+    # the numbers as they are.
+    factor = unit_factor(have, unit) if unit not in ("-", "") else 1.0
+    if factor is None:
+        raise DataError(f"is in '{have}', but {owner} expects '{unit}'",
+                        table.source or None, column)
+    return values * factor
+
+
+def column_mapping(columns, tables: dict[str, Table]) -> dict[str, str]:
+    """Model name -> data column from ``columns`` (None, list or dict)."""
+    if columns is None:
+        return {c: c for t in tables.values() for c in t.columns}
+    if isinstance(columns, dict):
+        return dict(columns)
+    return {c: c for c in columns}
+
+
+def reference_from_file(path, model, columns=None, *, lowpass_hz: float | None = None) -> dict:
+    """Tracking references ``{model name: (times_s, values)}`` from a data file.
+
+    ``columns``: None (every column, each named like a model quantity), a
+    list of column names, or a dict model name -> data column. ``lowpass_hz``
+    filters each column (zero-phase Butterworth, -3 dB at that frequency)
+    before it is tracked. Raises DataError (a ProblemError) naming the file
+    and the column.
+    """
+    tables = read_tables(path)
+    units = model.units()
+    mapping = column_mapping(columns, tables)
+    out = {}
+    for name, column in mapping.items():
+        if name not in units:
+            hint = suggestion(name, sorted(units))
+            if column in units:
+                hint = (f"; in columns = {{ model name = \"data column\" }} the keys are the "
+                        f"model's names: write {{ {column} = \"{name}\" }}")
+            raise DataError(f"'{name}' is not a state, control or output of model "
+                            f"'{model.name}'" + hint, path, column)
+        table = next((t for t in tables.values() if column in t), None)
+        if table is None:
+            every = [c for t in tables.values() for c in t.columns]
+            raise DataError(f"no column '{column}'" + suggestion(column, every), path, column)
+        values = to_unit(table, column, units[name], f"'{name}' of model '{model.name}'")
+        missing = int(np.isnan(values).sum())
+        if missing:
+            raise DataError(f"has {missing} missing samples (NaN); fill the gaps or track "
+                            f"another column", path, column)
+        if lowpass_hz:
+            values = zero_phase(values, table.require_uniform("low-pass filtering"),
+                                lowpass_hz, file=path, column=column)
+        times = table.uniform_time() if table.is_uniform else table.time_s
+        if times.size < 2:
+            raise DataError("a reference needs at least two samples", path, "time")
+        out[name] = (times, values)
+    if not out:
+        raise DataError("no columns to track", path)
+    return out
+
+
+def _values(solution, name):
+    for names, getter in ((solution.state_names, solution.state),
+                          (solution.control_names, solution.control),
+                          (solution.output_names, solution.output)):
+        if name in names:
+            return getter(name)
+    return None
+
+
+def tracking_errors(problem, solution) -> dict:
+    """``{term: {name: {"rms", "max_abs", "unit"[, "rms_deg", "max_abs_deg"]}}}``.
+
+    For every Tracking term of ``problem``: the time-weighted RMS
+    ``sqrt(int (y - r)^2 dt / T)`` (trapezoidal rule over the solution's
+    grid) and the largest ``|y - r|`` at the grid points, in the model's
+    units; angles also in degrees. The reference is interpolated as the cost
+    does (linear, held at its end values).
+    """
+    t = np.asarray(solution.time, float)
+    units = problem.model.units()
+    report = {}
+    for term in problem.costs:
+        if not isinstance(term, Tracking):
+            continue
+        per = {}
+        for name, ref in term.reference.items():
+            y = _values(solution, name)
+            if y is None or t.size < 2:
+                continue
+            if np.isscalar(ref):
+                r = np.full_like(t, float(ref))
+            else:
+                times, values = (np.asarray(a, float) for a in ref)
+                r = np.interp(t, times, values)
+            e = np.asarray(y, float) - r
+            rms = math.sqrt(integrate.trapezoid(e ** 2, t) / (t[-1] - t[0]))
+            entry = {"rms": rms, "max_abs": float(np.max(np.abs(e))),
+                     "unit": units.get(name, "")}
+            if entry["unit"] in ("rad", "rad/s", "rad/s^2"):
+                entry["rms_deg"] = math.degrees(rms)
+                entry["max_abs_deg"] = math.degrees(entry["max_abs"])
+            per[name] = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
+                         for k, v in entry.items()}
+        if per:
+            report[term.name] = per
+    return report
+
+
+def tracking_summary(problem, solution) -> dict:
+    """``{"tracking_error": tracking_errors(...)}``, or ``{}`` when nothing is tracked."""
+    try:
+        report = tracking_errors(problem, solution)
+    except (ValueError, ProblemError):
+        return {}
+    return {"tracking_error": report} if report else {}
