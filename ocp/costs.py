@@ -140,6 +140,26 @@ class SquaredActivations(CostTerm):
 
 
 @dataclass
+class SquaredAccelerations(CostTerm):
+    """``integral of sum_j q''_j^2 dt`` over the coordinates ((rad/s^2)^2 s).
+
+    A regulariser that keeps predicted motions smooth where the mesh could
+    otherwise be exploited (impacts, chattering). Uses the accelerations that
+    are variables in the implicit form, or the model's explicit q''.
+    """
+
+    def check(self, model):
+        if not model.algebraic_names:
+            raise ValueError(f"model '{model.name}' has no generalised accelerations")
+
+    def integrand(self, v):
+        n = len(v.model.algebraic_names)
+        if v.z.shape[0] == n:
+            return ca.sumsqr(v.z)
+        return ca.sumsqr(v.model.dynamics(v.x, v.u)[n:2 * n])
+
+
+@dataclass
 class FinalTime(CostTerm):
     """Duration of the movement ``t_f - t_0`` (s): ``integral of 1 dt``."""
 
@@ -205,6 +225,7 @@ COST_TYPES = {
     "squared_controls": SquaredControls,
     "squared_torque": SquaredTorque,
     "squared_activations": SquaredActivations,
+    "squared_accelerations": SquaredAccelerations,
     "final_time": FinalTime,
     "tracking": Tracking,
     "custom": CustomCost,

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .costs import (COST_TYPES, CustomCost, FinalTime, SquaredActivations, SquaredControls,
-                    SquaredTorque, Tracking)
+from .costs import (COST_TYPES, CustomCost, FinalTime, SquaredAccelerations,
+                    SquaredActivations, SquaredControls, SquaredTorque, Tracking)
 from .errors import ProblemError, suggestion
 from .models.custom import ModelFileError, load_model_file
 from .models.library import (build_model, default_muscles, is_muscle_model, model_names,
@@ -59,6 +59,7 @@ COST_KEYS = {
     "squared_controls": {"type", "weight", "controls", "divide_by_displacement"},
     "squared_torque": {"type", "weight", "divide_by_displacement"},
     "squared_activations": {"type", "weight", "divide_by_displacement"},
+    "squared_accelerations": {"type", "weight", "divide_by_displacement"},
     "final_time": {"type", "weight", "divide_by_displacement"},
     "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz"},
     "custom": {"type", "weight", "file", "integrand", "endpoint", "divide_by_displacement"},
@@ -551,6 +552,8 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
         return SquaredTorque(name, weight)
     if kind == "squared_activations":
         return SquaredActivations(name, weight)
+    if kind == "squared_accelerations":
+        return SquaredAccelerations(name, weight)
     if kind == "final_time":
         return FinalTime(name, weight)
     if kind == "tracking":

@@ -112,7 +112,9 @@ def gait_tree(p: Gait2DParameters) -> KinematicTree:
                 transition_velocity_m_s=p.transition_velocity_m_s))
             markers.append(Marker(f"{name}_{side}", f"foot_{side}", (x, sole)))
         markers.append(Marker(f"ankle_{side}", f"foot_{side}", (0.0, 0.0)))
+        markers.append(Marker(f"knee_{side}", f"shank_{side}", (0.0, 0.0)))
     markers.append(Marker("hip", "hat", (0.0, 0.0)))
+    markers.append(Marker("neck", "hat", (0.0, L["hat"])))
     return KinematicTree(tuple(segments), p.gravity_m_s2, tuple(markers)), tuple(spheres)
 
 

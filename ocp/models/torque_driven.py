@@ -103,6 +103,10 @@ class TorqueDrivenTree(Model):
             out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
             out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
         out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        torques = self.joint_torques(x, u)
+        for k, c in enumerate(self.tree.coordinates):
+            if c in self.actuated:
+                out[f"{c}_moment"] = torques[k]
         out.update(ground_reactions(self.contacts, self.contact_forces(x)))
         return out
 
@@ -112,6 +116,8 @@ class TorqueDrivenTree(Model):
             units.update({f"{m.name}_x": "m", f"{m.name}_y": "m",
                           f"{m.name}_vx": "m/s", f"{m.name}_vy": "m/s"})
         units["mechanical_energy"] = "J"
+        for c in self.actuated:
+            units[f"{c}_moment"] = _coordinate_units(self._kinds[c])[3]
         return units
 
     def default_bounds(self):

@@ -1,0 +1,59 @@
+"""Predictive walking with the torque-driven planar gait model: physics of the solution."""
+import numpy as np
+import pytest
+
+import ocp
+from conftest import PROBLEMS
+from ocp.plotting_gait import animate_gait, plot_gait
+
+G = 9.80665
+
+
+@pytest.fixture(scope="module")
+def gait():
+    problem = ocp.load_problem(PROBLEMS / "gait2d_torque.toml")
+    return problem, ocp.solve(problem)
+
+
+def test_half_cycle_walks_at_the_prescribed_speed_with_mirrored_legs(gait):
+    problem, s = gait
+    assert s.success
+    distance = s.state("pelvis_tx")[-1] - s.state("pelvis_tx")[0]
+    assert distance / s.final_time == pytest.approx(1.2, rel=1e-8)
+    for a, b in problem.mirror:
+        assert s.state(a)[-1] == pytest.approx(s.state(b)[0], abs=1e-7)
+        assert s.state(b)[-1] == pytest.approx(s.state(a)[0], abs=1e-7)
+    # one foot always on the ground, and a flight-free walk: some double support
+    fy_r, fy_l = s.output("grf_y_r"), s.output("grf_y_l")
+    assert np.all(fy_r + fy_l > 50.0)
+
+
+def test_mean_ground_reaction_equals_body_weight_over_the_cycle(gait):
+    """Periodic motion: the impulse of the ground reaction balances gravity, and no
+    net horizontal impulse (Newton's second law over the cycle)."""
+    problem, s = gait
+    mass = sum(seg.mass_kg for seg in problem.model.tree.segments)
+    t = s.time
+    mean_y = np.trapezoid(s.output("grf_y_r") + s.output("grf_y_l"), t) / (t[-1] - t[0])
+    mean_x = np.trapezoid(s.output("grf_x_r") + s.output("grf_x_l"), t) / (t[-1] - t[0])
+    # trapezoid on the collocation grid vs the Simpson quadrature of the NLP: ~1 %
+    assert mean_y == pytest.approx(mass * G, rel=0.02)
+    assert abs(mean_x) < 0.02 * mass * G
+
+
+def test_gait_plots_and_stick_figure_are_drawn(gait, tmp_path):
+    _, s = gait
+    assert plot_gait(s, tmp_path / "gait.png").stat().st_size > 20_000
+    gif = animate_gait(s, tmp_path / "gait.gif", frames=6)
+    assert gif.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+
+
+@pytest.mark.slow
+def test_a_faster_walk_needs_one_key(gait):
+    _, slow = gait
+    problem = ocp.load_problem(PROBLEMS / "gait2d_torque.toml", {"average_speed.value": 1.5})
+    problem.guess = slow
+    fast = ocp.solve(problem)
+    assert fast.success
+    distance = fast.state("pelvis_tx")[-1] - fast.state("pelvis_tx")[0]
+    assert distance / fast.final_time == pytest.approx(1.5, rel=1e-8)
