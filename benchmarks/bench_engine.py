@@ -79,6 +79,7 @@ def mesh_scaling(quick: bool):
         "pendulum_swingup": [25, 50, 100, 200] if quick else [25, 50, 100, 200, 400, 800],
         "arm_reach_torque": [25, 50, 100, 200] if quick else [25, 50, 100, 200, 400, 800],
         "acrobot_swingup": [150, 300] if quick else [150, 200, 300, 400],
+        "gait2d_torque": [50] if quick else [50, 100],
     }
     print("\n## 1. Mesh scaling (Hermite-Simpson, exact Hessian, MUMPS)\n")
     print(f"{'problem':<18} {'N':>5} {'status':<8} {'build s':>8} {'IPOPT s':>8} "
