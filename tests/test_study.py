@@ -190,6 +190,13 @@ def test_bad_study_file_names_file_and_key(tmp_path, capsys, text, expected):
     assert not (tmp_path / "out").exists()
 
 
+def test_zero_workers_is_bad_input(tmp_path, capsys):
+    path = write_study(tmp_path, '"costs.time.weight" = [1, 2]')
+    assert main(["study", str(path), "--out", str(tmp_path / "out"), "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_dry_run_lists_every_run_and_its_command(tmp_path, capsys):
     path = write_study(tmp_path, '"costs.time.weight" = [1, 2, 4]')
     assert main(["study", str(path), "--dry-run", "--out", str(tmp_path / "out")]) == 0

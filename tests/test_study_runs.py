@@ -102,6 +102,10 @@ def test_failing_runs_are_recorded_and_the_others_finish(tmp_path, capsys):
     assert "--set 'solver.ipopt.max_iter=\"many\"'" in raised["command"]
     for run in runs:
         assert run["attempts"] == 1 and run["finished_at"]
+    assert main(["report", str(out)]) == 0
+    markdown = (out / "report" / "runs.md").read_text()
+    assert "failed (Infeasible_Problem_Detected)" in markdown and "failed (error)" in markdown
+    assert "## Failed runs" in markdown and "type mismatch" in markdown
     # the failed runs stay failed on --resume, and run again with --retry-failed
     assert main(["study", str(path), "--out", str(out), "--resume", "--quiet"]) == 1
     assert [r["attempts"] for r in read_runs(out)[1]] == [1, 1, 1, 1]

@@ -96,6 +96,12 @@ class PoolBackend:
         self.pool = self._start()
 
     def close(self, cancel: bool = True):
+        """Shut the pool down; ``cancel`` also stops solves in progress at once
+        (an interrupted study: their results would not be recorded anyway)."""
+        if cancel:
+            # no public way before Python 3.14 (ProcessPoolExecutor.terminate_workers)
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=cancel)
 
 

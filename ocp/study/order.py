@@ -32,6 +32,7 @@ class NeighbourOrder:
         self.started = np.zeros(n, bool)  # started in this session, finished or not
         self.warm_start = warm_start
         self._to_succeeded = np.full(n, np.inf)  # distance of every run to the nearest success
+        self._to_started = np.full(n, np.inf)  # ... and to the nearest run started here
         for i in succeeded:
             self.finished(i, True)
 
@@ -48,16 +49,14 @@ class NeighbourOrder:
         elif self.succeeded.any():
             choice = int(candidates[np.argmin(self._to_succeeded[candidates])])
         elif self.started.any():
-            seeds = self.x[self.started]
-            spread = np.min(np.linalg.norm(self.x[candidates, None, :] - seeds[None], axis=2),
-                            axis=1)
-            choice = int(candidates[np.argmax(spread)])
+            choice = int(candidates[np.argmax(self._to_started[candidates])])
         else:
             centre = self.x.mean(axis=0) if self.x.size else np.zeros(self.x.shape[1])
             choice = int(candidates[np.argmin(np.linalg.norm(self.x[candidates] - centre,
                                                              axis=1))])
         self.pending[choice] = False
         self.started[choice] = True
+        self._to_started = np.minimum(self._to_started, self._distances(choice))
         return choice
 
     def neighbour(self, run_id: int) -> int | None:

@@ -9,6 +9,7 @@ runs the study writes to it.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -122,11 +123,13 @@ def _process_identity(pid: int):
 def watch_study(study_pid: int) -> None:
     """Pool initializer: end this worker as soon as the study process is gone.
 
-    A study killed with SIGKILL cannot stop its pool. Its workers would go on
+    Ctrl-C is left to the study process, which stops the pool itself. A study
+    killed with SIGKILL cannot stop its pool. Its workers would go on
     as orphans, and with a fork server they are not even reparented (the
     server lives as long as they do), so the study's own pid is watched;
     its start time guards against a reused pid.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the study process
     identity = _process_identity(study_pid)
 
     def watch():
