@@ -72,7 +72,7 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         objective=float(result["f"]),
         cost_terms=dict(zip(tp.cost_names, map(float, terms))),
         final_time=tf,
-        iterations=int(stats.get("iter_count", 0)),
+        iterations=_iterations(stats),
         solve_time_s=solve_time,
         setup_time_s=setup_time,
         max_dynamics_error=local_err,
@@ -88,3 +88,9 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     # range and the amount, also in summary.json ("warnings").
     solution.extra.update(range_report(model, solution))
     return solution
+
+
+def _iterations(stats: dict) -> int:
+    """IPOPT's iteration count; IPOPT leaves it unset (garbage) when it never started."""
+    count = int(stats.get("iter_count", 0) or 0)
+    return count if 0 <= count < 10 ** 7 else 0

@@ -139,3 +139,13 @@ def test_models_lists_states_and_controls(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "acrobot" in out and "tau_hip [N*m]" in out and "bar_speed [rad/s]" in out
+
+
+def test_a_linear_solver_that_is_not_installed_is_reported_not_crashed(tmp_path, capsys):
+    """HSL's ma57 is a valid choice that this CasADi build lacks: IPOPT's status, exit 1."""
+    out = tmp_path / "out"
+    code = main(["solve", str(write(tmp_path, GOOD)), "--out", str(out), "--quiet",
+                 "--set", 'solver.linear_solver="ma57"'])
+    summary = json.loads((out / "summary.json").read_text())
+    assert code == 1 and summary["status"] != "success"
+    assert summary["iterations"] >= 0
