@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import casadi as ca
 
 from .base import Model
+from .contact import ground_reaction_units, ground_reactions, sphere_forces
 from .multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
                         marker_kinematics, mechanical_energy)
 from .muscles.activation import DEFAULT_SMOOTHING, activation_rate
@@ -47,7 +48,7 @@ class MuscleDrivenTree(Model):
                  activation_smoothing: float = DEFAULT_SMOOTHING,
                  passive_fiber_force: bool = True,
                  geometry=None,
-                 parameters: dict | None = None):
+                 parameters: dict | None = None, contacts=()):
         if tendon not in (RIGID, COMPLIANT):
             raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
                              f"got '{tendon}'")
@@ -69,6 +70,9 @@ class MuscleDrivenTree(Model):
                              f"{sorted(unknown)}; coordinates: {list(tree.coordinates)}")
         self.curves, self.activation_smoothing = curves, activation_smoothing
         self.passive_fiber_force = bool(passive_fiber_force)
+        self.contacts = tuple(contacts)
+        for sphere in self.contacts:
+            sphere.check()
         self._parameters = dict(parameters or {})
 
         coords = tree.coordinates
@@ -174,14 +178,25 @@ class MuscleDrivenTree(Model):
             rates += [TENDON_FORCE_RATE_SCALE * dft[i] for i in range(len(self.muscles))]
         return rates
 
+    def contact_forces(self, x):
+        """Ground reaction on every contact sphere: list of (PointForce, force, point)."""
+        if not self.contacts:
+            return []
+        n = self.tree.n
+        return sphere_forces(self.tree, x[:n], x[n:2 * n], self.contacts)
+
     def dynamics(self, x, u):
         q, qd, *_ = self._split(x, u)
-        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u))
+        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u),
+                               external_forces=external)
         return ca.vertcat(qd, qdd, *self._muscle_rates(x, u))
 
     def implicit_dynamics(self, x, u, z):
         q, qd, *_ = self._split(x, u)
-        residual = inverse_dynamics(self.tree, q, qd, z) - self.joint_torques(x, u)
+        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        residual = inverse_dynamics(self.tree, q, qd, z, external_forces=external) \
+            - self.joint_torques(x, u)
         return ca.vertcat(qd, z, *self._muscle_rates(x, u)), residual
 
     def path_residuals(self, x, u):
@@ -203,10 +218,11 @@ class MuscleDrivenTree(Model):
         for i, c in enumerate(self.tree.coordinates):
             out[f"{c}_moment"] = torques[i]
         out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        out.update(ground_reactions(self.contacts, self.contact_forces(x)))
         return out
 
     def output_units(self):
-        units = {}
+        units = ground_reaction_units(self.contacts)
         for mk in self.tree.markers:
             units.update({f"{mk.name}_x": "m", f"{mk.name}_y": "m",
                           f"{mk.name}_vx": "m/s", f"{mk.name}_vy": "m/s"})
