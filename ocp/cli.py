@@ -1,4 +1,5 @@
-"""The ``ocp`` command: solve problem files, plot solutions, list models, run studies.
+"""The ``ocp`` command: solve problem files, plot solutions, list models, run studies,
+train learned surrogates.
 
 The command line only formats what the Python API returns. Bad input prints
 one line naming the file and key and exits with status 2; a solve that does
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+import warnings
 from pathlib import Path
 
 from .errors import ProblemError
@@ -47,6 +49,8 @@ def report(solution, out: Path | None = None) -> str:
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
     ]
+    for message in solution.extra.get("warnings", []):
+        lines.append(f"warning      {message}")
     for term, columns in solution.extra.get("tracking_error", {}).items():
         for name, err in columns.items():
             deg = f" ({err['rms_deg']:.3g} deg)" if "rms_deg" in err else ""
@@ -58,6 +62,7 @@ def report(solution, out: Path | None = None) -> str:
 
 
 def _cmd_solve(args) -> int:
+    from .models.surrogate import SurrogateRangeWarning
     from .problem_file import load_problem
     from .solution import Solution
     from .solve import solve
@@ -66,7 +71,9 @@ def _cmd_solve(args) -> int:
     if args.guess:
         problem.guess = Solution.load(args.guess)
     out = Path(args.out) if args.out else Path("results") / Path(args.problem).stem
-    solution = solve(problem, verbose=not args.quiet)
+    with warnings.catch_warnings():  # the report below prints them, once
+        warnings.simplefilter("ignore", SurrogateRangeWarning)
+        solution = solve(problem, verbose=not args.quiet)
     solution.save(out)
     print(report(solution, out))
     if args.plot:
@@ -77,7 +84,15 @@ def _cmd_solve(args) -> int:
         print(f"error: IPOPT did not converge ({solution.message}); the last iterate "
               f"was written to {out}", file=sys.stderr)
         return EXIT_NOT_CONVERGED
+    if problem.interventions:  # [intervention]: both answers against this solution
+        from .causal.cli import answer_interventions
+        return answer_interventions(problem, solution, out, verbose=not args.quiet)
     return EXIT_OK
+
+
+def _cmd_causal_graph(args) -> int:
+    from .causal.cli import print_causal_graph
+    return print_causal_graph(args.problem, _parse_set(args.set), args.out)
 
 
 def _cmd_plot(args) -> int:
@@ -95,6 +110,14 @@ def _cmd_plot(args) -> int:
 def _cmd_models(args) -> int:
     from .models.library import build_model, model_names
 
+    if args.file and Path(args.file).suffix.lower() == ".osim":
+        from .osim import describe_osim  # an OpenSim model: what was read, what was ignored
+        if not Path(args.file).is_file():
+            raise ProblemError(f"model file '{args.file}' does not exist")
+        with warnings.catch_warnings():  # its conversion notes are part of the listing
+            warnings.simplefilter("ignore")
+            print(describe_osim(Path(args.file)))
+        return EXIT_OK
     if args.file:
         from .models.custom import ModelFileError, load_model_file
         try:
@@ -163,6 +186,19 @@ def _cmd_report(args) -> int:
     return EXIT_OK
 
 
+def _cmd_train(args) -> int:
+    try:  # torch is needed to train, never to solve: imported only here
+        from learned_components.train import run
+    except ModuleNotFoundError as exc:
+        if exc.name != "learned_components":
+            raise
+        raise ProblemError("the learned_components package is not installed; install "
+                           "ocp with: pip install \"ocp-movement[learned]\"") from None
+    result = run(args.spec, out=args.out, progress=not args.quiet)
+    print(result.report())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocp", description="Predictive simulation of movement by direct collocation.")
@@ -176,10 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", action="store_true", help="also draw the plots")
     p.add_argument("--quiet", action="store_true", help="no IPOPT iteration log")
     p.set_defaults(run=_cmd_solve)
+    p = sub.add_parser("causal-graph", help="print and draw the causal graph of one time "
+                       "step of a problem's model")
+    p.add_argument("problem", help="problem file (.toml)")
+    p.add_argument("--out", help="PNG file (default results/<problem name>/causal_graph.png)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a key of the problem file")
+    p.set_defaults(run=_cmd_causal_graph)
     p = sub.add_parser("plot", help="draw states, controls and costs of a solution folder")
     p.add_argument("folder")
     p.set_defaults(run=_cmd_plot)
-    p = sub.add_parser("models", help="list built-in models (or a model file's)")
+    p = sub.add_parser("models", help="list built-in models (or a model file's: .py or .osim)")
     p.add_argument("file", nargs="?", help="a Python model file")
     p.set_defaults(run=_cmd_models)
     p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
@@ -214,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cost terms of the Pareto plot (default: the first two)")
     p.add_argument("--out", help="where to write (default FOLDER/report)")
     p.set_defaults(run=_cmd_report)
+    p = sub.add_parser("train", help="train a learned surrogate (needs PyTorch) and export "
+                       "it as a CasADi function")
+    p.add_argument("spec", help="training specification (.toml)")
+    p.add_argument("--out", help="output path without suffix (default: the spec's 'out')")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_cmd_train)
     return parser
 
 

@@ -108,6 +108,9 @@ class Problem:
     solver: SolverOptions = field(default_factory=SolverOptions)
     guess: object = None  # a Solution to warm-start from, or None
     name: str = "problem"
+    #: do() operations of the problem file's [intervention] table (ocp.causal);
+    #: ``ocp solve`` answers them after solving the problem as written
+    interventions: list = field(default_factory=list)
 
     # -- reading like the methods section of a paper ----------------------
     def minimize(self, *terms: CostTerm) -> "Problem":

@@ -19,6 +19,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
                      linear_solver, graph; [solver.ipopt] any IPOPT option
     [guess]          solution = folder or solution.npz of an earlier solve
+    [intervention.NAME]  do = set | scale_max_isometric_force | remove_muscle |
+                     lock_joint | external_load (what-if questions, ocp.causal)
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ from .units import UnitError, to_si
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
-            "average_speed"}
+            "average_speed", "intervention"}
 #: IPOPT's linear solvers; CasADi's wheel ships MUMPS and SPRAL, the HSL ones
 #: (ma27 ...) need the user's own HSL library.
 LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "pardiso")
@@ -221,6 +223,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     base = path.parent
     root = _Reader(data, "", file)
     root.only(SECTIONS)
+    if isinstance(data.get("model"), str):  # model = "data/2D_gait.osim"
+        data = {**data, "model": {"file": data["model"]}}
+        root = _Reader(data, "", file)
     model = _model(root.sub("model", required=True), base)
     redundancy = None
     if "kinematics" in data:
@@ -320,6 +325,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     except ProblemError as exc:
         exc.file = file
         raise
+    if "intervention" in data:  # do() operations (ocp.causal), checked against the problem
+        from .causal.problem_table import read_interventions
+        problem.interventions = read_interventions(root.sub("intervention"), problem)
     return problem
 
 
@@ -366,9 +374,24 @@ MUSCLE_MODEL_KEYS = {"tendon", "activation_dynamics", "muscles", "remove_muscles
                      "geometry"}
 
 
+def _osim_model(reader: _Reader, file_path: Path):
+    """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
+    from .osim import build_osim_model
+    reader.only({"file", "tendon", "conditional_smoothing"})
+    tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
+    smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
+    try:
+        return build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing)
+    except ProblemError as exc:  # names the .osim file, its element and line
+        raise reader.error("file", str(exc)) from None
+
+
 def _model(reader: _Reader, base: Path):
+    file_path = reader.path("file", base)
+    if file_path is not None and file_path.suffix.lower() == ".osim":
+        return _osim_model(reader, file_path)
     reader.only({"name", "file", "parameters"} | MUSCLE_MODEL_KEYS)
-    name, file_path = reader.string("name"), reader.path("file", base)
+    name = reader.string("name")
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
         raise reader.error(None, "give either 'name' (a built-in model: "

@@ -1,0 +1,398 @@
+"""do() operations: rewrite a model or problem so that one node of the causal graph
+is set from outside, and nothing else changes.
+
+Each intervention is a small frozen dataclass; :func:`intervene` applies a list
+of them to a Problem and returns a new Problem (the original is untouched):
+
+- :class:`SetSignal`: ``do(node = value)`` for a control (an excitation) or a
+  muscle activation state, a constant or a trajectory ``(times_s, values)``.
+  The model reads the set value wherever it read the node, which cuts every
+  incoming edge (for an activation: the excitation no longer matters).
+- :class:`ScaleMaxForce`: weakness, ``F_max <- factor * F_max`` of one muscle.
+- :class:`RemoveMuscle`: the muscle is taken out of the model.
+- :class:`LockJoint`: ``do(q_j = angle)``: the coordinate is held at the angle
+  (its speed and acceleration are zero and the other coordinates move with the
+  rows of the equations of motion of the free coordinates); the problem's
+  bounds pin it as well.
+- :class:`ExternalLoad`: an extra generalised force (N m or N) on one
+  coordinate, constant or a trajectory, added to the equations of motion.
+
+Signals that vary in time are read from an extra state ``intervention_clock``
+(``d/dt clock = 1``, starting at the problem's start time): models are
+autonomous, so the clock is how a time-varying do() enters their dynamics.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import casadi as ca
+import numpy as np
+
+from ..errors import ProblemError, suggestion
+from ..models.base import Model
+from ..models.multibody import mass_matrix
+from ..problem import PathConstraint, Problem, _as_range
+
+CLOCK = "intervention_clock"
+
+
+def _signal_expression(value, clock):
+    """A constant, or linear interpolation of (times_s, values) held outside the data."""
+    if np.isscalar(value):
+        return ca.SX(float(value))
+    times, values = (np.asarray(a, dtype=float) for a in value)
+    t = ca.fmin(ca.fmax(clock, times[0]), times[-1])
+    return ca.pw_lin(t, ca.DM(times), ca.DM(values))
+
+
+def _is_trajectory(value) -> bool:
+    return not np.isscalar(value)
+
+
+def _signal_values(value):
+    return np.atleast_1d(np.asarray(value[1] if _is_trajectory(value) else value, float))
+
+
+@dataclass(frozen=True)
+class SetSignal:
+    """do(node = value): a control or an activation state set from outside.
+
+    ``value`` is a number or ``(times_s, values)`` (linear in between, held
+    outside); units of the node (dimensionless for excitations/activations).
+    """
+
+    node: str
+    value: object
+
+    def describe(self) -> str:
+        v = self.value if not _is_trajectory(self.value) else \
+            f"a trajectory of {len(self.value[0])} samples"
+        return f"do({self.node} = {v})"
+
+
+@dataclass(frozen=True)
+class ScaleMaxForce:
+    """Weakness (factor < 1) or strength (> 1) of one muscle's maximum isometric force."""
+
+    muscle: str
+    factor: float
+
+    def describe(self) -> str:
+        return f"do({self.muscle}_max_isometric_force = {self.factor:g} x original)"
+
+
+@dataclass(frozen=True)
+class RemoveMuscle:
+    muscle: str
+
+    def describe(self) -> str:
+        return f"do({self.muscle}_force = 0) (muscle removed)"
+
+
+@dataclass(frozen=True)
+class LockJoint:
+    """do(coordinate = angle_rad) with zero speed, over the whole movement."""
+
+    coordinate: str
+    angle: float
+
+    def describe(self) -> str:
+        return f"do({self.coordinate} = {math.degrees(self.angle):.4g} deg) (joint locked)"
+
+
+@dataclass(frozen=True)
+class ExternalLoad:
+    """An extra generalised force on ``coordinate`` (N m or N): a number or (times_s, values)."""
+
+    coordinate: str
+    value: object
+
+    def describe(self) -> str:
+        v = self.value if not _is_trajectory(self.value) else "a trajectory"
+        return f"do({self.coordinate}_external_load = {v})"
+
+
+class IntervenedModel(Model):
+    """A model with set signals, locked joints and external loads (see module docstring)."""
+
+    def __init__(self, base: Model, signals=(), locks=(), loads=(), start_time: float = 0.0):
+        self.base = base
+        self.signals, self.locks, self.loads = tuple(signals), tuple(locks), tuple(loads)
+        self.start_time = float(start_time)
+        self.name = base.name
+        self.uses_clock = any(_is_trajectory(s.value) for s in self.signals + self.loads)
+        extra = (CLOCK,) if self.uses_clock else ()
+        self.state_names = tuple(base.state_names) + extra
+        self.state_units = tuple(base.state_units) + (("s",) if extra else ())
+        self.control_names, self.control_units = base.control_names, base.control_units
+        self.algebraic_names, self.algebraic_units = base.algebraic_names, base.algebraic_units
+        self.tree = getattr(base, "tree", None)
+        self.muscles = getattr(base, "muscles", ())
+        if (self.locks or self.loads) and self.tree is None:
+            raise ValueError(f"model '{base.name}' has no kinematic tree to lock or load")
+
+    # -- the rewrite ----------------------------------------------------------
+    def _clock(self, x):
+        return x[self.base.nx] if self.uses_clock else None
+
+    def _set(self, x, u):
+        """x, u of the base model with the set nodes replaced by their values."""
+        xb = [x[i] for i in range(self.base.nx)]
+        ub = [u[i] for i in range(self.base.nu)]
+        clock = self._clock(x)
+        for s in self.signals:
+            v = _signal_expression(s.value, clock)
+            if s.node in self.base.state_names:
+                xb[self.base.state_names.index(s.node)] = v
+            else:
+                ub[self.base.control_names.index(s.node)] = v
+        for lock in self.locks:
+            i = self.tree.coordinates.index(lock.coordinate)
+            xb[i], xb[self.tree.n + i] = ca.SX(lock.angle), ca.SX(0.0)
+        col = lambda v: ca.vertcat(*v) if v else ca.SX(0, 1)  # noqa: E731
+        return col(xb), col(ub)
+
+    def _load(self, x):
+        tau = ca.SX.zeros(self.tree.n, 1)
+        for load in self.loads:
+            tau[self.tree.coordinates.index(load.coordinate)] += \
+                _signal_expression(load.value, self._clock(x))
+        return tau
+
+    def _free(self) -> list[int]:
+        locked = {self.tree.coordinates.index(lk.coordinate) for lk in self.locks}
+        return [i for i in range(self.tree.n) if i not in locked]
+
+    def _state_rates(self, x, xdot):
+        """Rates of set states follow their set values (d/dt of the signal)."""
+        xdot = [xdot[i] for i in range(self.base.nx)]
+        clock = self._clock(x)
+        for s in self.signals:
+            if s.node in self.base.state_names:
+                i = self.base.state_names.index(s.node)
+                xdot[i] = ca.jacobian(_signal_expression(s.value, clock), clock) \
+                    if clock is not None and _is_trajectory(s.value) else ca.SX(0.0)
+        if self.uses_clock:
+            xdot.append(ca.SX(1.0))
+        return xdot
+
+    def dynamics(self, x, u):
+        xb, ub = self._set(x, u)
+        f = self.base.dynamics(xb, ub)
+        if self.locks or self.loads:
+            n = self.tree.n
+            M = mass_matrix(self.tree, xb[:n])
+            # generalised force balance of the base model, plus the loads:
+            # M q'' = tau - bias + load; locked rows take the constraint force
+            h = ca.mtimes(M, f[n:2 * n]) + self._load(x)
+            free = self._free()
+            qdd = ca.SX.zeros(n, 1)
+            if free:
+                qdd[free] = ca.solve(M[free, free], h[free])
+            f = ca.vertcat(xb[n:2 * n], qdd, f[2 * n:])
+        return ca.vertcat(*self._state_rates(x, f))
+
+    def implicit_dynamics(self, x, u, z):
+        xb, ub = self._set(x, u)
+        f, residual = self.base.implicit_dynamics(xb, ub, z)
+        if self.locks or self.loads:
+            n = self.tree.n
+            residual = residual - self._load(x)
+            rows = [residual[i] for i in range(n)]
+            for lock in self.locks:
+                rows[self.tree.coordinates.index(lock.coordinate)] = z[
+                    self.tree.coordinates.index(lock.coordinate)]
+            residual = ca.vertcat(*rows, residual[n:])
+            f = ca.vertcat(xb[n:2 * n], f[n:])
+        return ca.vertcat(*self._state_rates(x, f)), residual
+
+    @property
+    def has_implicit_form(self) -> bool:
+        return self.base.has_implicit_form
+
+    def outputs(self, x, u):
+        return self.base.outputs(*self._set(x, u))
+
+    def output_units(self):
+        return self.base.output_units()
+
+    def joint_torques(self, x, u):
+        return self.base.joint_torques(*self._set(x, u))
+
+    def activations(self, x, u):
+        return self.base.activations(*self._set(x, u))
+
+    def path_residuals(self, x, u):
+        return self.base.path_residuals(*self._set(x, u))
+
+    def default_bounds(self):
+        return self.base.default_bounds()
+
+    def parameters(self):
+        out = dict(self.base.parameters())
+        out["interventions"] = "; ".join(i.describe() for i in
+                                         self.signals + self.locks + self.loads)
+        return out
+
+
+# -- applying a list of interventions to a problem ---------------------------
+
+def _muscle_model(model, key):
+    from ..models.muscle_driven import MuscleDrivenTree
+    if not isinstance(model, MuscleDrivenTree):
+        raise ProblemError(f"model '{model.name}' has no muscles", key)
+    return model
+
+
+def _rebuild_muscles(model, muscles):
+    """The same muscle-driven model with another list of muscles."""
+    from ..models.muscle_driven import MuscleDrivenTree
+    return MuscleDrivenTree(
+        model.name, model.tree, muscles, tendon=model.tendon,
+        activation_dynamics=model.activation_dynamics, reserves=model.reserves,
+        curves=model.curves, activation_smoothing=model.activation_smoothing,
+        passive_fiber_force=model.passive_fiber_force,
+        geometry=model.surrogates.get("geometry"), parameters=model._parameters)
+
+
+def nodes(model) -> list[str]:
+    """Names an intervention can act on: controls, activation states, muscles, coordinates."""
+    out = list(model.control_names)
+    out += [n for n in model.state_names if n.endswith("_activation")]
+    out += [m.name for m in getattr(model, "muscles", ())]
+    tree = getattr(model, "tree", None)
+    out += list(tree.coordinates) if tree is not None else []
+    return out
+
+
+def intervene(problem: Problem, interventions, keys=None) -> Problem:
+    """A new Problem with every intervention applied; ``problem`` is unchanged.
+
+    ``keys`` (one dotted problem-file key per intervention) name the culprit
+    in a ProblemError: an unknown node (with the closest name suggested), or
+    a do() that contradicts a bound or a condition of the problem.
+    """
+    interventions = list(interventions)
+    keys = list(keys) if keys is not None else [f"intervention.{i}" for i in
+                                                range(len(interventions))]
+    model = problem.model
+    bounds, initial, final = dict(problem.bounds), dict(problem.initial), dict(problem.final)
+    guess_values = dict(problem.guess_values)
+    costs = [dataclasses.replace(c) for c in problem.costs]
+    path_constraints = list(problem.path_constraints)
+    merged = problem.merged_bounds()
+
+    # 1. muscle rewrites (a new muscle list)
+    removed = set()
+    for item, key in zip(interventions, keys):
+        if isinstance(item, (ScaleMaxForce, RemoveMuscle)):
+            _muscle_model(model, key)
+            names = [m.name for m in model.muscles]
+            if item.muscle not in names:
+                raise ProblemError(f"model '{model.name}' has no muscle '{item.muscle}'"
+                                   + suggestion(item.muscle, names), f"{key}.muscle")
+            if isinstance(item, ScaleMaxForce):
+                if not item.factor > 0:
+                    raise ProblemError(f"the factor must be positive, got {item.factor} "
+                                       f"(to take the muscle out, use do = 'remove_muscle')",
+                                       f"{key}.factor")
+                muscles = [dataclasses.replace(m, parameters=dataclasses.replace(
+                    m.parameters, max_isometric_force_N=m.parameters.max_isometric_force_N
+                    * item.factor)) if m.name == item.muscle else m for m in model.muscles]
+            else:
+                muscles = [m for m in model.muscles if m.name != item.muscle]
+                if not muscles:
+                    raise ProblemError("cannot remove the model's last muscle", key)
+                removed.add(item.muscle)
+            model = _rebuild_muscles(model, muscles)
+    if removed:
+        gone = lambda name: any(name.startswith(f"{m}_") for m in removed)  # noqa: E731
+        for table in (bounds, initial, final, guess_values):
+            for name in [n for n in table if gone(n)]:
+                del table[name]
+        for c in costs:
+            if getattr(c, "controls", None):
+                c.controls = tuple(n for n in c.controls if not gone(n)) or None
+            if getattr(c, "reference", None):
+                c.reference = {n: r for n, r in c.reference.items() if not gone(n)}
+
+    # 2. set signals, locks and loads (the wrapper)
+    signals, locks, loads = [], [], []
+    for item, key in zip(interventions, keys):
+        if isinstance(item, SetSignal):
+            settable = list(model.control_names) + [
+                n for n in model.state_names if n.endswith("_activation")]
+            if item.node not in settable:
+                raise ProblemError(f"'{item.node}' is not a control or activation of model "
+                                   f"'{model.name}'" + suggestion(item.node, settable),
+                                   f"{key}.node")
+            lo, hi = merged.get(item.node, (-math.inf, math.inf))
+            values = _signal_values(item.value)
+            if np.any(values < lo) or np.any(values > hi):
+                raise ProblemError(f"do({item.node}) sets values in [{values.min():g}, "
+                                   f"{values.max():g}] outside its bounds [{lo:g}, {hi:g}]",
+                                   f"{key}.value")
+            signals.append(item)
+        elif isinstance(item, LockJoint):
+            tree = getattr(model, "tree", None)
+            coords = list(tree.coordinates) if tree is not None else []
+            if item.coordinate not in coords:
+                raise ProblemError(f"'{item.coordinate}' is not a coordinate of model "
+                                   f"'{model.name}'" + suggestion(item.coordinate, coords),
+                                   f"{key}.coordinate")
+            lo, hi = merged.get(item.coordinate, (-math.inf, math.inf))
+            if not lo <= item.angle <= hi:
+                raise ProblemError(f"the lock angle {item.angle:g} lies outside the bounds "
+                                   f"[{lo:g}, {hi:g}] of '{item.coordinate}'", f"{key}.angle")
+            for section, table in (("initial", initial), ("final", final)):
+                for name, target in ((item.coordinate, item.angle),
+                                     (f"{item.coordinate}_speed", 0.0)):
+                    if name in table:
+                        a, b = _as_range(table[name])
+                        if not a - 1e-12 <= target <= b + 1e-12:
+                            raise ProblemError(
+                                f"locking '{item.coordinate}' at {target:g} contradicts "
+                                f"{section}.{name} = {table[name]}", key)
+                        del table[name]
+            locks.append(item)
+        elif isinstance(item, ExternalLoad):
+            tree = getattr(model, "tree", None)
+            coords = list(tree.coordinates) if tree is not None else []
+            if item.coordinate not in coords:
+                raise ProblemError(f"'{item.coordinate}' is not a coordinate of model "
+                                   f"'{model.name}'" + suggestion(item.coordinate, coords),
+                                   f"{key}.coordinate")
+            loads.append(item)
+    if signals or locks or loads:
+        model = IntervenedModel(model, signals, locks, loads, problem.start_time)
+        for s in signals:
+            for table in (initial, final, guess_values):
+                table.pop(s.node, None)
+            if s.node in model.control_names:
+                if _is_trajectory(s.value):
+                    path_constraints.append(_pin(s, model))
+                else:
+                    bounds[s.node] = (float(s.value), float(s.value))
+            else:
+                initial[s.node] = float(np.interp(problem.start_time, *s.value)) \
+                    if _is_trajectory(s.value) else float(s.value)
+        for lock in locks:
+            bounds[lock.coordinate] = (lock.angle, lock.angle)
+            bounds[f"{lock.coordinate}_speed"] = (0.0, 0.0)
+            guess_values[lock.coordinate] = lock.angle
+            guess_values[f"{lock.coordinate}_speed"] = 0.0
+        if model.uses_clock:
+            initial[CLOCK] = problem.start_time
+    return dataclasses.replace(
+        problem, model=model, bounds=bounds, initial=initial, final=final,
+        guess_values=guess_values, costs=costs, path_constraints=path_constraints,
+        guess=None)
+
+
+def _pin(signal: SetSignal, model: IntervenedModel) -> PathConstraint:
+    """control(t) == value(t): the control variable shows the value the model reads."""
+    def function(v):
+        return v.control(signal.node) - _signal_expression(signal.value, v.t)
+    return PathConstraint(f"do_{signal.node}", function, 0.0, 0.0)
