@@ -37,6 +37,14 @@ class Joint:
     joint rotates the segment by ``offset_rad + q`` relative to its parent; a
     prismatic joint translates it by ``q`` metres along the unit vector
     ``axis`` of the parent frame, with a fixed rotation ``offset_rad``.
+
+    ``moving_location`` (revolute joints only; replaces ``location_m``): a
+    joint centre that moves with the joint's own coordinate, as a knee whose
+    tibia rolls and slides on the femur. A callable ``q -> (p, dp/dq,
+    d2p/dq2)``, each a (2, 1) CasADi expression in the parent's frame (m,
+    m/rad, m/rad^2). The joint's motion subspace then has the translation
+    dp/dq besides the rotation, which the velocities, accelerations and the
+    generalised force of RNEA include.
     """
 
     coordinate: str
@@ -44,11 +52,15 @@ class Joint:
     location_m: tuple[float, float] = (0.0, 0.0)
     axis: tuple[float, float] = (1.0, 0.0)
     offset_rad: float = 0.0
+    moving_location: object = None
 
     def __post_init__(self):
         if self.kind not in (REVOLUTE, PRISMATIC):
             raise ValueError(f"joint '{self.coordinate}': kind must be "
                              f"'{REVOLUTE}' or '{PRISMATIC}', got '{self.kind}'")
+        if self.moving_location is not None and self.kind != REVOLUTE:
+            raise ValueError(f"joint '{self.coordinate}': a moving location is supported "
+                             f"for revolute joints only")
 
 
 @dataclass(frozen=True)
@@ -168,11 +180,20 @@ def _forward_kinematics(tree: KinematicTree, q, qd, qdd, base_acceleration):
     for i, seg in enumerate(tree.segments):
         p = states[seg.parent] if seg.parent is not None else ground
         j = seg.joint
-        r = _rotate(p.angle, ca.DM(j.location_m))
+        if j.moving_location is None:
+            r = _rotate(p.angle, ca.DM(j.location_m))
+        else:
+            loc, dloc, ddloc = j.moving_location(q[i])
+            r = _rotate(p.angle, loc)
         origin = p.origin + r
         vel = p.velocity + _omega_cross(p.omega, r)
         acc = (p.acceleration + _omega_cross(p.alpha, r)
                - p.omega ** 2 * r)
+        if j.moving_location is not None:  # the centre slides along dp/dq
+            slide = _rotate(p.angle, dloc)
+            vel = vel + slide * qd[i]
+            acc = (acc + 2 * _omega_cross(p.omega, slide * qd[i])
+                   + _rotate(p.angle, ddloc) * qd[i] ** 2 + slide * qdd[i])
         if j.kind == REVOLUTE:
             angle = p.angle + j.offset_rad + q[i]
             omega = p.omega + qd[i]
@@ -230,9 +251,13 @@ def inverse_dynamics(tree: KinematicTree, q, qd, qdd, *, gravity=True,
                     bodies[child.name].origin - b.origin, force[child.name])
         force[seg.name], moment[seg.name] = f, n
     tau = []
-    for seg in tree.segments:
+    for i, seg in enumerate(tree.segments):
         if seg.joint.kind == REVOLUTE:
             tau.append(moment[seg.name])
+            if seg.joint.moving_location is not None:
+                parent_angle = bodies[seg.parent].angle if seg.parent else 0.0
+                slide = _rotate(parent_angle, seg.joint.moving_location(q[i])[1])
+                tau[-1] = tau[-1] + ca.dot(slide, force[seg.name])
         else:
             parent_angle = bodies[seg.parent].angle if seg.parent else 0.0
             d = _rotate(parent_angle, ca.DM(seg.joint.axis))

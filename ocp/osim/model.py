@@ -1,0 +1,323 @@
+"""An .osim file -> an ocp Model (muscle-driven, or torque-driven without muscles).
+
+- Muscles: DeGrooteFregly2016Muscle parameters are taken as they are. Other
+  Hill-type muscles (Millard2012EquilibriumMuscle, Thelen2003Muscle) keep
+  their maximum isometric force, optimal fibre length, tendon slack length,
+  pennation angle, maximum contraction velocity, activation and deactivation
+  time constants and tendon strain at maximum isometric force, and take De
+  Groote et al.'s curves (what OpenSim's
+  ``DeGrooteFregly2016Muscle::replaceMuscles`` does); each conversion is
+  reported in ``model.notes`` and as an ``OsimConversionNote`` warning.
+- CoordinateActuators: reserve actuators ``reserve_<coordinate>`` with the
+  actuator's optimal force (N m or N per unit control) and its control limits
+  as bounds (torque controls ``tau_<coordinate>`` when there are no muscles).
+- SmoothSphereHalfSpaceForce: ``ocp.models.contact.ContactSphere`` (normal
+  force identical; friction is a smooth tanh law, see contact.py).
+- Bounds: coordinate ranges, and [min_control, max_control] of each muscle
+  for its excitation and activation, as Moco sets them by default.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from ..models.contact import ContactSphere
+from ..models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
+from ..models.muscles.hill import MuscleParameters
+from ..models.torque_driven import TorqueDrivenTree, actuator_name
+from .paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
+from .reader import OsimDocument, read_osim
+from .tree import Skeleton, build_skeleton
+
+
+class OsimConversionNote(UserWarning):
+    """A muscle or contact parameter that OpenSim and ocp model differently."""
+
+
+# -- muscles -----------------------------------------------------------------
+
+def _float(doc, m, key, default):
+    text = m.properties.get(key)
+    if text is None:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise doc.error(f"<{key}> must be a number, got '{text}'",
+                        f"{m.kind} '{m.name}'", m.line) from None
+
+
+def _bool(m, key, default):
+    return m.properties.get(key, str(default)).lower() == "true"
+
+
+def muscle_parameters(doc: OsimDocument, m, notes: list) -> tuple[MuscleParameters, dict]:
+    """(MuscleParameters, flags) of an OpenSim muscle element (converted if not DGF)."""
+    where = f"{m.kind} '{m.name}'"
+    if m.kind == "DeGrooteFregly2016Muscle":
+        width = _float(doc, m, "active_force_width_scale", 1.0)
+        if width != 1.0:
+            raise doc.error(f"active_force_width_scale = {width} is not supported (1 only)",
+                            where, m.line)
+        strain = _float(doc, m, "tendon_strain_at_one_norm_force", 0.049)
+        damping = _float(doc, m, "fiber_damping", 0.0)
+        tau_a = _float(doc, m, "activation_time_constant", 0.015)
+        tau_d = _float(doc, m, "deactivation_time_constant", 0.060)
+    else:
+        if m.kind == "Thelen2003Muscle":
+            strain = _float(doc, m, "FmaxTendonStrain", 0.033)
+        else:
+            # Millard's TendonForceLengthCurve default strain_at_one_norm_force
+            strain = _float(doc, m, "TendonForceLengthCurve.strain_at_one_norm_force", 0.049)
+        damping = 0.0
+        tau_a = _float(doc, m, "activation_time_constant", 0.015)
+        tau_d = _float(doc, m, "deactivation_time_constant", 0.060)
+        notes.append(f"muscle '{m.name}' ({m.kind}, line {m.line}) converted to "
+                     f"DeGrooteFregly2016Muscle: same F_max, l_opt, l_s, pennation, v_max, "
+                     f"time constants, tendon strain {strain:g} at F_max; De Groote curves, "
+                     f"no fibre damping")
+    params = MuscleParameters(
+        max_isometric_force_N=_float(doc, m, "max_isometric_force", math.nan),
+        optimal_fiber_length_m=_float(doc, m, "optimal_fiber_length", math.nan),
+        tendon_slack_length_m=_float(doc, m, "tendon_slack_length", math.nan),
+        pennation_angle_at_optimal_rad=_float(doc, m, "pennation_angle_at_optimal", 0.0),
+        max_contraction_velocity_lopt_per_s=_float(doc, m, "max_contraction_velocity", 10.0),
+        tendon_strain_at_one_norm_force=strain,
+        activation_time_constant_s=tau_a, deactivation_time_constant_s=tau_d,
+        fiber_damping=damping)
+    try:
+        params.check(m.name)
+    except ValueError as exc:
+        raise doc.error(str(exc), where, m.line) from None
+    flags = {
+        "rigid": _bool(m, "ignore_tendon_compliance", False),
+        "no_activation_dynamics": _bool(m, "ignore_activation_dynamics", False),
+        "no_passive": _bool(m, "ignore_passive_fiber_force", False),
+        "min_control": _float(doc, m, "min_control", 0.0),
+        "max_control": _float(doc, m, "max_control", 1.0),
+    }
+    return params, flags
+
+
+def muscle_geometry(skeleton: Skeleton, m, smoothing_rad: float = 0.0) -> OsimPathGeometry:
+    """The path of an OpenSim muscle in the planar tree."""
+    doc = skeleton.doc
+    coords = skeleton.coordinates
+    points = []
+    for p in m.path:
+        where = f"{p.kind} '{p.name}' of {m.kind} '{m.name}'"
+        for name in [p.coordinate] + [c for c, _ in p.functions]:
+            if name is not None and name not in coords:
+                raise doc.error(f"coordinate '{name}' does not exist; coordinates: "
+                                f"{', '.join(coords)}", where, p.line)
+        if p.kind == "MovingPathPoint":
+            segment, pose = skeleton.frame_pose(p.frame, where, p.line)
+            z = skeleton.segment_z[segment] if segment else 0.0
+            functions = tuple((c, fn, coords[c].range if c else (0.0, 0.0))
+                              for c, fn in p.functions)
+            points.append(MovingPoint(segment, pose, z, functions))
+            continue
+        segment, xy, z = skeleton.locate(p.frame, p.location, where, p.line)
+        fixed = FixedPoint(segment, xy, z)
+        if p.kind == "ConditionalPathPoint":
+            if p.coordinate is None:
+                continue  # never active in OpenSim without a coordinate
+            points.append(ConditionalPoint(fixed, p.coordinate, tuple(p.range)))
+        else:
+            points.append(fixed)
+    if isinstance(points[0], ConditionalPoint) or isinstance(points[-1], ConditionalPoint):
+        raise doc.error("a conditional first or last path point is not supported",
+                        f"{m.kind} '{m.name}'", m.line)
+    if sum(isinstance(p, ConditionalPoint) for p in points) > 4:
+        raise doc.error("more than four conditional path points are not supported",
+                        f"{m.kind} '{m.name}'", m.line)
+    return OsimPathGeometry(tuple(points), smoothing_rad)
+
+
+# -- contacts ----------------------------------------------------------------
+
+def contact_spheres(skeleton: Skeleton, notes: list) -> tuple:
+    doc = skeleton.doc
+    spheres = []
+    for c in doc.contacts:
+        where = f"SmoothSphereHalfSpaceForce '{c.name}'"
+        sphere = doc.contact_geometry.get(c.sphere)
+        half = doc.contact_geometry.get(c.half_space)
+        if sphere is None or sphere.kind != "ContactSphere":
+            raise doc.error(f"socket_sphere '{c.sphere}' is not a ContactSphere of the "
+                            "ContactGeometrySet", where, c.line)
+        if half is None or half.kind != "ContactHalfSpace":
+            raise doc.error(f"socket_half_space '{c.half_space}' is not a ContactHalfSpace",
+                            where, c.line)
+        hseg, hpose = skeleton.frame_pose(half.frame, f"ContactHalfSpace '{half.name}'", half.line)
+        if abs(half.orientation[0]) > 1e-12 or abs(half.orientation[1]) > 1e-12:
+            raise doc.error("the half-space is tilted out of the plane",
+                            f"ContactHalfSpace '{half.name}'", half.line)
+        angle = hpose.angle + half.orientation[2]
+        outward = (-math.cos(angle), -math.sin(angle))   # OpenSim: the half-space is x > 0
+        origin = hpose.apply(half.location)
+        if hseg is not None or abs(outward[0]) > 1e-9 or outward[1] < 0 or abs(origin[1]) > 1e-12:
+            raise doc.error("only a ground half-space at y = 0 with its surface normal along "
+                            "+y is supported (orientation 0 0 -1.5707963)",
+                            f"ContactHalfSpace '{half.name}'", half.line)
+        seg, xy, _ = skeleton.locate(sphere.frame, sphere.location,
+                                     f"ContactSphere '{sphere.name}'", sphere.line)
+        if seg is None:
+            raise doc.error("a contact sphere fixed to the ground is not supported",
+                            f"ContactSphere '{sphere.name}'", sphere.line)
+        p = c.parameters
+        if p["static_friction"] != p["dynamic_friction"]:
+            notes.append(f"contact '{c.name}': static friction {p['static_friction']:g} differs "
+                         f"from dynamic {p['dynamic_friction']:g}; ocp's smooth friction uses "
+                         "the dynamic coefficient only")
+        spheres.append(ContactSphere(
+            c.name, seg, xy, sphere.radius_m, stiffness_N_m2=p["stiffness"],
+            dissipation_s_m=p["dissipation"], dynamic_friction=p["dynamic_friction"],
+            viscous_friction_s_m=p["viscous_friction"],
+            transition_velocity_m_s=p["transition_velocity"],
+            derivative_smoothing=p["constant_contact_force"],
+            hertz_smoothing_1_m=p["hertz_smoothing"],
+            hunt_crossley_smoothing_s_m=p["hunt_crossley_smoothing"]))
+    return tuple(spheres)
+
+
+# -- the models --------------------------------------------------------------
+
+class OsimMuscleModel(MuscleDrivenTree):
+    """A MuscleDrivenTree (with its contact spheres) that keeps the file's bounds."""
+
+    def __init__(self, *args, bounds=None, osim=None, notes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._bounds = dict(bounds or {})
+        self.osim, self.notes = osim, tuple(notes)
+
+    def default_bounds(self):
+        bounds = super().default_bounds()
+        bounds.update(self._bounds)
+        return bounds
+
+
+class OsimTorqueModel(TorqueDrivenTree):
+    """A TorqueDrivenTree from an .osim file without muscles (CoordinateActuators)."""
+
+    def __init__(self, *args, bounds=None, osim=None, notes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._bounds = dict(bounds or {})
+        self.osim, self.notes = osim, tuple(notes)
+
+    def default_bounds(self):
+        bounds = super().default_bounds()
+        bounds.update(self._bounds)
+        return bounds
+
+
+def _coordinate_bounds(skeleton: Skeleton) -> dict:
+    return {name: c.range for name, c in skeleton.coordinates.items()
+            if all(math.isfinite(v) for v in c.range)}
+
+
+def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_rad: float = 0.0,
+                     doc: OsimDocument | None = None):
+    """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
+
+    ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
+    ``ignore_tendon_compliance`` (which must then agree for all muscles).
+    ``conditional_smoothing_rad``: see ``OsimPathGeometry``; 0 = OpenSim's switch.
+    Raises OsimError (a ProblemError) naming the file, element and line.
+    """
+    doc = doc or read_osim(path)
+    skeleton = build_skeleton(doc)
+    notes = []
+    coords = skeleton.coordinates
+    reserves, bounds = {}, _coordinate_bounds(skeleton)
+    kinds = {s.joint.coordinate: s.joint.kind for s in skeleton.tree.segments}
+    for a in doc.actuators:
+        where = f"CoordinateActuator '{a.name}'"
+        if a.coordinate not in coords:
+            raise doc.error(f"coordinate '{a.coordinate}' does not exist; coordinates: "
+                            f"{', '.join(coords)}", where, a.line)
+        if a.coordinate in reserves:
+            raise doc.error(f"a second actuator on coordinate '{a.coordinate}' is not supported",
+                            where, a.line)
+        reserves[a.coordinate] = a.optimal_force
+    muscles, flags = [], []
+    for m in doc.muscles:
+        params, f = muscle_parameters(doc, m, notes)
+        geometry = muscle_geometry(skeleton, m, conditional_smoothing_rad)
+        muscles.append(Muscle(m.name, params, geometry))
+        flags.append(f)
+    if notes:
+        warnings.warn(f"{path}: {len(notes)} muscles converted to DeGrooteFregly2016Muscle "
+                      f"parameters; first: {notes[0]}", OsimConversionNote, stacklevel=2)
+    contacts = contact_spheres(skeleton, notes)
+    parameters = {"file": str(path), "ignored elements": len(doc.ignored)}
+    if not muscles:
+        for a in doc.actuators:
+            name = actuator_name(a.coordinate, kinds[a.coordinate])
+            bounds[name] = (a.min_control, a.max_control)
+        return OsimTorqueModel(doc.name, skeleton.tree, tuple(reserves), parameters=parameters,
+                               contacts=contacts, optimal_torque=reserves, bounds=bounds,
+                               osim=skeleton, notes=notes)
+    if tendon is None:
+        rigid = {f["rigid"] for f in flags}
+        if len(rigid) > 1:
+            raise doc.error("some muscles ignore tendon compliance and others do not; choose "
+                            "one with [model] tendon = \"rigid\" or \"compliant\"", "ForceSet")
+        tendon = RIGID if rigid.pop() else COMPLIANT
+    activation = {not f["no_activation_dynamics"] for f in flags}
+    passive = {not f["no_passive"] for f in flags}
+    if len(activation) > 1 or len(passive) > 1:
+        raise doc.error("muscles differ in ignore_activation_dynamics or "
+                        "ignore_passive_fiber_force; ocp needs one setting for all", "ForceSet")
+    for m, f in zip(muscles, flags):
+        limits = (f["min_control"], f["max_control"])
+        bounds[f"{m.name}_activation"] = limits
+        bounds[f"{m.name}_excitation"] = limits
+    for a in doc.actuators:
+        bounds[f"reserve_{a.coordinate}"] = (a.min_control, a.max_control)
+    return OsimMuscleModel(doc.name, skeleton.tree, muscles, tendon=tendon,
+                           activation_dynamics=activation.pop(),
+                           passive_fiber_force=passive.pop(), reserves=reserves,
+                           parameters=parameters, contacts=contacts, bounds=bounds,
+                           osim=skeleton, notes=notes)
+
+
+def describe_osim(path) -> str:
+    """What was read from an .osim file: coordinates, actuators, muscles, contacts."""
+    model = build_osim_model(path)
+    sk = model.osim
+    doc = sk.doc
+    lines = [f"{doc.name} ({path})",
+             f"  gravity:     {-doc.gravity[1]:g} m/s^2 along -y",
+             f"  bodies:      {len(doc.bodies)} ({', '.join(doc.bodies)})"]
+    if sk.merged:
+        lines.append("  welded:      " + ", ".join(f"{b} -> {p}" for b, p in sk.merged.items()))
+    lines.append("  coordinates: " + ", ".join(
+        f"{c} [{sk.coordinates[c].range[0]:.4g}, {sk.coordinates[c].range[1]:.4g}]"
+        for c in model.tree.coordinates))
+    moving = [s.joint.coordinate for s in model.tree.segments if s.joint.moving_location]
+    if moving:
+        lines.append("  moving joint centres: " + ", ".join(moving))
+    acts = [f"{a.name} on {a.coordinate} (optimal force {a.optimal_force:g}, control "
+            f"[{a.min_control:g}, {a.max_control:g}])" for a in doc.actuators]
+    lines.append("  actuators:   " + ("; ".join(acts) or "none"))
+    if isinstance(model, MuscleDrivenTree):
+        lines.append(f"  muscles:     {len(model.muscles)} ({model.tendon} tendon): " + ", ".join(
+            f"{m.name} ({m.parameters.max_isometric_force_N:g} N)" for m in model.muscles))
+        cond = [f"{m.name}" for m in model.muscles
+                if any(isinstance(p, ConditionalPoint) for p in m.geometry.points)]
+        if cond:
+            lines.append("  conditional path points (exact switch, a kink): " + ", ".join(cond))
+    else:
+        lines.append("  muscles:     none (torque-driven)")
+    lines.append("  contacts:    " + (", ".join(
+        f"{s.name} on {s.segment} (r = {s.radius_m:g} m)" for s in model.contacts) or "none"))
+    lines.append("  controls:    " + ", ".join(model.control_names))
+    for note in model.notes[:3]:
+        lines.append(f"  note: {note}")
+    if len(model.notes) > 3:
+        lines.append(f"  ... and {len(model.notes) - 3} more notes like these")
+    if doc.ignored:
+        lines.append(f"  ignored (display only): {len(doc.ignored)} elements, e.g. "
+                     + "; ".join(doc.ignored[:3]))
+    return "\n".join(lines)
