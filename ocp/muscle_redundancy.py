@@ -214,10 +214,10 @@ def static_optimization(model: MuscleDrivenTree, kinematics: Kinematics,
     reserves (n_t, n_r), max moment error N m).
     """
     t = kinematics.time
-    n_t, n_q, n_m, n_r = t.size, model.tree.n, len(model.muscles), len(model.reserves)
+    n_t, n_m, n_r = t.size, len(model.muscles), len(model.reserves)
     A = ca.SX.sym("a", n_m, n_t)
     R = ca.SX.sym("r", n_r, n_t)
-    l, s, r = ca.SX.sym("l", n_m), ca.SX.sym("s", n_m), ca.SX.sym("arms", n_q, n_m)
+    l, s = ca.SX.sym("l", n_m), ca.SX.sym("s", n_m)
     a = ca.SX.sym("a1", n_m)
     rigid = ca.Function("forces", [a, l, s], [_rigid_forces(model, a, l, s)])
     forces = rigid.map(n_t)(A, kinematics.lengths.T, kinematics.speeds.T)

@@ -10,7 +10,6 @@ differences are used anywhere.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import casadi as ca

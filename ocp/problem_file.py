@@ -194,11 +194,12 @@ def apply_overrides(data: dict, overrides: dict | None, file: str) -> dict:
     return data
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path: Path, what: str = "problem file") -> dict:
+    """The TOML data of a file; a missing file or bad TOML is a ProblemError naming it."""
     try:
         text = Path(path).read_text()
     except FileNotFoundError:
-        raise ProblemError("problem file does not exist", file=str(path)) from None
+        raise ProblemError(f"{what} does not exist", file=str(path)) from None
     except OSError as exc:
         raise ProblemError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
     try:

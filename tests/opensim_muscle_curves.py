@@ -6,7 +6,6 @@ cannot share a process with casadi). Used by tests/test_muscle_curves.py.
 import json
 import sys
 
-import numpy as np
 import opensim as osim
 
 

@@ -1,7 +1,6 @@
 """Causal graph, do() interventions and their two answers (ocp.causal)."""
 import math
 
-import casadi as ca
 import numpy as np
 import pytest
 

@@ -1,12 +1,10 @@
 """Periodicity, tracking and path constraints, each against a known answer."""
 import textwrap
 
-import casadi as ca
 import numpy as np
 import pytest
 
 import ocp
-from conftest import PROBLEMS
 
 OSCILLATOR = textwrap.dedent('''
     import casadi as ca

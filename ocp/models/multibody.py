@@ -338,3 +338,20 @@ def mechanical_energy(tree: KinematicTree, q, qd):
                    + 0.5 * seg.inertia_kg_m2 * b.omega ** 2
                    + seg.mass_kg * tree.gravity_m_s2 * com[1])
     return energy
+
+
+def marker_outputs(tree: KinematicTree, q, qd) -> dict:
+    """``<marker>_x``, ``_y`` (m) and ``_vx``, ``_vy`` (m/s) of every marker, as outputs."""
+    out = {}
+    for name, (pos, vel) in marker_kinematics(tree, q, qd).items():
+        out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
+        out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
+    return out
+
+
+def marker_output_units(tree: KinematicTree) -> dict:
+    units = {}
+    for m in tree.markers:
+        units.update({f"{m.name}_x": "m", f"{m.name}_y": "m",
+                      f"{m.name}_vx": "m/s", f"{m.name}_vy": "m/s"})
+    return units

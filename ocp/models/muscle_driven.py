@@ -19,7 +19,8 @@ import casadi as ca
 from .base import Model
 from .contact import ground_reaction_units, ground_reactions, sphere_forces
 from .multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
-                        marker_kinematics, mechanical_energy)
+                        marker_output_units, marker_outputs,
+                        mechanical_energy)
 from .muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from .muscles.curves import OPENSIM_2016, CurveParameters
 from .muscles.geometry import crossed_coordinates
@@ -206,10 +207,7 @@ class MuscleDrivenTree(Model):
 
     def outputs(self, x, u):
         q, qd, *_ = self._split(x, u)
-        out = {}
-        for name, (pos, vel) in marker_kinematics(self.tree, q, qd).items():
-            out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
-            out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
+        out = marker_outputs(self.tree, q, qd)
         for m, (s, arms) in zip(self.muscles, self.muscle_states(x, u)):
             out[f"{m.name}_force"] = s.tendon_force_N
             out[f"{m.name}_fiber_length"] = s.fiber_length_norm
@@ -222,10 +220,7 @@ class MuscleDrivenTree(Model):
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts)
-        for mk in self.tree.markers:
-            units.update({f"{mk.name}_x": "m", f"{mk.name}_y": "m",
-                          f"{mk.name}_vx": "m/s", f"{mk.name}_vy": "m/s"})
+        units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
         for m in self.muscles:
             units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
                           f"{m.name}_fiber_velocity": "v_max"})

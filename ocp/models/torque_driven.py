@@ -8,7 +8,8 @@ import casadi as ca
 from .base import Model
 from .contact import ground_reaction_units, ground_reactions, sphere_forces
 from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
-                        inverse_dynamics, marker_kinematics, mechanical_energy)
+                        inverse_dynamics, marker_output_units, marker_outputs,
+                        mechanical_energy)
 
 
 def _coordinate_units(kind: str) -> tuple[str, str, str, str]:
@@ -98,10 +99,7 @@ class TorqueDrivenTree(Model):
 
     def outputs(self, x, u):
         q, qd = self._split(x)
-        out = {}
-        for name, (pos, vel) in marker_kinematics(self.tree, q, qd).items():
-            out[f"{name}_x"], out[f"{name}_y"] = pos[0], pos[1]
-            out[f"{name}_vx"], out[f"{name}_vy"] = vel[0], vel[1]
+        out = marker_outputs(self.tree, q, qd)
         out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
         torques = self.joint_torques(x, u)
         for k, c in enumerate(self.tree.coordinates):
@@ -111,10 +109,7 @@ class TorqueDrivenTree(Model):
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts)
-        for m in self.tree.markers:
-            units.update({f"{m.name}_x": "m", f"{m.name}_y": "m",
-                          f"{m.name}_vx": "m/s", f"{m.name}_vy": "m/s"})
+        units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
         units["mechanical_energy"] = "J"
         for c in self.actuated:
             units[f"{c}_moment"] = _coordinate_units(self._kinds[c])[3]

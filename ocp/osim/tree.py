@@ -253,7 +253,7 @@ def build_skeleton(doc: OsimDocument) -> Skeleton:
         raise doc.error(f"body '{b.name}' is attached to nothing (no joint has it as child)",
                         f"Body '{b.name}'", b.line)
 
-    segments, masses, order = [], {}, []
+    segments, masses = [], {}
     body_pose = {"ground": (None, Pose())}
     segment_z = {}
     coords = {}

@@ -36,7 +36,6 @@ import math
 import os
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,17 +284,8 @@ def _list_scale(values: list) -> str:
 
 
 def read_study(path) -> dict:
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ProblemError("study file does not exist", file=str(path)) from None
-    except OSError as exc:
-        raise ProblemError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProblemError(f"not valid TOML: {exc}", file=str(path)) from None
+    from ..problem_file import read_toml
+    return read_toml(Path(path), "study file")
 
 
 def load_study(path, validate: bool = True) -> Study:
