@@ -17,14 +17,16 @@ Modules, one job each:
 - ``checkpoint``: weights plus metadata in one file, read back with checks.
 - ``export``: weights to CasADi expressions; ``.casadi`` plus ``.json`` files
   that :mod:`ocp.models.surrogate` loads.
-- ``ensemble``: deep ensembles, aleatoric and epistemic variance.
+- ``ensemble``: deep ensembles, aleatoric and epistemic variance;
+  ``propagation``: the movement solved once per member, and its spread.
 - ``pinn``: physics-informed identification of a joint's inertia, damping
   and stiffness.
 - ``sequence``: a GRU from EMG envelopes to muscle activation.
 - ``spec``, ``train``: the ``ocp train SPEC.toml`` command.
 
-Only ``datasets`` and the expression builders of ``export`` work without
-torch; everything that trains needs ``pip install "ocp-movement[learned]"``.
+``datasets``, ``export`` and ``propagation`` work without torch; everything
+that trains needs ``pip install "ocp-movement[learned]"``. The solve side
+(loading, checks, range warnings) is ``ocp.models.surrogate``.
 """
 from ._torch import TORCH_MISSING, require_torch
 

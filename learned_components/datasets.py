@@ -35,14 +35,21 @@ class Dataset:
     output_names: tuple
     output_units: tuple
     ranges: tuple  # ((lo, hi), ...) per input
+    clean_outputs: np.ndarray | None = None  # outputs before noise (None: no noise added)
 
     def __len__(self) -> int:
         return self.inputs.shape[0]
 
+    @property
+    def exact_outputs(self) -> np.ndarray:
+        """The outputs without noise."""
+        return self.outputs if self.clean_outputs is None else self.clean_outputs
+
     def subset(self, index) -> "Dataset":
+        clean = None if self.clean_outputs is None else self.clean_outputs[index]
         return Dataset(self.inputs[index], self.outputs[index], self.derivatives[index],
                        self.noise_std[index], self.input_names, self.input_units,
-                       self.output_names, self.output_units, self.ranges)
+                       self.output_names, self.output_units, self.ranges, clean)
 
 
 def latin_hypercube(ranges, samples: int, seed: int) -> np.ndarray:
@@ -92,11 +99,12 @@ def muscle_geometry_data(model, ranges: dict, samples: int, seed: int = 0,
     inputs = latin_hypercube(box, samples, seed)
     q = ca.SX.sym("q", len(coords))
     lengths = ca.Function("lengths", [q], [model.geometry(q)[0]])
-    values, jacobians = _evaluate(lengths, inputs)
-    values, std = _add_noise(values, inputs, noise_m, seed)
+    clean, jacobians = _evaluate(lengths, inputs)
+    values, std = _add_noise(clean, inputs, noise_m, seed)
     names = tuple(m.name for m in model.muscles)
     return Dataset(inputs, values, jacobians, std, tuple(coords), ("rad",) * len(coords),
-                   tuple(f"{m}_length" for m in names), ("m",) * len(names), tuple(box))
+                   tuple(f"{m}_length" for m in names), ("m",) * len(names), tuple(box),
+                   clean if np.any(std) else None)
 
 
 def contact_normal_force_data(sphere, indentation_range_m, speed_range_m_s, samples: int,

@@ -29,6 +29,9 @@ import numpy as np
 from ocp.models.surrogate import FORMAT, FORMAT_VERSION
 from ocp.solution import atomic_write
 
+#: Variance floor of a mean-variance head, in normalised output units (networks.py).
+MIN_VARIANCE = 1e-8
+
 
 def activation(name: str, z):
     """The activation ``name`` on a CasADi expression, written as in ``networks.activate``."""
@@ -62,8 +65,10 @@ def mlp_expression(weights: dict, x):
 
 
 def mean_variance_expression(weights: dict, x):
-    """(mean, variance), each (n_out, 1), of a mean-variance perceptron (networks.MeanVarianceMLP)."""
-    from .networks import MIN_VARIANCE  # constant only; networks needs torch
+    """(mean, variance), each (n_out, 1), of a mean-variance perceptron.
+
+    As ``networks.MeanVarianceMLP``: variance = (softplus(head) + floor) std_y^2.
+    """
     n = len(weights["output_mean"])
     z = network_expression(weights, x)
     std = ca.DM(weights["output_std"])
@@ -84,16 +89,31 @@ def mlp_function(weights: dict, name: str = "surrogate", input_name: str = "x",
     return ca.Function(name, [x], [mlp_expression(weights, x)], [input_name], [output_name])
 
 
+def _mean_expression(weights: dict, x):
+    """A plain MLP's output, or the mean head of a mean-variance MLP."""
+    if len(weights["layers"][-1][1]) == 2 * len(weights["output_mean"]):
+        return mean_variance_expression(weights, x)[0]
+    return mlp_expression(weights, x)
+
+
 def geometry_function(weights: dict, n_coordinates: int) -> ca.Function:
     """Muscle geometry of the same signature as ``MuscleDrivenTree.geometry``.
 
     q (n,) -> (length_m (m, 1), moment_arm_m (n, m)), the moment arms minus
     the Jacobian of the learned lengths, so they cannot disagree with them.
+    A mean-variance network contributes its mean head.
     """
     q = ca.SX.sym("q", n_coordinates)
-    lengths = mlp_expression(weights, q)
+    lengths = _mean_expression(weights, q)
     return ca.Function("muscle_geometry", [q], [lengths, -ca.jacobian(lengths, q).T],
                        ["q"], ["length_m", "moment_arm_m"])
+
+
+def contact_function(weights: dict) -> ca.Function:
+    """Normal contact force: x = (indentation m, indentation speed m/s) -> force (N)."""
+    x = ca.SX.sym("x", 2)
+    return ca.Function("contact_normal_force", [x], [_mean_expression(weights, x)],
+                       ["x"], ["normal_force_N"])
 
 
 def ensemble_function(member_weights: list, n_inputs: int, name: str = "ensemble",
@@ -156,6 +176,8 @@ def _jsonable(value):
         return float(value)
     if isinstance(value, (np.integer,)):
         return int(value)
+    if isinstance(value, str):
+        return str(value)  # plain str, not a subclass such as torch's TorchVersion
     return value
 
 
@@ -193,4 +215,5 @@ def write_surrogate(function: ca.Function, metadata: dict, path) -> tuple[Path, 
             "sha256": hashlib.sha256(casadi_path.read_bytes()).hexdigest()}
     text = json.dumps(_jsonable(full), indent=2) + "\n"
     atomic_write(json_path, lambda f: f.write(text.encode()))
+    os.chmod(json_path, 0o644)
     return casadi_path, json_path

@@ -16,13 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._torch import require_torch
+from .export import MIN_VARIANCE
 
 torch = require_torch()
 nn = torch.nn
 
 ACTIVATIONS = ("tanh", "softplus", "silu")
-#: Variance floor of the mean-variance head, in normalised output units.
-MIN_VARIANCE = 1e-8
 
 
 def activate(name: str, z):

@@ -290,18 +290,26 @@ def predict(module: MLP, inputs: np.ndarray):
 
 
 def derivatives(module: MLP, inputs: np.ndarray) -> np.ndarray:
-    """d y / d x (n, n_out, n_in) of a plain MLP by torch autograd."""
+    """d y / d x (n, n_out, n_in) by torch autograd (of the mean, for mean-variance)."""
     x = torch.as_tensor(np.atleast_2d(inputs), dtype=torch.float64).requires_grad_(True)
     y = module(x)
+    if isinstance(y, tuple):
+        y = y[0]
     rows = [torch.autograd.grad(y[:, i].sum(), x, retain_graph=True)[0]
             for i in range(y.shape[1])]
     return torch.stack(rows, dim=1).detach().numpy()
 
 
 def errors(module: MLP, data: Dataset, index) -> dict:
-    """Errors of a plain MLP on ``data[index]`` in output units: RMS, max, derivative RMS."""
+    """Errors on ``data[index]`` against the noise-free outputs, in output units.
+
+    RMS and maximum of the outputs and of their derivatives d y / d x.
+    """
     sub = data.subset(index)
-    residual = predict(module, sub.inputs) - sub.outputs
+    prediction = predict(module, sub.inputs)
+    if isinstance(prediction, tuple):  # mean-variance network: its mean
+        prediction = prediction[0]
+    residual = prediction - sub.exact_outputs
     d_residual = derivatives(module, sub.inputs) - sub.derivatives
     return {"rms_error": float(np.sqrt(np.mean(residual ** 2))),
             "max_abs_error": float(np.max(np.abs(residual))),

@@ -34,6 +34,10 @@ from ..errors import ProblemError
 
 FORMAT, FORMAT_VERSION = "ocp-surrogate", 1
 MUSCLE_GEOMETRY = "muscle_geometry"
+CONTACT_NORMAL_FORCE = "contact_normal_force"
+#: ContactSphere fields that shape the normal force (ocp.models.contact.normal_force).
+NORMAL_FORCE_PARAMETERS = ("stiffness_N_m2", "dissipation_s_m", "derivative_smoothing",
+                           "hertz_smoothing_1_m", "hunt_crossley_smoothing_s_m")
 #: Length discrepancy (m) between a geometry surrogate and the model's own paths above
 #: which the surrogate is taken to describe another model (unless its training error
 #: was larger than half of this).
@@ -68,19 +72,6 @@ class Surrogate:
     @property
     def outputs(self) -> list[dict]:
         return self.metadata["outputs"]
-
-    def describe(self) -> str:
-        training = self.metadata.get("training", {})
-        lines = [f"surrogate    {self.path} ({self.component})"]
-        for i in self.inputs:
-            lo, hi = i["range"]
-            lines.append(f"  input      {i['name']} in [{_show(lo, i['unit'])}, "
-                         f"{_show(hi, i['unit'])}]")
-        lines.append(f"  outputs    {', '.join(o['name'] for o in self.outputs)}")
-        for key, value in training.items():
-            if isinstance(value, (int, float)):
-                lines.append(f"  {key:<10} {value:.4g}")
-        return "\n".join(lines)
 
 
 def _show(value: float, unit: str) -> str:
@@ -208,6 +199,41 @@ def learned_geometry(surrogate: Surrogate, tree, muscles, analytic: ca.Function)
             f"{posture} (tolerance {tolerance * 1000:.3g} mm); were muscle paths or segment "
             f"lengths changed? train a surrogate for this model (ocp train)")
     return f
+
+
+def learned_normal_force(surrogate: Surrogate):
+    """A stand-in for ``ocp.models.contact.normal_force(sphere, indentation, speed)``.
+
+    The surrogate (component ``contact_normal_force``) maps x = (indentation
+    m, indentation speed m/s) to the normal force (N) of the sphere recorded
+    in its metadata. For a sphere of another radius the force is scaled by
+    sqrt(r / r_trained), which is exact for the Hertz law used here (the force
+    is proportional to sqrt(r k)); the other parameters of the normal force
+    (NORMAL_FORCE_PARAMETERS) must be the trained ones, else SurrogateMismatch.
+    Friction parameters do not enter the normal force and may differ.
+    """
+    if surrogate.component != CONTACT_NORMAL_FORCE:
+        raise SurrogateMismatch(f"surrogate '{surrogate.path.name}' is a "
+                                f"'{surrogate.component}' surrogate, not "
+                                f"'{CONTACT_NORMAL_FORCE}'")
+    recorded = dict(surrogate.metadata.get("sphere", {}))
+    radius = recorded.get("radius_m")
+    trained = {k: recorded[k] for k in NORMAL_FORCE_PARAMETERS if k in recorded}
+    if radius is None:
+        raise SurrogateMismatch(f"surrogate '{surrogate.path.name}' does not record the "
+                                f"sphere it was trained for")
+
+    def normal_force(sphere, indentation, indentation_speed):
+        for key, value in trained.items():
+            mine = getattr(sphere, key)
+            if not math.isclose(mine, value, rel_tol=1e-9, abs_tol=0.0):
+                raise SurrogateMismatch(
+                    f"contact sphere '{sphere.name}' has {key} = {mine}; surrogate "
+                    f"'{surrogate.path.name}' was trained with {value}")
+        force = surrogate.function(ca.vertcat(indentation, indentation_speed))
+        return math.sqrt(sphere.radius_m / radius) * force
+
+    return normal_force
 
 
 def _input_values(solution, name: str):
