@@ -391,7 +391,7 @@ def _model(reader: _Reader, base: Path):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
         return _osim_model(reader, file_path)
-    reader.only({"name", "file", "parameters"} | MUSCLE_MODEL_KEYS)
+    reader.only({"name", "file", "parameters", "contact"} | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
@@ -412,8 +412,11 @@ def _model(reader: _Reader, base: Path):
         for key in MUSCLE_MODEL_KEYS & set(reader.table):
             raise reader.error(key, f"model '{name}' has no muscles; muscle options apply to "
                                f"{', '.join(n for n in model_names() if is_muscle_model(n))}")
+        options = {}
+        if "contact" in reader.table:
+            options["contact_normal_force"] = _learned_contact(reader, name, base)
         try:
-            return build_model(name, values)
+            return build_model(name, values, **options)
         except ValueError as exc:
             raise params_reader.error(None, str(exc)) from None
     muscles = _muscles(reader, default_muscles(name, values))
@@ -441,6 +444,22 @@ def _model(reader: _Reader, base: Path):
         message = str(exc)
         key = "reserves" if "reserve" in message else "muscles"
         raise reader.error(key, message) from None
+
+
+def _learned_contact(reader: _Reader, name: str, base: Path):
+    """``[model] contact = "surrogates/x.casadi"``: a learned contact normal force."""
+    from .models.surrogate import (CONTACT_NORMAL_FORCE, SurrogateMismatch,
+                                   learned_normal_force, load_surrogate)
+    value = reader.string("contact")
+    if value == "analytic":
+        return None
+    if name != "gait2d_torque":
+        raise reader.error("contact", f"model '{name}' has no contact model to replace")
+    path = reader.path("contact", base)
+    try:
+        return learned_normal_force(load_surrogate(path, CONTACT_NORMAL_FORCE))
+    except SurrogateMismatch as exc:
+        raise reader.error("contact", str(exc)) from None
 
 
 def _muscles(reader: _Reader, defaults: dict) -> list:

@@ -89,3 +89,26 @@ def test_quiet_standing_ground_reaction_carries_body_weight():
     height = brentq(excess, standing_height(p) - 0.02, standing_height(p) + 0.01)
     sinking = standing_height(p) - height
     assert 0.0 < sinking < 0.01  # m
+
+
+def test_a_learned_contact_model_drops_in_with_one_key(tmp_path):
+    """[model] contact = surrogate: the walker's ground reactions at quiet standing stay
+    within a few newtons of the analytic contact law (the surrogate's accuracy)."""
+    import ocp
+    from conftest import PROBLEMS
+    text = (PROBLEMS / "gait2d_torque.toml").read_text().replace(
+        'name = "gait2d_torque"',
+        'name = "gait2d_torque"\ncontact = "%s"'
+        % (PROBLEMS / "surrogates" / "contact_heel_normal_force.casadi"))
+    path = tmp_path / "walk.toml"
+    path.write_text(text)
+    learned = ocp.load_problem(path).model
+    analytic = ocp.load_problem(PROBLEMS / "gait2d_torque.toml").model
+    state = np.zeros(analytic.nx)
+    state[analytic.state_names.index("pelvis_ty")] = standing_height(Gait2DParameters()) - 0.004
+    state[analytic.state_names.index("pelvis_tx_speed")] = 0.05
+    u = ca.DM.zeros(analytic.nu)
+    for side in ("r", "l"):
+        a = float(ca.evalf(analytic.outputs(ca.DM(state), u)[f"grf_y_{side}"]))
+        b = float(ca.evalf(learned.outputs(ca.DM(state), u)[f"grf_y_{side}"]))
+        assert a > 100.0 and abs(a - b) < 5.0

@@ -72,11 +72,13 @@ def friction_force(s: ContactSphere, normal, slip_speed):
                       + s.viscous_friction_s_m * slip_speed)
 
 
-def sphere_forces(tree: KinematicTree, q, qd, spheres):
+def sphere_forces(tree: KinematicTree, q, qd, spheres, normal_force_model=None):
     """Ground reaction on each sphere: list of (PointForce, (F_x, F_y) , contact point).
 
-    The ground is the plane y = 0 with its normal along +y.
+    The ground is the plane y = 0 with its normal along +y. ``normal_force_model``
+    replaces :func:`normal_force` (same signature), e.g. a learned surrogate.
     """
+    normal_force_model = normal_force_model or normal_force
     bodies = body_velocities(tree, q, qd)
     out = []
     for s in spheres:
@@ -84,7 +86,7 @@ def sphere_forces(tree: KinematicTree, q, qd, spheres):
         indentation = s.radius_m - center[1]
         point = ca.vertcat(center[0], center[1] - s.radius_m + 0.5 * indentation)
         velocity = material_point_velocity(bodies[s.segment], point)
-        fn = normal_force(s, indentation, -velocity[1])
+        fn = normal_force_model(s, indentation, -velocity[1])
         ft = friction_force(s, fn, velocity[0])
         force = ca.vertcat(ft, fn)
         out.append((PointForce(s.segment, point, force), force, point))

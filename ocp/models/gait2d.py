@@ -118,8 +118,12 @@ def gait_tree(p: Gait2DParameters) -> KinematicTree:
     return KinematicTree(tuple(segments), p.gravity_m_s2, tuple(markers)), tuple(spheres)
 
 
-def gait2d_torque(p: Gait2DParameters) -> TorqueDrivenTree:
-    """Torque-driven: normalised torque controls at hips, knees and ankles, in [-1, 1]."""
+def gait2d_torque(p: Gait2DParameters, contact_normal_force=None) -> TorqueDrivenTree:
+    """Torque-driven: normalised torque controls at hips, knees and ankles, in [-1, 1].
+
+    ``contact_normal_force`` replaces the analytic contact normal force (a
+    learned surrogate, ``[model] contact = "....casadi"``).
+    """
     tree, spheres = gait_tree(p)
     optimal = {}
     for side in SIDES:
@@ -129,7 +133,7 @@ def gait2d_torque(p: Gait2DParameters) -> TorqueDrivenTree:
     return TorqueDrivenTree("gait2d_torque", tree, tuple(optimal),
                             max_torque=dict(optimal),  # |u| <= 1
                             parameters=dataclasses.asdict(p), contacts=spheres,
-                            optimal_torque=optimal)
+                            optimal_torque=optimal, contact_normal_force=contact_normal_force)
 
 
 def standing_height(p: Gait2DParameters) -> float:

@@ -190,7 +190,7 @@ def build_model(name: str, parameters: dict | None = None, muscles=None, **optio
         builder, params_cls, _ = muscle_models[name]
         return builder(params_cls(**(parameters or {})), muscles, **options)
     builder, params_cls = BUILT_IN_MODELS[name]
-    return builder(params_cls(**(parameters or {})))
+    return builder(params_cls(**(parameters or {})), **options)
 
 
 def parameter_names(name: str) -> list[str]:

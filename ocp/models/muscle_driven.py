@@ -49,7 +49,7 @@ class MuscleDrivenTree(Model):
                  activation_smoothing: float = DEFAULT_SMOOTHING,
                  passive_fiber_force: bool = True,
                  geometry=None,
-                 parameters: dict | None = None, contacts=()):
+                 parameters: dict | None = None, contacts=(), contact_normal_force=None):
         if tendon not in (RIGID, COMPLIANT):
             raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
                              f"got '{tendon}'")
@@ -72,6 +72,7 @@ class MuscleDrivenTree(Model):
         self.curves, self.activation_smoothing = curves, activation_smoothing
         self.passive_fiber_force = bool(passive_fiber_force)
         self.contacts = tuple(contacts)
+        self.contact_normal_force = contact_normal_force
         for sphere in self.contacts:
             sphere.check()
         self._parameters = dict(parameters or {})
@@ -184,7 +185,8 @@ class MuscleDrivenTree(Model):
         if not self.contacts:
             return []
         n = self.tree.n
-        return sphere_forces(self.tree, x[:n], x[n:2 * n], self.contacts)
+        return sphere_forces(self.tree, x[:n], x[n:2 * n], self.contacts,
+                             self.contact_normal_force)
 
     def dynamics(self, x, u):
         q, qd, *_ = self._split(x, u)

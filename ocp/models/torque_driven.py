@@ -35,7 +35,8 @@ class TorqueDrivenTree(Model):
     def __init__(self, name: str, tree: KinematicTree, actuated: tuple[str, ...],
                  max_torque: dict[str, float] | None = None,
                  parameters: dict | None = None, contacts=(),
-                 optimal_torque: dict[str, float] | None = None):
+                 optimal_torque: dict[str, float] | None = None,
+                 contact_normal_force=None):
         unknown = set(actuated) - set(tree.coordinates)
         if unknown:
             raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
@@ -57,6 +58,8 @@ class TorqueDrivenTree(Model):
         self.control_units = tuple("-" if c in self.optimal_torque
                                    else _coordinate_units(kinds[c])[3] for c in self.actuated)
         self.contacts = tuple(contacts)
+        #: normal-force law of the contacts (None: the analytic Hertz/Hunt-Crossley)
+        self.contact_normal_force = contact_normal_force
         for sphere in self.contacts:
             sphere.check()
             if sphere.segment not in {seg.name for seg in tree.segments}:
@@ -81,7 +84,7 @@ class TorqueDrivenTree(Model):
         if not self.contacts:
             return []
         q, qd = self._split(x)
-        return sphere_forces(self.tree, q, qd, self.contacts)
+        return sphere_forces(self.tree, q, qd, self.contacts, self.contact_normal_force)
 
     def dynamics(self, x, u):
         q, qd = self._split(x)
