@@ -183,32 +183,26 @@ def contact_spheres(skeleton: Skeleton, notes: list) -> tuple:
 
 # -- the models --------------------------------------------------------------
 
-class OsimMuscleModel(MuscleDrivenTree):
+class _FromOsim:
+    """Keeps the .osim file's bounds (coordinate ranges, control limits) and notes."""
+
+    def __init__(self, *args, bounds=None, osim=None, notes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._bounds = dict(bounds or {})
+        self.osim, self.notes = osim, tuple(notes)
+
+    def default_bounds(self):
+        bounds = super().default_bounds()
+        bounds.update(self._bounds)
+        return bounds
+
+
+class OsimMuscleModel(_FromOsim, MuscleDrivenTree):
     """A MuscleDrivenTree (with its contact spheres) that keeps the file's bounds."""
 
-    def __init__(self, *args, bounds=None, osim=None, notes=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self._bounds = dict(bounds or {})
-        self.osim, self.notes = osim, tuple(notes)
 
-    def default_bounds(self):
-        bounds = super().default_bounds()
-        bounds.update(self._bounds)
-        return bounds
-
-
-class OsimTorqueModel(TorqueDrivenTree):
+class OsimTorqueModel(_FromOsim, TorqueDrivenTree):
     """A TorqueDrivenTree from an .osim file without muscles (CoordinateActuators)."""
-
-    def __init__(self, *args, bounds=None, osim=None, notes=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self._bounds = dict(bounds or {})
-        self.osim, self.notes = osim, tuple(notes)
-
-    def default_bounds(self):
-        bounds = super().default_bounds()
-        bounds.update(self._bounds)
-        return bounds
 
 
 def _coordinate_bounds(skeleton: Skeleton) -> dict:
