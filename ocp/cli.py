@@ -82,7 +82,10 @@ def _cmd_solve(args) -> int:
             print(f"plot         {path}")
     if not solution.success:
         print(f"error: IPOPT did not converge ({solution.message}); the last iterate "
-              f"was written to {out}", file=sys.stderr)
+              f"was written to {out}. To try: more mesh intervals "
+              f"(--set transcription.intervals=...), a warm start from a related solution "
+              f"(--guess DIR), the implicit form (--set transcription.dynamics=\"implicit\"), "
+              f"or a looser tolerance", file=sys.stderr)
         return EXIT_NOT_CONVERGED
     if problem.interventions:  # [intervention]: both answers against this solution
         from .causal.cli import answer_interventions

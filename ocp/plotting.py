@@ -125,9 +125,10 @@ def plot_solution(solution, folder) -> list[Path]:
                                    folder / "controls.png"))
     if any(n.endswith("_activation") for n in solution.state_names + solution.control_names):
         paths.append(_muscle_figure(solution, folder / "muscles.png"))
-    from .plotting_gait import animate_gait, is_gait, plot_gait
+    from .plotting_gait import animate_gait, has_stick_figure, is_gait, plot_gait
     if is_gait(solution):
         paths.append(plot_gait(solution, folder / "gait.png"))
-        paths.append(animate_gait(solution, folder / "gait.gif"))
+        if has_stick_figure(solution):
+            paths.append(animate_gait(solution, folder / "gait.gif"))
     paths.append(_cost_figure(solution, folder / "costs.png"))
     return paths

@@ -19,6 +19,13 @@ def is_gait(solution) -> bool:
     return "grf_y_r" in solution.output_names and "hip_flexion_r" in solution.state_names
 
 
+def has_stick_figure(solution) -> bool:
+    """Whether the markers the stick figure needs are outputs (gait2d models have them)."""
+    needed = {"neck", "hip"} | {f"{m}_{s}" for m in ("knee", "ankle", "heel", "toe")
+                                for s in ("r", "l")}
+    return all(f"{n}_x" in solution.output_names for n in needed)
+
+
 def _percent(solution):
     t = solution.time
     return 100 * (t - t[0]) / (t[-1] - t[0])

@@ -188,6 +188,13 @@ class Problem:
             if coordinate in self.periodic:
                 raise ProblemError(f"'{coordinate}' cannot be periodic and move at "
                                    f"{speed} m/s", "periodic.states")
+            lo, hi = self.merged_bounds().get(coordinate, (-math.inf, math.inf))
+            shortest = speed * (self.final_time_range()[0] - self.start_time)
+            if abs(shortest) > hi - lo:
+                raise ProblemError(
+                    f"at {speed} m/s for at least {self.final_time_range()[0]} s, "
+                    f"'{coordinate}' must travel {abs(shortest):.3g} m, but its bounds "
+                    f"[{lo}, {hi}] allow {hi - lo:.3g} m", "average_speed.value")
         for key in self.guess_values:
             if key not in names:
                 raise ProblemError(f"'{key}' is not a state or control" + suggestion(key, names),

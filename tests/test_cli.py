@@ -149,3 +149,11 @@ def test_a_linear_solver_that_is_not_installed_is_reported_not_crashed(tmp_path,
     summary = json.loads((out / "summary.json").read_text())
     assert code == 1 and summary["status"] != "success"
     assert summary["iterations"] >= 0
+
+
+def test_speed_and_duration_that_contradict_the_bounds_are_refused(tmp_path, capsys):
+    text = (PROBLEMS / "gait2d_torque.toml").read_text().replace(
+        'value = "1.2 m/s"', 'value = "6 m/s"')
+    assert main(["solve", str(write(tmp_path, text)), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "average_speed.value" in err and "pelvis_tx" in err and "must travel" in err

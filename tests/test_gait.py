@@ -57,3 +57,19 @@ def test_a_faster_walk_needs_one_key(gait):
     assert fast.success
     distance = fast.state("pelvis_tx")[-1] - fast.state("pelvis_tx")[0]
     assert distance / fast.final_time == pytest.approx(1.5, rel=1e-8)
+
+
+@pytest.mark.slow
+def test_muscle_driven_walk_from_the_torque_driven_one(gait):
+    """Moco's 2D walking model, read from its .osim file, walks from our predicted torque gait."""
+    _, torque_walk = gait
+    problem = ocp.load_problem(PROBLEMS / "gait2d_muscles.toml")
+    problem.guess = torque_walk
+    s = ocp.solve(problem)
+    assert s.success
+    mass = sum(seg.mass_kg for seg in problem.model.tree.segments)
+    t = s.time
+    mean_y = np.trapezoid(s.output("grf_y_r") + s.output("grf_y_l"), t) / (t[-1] - t[0])
+    assert mean_y == pytest.approx(mass * G, rel=0.02)
+    distance = s.state("pelvis_tx")[-1] - s.state("pelvis_tx")[0]
+    assert distance / s.final_time == pytest.approx(1.2, rel=1e-6)
