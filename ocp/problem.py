@@ -195,6 +195,16 @@ class Problem:
                     f"at {speed} m/s for at least {self.final_time_range()[0]} s, "
                     f"'{coordinate}' must travel {abs(shortest):.3g} m, but its bounds "
                     f"[{lo}, {hi}] allow {hi - lo:.3g} m", "average_speed.value")
+        spheres = getattr(self.model, "contacts", ())
+        if spheres:
+            from .models.contact import lowest_reachable_sphere_bottom
+            lowest = lowest_reachable_sphere_bottom(self.model.tree, spheres,
+                                                    self.merged_bounds())
+            if lowest > 0.0:
+                raise ProblemError(
+                    f"the feet cannot reach the ground: within the bounds the contact spheres "
+                    f"stay at least {lowest:.3g} m above y = 0; widen the bounds of the "
+                    f"root's height or of the joints", "bounds")
         for key in self.guess_values:
             if key not in names:
                 raise ProblemError(f"'{key}' is not a state or control" + suggestion(key, names),

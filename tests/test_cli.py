@@ -157,3 +157,11 @@ def test_speed_and_duration_that_contradict_the_bounds_are_refused(tmp_path, cap
     assert main(["solve", str(write(tmp_path, text)), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "average_speed.value" in err and "pelvis_tx" in err and "must travel" in err
+
+
+def test_feet_that_cannot_reach_the_ground_are_refused(tmp_path, capsys):
+    text = (PROBLEMS / "gait2d_torque.toml").read_text().replace(
+        "pelvis_ty = [0.75, 1.1]", "pelvis_ty = [1.2, 1.5]")
+    assert main(["solve", str(write(tmp_path, text)), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "feet cannot reach the ground" in err and "bounds" in err

@@ -124,3 +124,24 @@ def ground_reaction_units(spheres) -> dict:
     for side in {foot_of(s) for s in spheres}:
         units.update({f"grf_x_{side}": "N", f"grf_y_{side}": "N", f"cop_x_{side}": "m"})
     return units
+
+
+def lowest_reachable_sphere_bottom(tree: KinematicTree, spheres, bounds: dict,
+                                   samples: int = 4000) -> float:
+    """The lowest height (m) a contact sphere's bottom reaches over postures within bounds.
+
+    Sampled (seeded) over the coordinate bounds plus their corners of the
+    root's vertical position, so a model whose feet cannot touch the ground
+    y = 0 anywhere in its bounds is caught before a solve starts.
+    """
+    import numpy as np
+    q = ca.SX.sym("q", tree.n)
+    bodies = body_velocities(tree, q, ca.SX.zeros(tree.n))
+    bottoms = ca.vertcat(*[fixed_point(bodies[s.segment], s.center_m)[1] - s.radius_m
+                           for s in spheres])
+    f = ca.Function("bottoms", [q], [ca.mmin(bottoms)]).map(samples)
+    rng = np.random.default_rng(0)
+    lo = np.array([max(bounds.get(c, (-np.pi, np.pi))[0], -10.0) for c in tree.coordinates])
+    hi = np.array([min(bounds.get(c, (-np.pi, np.pi))[1], 10.0) for c in tree.coordinates])
+    postures = lo + (hi - lo) * rng.uniform(size=(samples, tree.n))
+    return float(np.min(np.array(f(postures.T))))
