@@ -73,3 +73,16 @@ def test_radau_control_at_the_start_is_the_extrapolated_optimal_feedback():
     """The control at t0 (touched by no collocation equation) is -K x0."""
     solution = ocp.solve(lq_problem(ocp.Radau(8, 3)), check_dynamics=False)
     assert solution.controls[0, 0] == pytest.approx((-K @ X0).item(), abs=1e-4)
+
+
+@pytest.mark.parametrize("make", [ocp.Trapezoidal, ocp.HermiteSimpson,
+                                  lambda n: ocp.Radau(n, 3)])
+def test_control_function_reproduces_the_control_at_every_grid_point(make):
+    tr = make(4)
+    time = 2.0 * tr.grid()
+    values = np.column_stack([np.sin(3 * time), time ** 2])
+    u = tr.control_function(time, values)
+    for k, tk in enumerate(time):
+        if k == 0 and not tr.dynamics_at_start:
+            continue  # Radau's t0 control is an extrapolation, not a free value
+        np.testing.assert_allclose(u(tk), values[k], atol=1e-12)

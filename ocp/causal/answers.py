@@ -77,8 +77,17 @@ def simulate(model, time: np.ndarray, x0: np.ndarray, controls) -> np.ndarray:
     return simulator(model)(time, x0, controls)
 
 
-def _held_controls(model, original: Solution, signals=()):
-    """u(t): the original controls by name (linear in time), set signals replaced."""
+def _held_controls(model, original: Solution, signals=(), transcription=None):
+    """u(t): the original controls by name, set signals replaced.
+
+    Inside each mesh interval the original controls follow the transcription's
+    own interpolant (linear, quadratic or the Radau polynomial), as the
+    solver's dynamic-consistency check does; linear in time when the
+    solution's grid does not fit the transcription.
+    """
+    scheme = None
+    if transcription is not None and len(original.time) == transcription.n_points:
+        scheme = transcription.control_function(original.time, original.controls)
     columns = []
     for name in model.control_names:
         value = next((s.value for s in signals if s.node == name), None)
@@ -86,6 +95,9 @@ def _held_controls(model, original: Solution, signals=()):
             times, values = value if _is_trajectory(value) else ([0.0], [value])
             columns.append(lambda t, a=np.asarray(times, float), b=np.asarray(values, float):
                            np.interp(t, a, b))
+        elif scheme is not None and name in original.control_names:
+            j = list(original.control_names).index(name)
+            columns.append(lambda t, j=j: scheme(t)[j])
         else:
             column = _column(original, name)
             column = np.zeros_like(original.time) if column is None else column
@@ -160,11 +172,12 @@ def open_loop(problem: Problem, original: Solution, interventions, keys=None
     signals = [i for i in interventions if isinstance(i, SetSignal)]
     time = np.asarray(original.time)
     base_problem = _without_interventions(problem)
+    scheme = problem.transcription
+    held = _held_controls(base_problem.model, original, transcription=scheme)
     replay_states = simulate(base_problem.model, time, _initial_state(base_problem, original),
-                             _held_controls(base_problem.model, original))
-    replay = _as_solution(base_problem, time, replay_states,
-                          _held_controls(base_problem.model, original), "replay")
-    controls = _held_controls(intervened.model, original, signals)
+                             held)
+    replay = _as_solution(base_problem, time, replay_states, held, "replay")
+    controls = _held_controls(intervened.model, original, signals, transcription=scheme)
     states = simulate(intervened.model, time, _initial_state(intervened, original), controls)
     answer = _as_solution(intervened, time, states, controls, OPEN_LOOP)
     answer.extra["final_misses"] = final_misses(intervened, answer)

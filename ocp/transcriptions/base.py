@@ -133,5 +133,32 @@ class Transcription(ABC):
         basis = np.array([lagrange_basis(nodes, t) for t in np.atleast_1d(tau)])
         return values[:, self.control_points] @ basis.T
 
+    def control_function(self, time, values):
+        """u(t) with the scheme's own interpolant inside each interval.
+
+        ``time`` (n_points,) s and ``values`` (n_points, nu) are a solution's
+        grid and controls; returns a function of t (s) -> (nu,) array, held
+        constant outside [t0, tf].
+        """
+        time, values = np.asarray(time, float), np.asarray(values, float)
+        if time.size != self.n_points:
+            raise ValueError(f"{time.size} samples do not fit {self.describe()} "
+                             f"({self.n_points} points)")
+        t0, tf = time[0], time[-1]
+        h = (tf - t0) / self.intervals
+
+        # a mesh point belongs to the interval that interpolates through it: the
+        # next one when it is the next interval's first control point, else this one
+        starts_interval = 0 in self.control_points
+
+        def u(t):
+            s = min(max((t - t0) / h, 0.0), float(self.intervals))
+            k = int(s) if starts_interval else int(np.ceil(s)) - 1
+            k = min(max(k, 0), self.intervals - 1)
+            columns = values[self.interval_columns(k)].T
+            return self.interpolate_controls(columns, np.array([s - k]))[:, 0]
+
+        return u
+
     def describe(self) -> str:
         return f"{self.name}, {self.intervals} intervals"
