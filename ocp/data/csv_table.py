@@ -16,7 +16,7 @@ import numpy as np
 
 from ..solution import atomic_write
 from .errors import DataError
-from .opensim_text import _number, read_lines
+from .opensim_text import _row, read_lines
 from .tables import Table
 
 _NAME_UNIT = re.compile(r"^\s*(.*?)\s*(?:\[([^\]]*)\]|\(([^)]*)\))\s*$")
@@ -62,12 +62,7 @@ def read_csv(path) -> Table:
             continue
         while len(fields) > len(names) and fields[-1].strip() == "":
             fields = fields[:-1]
-        if len(fields) != len(names):
-            column = names[len(fields)] if len(fields) < len(names) else None
-            raise DataError(f"line {line_no} has {len(fields)} values, expected "
-                            f"{len(names)}" + (": truncated file?" if column else ""),
-                            path, column)
-        data.append([_number(f, path, line_no, c) for f, c in zip(fields, names)])
+        data.append(_row(fields, names, path, line_no))
     if not data:
         raise DataError("no data rows", path, "time")
     data = np.array(data)

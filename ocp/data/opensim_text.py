@@ -65,6 +65,16 @@ def _number(text: str, path, line_no: int, column: str) -> float:
         raise DataError(f"line {line_no}: '{text}' is not a number", path, column) from None
 
 
+def _row(fields, names, path, line_no: int) -> list[float]:
+    """One data row as numbers; a row of the wrong width is an error naming its column."""
+    if len(fields) != len(names):
+        column = names[len(fields)] if len(fields) < len(names) else None
+        raise DataError(f"line {line_no} has {len(fields)} values, expected "
+                        f"{len(names)}" + (": truncated file?" if column else ""),
+                        path, column)
+    return [_number(f, path, line_no, c) for f, c in zip(fields, names)]
+
+
 def _format(x: float) -> str:
     """Shortest text that reads back to the same double."""
     return "NaN" if math.isnan(x) else repr(float(x))
@@ -260,13 +270,7 @@ def read_storage(path) -> Table:
                         f"got {labels[0] if labels else 'nothing'!r}", path)
     rows = []
     for line_no, line in rest[1:]:
-        fields = line.split()
-        if len(fields) != len(labels):
-            column = labels[len(fields)] if len(fields) < len(labels) else None
-            raise DataError(f"line {line_no} has {len(fields)} values, expected "
-                            f"{len(labels)}" + (": truncated file?" if column else ""),
-                            path, column)
-        rows.append([_number(f, path, line_no, c) for f, c in zip(fields, labels)])
+        rows.append(_row(line.split(), labels, path, line_no))
     n_rows = header.get("nRows", header.get("datarows"))
     if n_rows is not None and n_rows.strip().isdigit() and int(n_rows) != len(rows):
         raise DataError(f"the header says {int(n_rows)} rows, the file holds {len(rows)}"
