@@ -49,6 +49,9 @@ def report(solution, out: Path | None = None) -> str:
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
     ]
+    if solution.extra.get("parameters"):
+        from .estimation.uncertainty import parameter_lines
+        lines += parameter_lines(solution.extra["parameters"])
     for message in solution.extra.get("warnings", []):
         lines.append(f"warning      {message}")
     for term, columns in solution.extra.get("tracking_error", {}).items():

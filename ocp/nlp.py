@@ -10,13 +10,15 @@ differences are used anywhere.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import casadi as ca
 import numpy as np
 
 from .costs import EndpointVariables, PointVariables
 from .errors import ProblemError
+from .estimation.names import parametrised
+from .estimation.unknowns import guesses
 from .problem import IMPLICIT, Problem, _as_range
 
 
@@ -40,16 +42,26 @@ class TranscribedProblem:
     nx: int
     nu: int
     nz: int
+    #: estimated model numbers ([parameters]), last in w: names, start values, w -> p
+    parameter_names: list = ()
+    parameter_guess: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    parameters: ca.Function | None = None
 
-    def pack(self, X, U, Z, tf):
-        """Decision vector from (nx, P), (nu, P), (nz, P) arrays and the final time."""
+    def pack(self, X, U, Z, tf, p=None):
+        """Decision vector from (nx, P), (nu, P), (nz, P) arrays, the final time and the
+        estimated parameters (default: their start values)."""
         w = np.vstack([X, U, np.asarray(Z)[:self.nz]]).ravel(order="F")
-        return np.append(w, tf) if self.nlp["x"].shape[0] > w.size else w
+        n_p = len(self.parameter_names)
+        w = np.append(w, tf) if self.nlp["x"].shape[0] > w.size + n_p else w
+        return np.append(w, self.parameter_guess if p is None else p)
 
 
 def transcribe(problem: Problem) -> TranscribedProblem:
     problem.validate()
-    model, tr = problem.model, problem.transcription
+    tr = problem.transcription
+    # Estimated model numbers are SX symbols p_s in the model, and time-invariant
+    # decision variables p at the end of w; every per-point function takes p.
+    model, p_s = parametrised(problem.model, [q.name for q in problem.parameters])
     nx, nu = model.nx, model.nu
     nz = model.nz if problem.dynamics == IMPLICIT else 0
     P, N = tr.n_points, tr.intervals
@@ -64,6 +76,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     else:
         tf = float(problem.final_time)
         w = ca.vec(W)
+    p = Sym.sym("p", p_s.shape[0])
+    w = ca.vertcat(w, p)
     h = (tf - t0) / N
     grid = tr.grid()
     times = t0 + ca.DM(grid).T * (tf - t0)  # (1, P)
@@ -76,8 +90,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
     else:
         xdot, residual = model.dynamics(x_s, u_s), ca.SX(0, 1)
-    dyn = ca.Function("dynamics", [x_s, u_s, z_s], [xdot, residual]).map(P)
-    F, R = dyn(X, U, Z)
+    dyn = ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]).map(P)
+    F, R = dyn(X, U, Z, p)
 
     g, lbg, ubg = [], [], []
 
@@ -93,7 +107,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         constrain(R[:, first:], 0.0, 0.0)
     path_residual = model.path_residuals(x_s, u_s)
     if path_residual.shape[0]:
-        residuals = ca.Function("path_residuals", [x_s, u_s], [path_residual]).map(P)(X, U)
+        residuals = ca.Function("path_residuals", [x_s, u_s, p_s],
+                                [path_residual]).map(P)(X, U, p)
         constrain(residuals[:, first:], 0.0, 0.0)
     w0 = tr.initial_control_weights()
     if w0 is not None and nu + nz:
@@ -131,10 +146,10 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     used_outputs = sorted(set(output_bounds) | {e[1] for e in endpoint_outputs})
     all_outputs = model.outputs(x_s, u_s)
     output_names = list(all_outputs)
-    out_fun = ca.Function("outputs", [x_s, u_s],
+    out_fun = ca.Function("outputs", [x_s, u_s, p_s],
                           [ca.vertcat(*all_outputs.values()) if all_outputs else ca.SX(0, 1)])
     if used_outputs:
-        O = out_fun.map(P)(X, U)
+        O = out_fun.map(P)(X, U, p)
         for name in output_bounds:
             lo, hi = output_bounds[name]
             constrain(O[output_names.index(name), :], lo, hi)
@@ -143,19 +158,23 @@ def transcribe(problem: Problem) -> TranscribedProblem:
 
     for pc in problem.path_constraints:
         expr = pc.function(point)
-        fun = ca.Function(f"path_{pc.name}", [t_s, x_s, u_s, z_s], [expr]).map(P)
-        values = fun(times, X, U, Z)
+        fun = ca.Function(f"path_{pc.name}", [t_s, x_s, u_s, z_s, p_s], [expr]).map(P)
+        values = fun(times, X, U, Z, p)
         m = values.shape[0]
         lo = np.broadcast_to(np.asarray(pc.lower, dtype=float), m)
         hi = np.broadcast_to(np.asarray(pc.upper, dtype=float), m)
         constrain(values, np.tile(lo, P), np.tile(hi, P))
 
+    def trajectory(name):  # a state's or a control's row
+        if name in model.state_names:
+            return X[model.state_names.index(name), :]
+        return U[model.control_names.index(name), :]
+
     for name in problem.periodic:
-        i = model.state_names.index(name)
-        constrain(X[i, -1] - X[i, 0], 0.0, 0.0)
+        constrain(trajectory(name)[-1] - trajectory(name)[0], 0.0, 0.0)
     for a, b in mirror_pairs(problem):
-        i, j = model.state_names.index(a), model.state_names.index(b)
-        constrain(ca.vertcat(X[i, -1] - X[j, 0], X[j, -1] - X[i, 0]), 0.0, 0.0)
+        ya, yb = trajectory(a), trajectory(b)
+        constrain(ca.vertcat(ya[-1] - yb[0], yb[-1] - ya[0]), 0.0, 0.0)
     if problem.average_speed is not None:
         coordinate, speed = problem.average_speed
         i = model.state_names.index(coordinate)
@@ -168,8 +187,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         value = 0
         expr = term.integrand(point)
         if expr is not None:
-            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s], [expr]).map(P)
-            row_values = term.weight * fun(times, X, U, Z)
+            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr]).map(P)
+            row_values = term.weight * fun(times, X, U, Z, p)
             integrand_rows.append(row_values)
             value += tr.integral(h, row_values)
         else:
@@ -188,6 +207,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     if problem.free_final_time:
         lo, hi = problem.final_time_range()
         lbx_all, ubx_all = np.append(lbx_all, lo), np.append(ubx_all, hi)
+    lbx_all = np.append(lbx_all, [q.lower for q in problem.parameters])
+    ubx_all = np.append(ubx_all, [q.upper for q in problem.parameters])
     bad = np.nonzero(lbx_all > ubx_all)[0]
     if bad.size:
         i = bad[0] % (nx + nu + nz) if bad[0] < (nx + nu + nz) * P else None
@@ -205,9 +226,12 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         cost_terms=ca.Function("cost_terms", [w], [term_vec]),
         cost_names=[t.name for t in problem.costs],
         integrands=ca.Function("integrands", [w], [ca.vertcat(*integrand_rows)]),
-        outputs=ca.Function("outputs", [w], [out_fun.map(P)(X, U)]),
+        outputs=ca.Function("outputs", [w], [out_fun.map(P)(X, U, p)]),
         output_names=output_names,
-        grid=grid, n_points=P, nx=nx, nu=nu, nz=nz)
+        grid=grid, n_points=P, nx=nx, nu=nu, nz=nz,
+        parameter_names=[q.name for q in problem.parameters],
+        parameter_guess=np.array(guesses(problem.model, problem.parameters), dtype=float),
+        parameters=ca.Function("parameters", [w], [p]))
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

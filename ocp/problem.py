@@ -101,6 +101,9 @@ class Problem:
     average_speed: tuple | None = None
     #: constant guesses by name (the default guess elsewhere)
     guess_values: dict = field(default_factory=dict)
+    #: guesses from data by name: (times_s, values), e.g. the reference kinematics of
+    #: a tracking problem (Moco's apply_tracked_states_to_guess)
+    guess_references: dict = field(default_factory=dict)
     costs: list = field(default_factory=list)
     path_constraints: list = field(default_factory=list)
     transcription: Transcription = field(default_factory=lambda: HermiteSimpson(50))
@@ -111,6 +114,9 @@ class Problem:
     #: do() operations of the problem file's [intervention] table (ocp.causal);
     #: ``ocp solve`` answers them after solving the problem as written
     interventions: list = field(default_factory=list)
+    #: model numbers to estimate with the trajectory (ocp.estimation.UnknownParameter,
+    #: the problem file's [parameters] table): time-invariant decision variables
+    parameters: list = field(default_factory=list)
 
     # -- reading like the methods section of a paper ----------------------
     def minimize(self, *terms: CostTerm) -> "Problem":
@@ -146,6 +152,9 @@ class Problem:
     def validate(self) -> None:
         """Check names and contradictions; raise ProblemError naming the key."""
         names = self.names()
+        if self.parameters:
+            from .estimation.unknowns import check_unknowns
+            check_unknowns(self.model, self.parameters)
         for section in ("bounds", "initial", "final"):
             for key, value in getattr(self, section).items():
                 if key not in names:
@@ -168,15 +177,16 @@ class Problem:
                     raise ProblemError(
                         f"{section} value {value} lies outside the bounds "
                         f"[{blo}, {bhi}] of '{key}'", f"{section}.{key}")
+        periodic_names = list(self.model.state_names) + list(self.model.control_names)
         for key in self.periodic:
-            if key not in self.model.state_names:
-                raise ProblemError(f"'{key}' is not a state" +
-                                   suggestion(key, self.model.state_names), "periodic.states")
+            if key not in periodic_names:
+                raise ProblemError(f"'{key}' is not a state or control" +
+                                   suggestion(key, periodic_names), "periodic.states")
         for pair in self.mirror:
             for key in pair:
-                if key not in self.model.state_names:
-                    raise ProblemError(f"'{key}' is not a state" +
-                                       suggestion(key, self.model.state_names), "periodic.mirror")
+                if key not in periodic_names:
+                    raise ProblemError(f"'{key}' is not a state or control" +
+                                       suggestion(key, periodic_names), "periodic.mirror")
             if set(pair) & set(self.periodic):
                 raise ProblemError(f"{list(pair)} is both mirrored and periodic", "periodic")
         if self.average_speed is not None:

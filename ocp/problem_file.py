@@ -12,15 +12,18 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [time]           start, final (value: fixed; [lo, hi]: free), guess
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
-    [periodic]       states = [...]
+    [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
     [costs.NAME]     type = squared_controls | squared_torque | final_time | tracking | custom
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
     [transcription]  method, intervals, degree, dynamics
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
                      linear_solver, graph; [solver.ipopt] any IPOPT option
-    [guess]          solution = folder or solution.npz of an earlier solve
+    [guess]          solution = folder or solution.npz of an earlier solve;
+                     reference = data file of states (and lowpass_hz); values
     [intervention.NAME]  do = set | scale_max_isometric_force | remove_muscle |
-                     lock_joint | external_load (what-if questions, ocp.causal)
+                     lock_joint | external_load | segment_load (what-if questions, ocp.causal)
+    [parameters]     "segment.forearm.mass" = [lo, hi], ...: model numbers estimated
+                     with the trajectory (ocp.estimation)
 """
 from __future__ import annotations
 
@@ -47,23 +50,25 @@ from .models.muscles.hill import MuscleParameters
 from .models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
-from .tracking import reference_from_file
+from .tracking import body_weight_N, reference_from_file, with_speed_references
 from .transcriptions import TRANSCRIPTIONS
 from .units import UnitError, to_si
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
-            "average_speed", "intervention"}
+            "average_speed", "intervention", "parameters"}
 #: IPOPT's linear solvers; CasADi's wheel ships MUMPS and SPRAL, the HSL ones
 #: (ma27 ...) need the user's own HSL library.
 LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "pardiso")
 COST_KEYS = {
     "squared_controls": {"type", "weight", "controls", "divide_by_displacement"},
+    "control_effort": {"type", "weight", "controls", "exponent", "divide_by_displacement"},
     "squared_torque": {"type", "weight", "divide_by_displacement"},
     "squared_activations": {"type", "weight", "divide_by_displacement"},
     "squared_accelerations": {"type", "weight", "divide_by_displacement"},
     "final_time": {"type", "weight", "divide_by_displacement"},
-    "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz"},
+    "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz", "speeds",
+                 "divide_by_body_weight"},
     "custom": {"type", "weight", "file", "integrand", "endpoint", "divide_by_displacement"},
 }
 
@@ -259,7 +264,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         return out
 
     periodic = root.sub("periodic")
-    periodic.only({"states", "mirror"})
+    periodic.only({"states", "controls", "mirror"})
     mirror = periodic.table.get("mirror", [])
     if not (isinstance(mirror, list) and all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p)
@@ -291,7 +296,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     problem = Problem(
         model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
         bounds=named("bounds"), initial=named("initial"), final=named("final"),
-        periodic=periodic.strings("states", []), mirror=[tuple(p) for p in mirror],
+        periodic=periodic.strings("states", []) + periodic.strings("controls", []), mirror=[tuple(p) for p in mirror],
         average_speed=average_speed,
         transcription=transcription, dynamics=dynamics,
         solver=_solver(root.sub("solver")),
@@ -305,7 +310,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     for name in constraints.table:
         problem.subject_to(_constraint(name, constraints.sub(name), base))
     guess = root.sub("guess")
-    guess.only({"solution", "values"})
+    guess.only({"solution", "values", "reference", "lowpass_hz"})
     values = guess.sub("values")
     for name in values.table:
         if name not in known:
@@ -314,6 +319,14 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         problem.guess_values[name] = values.quantity_or_range(name, units[name]) \
             if not isinstance(values.table[name], list) else tuple(
                 to_si(v, units[name]) for v in values.table[name])
+    reference_path = guess.path("reference", base)
+    if reference_path is not None:
+        try:
+            problem.guess_references = with_speed_references(reference_from_file(
+                reference_path, model, lowpass_hz=guess.number("lowpass_hz", minimum=0.0)),
+                model)
+        except ProblemError as exc:
+            raise guess.error("reference", str(exc)) from None
     guess_path = guess.path("solution", base)
     if guess_path is not None:
         try:
@@ -321,6 +334,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         except (OSError, KeyError, ValueError) as exc:
             raise guess.error("solution", f"cannot read a solution from '{guess_path}': "
                               f"{exc}") from None
+    if "parameters" in data:  # model numbers to estimate (ocp.estimation)
+        from .estimation.problem_table import read_parameters
+        problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
     try:
         problem.validate()
     except ProblemError as exc:
@@ -391,7 +407,7 @@ def _model(reader: _Reader, base: Path):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
         return _osim_model(reader, file_path)
-    reader.only({"name", "file", "parameters", "contact"} | MUSCLE_MODEL_KEYS)
+    reader.only({"name", "file", "parameters", "contact", "dynamics"} | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
@@ -401,9 +417,12 @@ def _model(reader: _Reader, base: Path):
         for key in MUSCLE_MODEL_KEYS & set(reader.table):
             raise reader.error(key, "muscle options apply to built-in muscle models only")
         try:
-            return load_model_file(file_path, params_reader.table)
+            model = load_model_file(file_path, params_reader.table)
         except ModelFileError as exc:
             raise reader.error("file", str(exc)) from None
+        if reader.string("dynamics", "analytic") != "analytic":
+            _learned_dynamics(reader, model, base)
+        return model
     if name not in model_names():
         raise reader.error("name", f"unknown model '{name}'" + suggestion(name, model_names()))
     params_reader.only(parameter_names(name))
@@ -416,9 +435,15 @@ def _model(reader: _Reader, base: Path):
         if "contact" in reader.table:
             options["contact_normal_force"] = _learned_contact(reader, name, base)
         try:
-            return build_model(name, values, **options)
+            model = build_model(name, values, **options)
         except ValueError as exc:
             raise params_reader.error(None, str(exc)) from None
+        if reader.string("dynamics", "analytic") != "analytic":
+            _learned_dynamics(reader, model, base)
+        return model
+    if "dynamics" in reader.table:
+        raise reader.error("dynamics", f"model '{name}' is muscle-driven; learned dynamics "
+                           f"replace those of a torque-driven tree")
     muscles = _muscles(reader, default_muscles(name, values))
     reserves_reader = reader.sub("reserves")
     reserves = {c: reserves_reader.number(c, minimum=0.0) for c in reserves_reader.table}
@@ -444,6 +469,20 @@ def _model(reader: _Reader, base: Path):
         message = str(exc)
         key = "reserves" if "reserve" in message else "muscles"
         raise reader.error(key, message) from None
+
+
+def _learned_dynamics(reader: _Reader, model, base: Path) -> None:
+    """``[model] dynamics = "surrogates/x.casadi"``: a graph network's equations of motion."""
+    from .models.surrogate import TREE_DYNAMICS, SurrogateMismatch, load_surrogate
+    if not hasattr(model, "use_learned_dynamics"):
+        raise reader.error("dynamics", f"model '{model.name}' is not a torque-driven tree")
+    try:
+        model.use_learned_dynamics(load_surrogate(reader.path("dynamics", base),
+                                                  TREE_DYNAMICS))
+    except ProblemError as exc:
+        raise reader.error("dynamics", str(exc)) from None
+    except SurrogateMismatch as exc:
+        raise reader.error("dynamics", str(exc)) from None
 
 
 def _learned_contact(reader: _Reader, name: str, base: Path):
@@ -584,13 +623,15 @@ def _cost(name: str, reader: _Reader, model, base: Path):
 
 def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
     weight = reader.number("weight", 1.0, minimum=0.0)
-    if kind == "squared_controls":
+    if kind in ("squared_controls", "control_effort"):
         controls = reader.strings("controls")
         for c in controls or ():
             if c not in model.control_names:
                 raise reader.error("controls", f"unknown control '{c}'" +
                                    suggestion(c, model.control_names))
-        return SquaredControls(name, weight, controls=tuple(controls) if controls else None)
+        exponent = reader.number("exponent", 2.0, minimum=2.0)
+        return SquaredControls(name, weight, controls=tuple(controls) if controls else None,
+                               exponent=exponent)
     if kind == "squared_torque":
         return SquaredTorque(name, weight)
     if kind == "squared_activations":
@@ -600,7 +641,16 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
     if kind == "final_time":
         return FinalTime(name, weight)
     if kind == "tracking":
-        return Tracking(name, weight, reference=_tracking_reference(reader, model, base))
+        scale = 1.0
+        if reader.boolean("divide_by_body_weight", False):
+            try:
+                scale = 1.0 / body_weight_N(model)
+            except ValueError as exc:
+                raise reader.error("divide_by_body_weight", str(exc)) from None
+        reference = _tracking_reference(reader, model, base)
+        if reader.boolean("speeds", False):
+            reference = with_speed_references(reference, model)
+        return Tracking(name, weight, reference=reference, scale=scale)
     integrand = _python_function(reader, base, "integrand")
     endpoint = _python_function(reader, base, "endpoint")
     if integrand is None and endpoint is None:

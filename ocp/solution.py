@@ -93,6 +93,8 @@ class Solution:
     multipliers_x: np.ndarray | None = None
     multipliers_g: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
+    #: estimated model numbers with standard errors (ocp.estimation.ParameterReport), or None
+    parameters: object = None
 
     @property
     def success(self) -> bool:

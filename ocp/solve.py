@@ -53,6 +53,10 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     tf = float(np.asarray(tf).item())
     t0 = problem.start_time
     model = problem.model
+    if problem.parameters:  # the model with the estimated numbers, for the replay and report
+        from .estimation.names import with_values
+        model = with_values(model, dict(zip(tp.parameter_names,
+                                            np.array(tp.parameters(w)).ravel())))
     local_err = open_loop_err = float("nan")
     if check_dynamics and np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
         local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf)
@@ -87,6 +91,14 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     # Learned surrogates visited outside their training range: a warning with the
     # range and the amount, also in summary.json ("warnings").
     solution.extra.update(range_report(model, solution))
+    if problem.parameters:  # [parameters]: values, bounds and standard errors
+        from .estimation.uncertainty import parameter_report
+        estimated = parameter_report(problem, tp, w, result["lam_g"], result["lam_x"],
+                                     solution.cost_terms, tf, solver)
+        solution.extra.update(estimated.to_dict())
+        if estimated.warnings:
+            solution.extra["warnings"] = solution.extra.get("warnings", []) + estimated.warnings
+        solution.parameters = estimated
     return solution
 
 

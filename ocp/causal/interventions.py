@@ -16,6 +16,10 @@ of them to a Problem and returns a new Problem (the original is untouched):
   bounds pin it as well.
 - :class:`ExternalLoad`: an extra generalised force (N m or N) on one
   coordinate, constant or a trajectory, added to the equations of motion.
+- :class:`SegmentLoad`: a force (N, world frame) at a point fixed in a named
+  segment and/or a moment (N m) on it, constant or trajectories; it enters the
+  equations of motion as ``J(q)^T F`` (J the Jacobian of the point) plus the
+  moment on every coordinate that rotates the segment, through RNEA.
 
 Signals that vary in time are read from an extra state ``intervention_clock``
 (``d/dt clock = 1``, starting at the problem's start time): models are
@@ -32,7 +36,7 @@ import numpy as np
 
 from ..errors import ProblemError, suggestion
 from ..models.base import Model
-from ..models.multibody import mass_matrix
+from ..models.multibody import PointForce, inverse_dynamics, mass_matrix, point_positions
 from ..problem import PathConstraint, Problem, _as_range
 
 CLOCK = "intervention_clock"
@@ -114,15 +118,45 @@ class ExternalLoad:
         return f"do({self.coordinate}_external_load = {v})"
 
 
+@dataclass(frozen=True)
+class SegmentLoad:
+    """A force and/or moment on a segment, each constant or ``(times_s, values)``.
+
+    ``point_m``: point of application in the segment's frame (m); ``force_x``,
+    ``force_y``: world-frame components (N); ``moment``: about z (N m,
+    counter-clockwise positive).
+    """
+
+    segment: str
+    point_m: tuple = (0.0, 0.0)
+    force_x: object = 0.0
+    force_y: object = 0.0
+    moment: object = 0.0
+
+    @property
+    def value(self):  # the signal that decides whether the model needs a clock
+        parts = [v for v in (self.force_x, self.force_y, self.moment) if _is_trajectory(v)]
+        return parts[0] if parts else 0.0
+
+    def describe(self) -> str:
+        def text(v):
+            return "a trajectory" if _is_trajectory(v) else f"{v:g}"
+        return (f"do({self.segment}_load = force ({text(self.force_x)}, {text(self.force_y)}) N "
+                f"at {tuple(self.point_m)} m, moment {text(self.moment)} N*m)")
+
+
 class IntervenedModel(Model):
     """A model with set signals, locked joints and external loads (see module docstring)."""
 
-    def __init__(self, base: Model, signals=(), locks=(), loads=(), start_time: float = 0.0):
+    def __init__(self, base: Model, signals=(), locks=(), loads=(), start_time: float = 0.0,
+                 segment_loads=()):
         self.base = base
         self.signals, self.locks, self.loads = tuple(signals), tuple(locks), tuple(loads)
+        self.segment_loads = tuple(segment_loads)
         self.start_time = float(start_time)
         self.name = base.name
-        self.uses_clock = any(_is_trajectory(s.value) for s in self.signals + self.loads)
+        self.uses_clock = any(_is_trajectory(s.value)
+                              for s in self.signals + self.loads + self.segment_loads)
         extra = (CLOCK,) if self.uses_clock else ()
         self.state_names = tuple(base.state_names) + extra
         self.state_units = tuple(base.state_units) + (("s",) if extra else ())
@@ -130,7 +164,7 @@ class IntervenedModel(Model):
         self.algebraic_names, self.algebraic_units = base.algebraic_names, base.algebraic_units
         self.tree = getattr(base, "tree", None)
         self.muscles = getattr(base, "muscles", ())
-        if (self.locks or self.loads) and self.tree is None:
+        if (self.locks or self.loads or self.segment_loads) and self.tree is None:
             raise ValueError(f"model '{base.name}' has no kinematic tree to lock or load")
 
     # -- the rewrite ----------------------------------------------------------
@@ -155,10 +189,24 @@ class IntervenedModel(Model):
         return col(xb), col(ub)
 
     def _load(self, x):
+        """Generalised forces (n, 1) of the loads: on coordinates, and J^T F on segments."""
         tau = ca.SX.zeros(self.tree.n, 1)
         for load in self.loads:
             tau[self.tree.coordinates.index(load.coordinate)] += \
                 _signal_expression(load.value, self._clock(x))
+        if self.segment_loads:
+            n, clock = self.tree.n, self._clock(x)
+            q, zero = x[:n], ca.DM.zeros(n, 1)
+            forces = []
+            for sl in self.segment_loads:
+                point = point_positions(self.tree, q, [(sl.segment, sl.point_m)])[0]
+                force = ca.vertcat(_signal_expression(sl.force_x, clock),
+                                   _signal_expression(sl.force_y, clock))
+                forces.append(PointForce(sl.segment, point, force,
+                                         _signal_expression(sl.moment, clock)))
+            # RNEA at rest without gravity returns -J^T F - (moment terms)
+            tau = tau - inverse_dynamics(self.tree, q, zero, zero, gravity=False,
+                                         external_forces=tuple(forces))
         return tau
 
     def _free(self) -> list[int]:
@@ -181,7 +229,7 @@ class IntervenedModel(Model):
     def dynamics(self, x, u):
         xb, ub = self._set(x, u)
         f = self.base.dynamics(xb, ub)
-        if self.locks or self.loads:
+        if self.locks or self.loads or self.segment_loads:
             n = self.tree.n
             M = mass_matrix(self.tree, xb[:n])
             # generalised force balance of the base model, plus the loads:
@@ -197,7 +245,7 @@ class IntervenedModel(Model):
     def implicit_dynamics(self, x, u, z):
         xb, ub = self._set(x, u)
         f, residual = self.base.implicit_dynamics(xb, ub, z)
-        if self.locks or self.loads:
+        if self.locks or self.loads or self.segment_loads:
             n = self.tree.n
             residual = residual - self._load(x)
             rows = [residual[i] for i in range(n)]
@@ -232,8 +280,8 @@ class IntervenedModel(Model):
 
     def parameters(self):
         out = dict(self.base.parameters())
-        out["interventions"] = "; ".join(i.describe() for i in
-                                         self.signals + self.locks + self.loads)
+        out["interventions"] = "; ".join(i.describe() for i in self.signals + self.locks
+                                         + self.loads + self.segment_loads)
         return out
 
 
@@ -319,7 +367,7 @@ def intervene(problem: Problem, interventions, keys=None) -> Problem:
                 c.reference = {n: r for n, r in c.reference.items() if not gone(n)}
 
     # 2. set signals, locks and loads (the wrapper)
-    signals, locks, loads = [], [], []
+    signals, locks, loads, segment_loads = [], [], [], []
     for item, key in zip(interventions, keys):
         if isinstance(item, SetSignal):
             settable = list(model.control_names) + [
@@ -365,8 +413,17 @@ def intervene(problem: Problem, interventions, keys=None) -> Problem:
                                    f"'{model.name}'" + suggestion(item.coordinate, coords),
                                    f"{key}.coordinate")
             loads.append(item)
-    if signals or locks or loads:
-        model = IntervenedModel(model, signals, locks, loads, problem.start_time)
+        elif isinstance(item, SegmentLoad):
+            tree = getattr(model, "tree", None)
+            segments = [seg.name for seg in tree.segments] if tree is not None else []
+            if item.segment not in segments:
+                raise ProblemError(f"'{item.segment}' is not a segment of model "
+                                   f"'{model.name}'" + suggestion(item.segment, segments),
+                                   f"{key}.segment")
+            segment_loads.append(item)
+    if signals or locks or loads or segment_loads:
+        model = IntervenedModel(model, signals, locks, loads, problem.start_time,
+                                segment_loads)
         for s in signals:
             for table in (initial, final, guess_values):
                 table.pop(s.node, None)

@@ -29,6 +29,13 @@
     coordinate = "elbow"
     value = "-1 N*m"                            # or time = [...] and values = [...]
 
+    [intervention.hand_weight]
+    do = "segment_load"                         # a force and/or moment on a segment
+    segment = "forearm"
+    point = ["33 cm", 0]                        # in the segment's frame
+    force = [0, "-20 N"]                        # world frame; or time = [...] and
+    moment = "0 N*m"                            # force = [[fx, fy], ...], moment = [...]
+
 Every entry is validated against the model once, here: an unknown node names
 the closest valid one; a do() outside a bound or against an initial/final
 condition is refused with the file and key.
@@ -40,8 +47,8 @@ import numpy as np
 from ..errors import ProblemError, suggestion
 from ..units import UnitError, to_si
 from .answers import OPEN_LOOP, REOPTIMISED
-from .interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SetSignal,
-                            intervene)
+from .interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SegmentLoad,
+                            SetSignal, intervene)
 
 KINDS = {
     "set": {"do", "node", "value", "time", "values"},
@@ -49,6 +56,7 @@ KINDS = {
     "remove_muscle": {"do", "muscle"},
     "lock_joint": {"do", "coordinate", "angle"},
     "external_load": {"do", "coordinate", "value", "time", "values"},
+    "segment_load": {"do", "segment", "point", "force", "moment", "time"},
 }
 
 
@@ -109,7 +117,9 @@ def read_interventions(reader, problem) -> Interventions:
         if kind not in KINDS:
             raise entry.error("do", f"unknown intervention '{kind}'" + suggestion(kind, KINDS))
         entry.only(KINDS[kind])
-        if kind == "set":
+        if kind == "segment_load":
+            item = _segment_load(entry)
+        elif kind == "set":
             node = entry.string("node")
             if node is None:
                 raise entry.error("node", "name the node to set (e.g. 'BRA_excitation')")
@@ -148,3 +158,48 @@ def read_interventions(reader, problem) -> Interventions:
     except ValueError as exc:
         raise ProblemError(str(exc), reader.prefix, reader.file) from None
     return Interventions(items, keys, answers)
+
+
+def _segment_load(entry) -> SegmentLoad:
+    """``segment``, ``point`` [x, y] (m), ``force`` [fx, fy] (N) and/or ``moment`` (N m);
+    with ``time`` (s), ``force`` is a list of [fx, fy] and ``moment`` a list, one per time."""
+    segment = entry.string("segment")
+    if segment is None:
+        raise entry.error("segment", "name the segment the load acts on")
+    if "force" not in entry.table and "moment" not in entry.table:
+        raise entry.error(None, "give 'force' = [fx, fy] (N) and/or 'moment' (N m)")
+
+    def quantity(key, value, unit):
+        try:
+            return to_si(value, unit)
+        except UnitError as exc:
+            raise entry.error(key, str(exc)) from None
+
+    def pair(key, value, unit):
+        if not (isinstance(value, list) and len(value) == 2):
+            raise entry.error(key, f"expected [x, y] in {unit}, got {value!r}")
+        return tuple(quantity(key, v, unit) for v in value)
+
+    point = pair("point", entry.table.get("point", [0.0, 0.0]), "m")
+    force, moment = entry.table.get("force", [0.0, 0.0]), entry.table.get("moment", 0.0)
+    if "time" not in entry.table:
+        fx, fy = pair("force", force, "N")
+        return SegmentLoad(segment, point, fx, fy, quantity("moment", moment, "N*m"))
+    times = entry.table["time"]
+    if not (isinstance(times, list) and len(times) >= 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in times)):
+        raise entry.error("time", "expected a list of at least two numbers (s)")
+    if np.any(np.diff(times) <= 0):
+        raise entry.error("time", "must increase strictly")
+    times = tuple(float(t) for t in times)
+    fx = fy = mz = 0.0
+    if "force" in entry.table:
+        if not (isinstance(force, list) and len(force) == len(times)):
+            raise entry.error("force", f"expected {len(times)} pairs [fx, fy], one per time")
+        pairs = [pair("force", f, "N") for f in force]
+        fx, fy = (times, tuple(p[0] for p in pairs)), (times, tuple(p[1] for p in pairs))
+    if "moment" in entry.table:
+        if not (isinstance(moment, list) and len(moment) == len(times)):
+            raise entry.error("moment", f"expected {len(times)} values, one per time")
+        mz = (times, tuple(quantity("moment", m, "N*m") for m in moment))
+    return SegmentLoad(segment, point, fx, fy, mz)

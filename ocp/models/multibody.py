@@ -83,7 +83,9 @@ class Segment:
     end_m: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self):
-        if self.mass_kg < 0 or self.inertia_kg_m2 < 0:
+        # CasADi symbols (parameters to estimate, ocp.estimation) are checked by their bounds
+        numbers = [v for v in (self.mass_kg, self.inertia_kg_m2) if isinstance(v, (int, float))]
+        if any(v < 0 for v in numbers):
             raise ValueError(f"segment '{self.name}': mass and inertia must be "
                              f"non-negative, got {self.mass_kg} kg and "
                              f"{self.inertia_kg_m2} kg m^2")
@@ -100,15 +102,17 @@ class Marker:
 
 @dataclass(frozen=True)
 class PointForce:
-    """An external force (N, world frame, 2-vector) applied at a point.
+    """An external force (N, world frame, 2-vector) applied at a point, and a moment.
 
     ``point`` is the point of application in world coordinates (m); both may
-    be CasADi expressions (a contact force, for example).
+    be CasADi expressions (a contact force, for example). ``moment`` (N m,
+    about z) is a pure couple on the segment.
     """
 
     segment: str
     point: object
     force: object
+    moment: object = 0.0
 
 
 @dataclass(frozen=True)
@@ -243,7 +247,7 @@ def inverse_dynamics(tree: KinematicTree, q, qd, qdd, *, gravity=True,
         n = seg.inertia_kg_m2 * b.alpha + _moment(com - b.origin, f)
         for pf in ext.get(seg.name, ()):
             f = f - pf.force
-            n = n - _moment(pf.point - b.origin, pf.force)
+            n = n - _moment(pf.point - b.origin, pf.force) - pf.moment
         for child in tree.segments:
             if child.parent == seg.name:
                 f = f + force[child.name]

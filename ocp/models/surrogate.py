@@ -277,3 +277,58 @@ def range_report(model, solution) -> dict:
     for message in messages:
         warnings.warn(message, SurrogateRangeWarning, stacklevel=3)
     return {"warnings": messages} if messages else {}
+
+
+TREE_DYNAMICS = "tree_dynamics"
+#: Relative RMS error against the model's own Newton-Euler dynamics above which a
+#: tree-dynamics surrogate is refused (it was unrolled over another tree).
+TREE_DYNAMICS_TOLERANCE = 0.05
+
+
+def learned_tree_dynamics(surrogate: Surrogate, model) -> tuple[ca.Function, str]:
+    """(function, target) of a graph-network surrogate, checked against ``model``'s tree.
+
+    ``function``: (q, qd, qdd) -> tau (target ``inverse_dynamics``) or
+    (q, qd, tau) -> qdd (``forward_dynamics``), unrolled over one fixed tree.
+    Checked: component, coordinates, shapes, and the values against the
+    model's own inverse dynamics at 200 random states (relative RMS at most
+    ``TREE_DYNAMICS_TOLERANCE``): a tree with other segments or proportions
+    than the one exported needs its own export. Raises SurrogateMismatch.
+    """
+    from .multibody import forward_dynamics, inverse_dynamics
+    name, f = surrogate.path.name, surrogate.function
+    if surrogate.component != TREE_DYNAMICS:
+        raise SurrogateMismatch(f"surrogate '{name}' is a '{surrogate.component}' surrogate, "
+                                f"not '{TREE_DYNAMICS}'")
+    tree = getattr(model, "tree", None)
+    if tree is None or getattr(model, "contacts", ()) or hasattr(model, "muscles"):
+        raise SurrogateMismatch(f"learned dynamics replace those of a torque-driven tree "
+                                f"without contacts; model '{model.name}' is not one")
+    coords = list(tree.coordinates)
+    trained = list(surrogate.metadata.get("coordinates", []))
+    if trained != coords:
+        raise SurrogateMismatch(f"surrogate '{name}' was exported for coordinates {trained}; "
+                                f"the model has {coords}")
+    n = len(coords)
+    if [list(f.size_in(i)) for i in range(f.n_in())] != [[n, 1]] * 3 or f.n_out() != 1:
+        raise SurrogateMismatch(f"surrogate '{name}' does not map (q, qd, x) of {n} joints "
+                                f"to one vector")
+    target = surrogate.metadata.get("target")
+    rng = np.random.default_rng(0)
+    q, qd, x = (ca.SX.sym(s, n) for s in ("q", "qd", "x"))
+    exact = inverse_dynamics(tree, q, qd, x) if target == "inverse_dynamics" \
+        else forward_dynamics(tree, q, qd, x)
+    analytic = ca.Function("analytic", [q, qd, x], [exact]).map(200)
+    states = [rng.uniform(-1, 1, (n, 200)) * s for s in (math.pi, 3.0, 15.0)]
+    if target != "inverse_dynamics":  # torques of those accelerations
+        states[2] = np.array(ca.Function("id", [q, qd, x], [inverse_dynamics(tree, q, qd, x)])
+                             .map(200)(*states))
+    truth, learned = (np.array(g(*states)) for g in (analytic, f.map(200)))
+    error = float(np.sqrt(np.mean((learned - truth) ** 2)) / np.sqrt(np.mean(truth ** 2)))
+    if not error <= TREE_DYNAMICS_TOLERANCE:
+        raise SurrogateMismatch(
+            f"surrogate '{name}' differs from the model's own dynamics by {100 * error:.3g} % "
+            f"(relative RMS; tolerance {100 * TREE_DYNAMICS_TOLERANCE:.3g} %): it was exported "
+            f"for another tree ({surrogate.metadata.get('model', '?')}); export the graph "
+            f"network for this model (ocp train with this [model])")
+    return f, target

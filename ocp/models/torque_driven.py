@@ -72,6 +72,31 @@ class TorqueDrivenTree(Model):
         for k, c in enumerate(self.actuated):
             self._selection[coords.index(c), k] = self.optimal_torque.get(c, 1.0)
 
+    #: (function, target) of a learned graph network replacing the equations of
+    #: motion (ocp.models.surrogate.learned_tree_dynamics), or None: Newton-Euler.
+    learned_dynamics = None
+
+    def use_learned_dynamics(self, surrogate) -> None:
+        """Replace the equations of motion by a checked tree-dynamics surrogate."""
+        from .surrogate import learned_tree_dynamics
+        self.learned_dynamics = learned_tree_dynamics(surrogate, self)
+        self.surrogates = {"dynamics": surrogate}
+
+    def _learned_accelerations(self, q, qd, tau):
+        """q'' of the learned dynamics: directly, or M^-1 (tau - b) of a learned tau(q'').
+
+        A graph network's torques are linear in q'' (graph.py), so M e_j =
+        tau(q, 0, e_j) - tau(q, 0, 0) and b = tau(q, q', 0) exactly.
+        """
+        f, target = self.learned_dynamics
+        if target == "forward_dynamics":
+            return f(q, qd, tau)
+        n = self.tree.n
+        zero = ca.DM.zeros(n, 1)
+        at_rest = f(q, zero, zero)
+        M = ca.horzcat(*[f(q, zero, ca.DM.eye(n)[:, j]) - at_rest for j in range(n)])
+        return ca.solve(M, tau - f(q, qd, zero))
+
     def _split(self, x):
         n = self.tree.n
         return x[:n], x[n:2 * n]
@@ -88,6 +113,8 @@ class TorqueDrivenTree(Model):
 
     def dynamics(self, x, u):
         q, qd = self._split(x)
+        if self.learned_dynamics is not None:
+            return ca.vertcat(qd, self._learned_accelerations(q, qd, self.joint_torques(x, u)))
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
         qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u),
                                external_forces=external)
@@ -95,6 +122,11 @@ class TorqueDrivenTree(Model):
 
     def implicit_dynamics(self, x, u, z):
         q, qd = self._split(x)
+        if self.learned_dynamics is not None:  # torque residual, or acceleration residual
+            f, target = self.learned_dynamics
+            residual = f(q, qd, z) - self.joint_torques(x, u) if target == "inverse_dynamics" \
+                else z - f(q, qd, self.joint_torques(x, u))
+            return ca.vertcat(qd, z), residual
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
         residual = inverse_dynamics(self.tree, q, qd, z, external_forces=external) \
             - self.joint_torques(x, u)
