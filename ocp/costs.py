@@ -90,13 +90,18 @@ class CostTerm:
 
 @dataclass
 class SquaredControls(CostTerm):
-    """``integral of sum_i u_i^2 dt`` over the listed controls (all by default).
+    """``integral of sum_i |u_i|^p dt`` over the listed controls (all by default).
 
     For muscle-driven models these are excitations or activations; for
-    torque-driven models the joint torques themselves (units^2 s).
+    torque-driven models the joint torques themselves (units^p s). The
+    exponent ``p`` is 2 by default; ``p = 3`` is the cubed-effort criterion
+    of predictive gait (Ackermann and van den Bogert 2010), Moco's
+    MocoControlGoal with ``setExponent(3)``. ``|u|^p`` with p >= 2 is twice
+    differentiable.
     """
 
     controls: tuple[str, ...] | None = None
+    exponent: float = 2.0
 
     def check(self, model):
         for c in self.controls or ():
@@ -106,7 +111,12 @@ class SquaredControls(CostTerm):
 
     def integrand(self, v):
         names = self.controls or v.model.control_names
-        return ca.sumsqr(ca.vertcat(*[v.control(n) for n in names])) if names else 0
+        if not names:
+            return 0
+        u = ca.vertcat(*[v.control(n) for n in names])
+        if self.exponent == 2:
+            return ca.sumsqr(u)
+        return ca.sum1(ca.fabs(u) ** self.exponent)
 
 
 @dataclass
@@ -173,9 +183,13 @@ class Tracking(CostTerm):
 
     ``reference`` maps a name to a constant or to a pair ``(times_s, values)``
     interpolated linearly in time (and held constant outside the data).
+    ``scale`` multiplies the squared errors: ``1 / (m g)`` (N^-1) makes a
+    ground-reaction tracking term Moco's MocoContactTrackingGoal, which
+    divides the integral of squared force errors by the body weight.
     """
 
     reference: dict = field(default_factory=dict)
+    scale: float = 1.0
 
     def check(self, model):
         known = set(model.state_names) | set(model.control_names) | set(model.output_units())
@@ -194,7 +208,7 @@ class Tracking(CostTerm):
                 interp = ca.interpolant(f"ref_{n}", "linear", [times], values)
                 r = interp(ca.fmin(ca.fmax(v.t, times[0]), times[-1]))
             total += (v.value(n) - r) ** 2
-        return total
+        return self.scale * total
 
 
 @dataclass
@@ -223,6 +237,7 @@ class CustomCost(CostTerm):
 #: Names used in problem files -> class.
 COST_TYPES = {
     "squared_controls": SquaredControls,
+    "control_effort": SquaredControls,
     "squared_torque": SquaredTorque,
     "squared_activations": SquaredActivations,
     "squared_accelerations": SquaredAccelerations,

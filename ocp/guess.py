@@ -68,7 +68,15 @@ def interpolated_guess(problem: Problem, grid: np.ndarray):
             X[model.state_names.index(name)] = profile
         elif name in model.control_names:
             U[model.control_names.index(name)] = profile
-    if problem.average_speed is not None:
+    times = problem.start_time + grid * (tf - problem.start_time)
+    for name, (ref_t, ref_y) in problem.guess_references.items():
+        row = np.interp(times, ref_t, ref_y)
+        if name in model.state_names:
+            X[model.state_names.index(name)] = row
+        elif name in model.control_names:
+            U[model.control_names.index(name)] = row
+    if problem.average_speed is not None and \
+            problem.average_speed[0] not in problem.guess_references:
         # moving at the prescribed speed from where it starts
         coordinate, speed = problem.average_speed
         i = model.state_names.index(coordinate)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate
+from scipy import integrate, interpolate
 
 from .costs import Tracking
 from .data.errors import DataError
@@ -49,10 +49,25 @@ def to_unit(table: Table, column: str, unit: str, owner: str = "the model") -> n
     return values * factor
 
 
+def model_name_of_column(column: str) -> str:
+    """The model's name of a column named by an OpenSim state path, else the column.
+
+    ``/jointset/hip_r/hip_flexion_r/value`` -> ``hip_flexion_r``,
+    ``.../speed`` -> ``hip_flexion_r_speed``, ``/forceset/soleus_r/activation``
+    -> ``soleus_r_activation`` (the names Moco writes in its .sto files).
+    """
+    parts = column.strip("/").split("/")
+    if len(parts) == 4 and parts[0] == "jointset" and parts[3] in ("value", "speed"):
+        return parts[2] + ("_speed" if parts[3] == "speed" else "")
+    if len(parts) == 3 and parts[0] == "forceset" and parts[2] == "activation":
+        return parts[1] + "_activation"
+    return column
+
+
 def column_mapping(columns, tables: dict[str, Table]) -> dict[str, str]:
     """Model name -> data column from ``columns`` (None, list or dict)."""
     if columns is None:
-        return {c: c for t in tables.values() for c in t.columns}
+        return {model_name_of_column(c): c for t in tables.values() for c in t.columns}
     if isinstance(columns, dict):
         return dict(columns)
     return {c: c for c in columns}
@@ -98,6 +113,35 @@ def reference_from_file(path, model, columns=None, *, lowpass_hz: float | None =
     if not out:
         raise DataError("no columns to track", path)
     return out
+
+
+def with_speed_references(reference: dict, model) -> dict:
+    """Add the time derivative of every tracked coordinate as its speed's reference.
+
+    Moco's ``track_reference_position_derivatives``: the speed reference is
+    the derivative of a quintic spline through the (filtered) positions
+    (Moco differentiates a degree-5 GCV spline), at the data's times.
+    Coordinates whose speed is already tracked are left alone.
+    """
+    out = dict(reference)
+    for name, ref in reference.items():
+        speed = f"{name}_speed"
+        if speed in model.state_names and speed not in out and not np.isscalar(ref):
+            times, values = (np.asarray(a, float) for a in ref)
+            k = min(5, times.size - 1)
+            if k % 2 == 0:
+                k -= 1
+            spline = interpolate.make_interp_spline(times, values, k=k)
+            out[speed] = (times, spline.derivative()(times))
+    return out
+
+
+def body_weight_N(model) -> float:
+    """``m g`` (N): the total mass of the model's segments times its gravity."""
+    tree = getattr(model, "tree", None)
+    if tree is None:
+        raise ValueError(f"model '{model.name}' has no segments to weigh")
+    return sum(s.mass_kg for s in tree.segments) * tree.gravity_m_s2
 
 
 def _values(solution, name):
