@@ -1,0 +1,130 @@
+"""Moco's goals in our cost vocabulary, each checked against a closed form.
+
+MocoControlGoal with an exponent and division by displacement, the speeds of
+MocoStateTrackingGoal's track_reference_position_derivatives, and
+MocoContactTrackingGoal's division by body weight; periodic controls.
+"""
+import math
+
+import casadi as ca
+import numpy as np
+import pytest
+
+import ocp
+from conftest import PROBLEMS
+from ocp.costs import PointVariables, SquaredControls
+from ocp.nlp import transcribe
+from ocp.tracking import body_weight_N, model_name_of_column, with_speed_references
+
+GAIT = PROBLEMS / "data" / "gait2d"
+
+
+def test_cubed_effort_is_the_absolute_value_cubed_and_twice_differentiable():
+    model = ocp.build_model("pendulum")
+    x, u = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
+    term = SquaredControls("effort", exponent=3)
+    L = term.integrand(PointVariables(model, 0, x, u, ca.SX(0, 1)))
+    f = ca.Function("f", [x, u], [L, ca.hessian(L, u)[0]])
+    for value in (-2.0, -0.3, 0.0, 0.7):
+        cost, curvature = (float(v) for v in f([0, 0], [value]))
+        assert cost == pytest.approx(abs(value) ** 3, rel=1e-15, abs=1e-300)
+        assert curvature == pytest.approx(6 * abs(value), rel=1e-12, abs=1e-300)
+
+
+def test_cubed_effort_per_distance_integrates_exactly(tmp_path):
+    """A constant torque u0 over T while moving D: J = w |u0|^3 T / D."""
+    path = tmp_path / "slide.toml"
+    path.write_text("""
+[model]
+file = "slide.py"
+[time]
+final = "2 s"
+[initial]
+x = 0
+x_speed = 0.5
+[costs.effort]
+type = "control_effort"
+exponent = 3
+weight = 10
+divide_by_displacement = "x"
+[transcription]
+method = "hermite-simpson"
+intervals = 10
+""")
+    (tmp_path / "slide.py").write_text('''
+import casadi as ca
+from ocp import CustomModel
+def model(parameters):
+    # a cart on a frictionless track pushed by u (N), mass 1 kg
+    return CustomModel("slide", ["x", "x_speed"], ["u"],
+                       lambda x, u, p: ca.vertcat(x[1], u[0]))
+''')
+    problem = ocp.load_problem(path)
+    tp = transcribe(problem)
+    u0, T = -0.2, 2.0
+    t = tp.grid * T
+    X = np.vstack([0.5 * t + 0.5 * u0 * t ** 2, 0.5 + u0 * t])
+    U = np.full((1, tp.n_points), u0)
+    w = tp.pack(X, U, np.zeros((0, tp.n_points)), T)
+    D = X[0, -1] - X[0, 0]
+    assert float(tp.cost_terms(w)[0]) == pytest.approx(10 * abs(u0) ** 3 * T / D, rel=1e-12)
+
+
+def test_speed_references_are_the_derivative_of_the_positions():
+    model = ocp.build_model("pendulum")
+    times = np.linspace(0, 1, 50)
+    reference = {"pendulum": (times, np.sin(3 * times))}
+    out = with_speed_references(reference, model)
+    speed_t, speed = out["pendulum_speed"]
+    inner = slice(3, -3)  # the ends of an interpolating spline carry its end conditions
+    assert np.max(np.abs(speed[inner] - 3 * np.cos(3 * speed_t[inner]))) < 1e-5
+    assert np.max(np.abs(speed - 3 * np.cos(3 * speed_t))) < 1e-3
+
+
+def test_opensim_state_paths_name_the_models_states():
+    assert model_name_of_column("/jointset/hip_r/hip_flexion_r/value") == "hip_flexion_r"
+    assert model_name_of_column("/jointset/hip_r/hip_flexion_r/speed") == "hip_flexion_r_speed"
+    assert model_name_of_column("/forceset/soleus_r/activation") == "soleus_r_activation"
+    assert model_name_of_column("ground_force_r_vx") == "ground_force_r_vx"
+
+
+def test_body_weight_of_mocos_2d_walker_is_its_total_mass_times_gravity():
+    """2D_gait.osim: the masses of its twelve bodies, summed from the file."""
+    import xml.etree.ElementTree as ET
+    model = ocp.load_problem(PROBLEMS / "moco_2d_walking_tracking.toml").model
+    masses = [float(b.find("mass").text) for b in
+              ET.parse(GAIT / "2D_gait.osim").getroot().iter("Body")]
+    assert len(masses) == 12
+    assert body_weight_N(model) == pytest.approx(sum(masses) * 9.80665, rel=1e-12)
+
+
+def test_moco_tracking_problem_holds_mocos_terms():
+    problem = ocp.load_problem(PROBLEMS / "moco_2d_walking_tracking.toml")
+    terms = {t.name: t for t in problem.costs}
+    assert terms["control_effort"].weight == 10 and terms["control_effort"].exponent == 2
+    states = terms["state_tracking"].reference
+    # ten coordinates and their ten speeds, as Moco's MocoTrack tracks them
+    assert len(states) == 20 and "pelvis_tx_speed" in states
+    grf = terms["contact_tracking"]
+    assert set(grf.reference) == {"grf_x_r", "grf_y_r", "grf_x_l", "grf_y_l"}
+    assert grf.scale == pytest.approx(1 / body_weight_N(problem.model))
+    assert "reserve_lumbar" in problem.periodic
+    # the guess is the (filtered) reference kinematics
+    times, hip = states["hip_flexion_r"]
+    assert problem.guess_references["hip_flexion_r"][1] == pytest.approx(hip)
+
+
+def test_periodic_control_constrains_the_last_control_to_the_first(tmp_path):
+    problem = ocp.load_problem(PROBLEMS / "moco_2d_walking_predictive.toml")
+    tp = transcribe(problem)
+    n = tp.nx + tp.nu + tp.nz
+    g = ca.Function("g", [tp.nlp["x"]], [tp.nlp["g"]])
+    rng = np.random.default_rng(1)
+    w = rng.uniform(0.1, 0.2, tp.nlp["x"].shape[0])
+    k = tp.nx + problem.model.control_names.index("reserve_lumbar")
+    base = np.array(g(w)).ravel()
+    w2 = w.copy()
+    w2[(tp.n_points - 1) * n + k] += 1.0   # the lumbar control at the end
+    changed = np.nonzero(np.abs(np.array(g(w2)).ravel() - base) > 1e-12)[0]
+    # it enters the periodicity constraint (and the implicit dynamics of its point)
+    assert any(abs((np.array(g(w2)).ravel() - base)[i] - 1.0) < 1e-12 for i in changed)
