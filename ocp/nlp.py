@@ -102,6 +102,9 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
 
     constrain(tr.defects(h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
+    control_defects = tr.control_defects(tr.by_point(U))
+    if control_defects is not None and nu:
+        constrain(control_defects, 0.0, 0.0)
     first = 0 if tr.dynamics_at_start else 1
     if nz:
         constrain(R[:, first:], 0.0, 0.0)

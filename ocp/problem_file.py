@@ -15,7 +15,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
     [costs.NAME]     type = squared_controls | squared_torque | final_time | tracking | custom
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
-    [transcription]  method, intervals, degree, dynamics
+    [transcription]  method, intervals, degree (radau), control_midpoints (hermite-simpson),
+                     dynamics
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
                      linear_solver, graph; [solver.ipopt] any IPOPT option
     [guess]          solution = folder or solution.npz of an earlier solve;
@@ -51,7 +52,7 @@ from .models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
 from .tracking import body_weight_N, reference_from_file, with_speed_references
-from .transcriptions import TRANSCRIPTIONS
+from .transcriptions import TRANSCRIPTIONS, HermiteSimpson
 from .units import UnitError, to_si
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
@@ -281,7 +282,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
                                      "(e.g. '1.2 m/s')")
         average_speed = (coordinate, speed_reader.number("value", unit="m/s"))
     tr_reader = root.sub("transcription")
-    tr_reader.only({"method", "intervals", "degree", "dynamics"})
+    tr_reader.only({"method", "intervals", "degree", "dynamics", "control_midpoints"})
     method = tr_reader.string("method", "hermite-simpson", choices=list(TRANSCRIPTIONS))
     intervals = tr_reader.integer("intervals", 50, minimum=1)
     if method == "radau":
@@ -290,7 +291,15 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         if "degree" in tr_reader.table:
             raise tr_reader.error("degree", f"'degree' applies to method 'radau' only, "
                                   f"not '{method}'")
-        transcription = TRANSCRIPTIONS[method](intervals)
+        if method == "hermite-simpson":
+            midpoints = tr_reader.string("control_midpoints", "free",
+                                         choices=list(HermiteSimpson.MIDPOINT_CHOICES))
+            transcription = HermiteSimpson(intervals, control_midpoints=midpoints)
+        else:
+            if "control_midpoints" in tr_reader.table:
+                raise tr_reader.error("control_midpoints", f"'control_midpoints' applies to "
+                                      f"method 'hermite-simpson' only, not '{method}'")
+            transcription = TRANSCRIPTIONS[method](intervals)
     dynamics = tr_reader.string("dynamics", EXPLICIT, choices=["explicit", "implicit"])
 
     problem = Problem(

@@ -128,3 +128,35 @@ def test_periodic_control_constrains_the_last_control_to_the_first(tmp_path):
     changed = np.nonzero(np.abs(np.array(g(w2)).ravel() - base) > 1e-12)[0]
     # it enters the periodicity constraint (and the implicit dynamics of its point)
     assert any(abs((np.array(g(w2)).ravel() - base)[i] - 1.0) < 1e-12 for i in changed)
+
+
+def test_linear_control_midpoints_restrict_the_control_to_piecewise_linear():
+    """Moco's interpolate_control_midpoints: u_mid = (u_k + u_k+1) / 2.
+
+    A restriction of the free-midpoint NLP, so its optimum can only be
+    higher, and both converge to the same continuous optimum.
+    """
+    from ocp.transcriptions import HermiteSimpson
+    costs = {}
+    for midpoints in ("free", "linear"):
+        problem = ocp.load_problem(PROBLEMS / "pendulum_swingup.toml")
+        problem.transcription = HermiteSimpson(50, control_midpoints=midpoints)
+        solution = ocp.solve(problem)
+        assert solution.success
+        costs[midpoints] = solution.objective
+        u = solution.control("tau_pendulum")
+        if midpoints == "linear":
+            assert np.max(np.abs(u[1::2] - 0.5 * (u[0:-1:2] + u[2::2]))) < 1e-8
+        else:
+            assert np.max(np.abs(u[1::2] - 0.5 * (u[0:-1:2] + u[2::2]))) > 1e-3
+    assert costs["linear"] >= costs["free"] - 1e-9
+    assert costs["linear"] == pytest.approx(costs["free"], rel=1e-2)
+
+
+def test_control_midpoints_is_a_hermite_simpson_option_only(tmp_path):
+    text = (PROBLEMS / "pendulum_swingup.toml").read_text().replace(
+        'method = "hermite-simpson"', 'method = "trapezoidal"\ncontrol_midpoints = "linear"')
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(ocp.ProblemError, match="control_midpoints.*hermite-simpson"):
+        ocp.load_problem(path)

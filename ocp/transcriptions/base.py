@@ -81,6 +81,14 @@ class Transcription(ABC):
     #: Whether the dynamics (implicit residual, path constraints) hold at t0.
     dynamics_at_start: bool = True
 
+    def control_defects(self, U):
+        """Constraints on the controls inside each interval, or None (all free).
+
+        ``U[j]`` is the (nu, N) matrix of the controls at point ``j`` of every
+        interval.
+        """
+        return None
+
     def initial_control_weights(self):
         """If the control at t0 is not free, weights over the first interval's
         points that define it (an extrapolation); otherwise None."""

@@ -11,14 +11,36 @@ class HermiteSimpson(Transcription):
     Defects (Betts 2010, sec. 4.6.5; Kelly 2017, SIAM Review, eq. 6.3-6.4):
     ``x_m = (x_k + x_{k+1})/2 + h/8 (f_k - f_{k+1})`` (Hermite interpolation) and
     ``x_{k+1} - x_k = h/6 (f_k + 4 f_m + f_{k+1})`` (Simpson quadrature).
-    Costs are integrated with Simpson's rule; the midpoint control is free,
-    so the control is quadratic inside each interval.
+    Costs are integrated with Simpson's rule. ``control_midpoints``:
+    ``"free"`` (default) makes the midpoint control a free variable, so the
+    control is quadratic inside each interval; ``"linear"`` constrains it to
+    the mean of the interval's end controls, so the control is piecewise
+    linear (OpenSim Moco's default, ``interpolate_control_midpoints``).
     """
 
     name = "hermite-simpson"
     points = np.array([0.0, 0.5, 1.0])
     quadrature_weights = np.array([1.0, 4.0, 1.0]) / 6.0
     control_points = np.array([0, 1, 2])
+    MIDPOINT_CHOICES = ("free", "linear")
+
+    def __init__(self, intervals: int, control_midpoints: str = "free"):
+        super().__init__(intervals)
+        if control_midpoints not in self.MIDPOINT_CHOICES:
+            raise ValueError(f"control_midpoints must be one of {self.MIDPOINT_CHOICES}, "
+                             f"got {control_midpoints!r}")
+        self.control_midpoints = control_midpoints
+        if control_midpoints == "linear":
+            self.control_points = np.array([0, 2])
+
+    def control_defects(self, U):
+        if self.control_midpoints == "linear":
+            return U[1] - (U[0] + U[2]) / 2
+        return None
+
+    def describe(self) -> str:
+        linear = ", linear controls" if self.control_midpoints == "linear" else ""
+        return f"{self.name}, {self.intervals} intervals{linear}"
 
     def defects(self, h, X, F):
         hermite = X[1] - (X[0] + X[2]) / 2 - h / 8 * (F[0] - F[2])
