@@ -22,6 +22,13 @@ Modules, one job each:
 - ``pinn``: physics-informed identification of a joint's inertia, damping
   and stiffness.
 - ``sequence``: a GRU from EMG envelopes to muscle activation.
+- ``graph`` (with ``tree_data``, ``graph_training``): message passing over
+  the kinematic tree for inverse and forward dynamics, unrolled into CasADi.
+- ``recurrent``: RNN, GRU and LSTM with their CasADi step and the gradient
+  profile over long sequences.
+- ``laplace``: a last-layer Laplace approximation beside the ensemble.
+- ``structured_spec``, ``train_structured``: ``ocp train`` for graph and
+  recurrent networks.
 - ``spec``, ``train``: the ``ocp train SPEC.toml`` command.
 
 ``datasets``, ``export`` and ``propagation`` work without torch; everything

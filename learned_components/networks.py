@@ -150,7 +150,17 @@ class MeanVarianceMLP(MLP):
 
 
 def build(architecture: dict) -> MLP:
-    """An untrained module of the given architecture (see :meth:`MLP.architecture`)."""
+    """An untrained module of the given architecture (see :meth:`MLP.architecture`).
+
+    Graph networks (graph.py) and recurrent networks (recurrent.py) too.
+    """
+    kind = architecture["kind"]
+    if kind == "graph":
+        from .graph import CHANNELS, GraphNetwork
+        return GraphNetwork(**{c: architecture[c] for c in CHANNELS})
+    if kind in ("rnn", "gru", "lstm"):
+        from .recurrent import SequenceNet
+        return SequenceNet(kind, architecture["hidden"])
     cls = {MLP.kind: MLP, MeanVarianceMLP.kind: MeanVarianceMLP}[architecture["kind"]]
     return cls(architecture["n_in"], architecture["n_out"], architecture["hidden"],
                architecture["activation"])

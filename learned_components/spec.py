@@ -28,6 +28,7 @@ problem files. Example (``problems/surrogates/six_muscle_arm_geometry.train.toml
     lbfgs_steps = 150                    # L-BFGS steps of 20 iterations
     derivative_weight = 1.0              # Sobolev term on d output / d input
     # ensemble = 5                       # a deep ensemble of mean-variance networks
+    # laplace = true                     # or one, with a last-layer Laplace posterior
 
 Contact: ``component = "contact_normal_force"``, a ``[sphere]`` table
 (``radius_m`` and any other ContactSphere field) and inputs
@@ -66,6 +67,7 @@ class TrainSpec:
     activation: str = "tanh"
     options: TrainOptions = field(default_factory=TrainOptions)
     ensemble: int = 0
+    laplace: bool = False             # last-layer Laplace posterior (laplace.py)
     model: object = None              # a MuscleDrivenTree for muscle_geometry
     model_table: dict = field(default_factory=dict)
     sphere: ContactSphere | None = None
@@ -92,11 +94,15 @@ def load_spec(path) -> TrainSpec:
 
 
 def spec_from_dict(data: dict, path: Path) -> TrainSpec:
+    from .structured_spec import STRUCTURED_COMPONENTS, structured_spec_from_dict
+    if data.get("component") in STRUCTURED_COMPONENTS:  # graph and recurrent networks
+        return structured_spec_from_dict(data, path)
     file, base = str(path), path.parent
     root = _Reader(data, "", file)
     root.only({"component", "out", "model", "sphere", "inputs", "data", "network", "training",
                "description", "title"})
-    component = root.string("component", choices=list(COMPONENTS))
+    component = root.string("component", choices=list(COMPONENTS) + ["tree_dynamics",
+                                                                      "emg_activation"])
     if component is None:
         raise root.error("component", f"required: one of {', '.join(COMPONENTS)}")
     out = root.string("out", path.stem.removesuffix(".train"))
@@ -138,7 +144,11 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     spec.noise = data_reader.number("noise", 0.0, unit=output_unit, minimum=0.0)
 
     net = root.sub("network")
-    net.only({"hidden", "activation"})
+    net.only({"hidden", "activation", "architecture"})
+    if net.string("architecture", "mlp") != "mlp":
+        raise net.error("architecture", f"a {component} surrogate is a perceptron ('mlp'); "
+                        f"'graph' is for component = \"tree_dynamics\", 'rnn', 'gru' and "
+                        f"'lstm' for component = \"emg_activation\"")
     hidden = net.table.get("hidden", [16])
     if not (isinstance(hidden, list) and hidden and all(
             isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden)):
@@ -150,7 +160,7 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     tr = root.sub("training")
     fields = {f.name for f in dataclasses.fields(TrainOptions)} - {"seed",
                                                                    "validation_fraction"}
-    tr.only(fields | {"ensemble"})
+    tr.only(fields | {"ensemble", "laplace"})
     defaults = TrainOptions()
     values = {}
     for key in fields:
@@ -169,6 +179,13 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     spec.ensemble = tr.integer("ensemble", 0, minimum=0)
     if spec.ensemble == 1:
         raise tr.error("ensemble", "an ensemble needs at least 2 members (0: no ensemble)")
+    spec.laplace = tr.boolean("laplace", False)
+    if spec.laplace and spec.ensemble:
+        raise tr.error("laplace", "choose one uncertainty method: ensemble = N or laplace = "
+                       "true")
+    if spec.laplace and spec.noise == 0:
+        raise data_reader.error("noise", "a Laplace posterior needs the noise of its data "
+                                "(aleatoric variance): give the noise standard deviation")
     if spec.ensemble and spec.noise == 0:
         raise data_reader.error("noise", "an ensemble learns the noise of its data "
                                 "(aleatoric variance): give the noise standard deviation, "

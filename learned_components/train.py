@@ -5,6 +5,9 @@ Writes, next to each other (``out`` in the specification):
 - ``OUT.pt``: the checkpoint (weights and metadata, checkpoint.py);
 - ``OUT.casadi`` and ``OUT.json``: the exported CasADi function and its
   metadata, which a problem file names (``[model] geometry = "OUT.casadi"``);
+- with ``laplace = true``, ``OUT_laplace.casadi`` maps the inputs to (mean,
+  aleatoric, epistemic, total) of a last-layer Laplace posterior, beside the
+  drop-in ``OUT.casadi`` (the network's mean head);
 - for an ensemble, ``OUT.casadi`` maps the inputs to (mean, aleatoric,
   epistemic, total), and ``OUT_member1.casadi`` ... each member's mean as a
   drop-in geometry, to solve the movement once per member.
@@ -106,6 +109,9 @@ def _steps(spec: TrainSpec) -> str:
 
 def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
     """Train, check, save and export the component described by ``spec``."""
+    if not isinstance(spec, TrainSpec):  # a graph or recurrent network (structured_spec)
+        from .train_structured import train_structured
+        return train_structured(spec, progress)
     started = time.perf_counter()
     data = make_data(spec)
     unit = data.output_units[0]
@@ -124,6 +130,19 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
         metrics["validation_max_abs_error"] = max(e["max_abs_error"] for e in member_errors)
         metrics["derivative_rms_error"] = float(np.sqrt(np.mean(
             [e["derivative_rms_error"] ** 2 for e in member_errors])))
+    elif spec.laplace:  # one mean-variance network, a Gaussian posterior on its last layer
+        from .laplace import fit_laplace, laplace_report
+        bar = Progress(spec.options.epochs + spec.options.lbfgs_steps) if progress else None
+        trained = [train_network(data, spec.hidden, spec.activation, spec.options,
+                                 mean_variance=True, progress=bar)]
+        networks = [trained[0].module]
+        index = trained[0].train_index
+        laplace = fit_laplace(networks[0], data.inputs[index], data.outputs[index])
+        metrics = laplace_report(laplace, data, trained[0].validation_index,
+                                 outside_points(data.ranges, 1000, 0.5, spec.options.seed))
+        e = errors(networks[0], data, trained[0].validation_index)
+        metrics["validation_max_abs_error"] = e["max_abs_error"]
+        metrics["derivative_rms_error"] = e["derivative_rms_error"]
     else:
         bar = Progress(spec.options.epochs + spec.options.lbfgs_steps) if progress else None
         trained = [train_network(data, spec.hidden, spec.activation, spec.options,
@@ -166,6 +185,12 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
                                             meta, out)[0])
     else:
         exported.append(write_surrogate(contact_function(networks[0].weights()), meta, out)[0])
+    if spec.laplace:  # beside the drop-in (the network's mean head): the uncertainty
+        from .laplace import laplace_function
+        exported.append(write_surrogate(
+            laplace_function(laplace, f"{spec.component}_laplace"),
+            {**meta, "component": f"{spec.component}_laplace"},
+            out.with_name(f"{out.name}_laplace"))[0])
 
     lines += [
         f"data         {len(data)} samples ({n_train} training, {n_val} validation), "
@@ -181,7 +206,7 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
     geometry = spec.component == MUSCLE_GEOMETRY
     derivative = "moment arm" if geometry else "d force / d input"
     d_unit = unit if geometry else "N/m or N s/m"
-    if spec.ensemble:
+    if spec.ensemble or spec.laplace:
         lines += [
             f"validation   mean RMS {_show(metrics['validation_rms_error'], unit)} "
             f"against noisy data (noise {_show(metrics['true_noise_std'], unit)}); "

@@ -1,0 +1,145 @@
+"""Training files for the structured architectures: graph networks and recurrent models.
+
+Two components beside muscle geometry and contact (spec.py), read by the same
+``ocp train SPEC.toml``:
+
+``component = "tree_dynamics"`` (``problems/surrogates/double_pendulum_graph.train.toml``)::
+
+    component = "tree_dynamics"
+    out = "double_pendulum_graph"
+
+    [network]
+    architecture = "graph"               # message passing over the kinematic tree
+    target = "forward_dynamics"          # or "inverse_dynamics"
+    # vectors = 4, accelerations = 2, velocities = 2, forces = 4, moments = 4 (channels)
+
+    [chains]                             # training data: planar chains, +-15 % proportions
+    segments = [2, 3, 4]
+    samples = 1000                       # per chain size; also seed
+
+    [model]                              # the tree the export unrolls, as in a problem file
+    name = "double_pendulum"
+
+    [training]
+    epochs = 400                         # Adam, then L-BFGS steps of 20 iterations
+    lbfgs_steps = 25
+    forward_steps = 6                    # on the forward-dynamics loss
+
+``component = "emg_activation"``::
+
+    [network]
+    architecture = "gru"                 # rnn | gru | lstm
+    hidden = [16]
+    [data]
+    sequences = 24                       # also duration, rate, noise, seed
+    [training]
+    epochs = 300                         # full-batch Adam steps
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocp.problem_file import _model, _Reader
+
+from .graph import CHANNELS, TARGETS
+from .recurrent import KINDS
+
+TREE_DYNAMICS, EMG_ACTIVATION = "tree_dynamics", "emg_activation"
+STRUCTURED_COMPONENTS = (TREE_DYNAMICS, EMG_ACTIVATION)
+
+
+@dataclass
+class StructuredSpec:
+    """A validated specification for a graph or recurrent network (SI units)."""
+
+    file: Path
+    component: str
+    out: Path
+    architecture: str
+    target: str = ""
+    channels: dict = field(default_factory=dict)
+    segments: tuple = (2, 3, 4)
+    samples: int = 1000
+    seed: int = 0
+    model: object = None
+    model_table: dict = field(default_factory=dict)
+    epochs: int = 400
+    learning_rate: float = 1e-2
+    lbfgs_steps: int = 25
+    forward_steps: int = 6
+    hidden: int = 16
+    sequences: int = 24
+    duration_s: float = 3.0
+    rate_hz: float = 100.0
+    noise: float = 0.02
+    threads: int = 1
+
+
+def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
+    file, base = str(path), path.parent
+    root = _Reader(data, "", file)
+    component = root.string("component")
+    out = root.string("out", path.stem.removesuffix(".train"))
+    out_path = Path(out) if Path(out).is_absolute() else base / out
+    net = root.sub("network", required=True)
+    tr = root.sub("training")
+    if component == TREE_DYNAMICS:
+        root.only({"component", "out", "network", "chains", "model", "training",
+                   "description", "title"})
+        net.only({"architecture", "target", *CHANNELS})
+        architecture = net.string("architecture", "graph", choices=["graph"])
+        target = net.string("target", None, choices=list(TARGETS))
+        if target is None:
+            raise net.error("target", f"required: one of {', '.join(TARGETS)}")
+        channels = {c: net.integer(c, d, minimum=1)
+                    for c, d in zip(CHANNELS, (4, 2, 2, 4, 4))}
+        chains = root.sub("chains")
+        chains.only({"segments", "samples", "seed"})
+        segments = chains.table.get("segments", [2, 3, 4])
+        if not (isinstance(segments, list) and segments and all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in segments)):
+            raise chains.error("segments", f"expected a list of chain sizes, e.g. [2, 3, 4], "
+                               f"got {segments!r}")
+        model_reader = root.sub("model", required=True)
+        model = _model(model_reader, base)
+        if not hasattr(model, "tree") or getattr(model, "contacts", ()) or \
+                hasattr(model, "muscles"):
+            raise model_reader.error("name", f"model '{model.name}' is not a torque-driven "
+                                     f"tree without contacts; a graph network replaces the "
+                                     f"dynamics of one")
+        tr.only({"epochs", "learning_rate", "lbfgs_steps", "forward_steps", "threads"})
+        spec = StructuredSpec(path, component, out_path, architecture, target, channels,
+                              tuple(segments), chains.integer("samples", 1000, minimum=10),
+                              chains.integer("seed", 0, minimum=0), model,
+                              dict(model_reader.table))
+        spec.forward_steps = tr.integer("forward_steps", 6, minimum=0)
+        spec.lbfgs_steps = tr.integer("lbfgs_steps", 25, minimum=0)
+        spec.epochs = tr.integer("epochs", 400, minimum=0)
+    else:
+        root.only({"component", "out", "network", "data", "training", "description", "title"})
+        net.only({"architecture", "hidden"})
+        architecture = net.string("architecture", None, choices=list(KINDS))
+        if architecture is None:
+            raise net.error("architecture", f"required: one of {', '.join(KINDS)}")
+        hidden = net.table.get("hidden", [16])
+        if not (isinstance(hidden, list) and len(hidden) == 1 and isinstance(hidden[0], int)
+                and not isinstance(hidden[0], bool) and hidden[0] > 0):
+            raise net.error("hidden", f"a recurrent network has one layer: give its width, "
+                            f"e.g. [16], got {hidden!r}")
+        d = root.sub("data")
+        d.only({"sequences", "duration", "rate", "noise", "seed"})
+        spec = StructuredSpec(path, component, out_path, architecture, hidden=hidden[0])
+        spec.sequences = d.integer("sequences", 24, minimum=1)
+        spec.duration_s = d.number("duration", 3.0, unit="s", minimum=0.1)
+        spec.rate_hz = d.number("rate", 100.0, unit="Hz", minimum=1.0)
+        spec.noise = d.number("noise", 0.02, minimum=0.0)
+        spec.seed = d.integer("seed", 0, minimum=0)
+        tr.only({"epochs", "learning_rate", "threads"})
+        spec.epochs = tr.integer("epochs", 300, minimum=1)
+        spec.lbfgs_steps = spec.forward_steps = 0
+    spec.learning_rate = tr.number("learning_rate", 1e-2, minimum=0.0)
+    spec.threads = tr.integer("threads", 1, minimum=1)
+    if spec.epochs + spec.lbfgs_steps == 0:
+        raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")
+    return spec

@@ -1,0 +1,150 @@
+"""``ocp train`` for graph networks (tree dynamics) and recurrent networks (EMG -> activation).
+
+Writes OUT.pt (checkpoint), OUT.casadi and OUT.json as for the other
+surrogates. A tree-dynamics surrogate is the trained graph network unrolled
+over the ``[model]`` tree (``[model] dynamics = "OUT.casadi"`` in a problem
+file); an EMG-activation surrogate is the recurrent step (x, h) -> (y, h').
+"""
+from __future__ import annotations
+
+import time
+
+import casadi as ca
+import numpy as np
+
+from ._torch import require_torch
+from .checkpoint import save_checkpoint
+from .export import write_surrogate
+from .graph import INVERSE_DYNAMICS, graph_function, relative_rms
+from .graph_training import GraphTask, evaluate, evaluation_sets, graph_predict, train_graph
+from .recurrent import (gait_sequence, gradient_profile, gradient_ratio, predict, rollout,
+                        step_function, train_sequence_net)
+from .sequence import emg_data
+from .structured_spec import TREE_DYNAMICS, StructuredSpec
+from .tree_data import STATE_RANGES, rnea, tree_of_model
+
+torch = require_torch()
+
+
+def _software() -> dict:
+    return {"torch": str(torch.__version__), "casadi": str(ca.__version__)}
+
+
+def model_states(tree: dict, samples: int, seed: int):
+    """Random (q, qd, qdd, tau) of one fixed tree (tree_of_model), each (samples, n)."""
+    rng = np.random.default_rng(seed)
+    n = len(tree["parents"])
+    q, qd, qdd = (rng.uniform(-1, 1, (samples, n)) * STATE_RANGES[k]
+                  for k in ("q", "qd", "qdd"))
+    rep = lambda v: np.broadcast_to(np.asarray(v, float), (samples, *np.shape(v))).copy()  # noqa
+    tau = rnea(tree["parents"], rep(tree["mass_kg"]), rep(tree["inertia_kg_m2"]),
+               rep(tree["joint_m"]), rep(tree["com_m"]), rep(tree["offset_rad"]), q, qd, qdd,
+               tree["gravity_m_s2"])
+    return q, qd, qdd, tau
+
+
+def check_tree_export(function: ca.Function, tree: dict, target: str, samples: int = 500,
+                      seed: int = 7) -> float:
+    """Relative RMS error of an exported tree function against Newton-Euler on the tree."""
+    q, qd, qdd, tau = model_states(tree, samples, seed)
+    x, truth = (qdd, tau) if target == INVERSE_DYNAMICS else (tau, qdd)
+    out = np.array(function.map(samples)(q.T, qd.T, x.T)).T
+    return relative_rms(out, truth)
+
+
+def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
+    from .train import TrainResult
+    task = GraphTask(spec.target, spec.segments, spec.samples, spec.channels, spec.epochs,
+                     spec.learning_rate, spec.lbfgs_steps, spec.forward_steps, spec.seed,
+                     spec.threads)
+    if progress:
+        print(f"training a graph network ({spec.target}) on chains of "
+              f"{', '.join(map(str, spec.segments))} segments ...", flush=True)
+    net, seconds = train_graph(task)
+    errors = evaluate(lambda b: graph_predict(net, b, spec.target), evaluation_sets(1000),
+                      spec.target)
+    tree = tree_of_model(spec.model.tree)
+    function = graph_function(net.weights(), tree, spec.target)
+    model_error = check_tree_export(function, tree, spec.target)
+    coords = list(spec.model.tree.coordinates)
+    n = len(coords)
+    qs = [{"name": c, "unit": "rad", "range": [-STATE_RANGES["q"], STATE_RANGES["q"]]}
+          for c in coords]
+    speeds = [{"name": f"{c}_speed", "unit": "rad/s",
+               "range": [-STATE_RANGES["qd"], STATE_RANGES["qd"]]} for c in coords]
+    third = [{"name": f"{c}_{'acceleration' if spec.target == INVERSE_DYNAMICS else 'torque'}",
+              "unit": "rad/s^2" if spec.target == INVERSE_DYNAMICS else "N*m"} for c in coords]
+    outputs = [{"name": f"{c}_{'torque' if spec.target == INVERSE_DYNAMICS else 'acceleration'}",
+                "unit": "N*m" if spec.target == INVERSE_DYNAMICS else "rad/s^2"}
+               for c in coords]
+    training = {"time_s": seconds, "relative_rms_error": errors,
+                "model_relative_rms_error": model_error, "seed": spec.seed,
+                "segments": list(spec.segments), "samples_per_size": spec.samples,
+                "proportions": "+-15 % of a uniform 1 kg, 1 m rod per segment and property"}
+    meta = {"component": TREE_DYNAMICS, "target": spec.target, "model": spec.model.name,
+            "model_table": spec.model_table, "coordinates": coords, "tree": tree,
+            # the angles enter through rotations (periodic, no range); the speeds have one
+            "inputs": speeds, "input_groups": [qs, "qd", third],
+            "outputs": outputs, "network": net.architecture(), "training": training,
+            "specification": spec.file.name, "software": _software()}
+    checkpoint = save_checkpoint(spec.out.with_suffix(".pt"), [net], meta)
+    path = write_surrogate(function, meta, spec.out)[0]
+    lines = [f"component    {TREE_DYNAMICS} ({spec.target}) of {spec.model.name}, "
+             f"{n} joints",
+             f"network      graph, {net.architecture()['parameters']} weights shared over "
+             f"nodes and edges, {seconds:.1f} s",
+             *[f"relative RMS {100 * v:.3g} % on {k}" for k, v in errors.items()],
+             f"exported     unrolled over {spec.model.name}: relative RMS "
+             f"{100 * model_error:.3g} % against Newton-Euler"]
+    return TrainResult(spec, checkpoint, [path], training, lines)
+
+
+def train_emg_activation(spec: StructuredSpec, progress: bool = True):
+    from .train import TrainResult
+    train = emg_data("fast", spec.sequences, spec.duration_s, spec.rate_hz, spec.noise,
+                     spec.seed)
+    test = emg_data("fast", max(4, spec.sequences // 3), spec.duration_s, spec.rate_hz,
+                    spec.noise, spec.seed + 10)
+    if progress:
+        print(f"training a {spec.architecture.upper()} ({spec.hidden} hidden) on "
+              f"{spec.sequences} EMG sequences ...", flush=True)
+    net, seconds = train_sequence_net(spec.architecture, train.envelopes, train.activations,
+                                      spec.hidden, spec.epochs, spec.learning_rate, spec.seed,
+                                      spec.threads)
+    rms = float(np.sqrt(np.mean((predict(net, test.envelopes) - test.activations) ** 2)))
+    envelope, activation = gait_sequence(rate_hz=spec.rate_hz, noise=spec.noise,
+                                         seed=spec.seed + 20)
+    long_rms = float(np.sqrt(np.mean((predict(net, envelope[None])[0] - activation) ** 2)))
+    ratio = gradient_ratio(gradient_profile(net, envelope))
+    step = step_function(net.weights(), f"{spec.architecture}_step")
+    export_error = float(np.max(np.abs(rollout(step, test.envelopes[0])
+                                       - predict(net, test.envelopes[:1])[0])))
+    training = {"time_s": seconds, "validation_rms_error": rms, "long_sequence_rms_error":
+                long_rms, "long_sequence_steps": len(envelope), "gradient_ratio": ratio,
+                "export_max_abs_difference": export_error, "seed": spec.seed}
+    meta = {"component": "emg_activation", "architecture": spec.architecture,
+            "rate_hz": spec.rate_hz,
+            "inputs": [{"name": "envelope", "unit": "-",
+                        "range": [0.0, float(train.envelopes.max())]}],
+            "outputs": [{"name": "activation", "unit": "-"}],
+            "hidden_state": int(step.size1_in(1)), "network": net.architecture(),
+            "training": training, "specification": spec.file.name,
+            "software": _software()}
+    checkpoint = save_checkpoint(spec.out.with_suffix(".pt"), [net], meta)
+    path = write_surrogate(step, meta, spec.out)[0]
+    lines = [f"component    emg_activation, {spec.architecture} with {spec.hidden} hidden "
+             f"({net.architecture()['parameters']} weights), {seconds:.1f} s",
+             f"validation   RMS {rms:.4f} (activation 0..1); {len(envelope)}-step gait "
+             f"sequence RMS {long_rms:.4f}",
+             f"memory       |dL/dx_1| / |dL/dx_T| = {ratio:.3g} over {len(envelope)} steps",
+             f"exported     step (x, h) -> (y, h'), rollout matches torch to "
+             f"{export_error:.1e}"]
+    return TrainResult(spec, checkpoint, [path], training, lines)
+
+
+def train_structured(spec: StructuredSpec, progress: bool = True):
+    started = time.perf_counter()
+    result = (train_tree_dynamics if spec.component == TREE_DYNAMICS
+              else train_emg_activation)(spec, progress)
+    result.metrics["total_time_s"] = time.perf_counter() - started
+    return result
