@@ -68,15 +68,9 @@ def configure(solver):
     solver.set_optim_max_iterations(1000)
 
 
-def report(name, study, solution, seconds):
-    terms = {}
-    problem = study.getProblem()
-    for i in range(problem.getPhase(0).getProperty_goals().size()):
-        goal = problem.getPhase(0).get_goals(i)
-        try:
-            terms[goal.getName()] = solution.getObjectiveTerm(goal.getName())
-        except Exception:  # noqa: BLE001 - endpoint constraints have no term
-            pass
+def report(name, solution, seconds):
+    names = solution.getObjectiveTermNames()
+    terms = {names[i]: solution.getObjectiveTerm(names[i]) for i in range(len(names))}
     return {"problem": name, "objective": solution.getObjective(), "terms": terms,
             "iterations": solution.getNumIterations(), "solve_time_s": seconds,
             "success": solution.success(), "status": solution.getStatus(),
@@ -119,7 +113,7 @@ def tracking(data, out):
     solution = study.solve()
     seconds = time.perf_counter() - start
     solution.unseal().write(os.path.join(out, "moco_tracking_solution.sto"))
-    return report("tracking", study, solution, seconds), solution
+    return report("tracking", solution, seconds), solution
 
 
 def predictive(data, out, guess):
@@ -148,7 +142,7 @@ def predictive(data, out, guess):
     solution = study.solve()
     seconds = time.perf_counter() - start
     solution.unseal().write(os.path.join(out, "moco_predictive_solution.sto"))
-    return report("predictive", study, solution, seconds), solution
+    return report("predictive", solution, seconds), solution
 
 
 def main():

@@ -90,7 +90,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
     else:
         xdot, residual = model.dynamics(x_s, u_s), ca.SX(0, 1)
-    dyn = ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]).map(P)
+    parallel = ("thread", problem.solver.threads) if problem.solver.threads > 1 else ()
+    dyn = ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]).map(P, *parallel)
     F, R = dyn(X, U, Z, p)
 
     g, lbg, ubg = [], [], []
@@ -190,7 +191,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         value = 0
         expr = term.integrand(point)
         if expr is not None:
-            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr]).map(P)
+            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr]).map(
+                P, *parallel)
             row_values = term.weight * fun(times, X, U, Z, p)
             integrand_rows.append(row_values)
             value += tr.integral(h, row_values)

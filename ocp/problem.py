@@ -56,6 +56,7 @@ class SolverOptions:
     hessian: str = "exact"  # or "limited-memory"
     linear_solver: str = "mumps"
     graph: str = "sx"
+    threads: int = 1
     ipopt: dict = field(default_factory=dict)
 
     def check(self):
@@ -67,6 +68,9 @@ class SolverOptions:
         if self.graph not in ("sx", "mx"):
             raise ProblemError(f"'{self.graph}' is not a graph type; expected 'sx' or 'mx'",
                                "solver.graph")
+        if int(self.threads) != self.threads or self.threads < 1:
+            raise ProblemError(f"must be a positive integer, got {self.threads}",
+                               "solver.threads")
         if int(self.max_iterations) != self.max_iterations or self.max_iterations < 0:
             raise ProblemError(f"must be a non-negative integer, got {self.max_iterations}",
                                "solver.max_iterations")

@@ -18,7 +18,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [transcription]  method, intervals, degree (radau), control_midpoints (hermite-simpson),
                      dynamics
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
-                     linear_solver, graph; [solver.ipopt] any IPOPT option
+                     linear_solver, graph, threads; [solver.ipopt] any IPOPT option
     [guess]          solution = folder or solution.npz of an earlier solve;
                      reference = data file of states (and lowpass_hz); values
     [intervention.NAME]  do = set | scale_max_isometric_force | remove_muscle |
@@ -51,7 +51,8 @@ from .models.muscles.hill import MuscleParameters
 from .models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
-from .tracking import body_weight_N, reference_from_file, with_speed_references
+from .tracking import (body_weight_N, quintic_references, reference_from_file,
+                       with_speed_references)
 from .transcriptions import TRANSCRIPTIONS, HermiteSimpson
 from .units import UnitError, to_si
 
@@ -69,7 +70,7 @@ COST_KEYS = {
     "squared_accelerations": {"type", "weight", "divide_by_displacement"},
     "final_time": {"type", "weight", "divide_by_displacement"},
     "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz", "speeds",
-                 "divide_by_body_weight"},
+                 "divide_by_body_weight", "interpolation"},
     "custom": {"type", "weight", "file", "integrand", "endpoint", "divide_by_displacement"},
 }
 
@@ -580,7 +581,7 @@ def _geometry(entry: _Reader):
 
 def _solver(reader: _Reader) -> SolverOptions:
     reader.only({"tolerance", "constraint_tolerance", "max_iterations", "hessian",
-                 "linear_solver", "graph", "ipopt"})
+                 "linear_solver", "graph", "threads", "ipopt"})
     defaults = SolverOptions()
     ipopt = reader.sub("ipopt").table
     return SolverOptions(
@@ -591,6 +592,7 @@ def _solver(reader: _Reader) -> SolverOptions:
         linear_solver=reader.string("linear_solver", defaults.linear_solver,
                                     choices=list(LINEAR_SOLVERS)),
         graph=reader.string("graph", defaults.graph, choices=["sx", "mx"]),
+        threads=reader.integer("threads", defaults.threads, minimum=1),
         ipopt=dict(ipopt))
 
 
@@ -659,6 +661,8 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
         reference = _tracking_reference(reader, model, base)
         if reader.boolean("speeds", False):
             reference = with_speed_references(reference, model)
+        if reader.string("interpolation", "linear", choices=["linear", "quintic"]) == "quintic":
+            reference = quintic_references(reference)
         return Tracking(name, weight, reference=reference, scale=scale)
     integrand = _python_function(reader, base, "integrand")
     endpoint = _python_function(reader, base, "endpoint")

@@ -136,6 +136,28 @@ def with_speed_references(reference: dict, model) -> dict:
     return out
 
 
+def quintic_references(reference: dict, oversample: int = 20) -> dict:
+    """References resampled ``oversample`` times finer along a quintic spline.
+
+    The tracking cost interpolates linearly between samples; Moco splines
+    its references (GCVSplineSet, degree 5, interpolating). Through the
+    finer samples the linear interpolant follows the quintic spline to
+    within (h / oversample)^2 of its curvature.
+    """
+    out = {}
+    for name, ref in reference.items():
+        if np.isscalar(ref):
+            out[name] = ref
+            continue
+        times, values = (np.asarray(a, float) for a in ref)
+        k = min(5, times.size - 1 - (times.size % 2 == 1 and times.size < 7))
+        k = k if k % 2 == 1 else k - 1
+        spline = interpolate.make_interp_spline(times, values, k=k)
+        fine = np.linspace(times[0], times[-1], (times.size - 1) * oversample + 1)
+        out[name] = (fine, spline(fine))
+    return out
+
+
 def body_weight_N(model) -> float:
     """``m g`` (N): the total mass of the model's segments times its gravity."""
     tree = getattr(model, "tree", None)

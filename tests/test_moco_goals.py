@@ -160,3 +160,39 @@ def test_control_midpoints_is_a_hermite_simpson_option_only(tmp_path):
     path.write_text(text)
     with pytest.raises(ocp.ProblemError, match="control_midpoints.*hermite-simpson"):
         ocp.load_problem(path)
+
+
+MOCO_TRACKING = PROBLEMS.parent / "tests" / "data" / "moco_2d_walking_tracking_solution.sto"
+
+
+def test_our_tracking_terms_at_mocos_own_solution_are_mocos_terms():
+    """Moco 4.6's solution of its 2D walking tracking problem, scored by our problem file.
+
+    The effort term (same trajectory, same quadrature, same piecewise-linear
+    controls) must agree to Moco's printed digits; the tracking terms differ
+    only by how the references are splined between their 50 samples (Moco:
+    GCV splines, smoothing the GRF's heel-strike transient).
+    """
+    from ocp.data.files import read_tables
+    problem = ocp.load_problem(PROBLEMS / "moco_2d_walking_tracking.toml")
+    tp = transcribe(problem)
+    table = next(iter(read_tables(MOCO_TRACKING).values()))
+    columns = {model_name_of_column(c): c for c in table.columns}
+    for c in table.columns:  # /soleus_r/activation, /soleus_r (excitation), /lumbarAct
+        parts = c.strip("/").split("/")
+        if parts[-1] == "activation" and len(parts) == 2:
+            columns[parts[0] + "_activation"] = c
+        elif len(parts) == 1 and parts[0] != "time":
+            columns[parts[0] + "_excitation"] = c
+    columns["reserve_lumbar"] = "/lumbarAct"
+    m = problem.model
+    X = np.array([table.column(columns[n]) for n in m.state_names])
+    U = np.array([table.column(columns[n]) for n in m.control_names])
+    assert X.shape[1] == tp.n_points
+    w = tp.pack(X, U, np.zeros((tp.nz, tp.n_points)), table.time_s[-1])
+    ours = dict(zip(tp.cost_names, np.array(tp.cost_terms(w)).ravel()))
+    print(f"\nours at Moco's solution: {ours}")
+    assert ours["control_effort"] == pytest.approx(0.797298, rel=2e-6)
+    assert ours["state_tracking"] == pytest.approx(0.355344, rel=5e-3)
+    assert ours["contact_tracking"] == pytest.approx(0.377731, rel=5e-2)
+    assert sum(ours.values()) == pytest.approx(1.530373, rel=1e-2)
