@@ -1,0 +1,122 @@
+"""Benchmark of predictive walking: our gait problems, and Moco's 2D walking beside Moco.
+
+    python benchmarks/bench_gait.py [--intervals 25 50] [--moco] [--only torque moco]
+
+For each problem and mesh size: status, build time, IPOPT time, iterations,
+objective, the vertical GRF's stance peaks in body weights and the
+dynamic-consistency error.
+
+- ``torque``: problems/gait2d_torque.toml, cold start from its shipped guess.
+- ``moco``: problems/moco_2d_walking_tracking.toml (cold, from the reference
+  kinematics), then moco_2d_walking_predictive.toml warm-started from our
+  tracking solution, and the predictive problem from its cold guess.
+
+``--moco`` also runs OpenSim Moco's own example (benchmarks/moco_2d_walking.py,
+in its own process: opensim's libcasadi cannot share one with casadi) and
+prints the ratios of one run. Without it, Moco's figures measured on this
+machine kind are quoted from issue #9 (tracking 97.7 s, 124 iterations,
+1.564098; predictive 1429.5 s, 395 iterations, 0.134828). The machine is
+shared and noisy: compare within one run.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import ocp
+from ocp.gait_analysis import grf_humps, stride_vertical_grf
+from ocp.tracking import body_weight_N
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = ROOT / "problems"
+MOCO_QUOTED = {"tracking": {"objective": 1.564098, "iterations": 124, "solve_time_s": 97.7},
+               "predictive": {"objective": 0.134828, "iterations": 395,
+                              "solve_time_s": 1429.5, "final_time_s": 0.50163}}
+
+
+def row(label, n, s, model):
+    humps = grf_humps(*stride_vertical_grf(s), body_weight_N(model))
+    peaks = "/".join(f"{p:.2f}" for p in humps.peaks_bw) or "-"
+    total = s.setup_time_s + s.solve_time_s
+    print(f"{label:<26} {n:>4} {s.status[:10]:<10} {s.setup_time_s:>7.1f} {s.solve_time_s:>8.1f} "
+          f"{total:>8.1f} {s.iterations:>5} {s.objective:>11.6g} {s.final_time:>7.4f} "
+          f"{peaks:>11} {s.max_dynamics_error:>9.2e}")
+    return {"total_s": total, "iterations": s.iterations, "objective": s.objective,
+            "final_time_s": s.final_time, "peaks_bw": humps.peaks_bw}
+
+
+def header():
+    print(f"{'problem':<26} {'N':>4} {'status':<10} {'build s':>7} {'IPOPT s':>8} {'total s':>8} "
+          f"{'iter':>5} {'objective':>11} {'T s':>7} {'GRF peaks':>11} {'dyn. err':>9}")
+
+
+def torque(meshes):
+    print("\n## Torque-driven walker (gait2d_torque), cold start\n")
+    header()
+    for n in meshes:
+        p = ocp.load_problem(PROBLEMS / "gait2d_torque.toml", {"transcription.intervals": n})
+        row("gait2d_torque", n, ocp.solve(p), p.model)
+
+
+def moco_ours(meshes):
+    print("\n## Moco's 2D walking problems, ours\n")
+    header()
+    out = {}
+    for n in meshes:
+        tracking = ocp.load_problem(PROBLEMS / "moco_2d_walking_tracking.toml",
+                                    {"transcription.intervals": n})
+        s_track = ocp.solve(tracking)
+        out[("tracking", n)] = row("tracking (cold)", n, s_track, tracking.model)
+        warm = ocp.load_problem(PROBLEMS / "moco_2d_walking_predictive.toml",
+                                {"transcription.intervals": n})
+        warm.guess = s_track
+        out[("predictive", n)] = row("predictive (from tracking)", n, ocp.solve(warm), warm.model)
+        cold = ocp.load_problem(PROBLEMS / "moco_2d_walking_predictive.toml",
+                                {"transcription.intervals": n})
+        out[("cold", n)] = row("predictive (cold)", n, ocp.solve(cold), cold.model)
+    return out
+
+
+def moco_theirs():
+    with tempfile.TemporaryDirectory() as out:
+        run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "moco_2d_walking.py"),
+                              str(PROBLEMS / "data" / "gait2d"), out, "both"],
+                             capture_output=True, text=True)
+        lines = [json.loads(x) for x in run.stdout.splitlines() if x.startswith("{")]
+        if run.returncode or len(lines) < 2:
+            print("Moco failed:", run.stderr[-2000:])
+            return None
+        return {r["problem"]: r for r in lines}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--intervals", type=int, nargs="+", default=[50])
+    ap.add_argument("--moco", action="store_true", help="also run OpenSim Moco (slow)")
+    ap.add_argument("--only", nargs="+", choices=["torque", "moco"], default=["torque", "moco"])
+    args = ap.parse_args()
+    if "torque" in args.only:
+        torque(args.intervals)
+    if "moco" not in args.only:
+        return
+    ours = moco_ours(args.intervals)
+    theirs, source = (moco_theirs(), "measured in this run") if args.moco else (None, None)
+    if theirs is None:
+        theirs, source = MOCO_QUOTED, "quoted from issue #9 (this machine kind, unloaded)"
+    print(f"\n## Beside Moco ({source}; ours at N = 50)\n")
+    print(f"{'problem':<12} {'Moco s':>8} {'ours s':>8} {'ratio':>7} {'Moco obj':>10} "
+          f"{'ours obj':>10} {'diff %':>7} {'Moco it':>8} {'ours it':>8}")
+    for name, key in (("tracking", "tracking"), ("predictive", "predictive")):
+        if (key, 50) not in ours:
+            continue
+        o, m = ours[(key, 50)], theirs[name]
+        print(f"{name:<12} {m['solve_time_s']:>8.1f} {o['total_s']:>8.1f} "
+              f"{m['solve_time_s'] / o['total_s']:>7.1f} {m['objective']:>10.6f} "
+              f"{o['objective']:>10.6f} {100 * (o['objective'] / m['objective'] - 1):>7.2f} "
+              f"{m['iterations']:>8} {o['iterations']:>8}")
+
+
+if __name__ == "__main__":
+    main()
