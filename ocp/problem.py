@@ -114,6 +114,9 @@ class Problem:
     dynamics: str = EXPLICIT
     solver: SolverOptions = field(default_factory=SolverOptions)
     guess: object = None  # a Solution to warm-start from, or None
+    #: if set, ``guess`` is a half cycle of this (mirrored) problem: it is turned
+    #: into a whole stride before use (ocp.stride.full_stride)
+    guess_half_cycle_of: object = None
     name: str = "problem"
     #: do() operations of the problem file's [intervention] table (ocp.causal);
     #: ``ocp solve`` answers them after solving the problem as written

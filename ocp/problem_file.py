@@ -20,7 +20,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
                      linear_solver, graph, threads; [solver.ipopt] any IPOPT option
     [guess]          solution = folder or solution.npz of an earlier solve;
-                     reference = data file of states (and lowpass_hz); values
+                     reference = data file of states (and lowpass_hz); values;
+                     half_cycle_of = the mirrored problem a --guess solution solved
     [intervention.NAME]  do = set | scale_max_isometric_force | remove_muscle |
                      lock_joint | external_load | segment_load (what-if questions, ocp.causal)
     [parameters]     "segment.forearm.mass" = [lo, hi], ...: model numbers estimated
@@ -320,7 +321,13 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     for name in constraints.table:
         problem.subject_to(_constraint(name, constraints.sub(name), base))
     guess = root.sub("guess")
-    guess.only({"solution", "values", "reference", "lowpass_hz"})
+    guess.only({"solution", "values", "reference", "lowpass_hz", "half_cycle_of"})
+    half_cycle_of = guess.path("half_cycle_of", base)
+    if half_cycle_of is not None:
+        problem.guess_half_cycle_of = load_problem(half_cycle_of)
+        if not problem.guess_half_cycle_of.mirror:
+            raise guess.error("half_cycle_of", f"'{half_cycle_of.name}' has no [periodic] "
+                              f"mirror: its solutions are not half cycles")
     values = guess.sub("values")
     for name in values.table:
         if name not in known:

@@ -26,6 +26,9 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     started = time.perf_counter()
     tp = transcribe(problem)
     previous = problem.guess
+    if previous is not None and problem.guess_half_cycle_of is not None:
+        from .stride import full_stride
+        previous = full_stride(previous, problem.guess_half_cycle_of)
     if previous is not None:
         guess = warm_start_guess(problem, tp.grid, previous)
     else:
