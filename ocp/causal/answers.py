@@ -197,6 +197,7 @@ def reoptimised(problem: Problem, original: Solution, interventions, keys=None,
     intervened = intervene(problem, interventions, keys)
     intervened.interventions = []
     intervened.guess = original
+    intervened.guess_half_cycle_of = None  # the original is already a solution of this problem
     return solve(intervened, verbose=verbose)
 
 
