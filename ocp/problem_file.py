@@ -235,7 +235,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     if isinstance(data.get("model"), str):  # model = "data/2D_gait.osim"
         data = {**data, "model": {"file": data["model"]}}
         root = _Reader(data, "", file)
-    model = _model(root.sub("model", required=True), base)
+    model = _model(root.sub("model", required=True), base, data.get("bounds", {}))
     redundancy = None
     if "kinematics" in data:
         redundancy = _kinematics(root.sub("kinematics"), model, base)
@@ -408,22 +408,41 @@ MUSCLE_MODEL_KEYS = {"tendon", "activation_dynamics", "muscles", "remove_muscles
                      "geometry"}
 
 
-def _osim_model(reader: _Reader, file_path: Path):
+#: How far beyond a problem's coordinate bounds the polynomial muscle geometry is fitted.
+FIT_MARGIN_RAD = math.radians(10.0)
+
+
+def _fit_ranges(bounds_table) -> dict:
+    """Angle bounds of the problem widened by FIT_MARGIN_RAD (the box a polynomial is fitted on)."""
+    out = {}
+    for name, value in (bounds_table or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            try:
+                lo, hi = (to_si(v, "rad") for v in value)
+            except (UnitError, TypeError, ValueError):
+                continue  # not an angle (checked with the other bounds later)
+            out[name] = (lo - FIT_MARGIN_RAD, hi + FIT_MARGIN_RAD)
+    return out
+
+
+def _osim_model(reader: _Reader, file_path: Path, bounds_table=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from .osim import build_osim_model
-    reader.only({"file", "tendon", "conditional_smoothing"})
+    reader.only({"file", "tendon", "conditional_smoothing", "geometry"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
+    geometry = reader.string("geometry", "exact", choices=["exact", "polynomial"])
     try:
-        return build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing)
+        return build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
+                                geometry=geometry, fit_ranges=_fit_ranges(bounds_table))
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
 
 
-def _model(reader: _Reader, base: Path):
+def _model(reader: _Reader, base: Path, bounds_table=None):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
-        return _osim_model(reader, file_path)
+        return _osim_model(reader, file_path, bounds_table)
     reader.only({"name", "file", "parameters", "contact", "dynamics"} | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
     params_reader = reader.sub("parameters")

@@ -211,12 +211,18 @@ def _coordinate_bounds(skeleton: Skeleton) -> dict:
 
 
 def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_rad: float = 0.0,
-                     doc: OsimDocument | None = None):
+                     doc: OsimDocument | None = None, geometry: str = "exact",
+                     fit_ranges: dict | None = None):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
     ``ignore_tendon_compliance`` (which must then agree for all muscles).
     ``conditional_smoothing_rad``: see ``OsimPathGeometry``; 0 = OpenSim's switch.
+    ``geometry``: "exact" (OpenSim's paths) or "polynomial": each muscle's
+    length fitted by a polynomial in the coordinates it crosses over
+    ``fit_ranges`` (coordinate -> (lo, hi); default the file's coordinate
+    ranges), see ocp.models.muscles.polynomial_fit; the fit errors are kept
+    in ``model.geometry_fit``.
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
     doc = doc or read_osim(path)
@@ -237,8 +243,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     muscles, flags = [], []
     for m in doc.muscles:
         params, f = muscle_parameters(doc, m, notes)
-        geometry = muscle_geometry(skeleton, m, conditional_smoothing_rad)
-        muscles.append(Muscle(m.name, params, geometry))
+        path_geometry = muscle_geometry(skeleton, m, conditional_smoothing_rad)
+        muscles.append(Muscle(m.name, params, path_geometry))
         flags.append(f)
     if notes:
         warnings.warn(f"{path}: {len(notes)} muscles converted to DeGrooteFregly2016Muscle "
@@ -269,11 +275,36 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         bounds[f"{m.name}_excitation"] = limits
     for a in doc.actuators:
         bounds[f"reserve_{a.coordinate}"] = (a.min_control, a.max_control)
-    return OsimMuscleModel(doc.name, skeleton.tree, muscles, tendon=tendon,
+    fit = ()
+    if geometry == "polynomial":
+        muscles, fit = _polynomial_muscles(skeleton, muscles, fit_ranges)
+    elif geometry != "exact":
+        raise ValueError(f"geometry must be 'exact' or 'polynomial', got {geometry!r}")
+    model = OsimMuscleModel(doc.name, skeleton.tree, muscles, tendon=tendon,
                            activation_dynamics=activation.pop(),
                            passive_fiber_force=passive.pop(), reserves=reserves,
                            parameters=parameters, contacts=contacts, bounds=bounds,
                            osim=skeleton, notes=notes)
+    model.geometry_fit = fit
+    return model
+
+
+def _polynomial_muscles(skeleton, muscles, fit_ranges):
+    """Muscles whose paths are replaced by polynomials fitted to them, and the fit errors."""
+    import dataclasses
+
+    import casadi as ca
+
+    from ..models.muscles.polynomial_fit import fit_polynomial_geometry
+    tree = skeleton.tree
+    q = ca.SX.sym("q", tree.n)
+    lengths = ca.vertcat(*[m.geometry.length(tree, q) for m in muscles])
+    exact = ca.Function("exact_paths", [q], [lengths, -ca.jacobian(lengths, q).T])
+    ranges = dict(_coordinate_bounds(skeleton))
+    ranges.update(fit_ranges or {})
+    fitted, errors = fit_polynomial_geometry(exact, tree.coordinates, [m.name for m in muscles],
+                                             ranges)
+    return [dataclasses.replace(m, geometry=g) for m, g in zip(muscles, fitted)], errors
 
 
 def describe_osim(path) -> str:
