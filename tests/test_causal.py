@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import ocp
+from conftest import PROBLEMS
 from ocp import Problem, ProblemError, SquaredControls
 from ocp.causal import causal_graph
 from ocp.causal.answers import REOPTIMISED, open_loop, simulator, what_if
@@ -279,3 +280,25 @@ def test_confounded_regression_misses_the_effect_the_model_predicts():
           f"direct {direct:.4g}, model do() {predicted:.4g}, naive regression {naive:.4g}")
     assert abs(naive - direct) > 0.2 * abs(direct)
     assert abs(predicted - direct) < 0.02 * abs(direct)
+
+
+def test_a_strength_intervention_on_an_osim_walker_keeps_its_feet_and_bounds():
+    """do(max force x 1) must leave the model's dynamics exactly as they were;
+    the rebuilt walker once lost its contact spheres (and its ground)."""
+    import dataclasses
+
+    import numpy as np
+
+    from ocp.causal.interventions import intervene
+    problem = ocp.load_problem(PROBLEMS / "moco_2d_walking_weak_soleus.toml")
+    same = intervene(problem, [dataclasses.replace(problem.interventions[0], factor=1.0)])
+    a, b = problem.model, same.model
+    assert len(b.contacts) == len(a.contacts) == 4
+    assert b.default_bounds() == a.default_bounds()
+    x = np.random.default_rng(0).uniform(0.05, 0.3, a.nx)
+    u = np.full(a.nu, 0.3)
+    assert np.array(b.dynamics(x, u)) == pytest.approx(np.array(a.dynamics(x, u)), abs=1e-9)
+    weak = intervene(problem, problem.interventions).model
+    i = [m.name for m in weak.muscles].index("soleus_r")
+    assert weak.muscles[i].parameters.max_isometric_force_N == pytest.approx(
+        0.5 * a.muscles[i].parameters.max_isometric_force_N)

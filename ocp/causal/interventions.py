@@ -295,14 +295,24 @@ def _muscle_model(model, key):
 
 
 def _rebuild_muscles(model, muscles):
-    """The same muscle-driven model with another list of muscles."""
-    from ..models.muscle_driven import MuscleDrivenTree
-    return MuscleDrivenTree(
-        model.name, model.tree, muscles, tendon=model.tendon,
-        activation_dynamics=model.activation_dynamics, reserves=model.reserves,
-        curves=model.curves, activation_smoothing=model.activation_smoothing,
+    """The same muscle-driven model (same class, contacts, bounds) with another list of muscles."""
+    kwargs = dict(
+        tendon=model.tendon, activation_dynamics=model.activation_dynamics,
+        reserves=model.reserves, curves=model.curves,
+        activation_smoothing=model.activation_smoothing,
         passive_fiber_force=model.passive_fiber_force,
-        geometry=model.surrogates.get("geometry"), parameters=model._parameters)
+        geometry=model.surrogates.get("geometry"), parameters=model._parameters,
+        contacts=model.contacts, contact_normal_force=model.contact_normal_force)
+    if hasattr(model, "osim"):  # read from an .osim file: keep the file's bounds
+        names = {m.name for m in muscles}
+        removed = [m.name for m in model.muscles if m.name not in names]
+        bounds = {k: v for k, v in model._bounds.items()
+                  if not any(k.startswith(r + "_") for r in removed)}
+        kwargs.update(bounds=bounds, osim=model.osim, notes=model.notes)
+    rebuilt = type(model)(model.name, model.tree, muscles, **kwargs)
+    if hasattr(model, "geometry_fit"):
+        rebuilt.geometry_fit = model.geometry_fit
+    return rebuilt
 
 
 def nodes(model) -> list[str]:
