@@ -95,8 +95,17 @@ def uncertainty_report(networks, data: Dataset, validation_index, outside: np.nd
     val = data.subset(validation_index)
     inside = ensemble_predict(networks, val.inputs)
     beyond = ensemble_predict(networks, outside)
+    return {"members": len(networks), **uncertainty_summary(inside, beyond, val, level)}
+
+
+def uncertainty_summary(inside, beyond, val, level) -> dict:
+    """Coverage, errors and variance split of predictions inside and beyond the training range.
+
+    ``inside``/``beyond``: predictions with ``mean``, ``aleatoric``, ``epistemic``
+    on the validation set and on points outside the range; ``val``: the
+    validation data (``outputs``, ``noise_std``).
+    """
     return {
-        "members": len(networks),
         "coverage_level": level,
         "validation_coverage": interval_coverage(inside, val.outputs, level),
         "validation_rms_error": float(np.sqrt(np.mean((inside.mean - val.outputs) ** 2))),

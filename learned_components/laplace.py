@@ -168,20 +168,10 @@ def toy_dataset(samples: int, seed: int = 0, dense_fraction: float = 0.8):
 def laplace_report(laplace: LastLayerLaplace, data, validation_index, outside: np.ndarray,
                    level: float = 0.95) -> dict:
     """As ``ensemble.uncertainty_report``, for a last-layer Laplace posterior."""
-    from .ensemble import interval_coverage
+    from .ensemble import uncertainty_summary
     val = data.subset(validation_index)
     inside = laplace_predict(laplace, val.inputs)
     beyond = laplace_predict(laplace, outside)
-    return {
-        "method": "last-layer Laplace", "prior_precision": laplace.prior_precision,
-        "coverage_level": level,
-        "validation_coverage": interval_coverage(inside, val.outputs, level),
-        "validation_nll": gaussian_nll(inside, val.outputs),
-        "validation_rms_error": float(np.sqrt(np.mean((inside.mean - val.outputs) ** 2))),
-        "validation_aleatoric_std": float(np.sqrt(inside.aleatoric.mean())),
-        "validation_epistemic_std": float(np.sqrt(inside.epistemic.mean())),
-        "true_noise_std": float(np.sqrt(np.mean(val.noise_std ** 2))),
-        "outside_aleatoric_std": float(np.sqrt(beyond.aleatoric.mean())),
-        "outside_epistemic_std": float(np.sqrt(beyond.epistemic.mean())),
-        "epistemic_growth": float(beyond.epistemic.mean() / inside.epistemic.mean()),
-    }
+    return {"method": "last-layer Laplace", "prior_precision": laplace.prior_precision,
+            "validation_nll": gaussian_nll(inside, val.outputs),
+            **uncertainty_summary(inside, beyond, val, level)}
