@@ -154,6 +154,19 @@ def _cmd_export(args) -> int:
     out = Path(args.out) if args.out else folder / f"solution.{args.format}"
     if out.suffix.lower() != f".{args.format}":
         out = out.with_suffix(f".{args.format}")
+    if args.opensim:
+        from .osim.export import write_opensim_solution
+        if args.format != "sto":
+            raise ProblemError("--opensim writes .sto files; leave --format at 'sto'")
+        from .problem_file import load_problem
+        problem = load_problem(Path(args.opensim))
+        try:
+            paths = write_opensim_solution(Solution.load(folder), problem, out)
+        except ValueError as exc:
+            raise ProblemError(f"{args.opensim}: {exc}") from None
+        for path in filter(None, paths):
+            print(f"written      {path}")
+        return EXIT_OK
     print(f"written      {export_solution(Solution.load(folder), out)}")
     return EXIT_OK
 
@@ -242,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_models)
     p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
     p.add_argument("folder", help="a solution folder (ocp solve --out)")
+    p.add_argument("--opensim", metavar="PROBLEM",
+                   help="the problem file of the solution (an .osim model): OpenSim's column "
+                        "names, the whole stride of a mirrored step, and the GRF as OUT_grf.sto")
     p.add_argument("--format", choices=["sto", "mot", "csv"], default="sto",
                    help="sto: SI units; mot: angles in degrees (inDegrees=yes); csv")
     p.add_argument("--out", help="output file (default FOLDER/solution.FORMAT)")

@@ -1,0 +1,79 @@
+"""Solutions of .osim models as files OpenSim users open: OpenSim's column names.
+
+States ``/jointset/<joint>/<coordinate>/value`` and ``/speed``,
+``/forceset/<muscle>/activation``; controls ``/forceset/<muscle>`` and
+``/forceset/<actuator>`` (Moco's MocoTrajectory names), and the ground
+reaction forces as an external-loads file with the columns of Moco's
+``createExternalLoadsTableForGait`` (``ground_force_r_vx`` ... per foot).
+A half-cycle solution of a mirrored problem is written as the whole stride.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data.opensim_text import write_storage
+from ..data.tables import Table
+from ..stride import full_stride
+
+
+def opensim_names(model) -> dict:
+    """Our state and control names -> OpenSim's component paths (a model read from .osim)."""
+    skeleton = getattr(model, "osim", None)
+    if skeleton is None:
+        raise ValueError(f"model '{model.name}' was not read from an .osim file")
+    joint_of = {c.name: j.name for j in skeleton.doc.joints for c in j.coordinates}
+    out = {}
+    for c in model.tree.coordinates:
+        out[c] = f"/jointset/{joint_of[c]}/{c}/value"
+        out[f"{c}_speed"] = f"/jointset/{joint_of[c]}/{c}/speed"
+    for m in getattr(model, "muscles", ()):
+        out[f"{m.name}_activation"] = f"/forceset/{m.name}/activation"
+        out[f"{m.name}_excitation"] = f"/forceset/{m.name}"
+    for a in skeleton.doc.actuators:
+        out[f"reserve_{a.coordinate}"] = f"/forceset/{a.name}"
+    return out
+
+
+def write_opensim_solution(solution, problem, out: Path) -> tuple[Path, Path | None]:
+    """``out`` (states and controls) and ``out``'s ``_grf.sto`` sibling (if the model has feet)."""
+    out = Path(out)
+    if problem.mirror:
+        solution = full_stride(solution, problem)
+    names = opensim_names(problem.model)
+    blocks = [(solution.states, solution.state_names, solution.state_units),
+              (solution.controls, solution.control_names, solution.control_units)]
+    values, columns, units = [], [], []
+    for arr, n, u in blocks:
+        arr = np.asarray(arr, float).reshape(len(solution.time), -1)
+        for k, name in enumerate(n):
+            values.append(arr[:, k])
+            columns.append(names.get(name, name))
+            units.append(u[k] if len(u) == len(n) and u[k] != "-" else "")
+    time = np.asarray(solution.time, float)
+    table = Table(time, np.column_stack(values), tuple(columns), tuple(units), None, "",
+                  {"problem": solution.problem_name, "model": solution.model_name})
+    write_storage(out, table, in_degrees=False, comments=(f"ocp solution of {solution.problem_name}",))
+    grf_path = None
+    if solution.outputs is not None and "grf_y_r" in solution.output_names:
+        zero = np.zeros_like(time)
+        cols, vals = [], []
+        for side in ("r", "l"):
+            o = solution.output
+            for name, v in ((f"ground_force_{side}_vx", o(f"grf_x_{side}")),
+                            (f"ground_force_{side}_vy", o(f"grf_y_{side}")),
+                            (f"ground_force_{side}_vz", zero),
+                            (f"ground_force_{side}_px", o(f"cop_x_{side}")),
+                            (f"ground_force_{side}_py", zero), (f"ground_force_{side}_pz", zero),
+                            (f"ground_torque_{side}_x", zero), (f"ground_torque_{side}_y", zero),
+                            (f"ground_torque_{side}_z", zero)):
+                cols.append(name)
+                vals.append(np.asarray(v, float))
+        unit = lambda c: "N" if "force" in c and c[-2] == "v" else ("m" if "_p" in c else "N*m")  # noqa: E731,E501
+        grf = Table(time, np.column_stack(vals), tuple(cols), tuple(unit(c) for c in cols),
+                    None, "", {"problem": solution.problem_name})
+        grf_path = out.with_name(out.stem + "_grf.sto")
+        write_storage(grf_path, grf, in_degrees=False,
+                      comments=("ground reaction forces (on the feet), ocp",))
+    return out, grf_path
