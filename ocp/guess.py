@@ -60,21 +60,19 @@ def interpolated_guess(problem: Problem, grid: np.ndarray):
             else 0.5 * (lo + hi)
     else:
         tf = float(problem.final_time)
-    for name, value in problem.guess_values.items():
-        # a constant, or (start, end) interpolated linearly over the motion
-        start, end = value if isinstance(value, (tuple, list)) else (value, value)
-        profile = start + (end - start) * grid
-        if name in model.state_names:
-            X[model.state_names.index(name)] = profile
-        elif name in model.control_names:
-            U[model.control_names.index(name)] = profile
-    times = problem.start_time + grid * (tf - problem.start_time)
-    for name, (ref_t, ref_y) in problem.guess_references.items():
-        row = np.interp(times, ref_t, ref_y)
+    def put(name, row):  # a state's or a control's guess by name
         if name in model.state_names:
             X[model.state_names.index(name)] = row
         elif name in model.control_names:
             U[model.control_names.index(name)] = row
+
+    for name, value in problem.guess_values.items():
+        # a constant, or (start, end) interpolated linearly over the motion
+        start, end = value if isinstance(value, (tuple, list)) else (value, value)
+        put(name, start + (end - start) * grid)
+    times = problem.start_time + grid * (tf - problem.start_time)
+    for name, (ref_t, ref_y) in problem.guess_references.items():
+        put(name, np.interp(times, ref_t, ref_y))
     if problem.average_speed is not None and \
             problem.average_speed[0] not in problem.guess_references:
         # moving at the prescribed speed from where it starts

@@ -9,10 +9,12 @@ A half-cycle solution of a mirrored problem is written as the whole stride.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
+from ..data.export import solution_table
 from ..data.opensim_text import write_storage
 from ..data.tables import Table
 from ..stride import full_stride
@@ -42,19 +44,11 @@ def write_opensim_solution(solution, problem, out: Path) -> tuple[Path, Path | N
     if problem.mirror:
         solution = full_stride(solution, problem)
     names = opensim_names(problem.model)
-    blocks = [(solution.states, solution.state_names, solution.state_units),
-              (solution.controls, solution.control_names, solution.control_units)]
-    values, columns, units = [], [], []
-    for arr, n, u in blocks:
-        arr = np.asarray(arr, float).reshape(len(solution.time), -1)
-        for k, name in enumerate(n):
-            values.append(arr[:, k])
-            columns.append(names.get(name, name))
-            units.append(u[k] if len(u) == len(n) and u[k] != "-" else "")
-    time = np.asarray(solution.time, float)
-    table = Table(time, np.column_stack(values), tuple(columns), tuple(units), None, "",
-                  {"problem": solution.problem_name, "model": solution.model_name})
-    write_storage(out, table, in_degrees=False, comments=(f"ocp solution of {solution.problem_name}",))
+    table = solution_table(solution, outputs=False)
+    table = dataclasses.replace(table, columns=tuple(names.get(c, c) for c in table.columns))
+    time = table.time_s
+    write_storage(out, table, in_degrees=False,
+                  comments=(f"ocp solution of {solution.problem_name}",))
     grf_path = None
     if solution.outputs is not None and "grf_y_r" in solution.output_names:
         zero = np.zeros_like(time)
