@@ -18,7 +18,7 @@ import numpy as np
 from .costs import EndpointVariables, PointVariables
 from .errors import ProblemError
 from .estimation.names import parametrised
-from .estimation.unknowns import guesses
+from .estimation.unknowns import guesses, scales
 from .problem import IMPLICIT, Problem, _as_range
 
 
@@ -42,10 +42,12 @@ class TranscribedProblem:
     nx: int
     nu: int
     nz: int
-    #: estimated model numbers ([parameters]), last in w: names, start values, w -> p
+    #: estimated model numbers ([parameters]), last in w divided by their scales:
+    #: names, start values (SI), scales (SI), w -> p (SI)
     parameter_names: list = ()
     parameter_guess: np.ndarray = field(default_factory=lambda: np.zeros(0))
     parameters: ca.Function | None = None
+    parameter_scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def pack(self, X, U, Z, tf, p=None):
         """Decision vector from (nx, P), (nu, P), (nz, P) arrays, the final time and the
@@ -53,7 +55,8 @@ class TranscribedProblem:
         w = np.vstack([X, U, np.asarray(Z)[:self.nz]]).ravel(order="F")
         n_p = len(self.parameter_names)
         w = np.append(w, tf) if self.nlp["x"].shape[0] > w.size + n_p else w
-        return np.append(w, self.parameter_guess if p is None else p)
+        p = self.parameter_guess if p is None else np.asarray(p, float)
+        return np.append(w, p / self.parameter_scale if p.size else p)
 
 
 def transcribe(problem: Problem) -> TranscribedProblem:
@@ -76,8 +79,12 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     else:
         tf = float(problem.final_time)
         w = ca.vec(W)
-    p = Sym.sym("p", p_s.shape[0])
-    w = ca.vertcat(w, p)
+    # w holds p / scale (each near 1: a stiffness of 3e6 N/m^2 and an inertia of
+    # 0.02 kg m^2 alike), the model sees p in SI units
+    p_scale = np.array(scales(problem.model, problem.parameters), dtype=float)
+    p_scaled = Sym.sym("p", p_s.shape[0])
+    w = ca.vertcat(w, p_scaled)
+    p = p_scaled * ca.DM(p_scale) if p_scale.size else p_scaled
     h = (tf - t0) / N
     grid = tr.grid()
     times = t0 + ca.DM(grid).T * (tf - t0)  # (1, P)
@@ -212,8 +219,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     if problem.free_final_time:
         lo, hi = problem.final_time_range()
         lbx_all, ubx_all = np.append(lbx_all, lo), np.append(ubx_all, hi)
-    lbx_all = np.append(lbx_all, [q.lower for q in problem.parameters])
-    ubx_all = np.append(ubx_all, [q.upper for q in problem.parameters])
+    lbx_all = np.append(lbx_all, [q.lower for q in problem.parameters] / p_scale)
+    ubx_all = np.append(ubx_all, [q.upper for q in problem.parameters] / p_scale)
     bad = np.nonzero(lbx_all > ubx_all)[0]
     if bad.size:
         i = bad[0] % (nx + nu + nz) if bad[0] < (nx + nu + nz) * P else None
@@ -236,7 +243,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         grid=grid, n_points=P, nx=nx, nu=nu, nz=nz,
         parameter_names=[q.name for q in problem.parameters],
         parameter_guess=np.array(guesses(problem.model, problem.parameters), dtype=float),
-        parameters=ca.Function("parameters", [w], [p]))
+        parameters=ca.Function("parameters", [w], [p]),
+        parameter_scale=p_scale)
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

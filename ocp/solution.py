@@ -3,7 +3,10 @@
 A solve leaves two files in its output folder:
 
 - ``summary.json``: status, objective, each weighted cost term, final time,
-  iterations, solve time and the dynamic-consistency errors;
+  iterations, solve time and the dynamic-consistency errors; with a
+  ``[parameters]`` table, each estimated model number's value, bounds and
+  standard error (``parameters``, read back by :meth:`Solution.load` as a
+  ParameterReport without its covariance);
 - ``solution.npz``: plain arrays (no pickles) on the collocation grid:
   ``time`` (n_t,), ``states`` (n_t, n_x), ``controls`` (n_t, n_u),
   ``outputs`` (n_t, n_y), ``cost_integrands`` (n_t, n_terms) and the
@@ -182,7 +185,7 @@ class Solution:
             return float(value) if value is not None else default
 
         names = lambda key: [str(s) for s in arrays.get(key, [])]  # noqa: E731
-        return cls(
+        solution = cls(
             time=arrays["time"], states=arrays["states"], controls=arrays["controls"],
             state_names=names("state_names"), control_names=names("control_names"),
             state_units=names("state_units"), control_units=names("control_units"),
@@ -195,10 +198,18 @@ class Solution:
             cost_terms={k: float(v) for k, v in summary.get("cost_terms", {}).items()},
             final_time=number("final_time", float(arrays["time"][-1])),
             iterations=int(summary.get("iterations", 0)),
-            solve_time_s=number("solve_time_s"),
+            solve_time_s=number("solve_time_s"), setup_time_s=number("setup_time_s", 0.0),
             max_dynamics_error=number("max_dynamics_error"),
             max_dynamics_error_open_loop=number("max_dynamics_error_open_loop"),
             problem_name=summary.get("problem", ""), model_name=summary.get("model", ""),
             transcription=summary.get("transcription", ""),
             multipliers_x=arrays.get("multipliers_x"),
             multipliers_g=arrays.get("multipliers_g"))
+        # what the solve added to the summary (tracking errors, warnings, estimated
+        # parameters) comes back in extra, so that saving again writes it again
+        own = set(solution.summary())
+        solution.extra = {k: v for k, v in summary.items() if k not in own}
+        if "parameters" in summary:  # [parameters]: values, bounds, standard errors
+            from .estimation.uncertainty import ParameterReport
+            solution.parameters = ParameterReport.from_dict(summary)
+        return solution

@@ -40,3 +40,30 @@ def test_unknown_name_lookup_lists_what_exists():
                                           {"transcription.intervals": 10}))
     with pytest.raises(KeyError, match="pendulum_speed"):
         solution.state("pendulum_sped")
+
+
+def test_estimated_parameters_read_back_with_their_standard_errors(tmp_path):
+    """[parameters]: values, bounds, standard errors (an infinite one for the never-excited
+    DELTant), flags and warnings come back from summary.json, and saving again writes the
+    same summary."""
+    solution = ocp.solve(ocp.load_problem(PROBLEMS / "arm_identify_parameters.toml",
+                                          {"transcription.intervals": 10}))
+    report = solution.parameters
+    assert any(not e.identifiable for e in report.estimates.values())
+    solution.save(tmp_path)
+    loaded = Solution.load(tmp_path)
+    assert list(loaded.parameters.estimates) == list(report.estimates)
+    for name, e in report.estimates.items():
+        back = loaded.parameters.estimates[name]
+        assert (back.value, back.lower, back.upper, back.model_value) == \
+            (e.value, e.lower, e.upper, e.model_value)
+        assert back.standard_error == e.standard_error  # inf stays inf
+        assert (back.unit, back.identifiable, back.at_bound) == \
+            (e.unit, e.identifiable, e.at_bound)
+    assert loaded.parameters.residual_variance == report.residual_variance
+    assert loaded.parameters.samples == report.samples
+    assert loaded.parameters.warnings == report.warnings
+    assert loaded.parameters.lines() == report.lines()
+    again = tmp_path / "again"
+    loaded.save(again)
+    assert (again / "summary.json").read_text() == (tmp_path / "summary.json").read_text()

@@ -31,7 +31,7 @@ parameters it moves, and those parameters get an infinite standard error.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import casadi as ca
 import numpy as np
@@ -49,6 +49,8 @@ RELATIVE_SE_LIMIT = 1.0
 PARTICIPATION = 0.25
 #: multipliers above this (relative to the largest, or 1) mark active inequalities and bounds
 ACTIVE = 1e-6
+#: ... and a parameter at an active bound lies within this (relative to max(1, |bound|)) of it
+AT_BOUND = 1e-6
 #: regularisation of the multiplier block of K_v (dependent active constraints)
 KKT_REGULARISATION = 1e-10
 
@@ -85,7 +87,27 @@ class ParameterReport:
         return {"parameters": {n: {k: number(v) for k, v in asdict(e).items() if k != "name"}
                                for n, e in self.estimates.items()},
                 "parameter_residual_variance": number(self.residual_variance),
-                "parameter_samples": self.samples}
+                "parameter_samples": self.samples,
+                "parameter_warnings": list(self.warnings)}
+
+    @classmethod
+    def from_dict(cls, summary: dict) -> "ParameterReport":
+        """The report from summary.json's fields (:meth:`to_dict`); no covariance.
+
+        Non-finite numbers written as strings ("inf", "nan") come back as floats.
+        """
+        numeric = {f.name for f in fields(ParameterEstimate)
+                   if f.type in ("float", float)}
+        estimates = {}
+        for name, entry in summary.get("parameters", {}).items():
+            values = {k: (float(v) if k in numeric else v) for k, v in entry.items()
+                      if k in ParameterEstimate.__dataclass_fields__}
+            estimates[name] = ParameterEstimate(name=name, **values)
+        return cls(estimates,
+                   residual_variance=float(summary.get("parameter_residual_variance",
+                                                       math.nan)),
+                   samples=int(summary.get("parameter_samples", 0)),
+                   warnings=list(summary.get("parameter_warnings", [])))
 
     def lines(self) -> list[str]:
         return parameter_lines(self.to_dict()["parameters"])
@@ -157,8 +179,22 @@ def _hessian_and_jacobian(tp, w, lam_g, solver=None):
     return H, A
 
 
+def _near_bound(tp, w) -> np.ndarray:
+    """Variables within AT_BOUND of a finite bound (a multiplier that IPOPT's barrier
+    leaves on a parameter far inside its bounds does not hold it there)."""
+    w = np.asarray(w, float).ravel()
+    near = np.zeros(w.size, bool)
+    for bound in (tp.lbx, tp.ubx):
+        bound = np.asarray(bound, float)
+        finite = np.isfinite(bound)
+        near[finite] |= np.abs(w[finite] - bound[finite]) <= \
+            AT_BOUND * np.maximum(1.0, np.abs(bound[finite]))
+    return near
+
+
 def marginal_precision(tp, w, lam_g, lam_x, solver=None):
-    """(S, free parameter mask): the Schur complement of the KKT matrix onto the parameters.
+    """(S, free parameter mask): the Schur complement of the KKT matrix onto the parameters,
+    in the parameters' SI units (the NLP's variables are the parameters over their scales).
 
     ``w``, ``lam_g``, ``lam_x`` are IPOPT's primal solution and multipliers;
     ``solver`` (optional) the CasADi nlpsol that found them. Raises
@@ -170,9 +206,11 @@ def marginal_precision(tp, w, lam_g, lam_x, solver=None):
     big_g = ACTIVE * max(1.0, float(np.max(np.abs(lam_g), initial=0.0)))
     big_x = ACTIVE * max(1.0, float(np.max(np.abs(lam_x), initial=0.0)))
     active = (tp.lbg == tp.ubg) | (np.abs(lam_g) > big_g)
-    fixed = (tp.lbx == tp.ubx) | (np.abs(lam_x) > big_x)
     is_param = np.zeros(n, bool)
     is_param[n - n_p:] = True
+    # a trajectory variable with a multiplier is held (IPOPT's barrier may keep it a
+    # little off its bound); a parameter only when it is at its bound
+    fixed = (tp.lbx == tp.ubx) | ((np.abs(lam_x) > big_x) & (~is_param | _near_bound(tp, w)))
     v = np.nonzero(~fixed & ~is_param)[0]
     p = np.nonzero(~fixed & is_param)[0]
     A = A[np.nonzero(active)[0], :]
@@ -184,6 +222,9 @@ def marginal_precision(tp, w, lam_g, lam_x, solver=None):
     Y = spla.splu(K).solve(B) if B.size else np.zeros_like(B)
     S = Hc[p][:, p].toarray() - B.T @ Y
     free = ~fixed[n - n_p:]
+    # w holds p / scale (ocp.nlp): back to the parameters' SI units
+    scale = np.asarray(getattr(tp, "parameter_scale", np.ones(n_p)), float)[p - (n - n_p)]
+    S = S / np.outer(scale, scale)
     return 0.5 * (S + S.T), free
 
 

@@ -80,6 +80,18 @@ def guesses(model, unknowns) -> list[float]:
     return [u.guess if u.guess is not None else numbers[u.name].value for u in unknowns]
 
 
+def scales(model, unknowns) -> list[float]:
+    """The size of each unknown, by which the NLP divides it (SI units).
+
+    The model's own value, or the width of the bounds when that is zero: a
+    contact stiffness of 3e6 N/m^2 and a foot inertia of 0.02 kg m^2 then
+    both enter the NLP as numbers near 1, so that IPOPT's steps and its
+    tolerances mean the same for every parameter.
+    """
+    numbers = model_numbers(model)
+    return [abs(numbers[u.name].value) or (u.upper - u.lower) for u in unknowns]
+
+
 class Unknowns(list):
     """The problem's unknowns (a list of UnknownParameter), and the tracking terms
     whose residuals are measurement noise (``measurement``; default: every tracking term)."""
