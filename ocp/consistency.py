@@ -41,8 +41,14 @@ def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
                 basis = basis * (tau - nm) / (nj - nm)
         u = u + basis * uc[:, j]
     u = u if nu else ca.SX(0, 1)
-    dae = {"x": x, "p": ca.vertcat(h, ca.vec(uc)), "t": tau,
-           "ode": h * model.dynamics(x, u)}
+    ode = h * model.dynamics(x, u)
+    # Discrete states (a learned step) are replayed as the transcription holds them:
+    # on the straight line between their values at the interval's ends.
+    discrete = [model.state_names.index(n) for n in model.discrete_state_names]
+    change = ca.SX.sym("change", len(discrete))
+    if discrete:
+        ode[discrete] = change
+    dae = {"x": x, "p": ca.vertcat(h, ca.vec(uc), change), "t": tau, "ode": ode}
     return ca.integrator("replay", "cvodes", dae, 0.0, list(tr.points[1:]),
                          {"abstol": TOLERANCE, "reltol": TOLERANCE,
                           "max_num_steps": 100000, **method})
@@ -69,9 +75,12 @@ def _errors(model, tr, X, U, t0, tf, method):
     N = tr.intervals
     h = (tf - t0) / N
     params, targets = [], []
+    discrete = [model.state_names.index(n) for n in model.discrete_state_names]
     for k in range(N):
         cols = tr.interval_columns(k)
-        params.append(np.concatenate([[h], U[:, cols][:, tr.control_points].ravel(order="F")]))
+        change = X[discrete, cols.stop - 1] - X[discrete, cols.start]
+        params.append(np.concatenate([[h], U[:, cols][:, tr.control_points].ravel(order="F"),
+                                      change]))
         targets.append(X[:, cols][:, 1:])
     P = np.array(params).T
     try:

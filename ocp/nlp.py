@@ -109,7 +109,20 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         lbg.append(np.broadcast_to(np.asarray(lo, dtype=float), expr.shape[0]))
         ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
 
-    constrain(tr.defects(h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
+    if model.discrete_state_names:
+        # States of a discrete map (a learned recurrent step): the map between
+        # mesh points, a straight line inside an interval; the ODE for the rest.
+        discrete = [model.state_names.index(n) for n in model.discrete_state_names]
+        continuous = [i for i in range(nx) if i not in discrete]
+        Xp, Fp = tr.by_point(X), tr.by_point(F)
+        constrain(tr.defects(h, [x[continuous, :] for x in Xp],
+                             [f[continuous, :] for f in Fp]), 0.0, 0.0)
+        step = ca.Function("discrete_step", [x_s, u_s, p_s],
+                           [model.discrete_step(x_s, u_s)]).map(N)
+        constrain(tr.discrete_defects([x[discrete, :] for x in Xp],
+                                      step(Xp[0], tr.by_point(U)[-1], p)), 0.0, 0.0)
+    else:
+        constrain(tr.defects(h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
     control_defects = tr.control_defects(tr.by_point(U))
     if control_defects is not None and nu:
         constrain(control_defects, 0.0, 0.0)

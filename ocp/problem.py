@@ -125,6 +125,25 @@ class Problem:
     #: the problem file's [parameters] table): time-invariant decision variables
     parameters: list = field(default_factory=list)
 
+    def _check_sample_time(self) -> None:
+        """A discrete map (e.g. a GRU step at 100 Hz) needs mesh intervals of its time step."""
+        dt = self.model.sample_time_s
+        origin = getattr(self.model, "discrete_origin", f"model '{self.model.name}'")
+        if self.free_final_time:
+            raise ProblemError(f"{origin} advances its states every {dt:g} s, so the mesh "
+                               f"interval is fixed and the final time must be too; give a "
+                               f"value, not a range", "time.final")
+        N = self.transcription.intervals
+        duration = float(self.final_time) - self.start_time
+        if not math.isclose(duration / N, dt, rel_tol=1e-9):
+            steps = duration / dt
+            fix = (f"set intervals = {round(steps)}" if math.isclose(steps, round(steps),
+                                                                     rel_tol=1e-9)
+                   else f"make the duration a multiple of {dt:g} s")
+            raise ProblemError(f"mesh intervals of {duration:g} s / {N} = {duration / N:.6g} s, "
+                               f"but {origin} advances its states every {dt:g} s: {fix}",
+                               "transcription.intervals")
+
     # -- reading like the methods section of a paper ----------------------
     def minimize(self, *terms: CostTerm) -> "Problem":
         self.costs.extend(terms)
@@ -235,6 +254,8 @@ class Problem:
         if self.final_time_guess is not None and not t_lo <= self.final_time_guess <= t_hi:
             raise ProblemError(f"guess {self.final_time_guess} s is outside "
                                f"[{t_lo}, {t_hi}] s", "time.guess")
+        if self.model.discrete_state_names:
+            self._check_sample_time()
         if self.dynamics not in (EXPLICIT, IMPLICIT):
             raise ProblemError(f"'{self.dynamics}' is not a dynamics form; expected "
                                f"'{EXPLICIT}' or '{IMPLICIT}'", "transcription.dynamics")

@@ -314,6 +314,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         name=root.string("title") or path.stem)
     if redundancy is not None:
         problem.path_constraints.extend(redundancy.path_constraints)
+    if hasattr(model, "rest_conditions"):  # a learned activation step starts at rest
+        problem.initial.update(model.rest_conditions(problem.initial))
     costs = root.sub("costs", required=True)
     for name in costs.table:
         problem.minimize(_cost(name, costs.sub(name), model, base))
@@ -485,7 +487,7 @@ def _model(reader: _Reader, base: Path, bounds_table=None):
     reserves = {c: reserves_reader.number(c, minimum=0.0) for c in reserves_reader.table}
     options = dict(
         tendon=reader.string("tendon", "rigid", choices=["rigid", "compliant"]),
-        activation_dynamics=reader.boolean("activation_dynamics", True),
+        activation_dynamics=_activation_dynamics(reader) is not False,
         passive_fiber_force=reader.boolean("passive_fiber_force", True),
         reserves=reserves,
         curves=CURVE_SETS[reader.string("curves", "opensim", choices=list(CURVE_SETS))])
@@ -498,13 +500,40 @@ def _model(reader: _Reader, base: Path, bounds_table=None):
         except ProblemError as exc:
             raise reader.error("geometry", str(exc)) from None
     try:
-        return build_model(name, values, muscles, **options)
+        model = build_model(name, values, muscles, **options)
     except SurrogateMismatch as exc:
         raise reader.error("geometry", str(exc)) from None
     except ValueError as exc:
         message = str(exc)
         key = "reserves" if "reserve" in message else "muscles"
         raise reader.error(key, message) from None
+    if isinstance(_activation_dynamics(reader), str):
+        model = _learned_activation(reader, model, base)
+    return model
+
+
+def _activation_dynamics(reader: _Reader):
+    """``[model] activation_dynamics``: true ("analytic", the ODE), false (activations are
+    controls) or a learned step's file ("surrogates/emg_activation_gru.casadi")."""
+    value = reader.table.get("activation_dynamics", True)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return True if value == "analytic" else value
+    raise reader.error("activation_dynamics", f"expected true, false, \"analytic\" or the file "
+                       f"of a learned activation step (\"surrogates/emg_activation_gru.casadi\"), "
+                       f"got {_kind(value)}")
+
+
+def _learned_activation(reader: _Reader, model, base: Path):
+    """``[model] activation_dynamics = "surrogates/x.casadi"``: a GRU step per muscle
+    in place of the activation ODE (ocp.models.learned_activation)."""
+    from .models.learned_activation import learned_activation
+    path = reader.path("activation_dynamics", base)
+    try:
+        return learned_activation(model, path)
+    except (ProblemError, SurrogateMismatch) as exc:
+        raise reader.error("activation_dynamics", str(exc)) from None
 
 
 def _learned_dynamics(reader: _Reader, model, base: Path) -> None:

@@ -27,6 +27,13 @@ class Model(ABC):
     #: Extra variables of the implicit form (for a multibody model, q'').
     algebraic_names: tuple[str, ...] = ()
     algebraic_units: tuple[str, ...] = ()
+    #: States advanced once per mesh interval by a discrete map (a learned
+    #: recurrent step, ocp.models.learned_activation) instead of an ODE; their
+    #: rows of :meth:`dynamics` are zero and the transcription ties them with
+    #: :meth:`discrete_step` (Transcription.discrete_defects).
+    discrete_state_names: tuple[str, ...] = ()
+    #: The time step (s) of that map: the mesh interval must equal it.
+    sample_time_s: float | None = None
 
     @abstractmethod
     def dynamics(self, x, u):
@@ -43,6 +50,12 @@ class Model(ABC):
     @property
     def has_implicit_form(self) -> bool:
         return bool(self.algebraic_names)
+
+    def discrete_step(self, x, u):
+        """The discrete states at the end of a mesh interval, in the order of
+        ``discrete_state_names``: (nd, 1) from the states ``x`` (nx,) at the
+        interval's start and the controls ``u`` (nu,) at its end."""
+        raise NotImplementedError(f"model '{self.name}' has no discrete states")
 
     def outputs(self, x, u) -> dict:
         """Named output expressions (marker positions, joint torques, energy)."""

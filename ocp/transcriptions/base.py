@@ -78,6 +78,20 @@ class Transcription(ABC):
         defects that must vanish.
         """
 
+    def discrete_defects(self, X, X_next):
+        """Defects of states advanced by a discrete map once per interval.
+
+        ``X[j]`` is the (nd, N) matrix of the discrete states at point ``j`` of
+        every interval, ``X_next`` (nd, N) the map's value from the interval's
+        start. The end point equals the map; the points inside the interval
+        (Hermite-Simpson midpoint, Radau points) lie on the straight line between
+        the interval's ends, so a discrete state is piecewise linear in time.
+        """
+        out = [X[-1] - X_next]
+        for j, tau in enumerate(self.points[1:-1], start=1):
+            out.append(X[j] - ((1 - tau) * X[0] + tau * X[-1]))
+        return ca.vertcat(*out)
+
     #: Whether the dynamics (implicit residual, path constraints) hold at t0.
     dynamics_at_start: bool = True
 
