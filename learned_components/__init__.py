@@ -30,6 +30,9 @@ Modules, one job each:
 - ``structured_spec``, ``train_structured``: ``ocp train`` for graph and
   recurrent networks.
 - ``spec``, ``train``: the ``ocp train SPEC.toml`` command.
+- ``osim_geometry``: networks for the muscle paths of an .osim model
+  (``[model] geometry = "neural"``), trained together and cached by
+  ``ocp.osim.neural_geometry``.
 
 ``datasets``, ``export`` and ``propagation`` work without torch; everything
 that trains needs ``pip install "ocp-movement[learned]"``. The solve side

@@ -123,13 +123,20 @@ def _cmd_models(args) -> int:
         with warnings.catch_warnings():  # its conversion notes are part of the listing
             warnings.simplefilter("ignore")
             print(describe_osim(Path(args.file)))
-            if args.geometry == "polynomial":
+            if args.geometry in ("polynomial", "neural"):
                 from .osim import build_osim_model
-                model = build_osim_model(Path(args.file), geometry="polynomial")
-                print("  polynomial geometry fitted over the coordinate ranges (errors on "
-                      "fresh samples):")
+                model = build_osim_model(Path(args.file), geometry=args.geometry)
+                print(f"  {args.geometry} geometry fitted over the coordinate ranges (errors "
+                      f"on fresh samples):")
                 for error in model.geometry_fit:
                     print("    " + error.describe())
+                if not model.geometry_fit:
+                    print("    (no muscles: no paths to fit)")
+                elif args.geometry == "neural":
+                    learned = model.surrogates["geometry"]
+                    training = learned.metadata.get("training", {})
+                    print(f"  networks: {learned.path} (trained in "
+                          f"{training.get('time_s', float('nan')):.1f} s)")
         return EXIT_OK
     if args.file:
         from .models.custom import ModelFileError, load_model_file
@@ -250,8 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_plot)
     p = sub.add_parser("models", help="list built-in models (or a model file's: .py or .osim)")
     p.add_argument("file", nargs="?", help="a Python model file")
-    p.add_argument("--geometry", choices=["exact", "polynomial"], default="exact",
-                   help="polynomial: also fit each .osim muscle path and print the fit errors")
+    p.add_argument("--geometry", choices=["exact", "polynomial", "neural"], default="exact",
+                   help="polynomial or neural: also fit each .osim muscle path (neural: "
+                        "train networks, or load them from the cache) and print the fit "
+                        "errors")
     p.set_defaults(run=_cmd_models)
     p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
     p.add_argument("folder", help="a solution folder (ocp solve --out)")

@@ -433,7 +433,7 @@ def _osim_model(reader: _Reader, file_path: Path, bounds_table=None):
     reader.only({"file", "tendon", "conditional_smoothing", "geometry"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
-    geometry = reader.string("geometry", "exact", choices=["exact", "polynomial"])
+    geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
     try:
         return build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                 geometry=geometry, fit_ranges=_fit_ranges(bounds_table))

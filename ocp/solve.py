@@ -94,6 +94,10 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     # Learned surrogates visited outside their training range: a warning with the
     # range and the amount, also in summary.json ("warnings").
     solution.extra.update(range_report(model, solution))
+    # Fitted muscle geometry (polynomial or neural): its errors against the exact
+    # paths, per muscle, in summary.json ("muscle_geometry_fit").
+    from .osim.model import geometry_fit_summary
+    solution.extra.update(geometry_fit_summary(model))
     if problem.parameters:  # [parameters]: values, bounds and standard errors
         from .estimation.uncertainty import parameter_report
         estimated = parameter_report(problem, tp, w, result["lam_g"], result["lam_x"],

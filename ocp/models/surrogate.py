@@ -42,6 +42,9 @@ NORMAL_FORCE_PARAMETERS = ("stiffness_N_m2", "dissipation_s_m", "derivative_smoo
 #: which the surrogate is taken to describe another model (unless its training error
 #: was larger than half of this).
 GEOMETRY_MISMATCH_M = 1e-3
+#: Postures at which a geometry surrogate is compared with the model's paths: a grid of
+#: 7 per coordinate up to this many points (4 coordinates), a Halton sample beyond.
+GEOMETRY_CHECK_POINTS = 2401
 
 
 class SurrogateRangeWarning(UserWarning):
@@ -148,7 +151,8 @@ def learned_geometry(surrogate: Surrogate, tree, muscles, analytic: ca.Function)
 
     ``analytic`` is the model's own q (n,) -> (lengths (m, 1), moment arms
     (n, m)). Checked: component, coordinates and muscles (names and order),
-    shapes, and the lengths on a grid over the training range, which must
+    shapes, and the lengths on a grid over the training range (a Halton
+    sample of GEOMETRY_CHECK_POINTS beyond four coordinates), which must
     agree within ``GEOMETRY_MISMATCH_M`` (or twice the training error): a
     changed path, segment length or muscle list means another model.
     Raises SurrogateMismatch.
@@ -183,8 +187,14 @@ def learned_geometry(surrogate: Surrogate, tree, muscles, analytic: ca.Function)
                                 f"geometry maps q {expected[0]} to (lengths, moment arms) "
                                 f"{expected[1]}")
     ranges = [i["range"] for i in surrogate.inputs]
-    grid = np.array(np.meshgrid(*[np.linspace(lo, hi, 7) for lo, hi in ranges]))
-    points = grid.reshape(n, -1)
+    if 7 ** n <= GEOMETRY_CHECK_POINTS:  # a grid of 7 per axis while it is small
+        grid = np.array(np.meshgrid(*[np.linspace(lo, hi, 7) for lo, hi in ranges]))
+        points = grid.reshape(n, -1)
+    else:  # many coordinates: a scrambled Halton sample (seeded) of the box
+        from scipy.stats import qmc
+        lo, hi = np.array(ranges, dtype=float).T
+        unit = qmc.Halton(d=n, scramble=True, seed=0).random(GEOMETRY_CHECK_POINTS)
+        points = (lo + unit * (hi - lo)).T
     learned = np.array(f.map(points.shape[1])(points)[0])
     exact = np.array(analytic.map(points.shape[1])(points)[0])
     difference = np.abs(learned - exact)

@@ -26,7 +26,7 @@ from ..models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ..models.muscles.hill import MuscleParameters
 from ..models.torque_driven import TorqueDrivenTree, actuator_name
 from .paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
-from .reader import OsimDocument, read_osim
+from .reader import DISPLAY_ONLY, OsimDocument, read_osim
 from .tree import Skeleton, build_skeleton
 
 
@@ -218,11 +218,13 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
     ``ignore_tendon_compliance`` (which must then agree for all muscles).
     ``conditional_smoothing_rad``: see ``OsimPathGeometry``; 0 = OpenSim's switch.
-    ``geometry``: "exact" (OpenSim's paths) or "polynomial": each muscle's
+    ``geometry``: "exact" (OpenSim's paths), "polynomial": each muscle's
     length fitted by a polynomial in the coordinates it crosses over
     ``fit_ranges`` (coordinate -> (lo, hi); default the file's coordinate
-    ranges), see ocp.models.muscles.polynomial_fit; the fit errors are kept
-    in ``model.geometry_fit``.
+    ranges), see ocp.models.muscles.polynomial_fit, or "neural": small
+    networks trained on the same paths over the same ranges, cached on disk
+    (ocp.osim.neural_geometry; the first run needs PyTorch). The fit errors
+    are kept in ``model.geometry_fit``, the method in ``model.geometry_method``.
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
     doc = doc or read_osim(path)
@@ -255,9 +257,12 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         for a in doc.actuators:
             name = actuator_name(a.coordinate, kinds[a.coordinate])
             bounds[name] = (a.min_control, a.max_control)
-        return OsimTorqueModel(doc.name, skeleton.tree, tuple(reserves), parameters=parameters,
-                               contacts=contacts, optimal_torque=reserves, bounds=bounds,
-                               osim=skeleton, notes=notes)
+        model = OsimTorqueModel(doc.name, skeleton.tree, tuple(reserves),
+                                parameters=parameters, contacts=contacts,
+                                optimal_torque=reserves, bounds=bounds, osim=skeleton,
+                                notes=notes)
+        model.geometry_fit, model.geometry_method = (), "exact"   # no paths to fit
+        return model
     if tendon is None:
         rigid = {f["rigid"] for f in flags}
         if len(rigid) > 1:
@@ -275,17 +280,22 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         bounds[f"{m.name}_excitation"] = limits
     for a in doc.actuators:
         bounds[f"reserve_{a.coordinate}"] = (a.min_control, a.max_control)
-    fit = ()
+    fit, learned = (), None
     if geometry == "polynomial":
         muscles, fit = _polynomial_muscles(skeleton, muscles, fit_ranges)
+    elif geometry == "neural":
+        learned, fit = _neural_geometry(path, skeleton, muscles, fit_ranges,
+                                        conditional_smoothing_rad)
     elif geometry != "exact":
-        raise ValueError(f"geometry must be 'exact' or 'polynomial', got {geometry!r}")
+        raise ValueError(f"geometry must be 'exact', 'polynomial' or 'neural', "
+                         f"got {geometry!r}")
     model = OsimMuscleModel(doc.name, skeleton.tree, muscles, tendon=tendon,
                            activation_dynamics=activation.pop(),
                            passive_fiber_force=passive.pop(), reserves=reserves,
                            parameters=parameters, contacts=contacts, bounds=bounds,
-                           osim=skeleton, notes=notes)
+                           osim=skeleton, notes=notes, geometry=learned)
     model.geometry_fit = fit
+    model.geometry_method = geometry
     return model
 
 
@@ -293,18 +303,73 @@ def _polynomial_muscles(skeleton, muscles, fit_ranges):
     """Muscles whose paths are replaced by polynomials fitted to them, and the fit errors."""
     import dataclasses
 
-    import casadi as ca
-
     from ..models.muscles.polynomial_fit import fit_polynomial_geometry
     tree = skeleton.tree
-    q = ca.SX.sym("q", tree.n)
-    lengths = ca.vertcat(*[m.geometry.length(tree, q) for m in muscles])
-    exact = ca.Function("exact_paths", [q], [lengths, -ca.jacobian(lengths, q).T])
-    ranges = dict(_coordinate_bounds(skeleton))
-    ranges.update(fit_ranges or {})
+    exact = _exact_paths(tree, muscles)
+    ranges = _fit_box(skeleton, fit_ranges, "polynomial")
     fitted, errors = fit_polynomial_geometry(exact, tree.coordinates, [m.name for m in muscles],
                                              ranges)
     return [dataclasses.replace(m, geometry=g) for m, g in zip(muscles, fitted)], errors
+
+
+def _fit_box(skeleton, fit_ranges, method: str) -> dict:
+    """Coordinate -> (lo, hi) fitted: the file's ranges, overridden by ``fit_ranges``."""
+    ranges = dict(_coordinate_bounds(skeleton))
+    ranges.update(fit_ranges or {})
+    missing = [c for c in skeleton.tree.coordinates if c not in ranges]
+    if missing:
+        first = skeleton.coordinates[missing[0]]
+        raise skeleton.doc.error(f"coordinates {missing} have no finite <range> to fit the "
+                                 f"{method} geometry over; give them one, or bounds in the "
+                                 f"problem file", f"Coordinate '{first.name}'", first.line)
+    return ranges
+
+
+def _exact_paths(tree, muscles):
+    """q (n,) -> (lengths (m,), moment arms (n, m)) of the muscles' own paths."""
+    import casadi as ca
+    q = ca.SX.sym("q", tree.n)
+    lengths = ca.vertcat(*[m.geometry.length(tree, q) for m in muscles])
+    return ca.Function("exact_paths", [q], [lengths, -ca.jacobian(lengths, q).T])
+
+
+def _neural_geometry(path, skeleton, muscles, fit_ranges, smoothing_rad):
+    """(learned geometry surrogate, fit errors): networks trained on the paths, or cached."""
+    from ..models.multibody import REVOLUTE
+    from .neural_geometry import neural_geometry
+    tree = skeleton.tree
+    ranges = _fit_box(skeleton, fit_ranges, "neural")
+    kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
+    units = ["rad" if kinds[c] == REVOLUTE else "m" for c in tree.coordinates]
+    surrogate, errors, _ = neural_geometry(
+        path, _exact_paths(tree, muscles), list(tree.coordinates), units,
+        [m.name for m in muscles], ranges, model_name=skeleton.doc.name,
+        smoothing_rad=smoothing_rad)
+    return surrogate, errors
+
+
+def geometry_fit_summary(model) -> dict:
+    """``{"muscle_geometry_fit": ...}`` for summary.json: method and errors (mm) per muscle.
+
+    Empty for a model whose geometry is not fitted (exact paths, built-in models).
+    """
+    errors = getattr(model, "geometry_fit", ())
+    if not errors:
+        return {}
+    muscles = {e.muscle: {"coordinates": list(e.coordinates),
+                          "length_rms_mm": e.length_rms_m * 1e3,
+                          "length_max_mm": e.length_max_m * 1e3,
+                          "moment_arm_rms_mm": e.moment_arm_rms_m * 1e3,
+                          "moment_arm_max_mm": e.moment_arm_max_m * 1e3} for e in errors}
+    summary = {"method": getattr(model, "geometry_method", "polynomial"),
+               "worst_length_rms_mm": max(m["length_rms_mm"] for m in muscles.values()),
+               "worst_moment_arm_mm": max(m["moment_arm_max_mm"] for m in muscles.values()),
+               "muscles": muscles}
+    learned = (getattr(model, "surrogates", None) or {}).get("geometry")
+    if learned is not None:
+        summary["networks"] = str(learned.path)
+        summary["training_time_s"] = learned.metadata.get("training", {}).get("time_s")
+    return {"muscle_geometry_fit": summary}
 
 
 def describe_osim(path) -> str:
@@ -343,6 +408,14 @@ def describe_osim(path) -> str:
     if len(model.notes) > 3:
         lines.append(f"  ... and {len(model.notes) - 3} more notes like these")
     if doc.ignored:
-        lines.append(f"  ignored (display only): {len(doc.ignored)} elements, e.g. "
-                     + "; ".join(doc.ignored[:3]))
+        kinds = {}
+        for entry in doc.ignored:
+            kind = entry.split(" ", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        lines.append(f"  ignored (no effect on the dynamics): {len(doc.ignored)} elements ("
+                     + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ")")
+        drawn = [e for e in doc.ignored if e.split(" ", 1)[0] in DISPLAY_ONLY]
+        if drawn:   # meshes and frames, often dozens: a few examples
+            lines.append("    drawn only, e.g. " + "; ".join(drawn[:3]))
+        lines += [f"    {e}" for e in doc.ignored if e not in drawn]   # the rest, each
     return "\n".join(lines)

@@ -30,6 +30,13 @@ PATH_POINTS = ("PathPoint", "MovingPathPoint", "ConditionalPathPoint")
 #: Components that do not take part in the dynamics: listed, not read.
 DISPLAY_ONLY = ("Marker", "Mesh", "FrameGeometry", "Appearance", "Brick", "Sphere",
                 "Cylinder", "Ellipsoid", "ContactMesh", "Probe", "Controller")
+#: Wrap surfaces: an error in a muscle's path (PathWrapSet), listed when no path uses them.
+WRAP_SURFACES = ("WrapCylinder", "WrapSphere", "WrapEllipsoid", "WrapTorus",
+                 "WrapCylinderObst", "WrapSphereObst", "WrapDoubleCylinderObst")
+#: Children of <Model> that hold elements and are read (or listed as ignored).
+MODEL_PARTS = ("components", "Ground", "BodySet", "JointSet", "ControllerSet",
+               "ConstraintSet", "ForceSet", "MarkerSet", "ContactGeometrySet", "ProbeSet",
+               "ComponentSet", "ModelVisualPreferences")
 #: Force and component tags that are read.
 FORCES = MUSCLES + ("CoordinateActuator", "SmoothSphereHalfSpaceForce")
 GRAVITY_DEFAULT = (0.0, -9.80665, 0.0)
@@ -191,21 +198,39 @@ def _parse(path: Path):
     builder = ET.TreeBuilder()
     lines = {}
     parser = xml.parsers.expat.ParserCreate()
+    open_elements = []   # (tag, name, line) of the elements not yet closed
 
     def start(tag, attrs):
         lines[builder.start(tag, attrs)] = parser.CurrentLineNumber
+        open_elements.append((tag, attrs.get("name"), parser.CurrentLineNumber))
+
+    def end(tag):
+        builder.end(tag)
+        open_elements.pop()
+
+    def inside() -> str | None:
+        """The innermost open element that has a name (else the innermost), for errors."""
+        if not open_elements:
+            return None
+        tag, name, line = next((e for e in reversed(open_elements) if e[1]),
+                               open_elements[-1])
+        return (f"{tag} '{name}'" if name else tag) + f" (line {line})"
 
     parser.StartElementHandler = start
-    parser.EndElementHandler = builder.end
+    parser.EndElementHandler = end
     parser.CharacterDataHandler = builder.data
     try:
         parser.Parse(data, True)
         root = builder.close()
     except xml.parsers.expat.ExpatError as exc:
+        where = inside()
         raise OsimError(f"broken or truncated XML at line {exc.lineno}, column {exc.offset}: "
-                        f"{xml.parsers.expat.ErrorString(exc.code)}", None, str(path)) from None
+                        f"{xml.parsers.expat.ErrorString(exc.code)}"
+                        + (" (the file breaks off or goes wrong inside this element); an "
+                           ".osim file must be complete, well-formed XML" if where else ""),
+                        where, str(path)) from None
     except AssertionError:  # TreeBuilder: unclosed elements
-        raise OsimError("truncated XML: the file ends inside an element", None,
+        raise OsimError("truncated XML: the file ends inside an element", inside(),
                         str(path)) from None
     return root, lines
 
@@ -457,6 +482,22 @@ def _contact_geometry(ctx: _Context, el) -> ContactGeometry:
                            ctx.lines.get(el, 0))
 
 
+def _list_ignored(owner, lines: dict, ignored: list):
+    """Display-only elements and wrap surfaces of a body (or the ground), into ``ignored``.
+
+    A wrap surface that a muscle path used would have stopped reading at its
+    PathWrapSet; those listed here are used by no path.
+    """
+    for g in owner.iter():
+        if g is owner or not g.get("name"):
+            continue
+        if g.tag in DISPLAY_ONLY:
+            ignored.append(f"{g.tag} '{g.get('name')}' (line {lines.get(g, 0)})")
+        elif g.tag in WRAP_SURFACES:
+            ignored.append(f"{g.tag} '{g.get('name')}' (line {lines.get(g, 0)}): wrap "
+                           "surface that no muscle path uses")
+
+
 def _objects(set_el):
     if set_el is None:
         return []
@@ -481,9 +522,14 @@ def read_osim(path) -> OsimDocument:
     frames, bodies, joints, muscles, actuators = {}, {}, [], [], []
     geometry, contacts, ignored = {}, [], []
 
+    for el in model:   # a set or component this reader does not know: not dropped silently
+        if len(el) and el.tag not in MODEL_PARTS:
+            raise ctx.error(el, f"'{el.tag}' in the Model is not supported; supported: "
+                                f"{', '.join(sorted(MODEL_PARTS))} (and scalar properties)")
     ground = model.find("Ground")
     if ground is not None:
         _frames_under(ctx, ground, "/ground", frames)
+        _list_ignored(ground, lines, ignored)
     for b in _objects(model.find("BodySet")):
         if b.tag != "Body":
             raise ctx.error(b, f"'{b.tag}' in the BodySet is not supported (Body only)")
@@ -492,9 +538,7 @@ def read_osim(path) -> OsimDocument:
                             ctx.numbers(b, "mass_center", 3, (0, 0, 0)),
                             ctx.numbers(b, "inertia", 6), lines.get(b, 0))
         _frames_under(ctx, b, f"/bodyset/{name}", frames)
-        for g in b.iter():
-            if g is not b and g.tag in DISPLAY_ONLY and g.get("name"):
-                ignored.append(f"{g.tag} '{g.get('name')}' (line {lines.get(g, 0)})")
+        _list_ignored(b, lines, ignored)
     for j in _objects(model.find("JointSet")):
         if j.tag not in JOINTS:
             raise ctx.error(j, f"joint type '{j.tag}' is not supported; supported: "
@@ -525,6 +569,8 @@ def read_osim(path) -> OsimDocument:
     if comps is not None:
         for el in comps:
             force(el, "/")
+    for el in _objects(model.find("ComponentSet")):
+        force(el, "/componentset")
     _frames_under(ctx, model, "/", frames)
     for el in _objects(model.find("ForceSet")):
         force(el, "/forceset")
@@ -540,6 +586,8 @@ def read_osim(path) -> OsimDocument:
                        "are replaced by the optimal control problem")
     for el in _objects(model.find("MarkerSet")):
         ignored.append(f"{el.tag} '{el.get('name')}' (line {lines.get(el, 0)})")
+    for el in model.findall("ModelVisualPreferences"):
+        ignored.append(f"ModelVisualPreferences (line {lines.get(el, 0)})")
     for el in _objects(model.find("ProbeSet")):
         ignored.append(f"{el.tag} '{el.get('name')}' (line {lines.get(el, 0)})")
     return OsimDocument(str(path), model.get("name", path.stem), gravity, bodies, frames,
