@@ -6,6 +6,9 @@
    surrogate (problems/arm_reach_muscles.toml vs arm_reach_muscles_learned.toml):
    objectives, RMS trajectory difference, IPOPT wall and CPU time (best of
    ``--repeats``) and their ratio learned / analytic (target: at most 1.5).
+   The same for the walk with the learned contact normal force
+   (problems/gait2d_torque.toml vs gait2d_torque_learned_contact.toml), with
+   the RMS joint-angle difference and the time to build the NLP.
 2. Evaluation cost of the exported CasADi function against the same torch
    network called from CasADi through a ``casadi.Callback`` (l4casadi 2.0 is
    an sdist whose build needs its own torch toolchain; it did not install
@@ -17,7 +20,7 @@
 5. EMG envelope to activation: GRU against a static map on fast and slow
    excitation patterns.
 
-``--quick`` runs 1 and 2 only. Machines here are shared and noisy: compare
+``--quick`` runs 1 and 2 only (the reach's half of 1). Machines here are shared and noisy: compare
 within one run; CPU time is steadier than wall time under load.
 """
 import argparse
@@ -37,16 +40,18 @@ PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 SURROGATES = PROBLEMS / "surrogates"
 
 
-def timed_solve(path):
-    """Solve once, returning the Solution and IPOPT's CPU time (s)."""
+def timed_solve(path, with_setup=False):
+    """IPOPT's CPU time (s) of one solve; with_setup: also that of building the NLP."""
+    started = time.process_time()
     problem = ocp.load_problem(path)
     tp = transcribe(problem)
     solver = make_solver(tp.nlp, problem.solver, False)
     guess = tp.pack(*interpolated_guess(problem, tp.grid))
+    setup = time.process_time() - started
     started = time.process_time()
     solver(x0=guess, lbx=tp.lbx, ubx=tp.ubx, lbg=tp.lbg, ubg=tp.ubg)
     cpu = time.process_time() - started
-    return cpu
+    return (cpu, setup) if with_setup else cpu
 
 
 def drop_in(repeats: int):
@@ -73,6 +78,39 @@ def drop_in(repeats: int):
     print(f"solve-time ratio learned / analytic: wall {b.solve_time_s / a.solve_time_s:.2f}, "
           f"CPU {results['learned'][1] / results['analytic'][1]:.2f} (target at most 1.5; "
           f"best of {repeats})")
+
+
+GAIT_ANGLES = ("pelvis_tilt", "hip_flexion_r", "knee_angle_r", "ankle_angle_r",
+               "hip_flexion_l", "knee_angle_l", "ankle_angle_l")
+
+
+def contact_drop_in(repeats: int):
+    print("\n## Contact normal force: analytic vs learned surrogate, gait2d_torque\n")
+    results = {}
+    for label, name in (("analytic", "gait2d_torque.toml"),
+                        ("learned", "gait2d_torque_learned_contact.toml")):
+        solution = ocp.solve(ocp.load_problem(PROBLEMS / name), check_dynamics=False)
+        times = [timed_solve(PROBLEMS / name, with_setup=True) for _ in range(repeats)]
+        results[label] = (solution, min(c for c, _ in times), min(s for _, s in times))
+    print(f"{'contact':<10} {'status':<8} {'iter':>5} {'objective':>12} {'IPOPT CPU s':>12} "
+          f"{'CPU s/iter':>11} {'NLP build CPU s':>16}")
+    for label, (s, cpu, setup) in results.items():
+        print(f"{label:<10} {s.status[:8]:<8} {s.iterations:>5} {s.objective:>12.6g} "
+              f"{cpu:>12.2f} {cpu / s.iterations:>11.4f} {setup:>16.2f}")
+    (a, cpu_a, setup_a), (b, cpu_b, setup_b) = results["analytic"], results["learned"]
+    rms = {n: math.degrees(float(np.sqrt(np.mean((a.state(n) - b.state(n)) ** 2))))
+           for n in GAIT_ANGLES}
+    total = math.sqrt(np.mean([r ** 2 for r in rms.values()]))
+    print(f"\nobjective learned vs analytic: {100 * (b.objective / a.objective - 1):+.3f} % "
+          f"(target within 2 %)")
+    print(f"RMS joint-angle difference: {total:.2f} deg (" +
+          ", ".join(f"{n} {v:.1f}" for n, v in rms.items()) + ")")
+    print(f"solve-time ratio learned / analytic (IPOPT CPU, best of {repeats}): "
+          f"{cpu_b / cpu_a:.2f} (target at most 1.5); per iteration "
+          f"{(cpu_b / b.iterations) / (cpu_a / a.iterations):.2f}; building the NLP "
+          f"{setup_b / setup_a:.2f}")
+    print("range warnings: " + ("; ".join(b.extra["warnings"]) if "warnings" in b.extra
+                                else "none"))
 
 
 def callback_cost():
@@ -230,6 +268,7 @@ def main():
     drop_in(args.repeats)
     callback_cost()
     if not args.quick:
+        contact_drop_in(args.repeats)
         ensemble_spread()
         pinn()
         sequence()

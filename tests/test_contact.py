@@ -93,7 +93,8 @@ def test_quiet_standing_ground_reaction_carries_body_weight():
 
 def test_a_learned_contact_model_drops_in_with_one_key(tmp_path):
     """[model] contact = surrogate: the walker's ground reactions at quiet standing stay
-    within a few newtons of the analytic contact law (the surrogate's accuracy)."""
+    within the surrogate's recorded accuracy of the analytic contact law (heel and toe
+    per side, the toe's error scaled by sqrt(r_toe / r_heel) like its force)."""
     import ocp
     from conftest import PROBLEMS
     text = (PROBLEMS / "gait2d_torque.toml").read_text().replace(
@@ -108,7 +109,9 @@ def test_a_learned_contact_model_drops_in_with_one_key(tmp_path):
     state[analytic.state_names.index("pelvis_ty")] = standing_height(Gait2DParameters()) - 0.004
     state[analytic.state_names.index("pelvis_tx_speed")] = 0.05
     u = ca.DM.zeros(analytic.nu)
+    recorded = learned.surrogates["contact"].metadata["training"]["validation_max_abs_error"]
+    tolerance = recorded * (1 + np.sqrt(0.015 / 0.035))  # N; 15 N for the shipped one
     for side in ("r", "l"):
         a = float(ca.evalf(analytic.outputs(ca.DM(state), u)[f"grf_y_{side}"]))
         b = float(ca.evalf(learned.outputs(ca.DM(state), u)[f"grf_y_{side}"]))
-        assert a > 100.0 and abs(a - b) < 5.0
+        assert a > 100.0 and abs(a - b) < tolerance

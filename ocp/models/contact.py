@@ -79,6 +79,23 @@ def sphere_forces(tree: KinematicTree, q, qd, spheres, normal_force_model=None):
     replaces :func:`normal_force` (same signature), e.g. a learned surrogate.
     """
     normal_force_model = normal_force_model or normal_force
+    out = []
+    for s, (indentation, indentation_speed, point, velocity) in zip(
+            spheres, sphere_kinematics(tree, q, qd, spheres)):
+        fn = normal_force_model(s, indentation, indentation_speed)
+        ft = friction_force(s, fn, velocity[0])
+        force = ca.vertcat(ft, fn)
+        out.append((PointForce(s.segment, point, force), force, point))
+    return out
+
+
+def sphere_kinematics(tree: KinematicTree, q, qd, spheres):
+    """Per sphere: (indentation m, indentation speed m/s, contact point (2,) m, its velocity).
+
+    The indentation is the depth of the sphere's bottom below the ground
+    (negative above it), its speed the downward velocity of the contact
+    point midway through the indentation.
+    """
     bodies = body_velocities(tree, q, qd)
     out = []
     for s in spheres:
@@ -86,10 +103,7 @@ def sphere_forces(tree: KinematicTree, q, qd, spheres, normal_force_model=None):
         indentation = s.radius_m - center[1]
         point = ca.vertcat(center[0], center[1] - s.radius_m + 0.5 * indentation)
         velocity = material_point_velocity(bodies[s.segment], point)
-        fn = normal_force_model(s, indentation, -velocity[1])
-        ft = friction_force(s, fn, velocity[0])
-        force = ca.vertcat(ft, fn)
-        out.append((PointForce(s.segment, point, force), force, point))
+        out.append((indentation, -velocity[1], point, velocity))
     return out
 
 

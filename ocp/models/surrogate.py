@@ -45,6 +45,14 @@ GEOMETRY_MISMATCH_M = 1e-3
 #: Postures at which a geometry surrogate is compared with the model's paths: a grid of
 #: 7 per coordinate up to this many points (4 coordinates), a Halton sample beyond.
 GEOMETRY_CHECK_POINTS = 2401
+#: Analytic normal force (N) along a lower edge of a contact surrogate's training range
+#: below which the force counts as vanished beyond that edge (1e-4 of a 75 kg body
+#: weight): foot above the ground, or leaving it faster than 2 / (3 c).
+ZERO_FORCE_N = 0.1
+#: Width of the smooth clamp of a contact surrogate's inputs at those edges (m, m/s):
+#: the clamp moves an input by width * exp(-(x - lower) / width), below 1e-8 m and
+#: 1e-8 m/s from 20 widths inside the range on.
+CLAMP_WIDTH = {"indentation": 1e-3, "indentation_speed": 0.02}
 
 
 class SurrogateRangeWarning(UserWarning):
@@ -211,7 +219,18 @@ def learned_geometry(surrogate: Surrogate, tree, muscles, analytic: ca.Function)
     return f
 
 
-def learned_normal_force(surrogate: Surrogate):
+def smooth_lower_clamp(x, lower: float, width: float):
+    """lower + width softplus((x - lower) / width): x inside, ``lower`` far below.
+
+    C-infinity; written as a shifted log-sum-exp so that it neither
+    overflows far above nor loses its exact derivatives (the shift cancels).
+    """
+    z = (x - lower) / width
+    shift = ca.fmax(z, 0)
+    return lower + width * (shift + ca.log(ca.exp(-shift) + ca.exp(z - shift)))
+
+
+class LearnedNormalForce:
     """A stand-in for ``ocp.models.contact.normal_force(sphere, indentation, speed)``.
 
     The surrogate (component ``contact_normal_force``) maps x = (indentation
@@ -221,29 +240,85 @@ def learned_normal_force(surrogate: Surrogate):
     is proportional to sqrt(r k)); the other parameters of the normal force
     (NORMAL_FORCE_PARAMETERS) must be the trained ones, else SurrogateMismatch.
     Friction parameters do not enter the normal force and may differ.
-    """
-    if surrogate.component != CONTACT_NORMAL_FORCE:
-        raise SurrogateMismatch(f"surrogate '{surrogate.path.name}' is a "
-                                f"'{surrogate.component}' surrogate, not "
-                                f"'{CONTACT_NORMAL_FORCE}'")
-    recorded = dict(surrogate.metadata.get("sphere", {}))
-    radius = recorded.get("radius_m")
-    trained = {k: recorded[k] for k in NORMAL_FORCE_PARAMETERS if k in recorded}
-    if radius is None:
-        raise SurrogateMismatch(f"surrogate '{surrogate.path.name}' does not record the "
-                                f"sphere it was trained for")
 
-    def normal_force(sphere, indentation, indentation_speed):
-        for key, value in trained.items():
+    Below the training range the Hunt-Crossley force vanishes: a foot above
+    the ground (indentation below about -5 mm, where the tanh switch decays
+    faster than the Hertz term grows) or leaving it faster than 2 / (3 c). When
+    the analytic force of the recorded sphere is below ``ZERO_FORCE_N`` along
+    a lower edge of the range (checked here), that input is clamped smoothly
+    to the edge (``smooth_lower_clamp``), where the network has learned that
+    zero to within its training error: a swing foot 20 cm up gets the force at
+    -2 cm (a few newtons at most), not an extrapolation (kilonewtons).
+    ``clamped`` names those inputs; the range check ignores their lower side.
+    """
+
+    def __init__(self, surrogate: Surrogate):
+        name = surrogate.path.name
+        if surrogate.component != CONTACT_NORMAL_FORCE:
+            raise SurrogateMismatch(f"surrogate '{name}' is a '{surrogate.component}' "
+                                    f"surrogate, not '{CONTACT_NORMAL_FORCE}'")
+        recorded = dict(surrogate.metadata.get("sphere", {}))
+        if recorded.get("radius_m") is None:
+            raise SurrogateMismatch(f"surrogate '{name}' does not record the sphere it was "
+                                    f"trained for")
+        self.surrogate = surrogate
+        self.radius_m = recorded["radius_m"]
+        self.trained = {k: recorded[k] for k in NORMAL_FORCE_PARAMETERS if k in recorded}
+        self.lower = {i["name"]: i["range"][0] for i in surrogate.inputs}
+        self.clamped = self._vanishing_edges(recorded)
+
+    def _vanishing_edges(self, recorded: dict) -> tuple:
+        """Inputs along whose lower edge the analytic force is below ZERO_FORCE_N."""
+        from .contact import ContactSphere, normal_force
+        fields = set(ContactSphere.__dataclass_fields__) - {"name", "segment", "center_m"}
+        sphere = ContactSphere("trained", "ground", (0.0, 0.0),
+                               **{k: v for k, v in recorded.items() if k in fields})
+        (d_lo, d_hi), (v_lo, v_hi) = (i["range"] for i in self.surrogate.inputs)
+        d, v = ca.SX.sym("d"), ca.SX.sym("v")
+        force = ca.Function("f", [d, v], [normal_force(sphere, d, v)]).map(41)
+        edges = {"indentation": (np.full(41, d_lo), np.linspace(v_lo, v_hi, 41)),
+                 "indentation_speed": (np.linspace(d_lo, d_hi, 41), np.full(41, v_lo))}
+        return tuple(n for n, (ds, vs) in edges.items()
+                     if float(np.max(np.abs(np.array(force(ds, vs))))) < ZERO_FORCE_N)
+
+    def __call__(self, sphere, indentation, indentation_speed):
+        for key, value in self.trained.items():
             mine = getattr(sphere, key)
             if not math.isclose(mine, value, rel_tol=1e-9, abs_tol=0.0):
                 raise SurrogateMismatch(
                     f"contact sphere '{sphere.name}' has {key} = {mine}; surrogate "
-                    f"'{surrogate.path.name}' was trained with {value}")
-        force = surrogate.function(ca.vertcat(indentation, indentation_speed))
-        return math.sqrt(sphere.radius_m / radius) * force
+                    f"'{self.surrogate.path.name}' was trained with {value}")
+        x = {"indentation": indentation, "indentation_speed": indentation_speed}
+        for n in self.clamped:
+            x[n] = smooth_lower_clamp(x[n], self.lower[n], CLAMP_WIDTH[n])
+        force = self.surrogate.function(ca.vertcat(x["indentation"], x["indentation_speed"]))
+        return math.sqrt(sphere.radius_m / self.radius_m) * force
 
-    return normal_force
+    def inputs(self, spheres) -> "SurrogateInputs":
+        """Where a solution of a model with these spheres holds the network's inputs."""
+        return SurrogateInputs(
+            {"indentation": tuple(f"indentation_{s.name}" for s in spheres),
+             "indentation_speed": tuple(f"indentation_speed_{s.name}" for s in spheres)},
+            open_below=self.clamped)
+
+
+def learned_normal_force(surrogate: Surrogate) -> LearnedNormalForce:
+    """The surrogate as a contact normal-force law (see LearnedNormalForce)."""
+    return LearnedNormalForce(surrogate)
+
+
+@dataclass(frozen=True)
+class SurrogateInputs:
+    """Where a solution holds a surrogate's inputs, when not under the inputs' own names.
+
+    ``columns``: input name -> solution columns (states, controls or outputs)
+    that are fed to the surrogate, e.g. one per contact sphere; ``open_below``:
+    inputs clamped at the lower edge of their range, where the component is
+    constant, so that values below it are no extrapolation.
+    """
+
+    columns: dict
+    open_below: tuple = ()
 
 
 def _input_values(solution, name: str):
@@ -255,24 +330,39 @@ def _input_values(solution, name: str):
     return None
 
 
-def range_messages(surrogates: dict, solution) -> list[str]:
-    """One message per input of each surrogate that the solution takes out of its range."""
+def range_messages(surrogates: dict, solution, inputs: dict | None = None) -> list[str]:
+    """One message per input of each surrogate that the solution takes out of its range.
+
+    ``inputs`` maps a surrogate's role to its SurrogateInputs, when the
+    solution holds its inputs under other names (a contact surrogate's
+    indentation of every sphere).
+    """
     messages = []
+    inputs = inputs or {}
     for role, s in surrogates.items():
+        where = inputs.get(role)
         for spec in s.inputs:
-            values = _input_values(solution, spec["name"])
-            if values is None or values.size == 0:
+            columns = where.columns.get(spec["name"], ()) if where else (spec["name"],)
+            found = [(c, v) for c in columns
+                     if (v := _input_values(solution, c)) is not None and v.size]
+            if not found:
                 continue
             lo, hi = spec["range"]
             unit = spec.get("unit", "-")
             slack = 1e-9 * max(1.0, abs(hi - lo))
-            low, high = float(np.min(values)), float(np.max(values))
-            for value, excess, side in ((low, lo - low, "below"), (high, high - hi, "above")):
+            low_column, low = min(((c, float(np.min(v))) for c, v in found), key=lambda e: e[1])
+            high_column, high = max(((c, float(np.max(v))) for c, v in found),
+                                    key=lambda e: e[1])
+            sides = [(high, high - hi, "above", high_column)]
+            if not (where and spec["name"] in where.open_below):
+                sides.insert(0, (low, lo - low, "below", low_column))
+            for value, excess, side, column in sides:
                 if excess > slack:
+                    at = f" ('{column}')" if column != spec["name"] else ""
                     messages.append(
                         f"the {role} surrogate '{s.path.name}' was trained on "
                         f"'{spec['name']}' in [{_show(lo, unit)}, {_show(hi, unit)}]; the "
-                        f"solution reaches {_show(value, unit)}, {_show(excess, unit)} "
+                        f"solution reaches {_show(value, unit)}{at}, {_show(excess, unit)} "
                         f"{side} that range, where the surrogate extrapolates")
     return messages
 
@@ -283,7 +373,8 @@ def range_report(model, solution) -> dict:
     Returns ``{"warnings": [...]}`` for summary.json, or ``{}`` when the model
     has no surrogates or the solution stays inside their ranges.
     """
-    messages = range_messages(getattr(model, "surrogates", {}) or {}, solution)
+    messages = range_messages(getattr(model, "surrogates", {}) or {}, solution,
+                              getattr(model, "surrogate_inputs", None))
     for message in messages:
         warnings.warn(message, SurrogateRangeWarning, stacklevel=3)
     return {"warnings": messages} if messages else {}

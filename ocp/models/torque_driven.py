@@ -6,7 +6,8 @@ import math
 import casadi as ca
 
 from .base import Model
-from .contact import ground_reaction_units, ground_reactions, sphere_forces
+from .contact import (ground_reaction_units, ground_reactions, sphere_forces,
+                      sphere_kinematics)
 from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
                         inverse_dynamics, marker_output_units, marker_outputs,
                         mechanical_energy)
@@ -60,6 +61,9 @@ class TorqueDrivenTree(Model):
         self.contacts = tuple(contacts)
         #: normal-force law of the contacts (None: the analytic Hertz/Hunt-Crossley)
         self.contact_normal_force = contact_normal_force
+        if hasattr(contact_normal_force, "surrogate"):  # a learned one: watch its inputs
+            self.surrogates = {"contact": contact_normal_force.surrogate}
+            self.surrogate_inputs = {"contact": contact_normal_force.inputs(self.contacts)}
         for sphere in self.contacts:
             sphere.check()
             if sphere.segment not in {seg.name for seg in tree.segments}:
@@ -141,11 +145,19 @@ class TorqueDrivenTree(Model):
             if c in self.actuated:
                 out[f"{c}_moment"] = torques[k]
         out.update(ground_reactions(self.contacts, self.contact_forces(x)))
+        if "contact" in getattr(self, "surrogates", {}):  # the learned contact's inputs
+            for s, (d, v, _, _) in zip(self.contacts,
+                                       sphere_kinematics(self.tree, q, qd, self.contacts)):
+                out[f"indentation_{s.name}"], out[f"indentation_speed_{s.name}"] = d, v
         return out
 
     def output_units(self):
         units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
         units["mechanical_energy"] = "J"
+        if "contact" in getattr(self, "surrogates", {}):
+            for s in self.contacts:
+                units[f"indentation_{s.name}"], units[f"indentation_speed_{s.name}"] = \
+                    "m", "m/s"
         for c in self.actuated:
             units[f"{c}_moment"] = _coordinate_units(self._kinds[c])[3]
         return units
