@@ -1,6 +1,6 @@
 """Benchmark: the six-muscle reach with a GRU in place of the activation ODE (issue 11).
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_gru_arm.py [--graph mx|sx]
+    OMP_NUM_THREADS=1 python benchmarks/bench_gru_arm.py [--graph mx|sx|lifted]
 
 Solves, in one run,
 
@@ -60,7 +60,7 @@ def derivative_cost(problem):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--graph", choices=["mx", "sx"], default="mx",
+    parser.add_argument("--graph", choices=["mx", "sx", "lifted"], default="mx",
                         help="NLP graph (the problem files use mx)")
     args = parser.parse_args()
     print(f"\n## Six-muscle reach: GRU vs activation ODE ({args.graph.upper()} graph)\n")

@@ -4,9 +4,10 @@ Decision variables are ordered point by point, ``[x_0, u_0, z_0, x_1, ...]``,
 then the final time if it is free, so that the KKT matrix is banded. The
 per-point expressions (dynamics, costs, outputs) are SX functions mapped over
 all points; the NLP around them is SX (one scalar graph, fastest to evaluate)
-or MX (quicker to build for large meshes), see SolverOptions.graph. First and
-second derivatives come from CasADi's automatic differentiation; no finite
-differences are used anywhere.
+or MX (quicker to build for large meshes), or MX with the per-point functions
+lifted out and differentiated once per point (ocp/lifted.py), see
+SolverOptions.graph. First and second derivatives come from CasADi's
+automatic differentiation; no finite differences are used anywhere.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .costs import EndpointVariables, PointVariables
 from .errors import ProblemError
 from .estimation.names import parametrised
 from .estimation.unknowns import guesses, scales
+from .lifted import PointCalls, lifted_nlp
 from .problem import IMPLICIT, Problem, _as_range
 
 
@@ -48,6 +50,8 @@ class TranscribedProblem:
     parameter_guess: np.ndarray = field(default_factory=lambda: np.zeros(0))
     parameters: ca.Function | None = None
     parameter_scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: nlpsol's own derivative functions (jac_g, hess_lag) when graph = "lifted"
+    solver_functions: dict = field(default_factory=dict)
 
     def pack(self, X, U, Z, tf, p=None):
         """Decision vector from (nx, P), (nu, P), (nz, P) arrays, the final time and the
@@ -69,7 +73,10 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     nz = model.nz if problem.dynamics == IMPLICIT else 0
     P, N = tr.n_points, tr.intervals
 
-    Sym = ca.MX if problem.solver.graph == "mx" else ca.SX
+    Sym = ca.SX if problem.solver.graph == "sx" else ca.MX
+    # every per-point function goes through calls: mapped inline, or lifted
+    # out of the graph and differentiated per point (ocp/lifted.py)
+    calls = PointCalls(problem.solver.graph == "lifted")
     W = Sym.sym("w", nx + nu + nz, P)
     X, U, Z = W[:nx, :], W[nx:nx + nu, :], W[nx + nu:, :]
     t0 = problem.start_time
@@ -98,8 +105,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     else:
         xdot, residual = model.dynamics(x_s, u_s), ca.SX(0, 1)
     parallel = ("thread", problem.solver.threads) if problem.solver.threads > 1 else ()
-    dyn = ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]).map(P, *parallel)
-    F, R = dyn(X, U, Z, p)
+    F, R = calls(ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]), P,
+                 X, U, Z, p, parallel=parallel)
 
     g, lbg, ubg = [], [], []
 
@@ -117,10 +124,9 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         Xp, Fp = tr.by_point(X), tr.by_point(F)
         constrain(tr.defects(h, [x[continuous, :] for x in Xp],
                              [f[continuous, :] for f in Fp]), 0.0, 0.0)
-        step = ca.Function("discrete_step", [x_s, u_s, p_s],
-                           [model.discrete_step(x_s, u_s)]).map(N)
+        step = ca.Function("discrete_step", [x_s, u_s, p_s], [model.discrete_step(x_s, u_s)])
         constrain(tr.discrete_defects([x[discrete, :] for x in Xp],
-                                      step(Xp[0], tr.by_point(U)[-1], p)), 0.0, 0.0)
+                                      calls(step, N, Xp[0], tr.by_point(U)[-1], p)), 0.0, 0.0)
     else:
         constrain(tr.defects(h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
     control_defects = tr.control_defects(tr.by_point(U))
@@ -131,8 +137,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         constrain(R[:, first:], 0.0, 0.0)
     path_residual = model.path_residuals(x_s, u_s)
     if path_residual.shape[0]:
-        residuals = ca.Function("path_residuals", [x_s, u_s, p_s],
-                                [path_residual]).map(P)(X, U, p)
+        residuals = calls(ca.Function("path_residuals", [x_s, u_s, p_s], [path_residual]), P,
+                          X, U, p)
         constrain(residuals[:, first:], 0.0, 0.0)
     w0 = tr.initial_control_weights()
     if w0 is not None and nu + nz:
@@ -173,7 +179,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     out_fun = ca.Function("outputs", [x_s, u_s, p_s],
                           [ca.vertcat(*all_outputs.values()) if all_outputs else ca.SX(0, 1)])
     if used_outputs:
-        O = out_fun.map(P)(X, U, p)
+        O = calls(out_fun, P, X, U, p)
         for name in output_bounds:
             lo, hi = output_bounds[name]
             constrain(O[output_names.index(name), :], lo, hi)
@@ -182,8 +188,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
 
     for pc in problem.path_constraints:
         expr = pc.function(point)
-        fun = ca.Function(f"path_{pc.name}", [t_s, x_s, u_s, z_s, p_s], [expr]).map(P)
-        values = fun(times, X, U, Z, p)
+        fun = ca.Function(f"path_{pc.name}", [t_s, x_s, u_s, z_s, p_s], [expr])
+        values = calls(fun, P, times, X, U, Z, p)
         m = values.shape[0]
         lo = np.broadcast_to(np.asarray(pc.lower, dtype=float), m)
         hi = np.broadcast_to(np.asarray(pc.upper, dtype=float), m)
@@ -211,9 +217,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         value = 0
         expr = term.integrand(point)
         if expr is not None:
-            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr]).map(
-                P, *parallel)
-            row_values = term.weight * fun(times, X, U, Z, p)
+            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr])
+            row_values = term.weight * calls(fun, P, times, X, U, Z, p, parallel=parallel)
             integrand_rows.append(row_values)
             value += tr.integral(h, row_values)
         else:
@@ -241,16 +246,19 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
 
     g_all = ca.vertcat(*g)
+    integrand_matrix = ca.vertcat(*integrand_rows)
+    nlp, solver_functions = lifted_nlp(calls, w, objective, g_all)
+    term_vec, integrand_matrix = calls.substitute(w, [term_vec, integrand_matrix])
     tf_expr = tf if problem.free_final_time else Sym(tf)
     return TranscribedProblem(
-        nlp={"x": w, "f": objective, "g": g_all},
+        nlp=nlp, solver_functions=solver_functions,
         lbx=lbx_all, ubx=ubx_all,
         lbg=np.concatenate(lbg) if lbg else np.zeros(0),
         ubg=np.concatenate(ubg) if ubg else np.zeros(0),
         unpack=ca.Function("unpack", [w], [X, U, Z, tf_expr]),
         cost_terms=ca.Function("cost_terms", [w], [term_vec]),
         cost_names=[t.name for t in problem.costs],
-        integrands=ca.Function("integrands", [w], [ca.vertcat(*integrand_rows)]),
+        integrands=ca.Function("integrands", [w], [integrand_matrix]),
         outputs=ca.Function("outputs", [w], [out_fun.map(P)(X, U, p)]),
         output_names=output_names,
         grid=grid, n_points=P, nx=nx, nu=nu, nz=nz,

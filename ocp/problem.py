@@ -47,7 +47,9 @@ class SolverOptions:
     ``graph`` chooses how the NLP is built: ``"sx"`` (default) expands every
     expression into one scalar graph, fastest per IPOPT iteration; ``"mx"``
     keeps the per-point functions as mapped calls, much quicker to build for
-    large meshes but about 2 to 3 times slower per iteration.
+    large meshes but about 2 to 3 times slower per iteration; ``"lifted"``
+    builds like ``"mx"`` and assembles the NLP's Jacobian and Hessian from
+    per-point derivative blocks differentiated once (ocp/lifted.py).
     """
 
     tolerance: float = 1e-8
@@ -65,8 +67,9 @@ class SolverOptions:
                                f"'exact' or 'limited-memory'", "solver.hessian")
         if not self.tolerance > 0:
             raise ProblemError(f"must be positive, got {self.tolerance}", "solver.tolerance")
-        if self.graph not in ("sx", "mx"):
-            raise ProblemError(f"'{self.graph}' is not a graph type; expected 'sx' or 'mx'",
+        if self.graph not in ("sx", "mx", "lifted"):
+            raise ProblemError(f"'{self.graph}' is not a graph type; expected 'sx', 'mx' "
+                               f"or 'lifted'",
                                "solver.graph")
         if int(self.threads) != self.threads or self.threads < 1:
             raise ProblemError(f"must be a positive integer, got {self.threads}",

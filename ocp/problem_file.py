@@ -646,7 +646,7 @@ def _solver(reader: _Reader) -> SolverOptions:
         hessian=reader.string("hessian", defaults.hessian, choices=["exact", "limited-memory"]),
         linear_solver=reader.string("linear_solver", defaults.linear_solver,
                                     choices=list(LINEAR_SOLVERS)),
-        graph=reader.string("graph", defaults.graph, choices=["sx", "mx"]),
+        graph=reader.string("graph", defaults.graph, choices=["sx", "mx", "lifted"]),
         threads=reader.integer("threads", defaults.threads, minimum=1),
         ipopt=dict(ipopt))
 

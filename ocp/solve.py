@@ -42,7 +42,8 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
             and previous.multipliers_g.size == tp.lbg.size)
     if warm:
         arguments.update(lam_x0=previous.multipliers_x, lam_g0=previous.multipliers_g)
-    solver = make_solver(tp.nlp, problem.solver, verbose, warm_start=warm)
+    solver = make_solver(tp.nlp, problem.solver, verbose, warm_start=warm,
+                         functions=tp.solver_functions)
     setup_time = time.perf_counter() - started
 
     started = time.perf_counter()

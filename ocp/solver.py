@@ -62,5 +62,9 @@ def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = Fals
 
 
 def make_solver(nlp: dict, options: SolverOptions, verbose: bool = False,
-                warm_start: bool = False) -> ca.Function:
-    return ca.nlpsol("ocp", "ipopt", nlp, ipopt_options(options, verbose, warm_start))
+                warm_start: bool = False, functions: dict | None = None) -> ca.Function:
+    """IPOPT on ``nlp``; ``functions`` are nlpsol's own derivative functions
+    (``jac_g``, ``hess_lag``) where the transcription assembles them."""
+    opts = ipopt_options(options, verbose, warm_start)
+    opts.update(functions or {})
+    return ca.nlpsol("ocp", "ipopt", nlp, opts)

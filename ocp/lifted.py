@@ -1,0 +1,217 @@
+"""Exact NLP derivatives assembled from per-point derivative blocks.
+
+A transcribed problem is a small *glue* (collocation defects, quadrature,
+boundary rows: a few operations per point) around large *per-point*
+functions (the equations of motion of a musculoskeletal model: thousands of
+operations each) evaluated at every mesh point. CasADi can differentiate the
+whole graph in two ways, each with a cost:
+
+- the scalar (SX) graph: one symbolic Hessian of the whole NLP. Evaluation is
+  fast, but building it differentiates every copy of the dynamics (minutes
+  for Moco's 2D walker);
+- the matrix (MX) graph: built in seconds, but each Jacobian and Hessian is
+  evaluated by dozens of directional sweeps through the mapped dynamics.
+
+Here the per-point functions are lifted out: the glue sees their outputs as
+symbols ``Y``, and the chain rule puts the pieces back together (with
+``A`` the constant selection of each point's inputs from ``w``, ``J`` and
+``H(mu)`` the per-point Jacobian and Hessian of ``mu . y``, block-diagonal
+over the points, ``B = J A``)::
+
+    jac g      = g_w + g_Y B
+    hess L     = L_ww + L_wY B + (L_wY B)^T + B^T L_YY B + A^T H(L_Y) A
+
+The per-point blocks are SX functions differentiated once, symbolically, for
+one point and mapped; the glue is differentiated as MX. Both are exact: no
+finite differences, the same numbers as CasADi's own derivatives of the
+whole graph (checked in tests/test_lifted_derivatives.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import casadi as ca
+import numpy as np
+
+
+@dataclass
+class _Call:
+    function: ca.Function   # per point: (arg_0, arg_1, ...) -> (out_0, ...)
+    n: int                  # points
+    args: list              # MX, each (rows, n) or (rows, 1): the same for every point
+    outputs: list           # [Y]: one MX symbol for the stacked outputs, (rows, n)
+    parallel: tuple
+
+
+class PointCalls:
+    """Calls of per-point functions over a mesh: inline, or lifted for :func:`lifted_nlp`.
+
+    ``calls(f, n, *args)`` returns what ``f.map(n)(*args)`` returns (one
+    matrix, or a tuple for several outputs). With ``lift=True`` those are
+    symbols, and the call is recorded.
+    """
+
+    def __init__(self, lift: bool):
+        self.lift = lift
+        self.calls: list[_Call] = []
+
+    def __call__(self, function: ca.Function, n: int, *args, parallel=()):
+        if not self.lift:
+            return function.map(n, *parallel)(*args)
+        for k in range(function.n_out()):
+            if function.size2_out(k) != 1:
+                raise ValueError(f"'{function.name()}': per-point outputs must be columns")
+        rows = [function.size1_out(k) for k in range(function.n_out())]
+        # one symbol per call, each column one point's outputs stacked, so that
+        # vec(Y) runs point by point like the per-point blocks
+        Y = ca.MX.sym(f"{function.name()}_{len(self.calls)}", sum(rows), n)
+        self.calls.append(_Call(function, n, [ca.MX(a) for a in args], [Y], parallel))
+        outputs = [Y[int(sum(rows[:k])):int(sum(rows[:k + 1])), :] for k in range(len(rows))]
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    @property
+    def symbols(self) -> ca.MX:
+        """Every lifted output, stacked: ``Y``."""
+        return ca.vertcat(*[ca.vec(o) for c in self.calls for o in c.outputs]) \
+            if self.calls else ca.MX(0, 1)
+
+    def values(self) -> ca.MX:
+        """What ``Y`` stands for: the mapped calls themselves, stacked like :attr:`symbols`."""
+        parts = []
+        for c in self.calls:
+            out = c.function.map(c.n, *c.parallel)(*c.args)
+            out = [out] if c.function.n_out() == 1 else list(out)
+            parts.append(ca.vec(ca.vertcat(*out)))
+        return ca.vertcat(*parts) if parts else ca.MX(0, 1)
+
+    def substitute(self, w: ca.MX, expressions: list) -> list:
+        """The expressions with every lifted symbol replaced by its call."""
+        if not self.calls:
+            return list(expressions)
+        glue = ca.Function("glue", [w, self.symbols], list(expressions))
+        out = glue(w, self.values())
+        return [out] if len(expressions) == 1 else list(out)
+
+
+def _point_function(call: _Call):
+    """One point's inputs and outputs, each stacked into one SX vector: (v, y)."""
+    f = call.function
+    v_parts = [ca.SX.sym(f"v{k}", f.numel_in(k)) for k in range(f.n_in())]
+    out = f(*[ca.reshape(v_parts[k], f.size1_in(k), f.size2_in(k)) for k in range(f.n_in())])
+    out = [out] if f.n_out() == 1 else list(out)
+    v = ca.vertcat(*v_parts)
+    y = ca.vertcat(*[ca.vec(ca.densify(o)) for o in out])
+    return v, y
+
+
+def _stacked_inputs(call: _Call) -> ca.MX:
+    """(nv, n): each point's inputs as one column (constant arguments repeated)."""
+    cols = []
+    for a in call.args:
+        a = ca.densify(a)
+        cols.append(ca.repmat(a, 1, call.n) if a.shape[1] == 1 and call.n > 1 else a)
+    return ca.vertcat(*cols)
+
+
+def _block_diagonal(blocks: ca.MX, width: int, n: int) -> ca.MX:
+    """The n blocks of a horizontal stack (rows, n * width), on a block diagonal."""
+    if n == 1:
+        return blocks
+    return ca.diagcat(*ca.horzsplit(blocks, width))
+
+
+def _is_linear(expr: ca.MX, w: ca.MX) -> bool:
+    return not ca.depends_on(ca.jacobian(expr, w), w)
+
+
+def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, dict]:
+    """The NLP ``{x, f, g}`` in ``w`` alone, and nlpsol's ``jac_g`` and ``hess_lag``.
+
+    ``f`` (scalar) and ``g`` are MX expressions of ``w`` and of the lifted
+    symbols of ``calls``; every call's arguments must be linear in ``w`` (they
+    select states, controls, times and parameters), which is checked.
+    Returns ``(nlp, options)``; pass ``options`` to ``casadi.nlpsol``.
+    """
+    f_w, g_w = calls.substitute(w, [f, g])
+    nlp = {"x": w, "f": f_w, "g": g_w}
+    if not calls.calls:
+        return nlp, {}
+    Y = calls.symbols
+    nw, ng = w.shape[0], g.shape[0]
+
+    # Per call: the constant input selection A, the per-point derivative functions.
+    sigma, lam = ca.MX.sym("lam_f"), ca.MX.sym("lam_g", ng)
+    L = sigma * f + ca.dot(lam, g)
+    mu_all = ca.gradient(L, Y)
+    L_w = ca.gradient(L, w)
+    L_wY = ca.jacobian(L_w, Y)
+    L_YY = ca.jacobian(mu_all, Y)
+    # L_wY has nonzeros only in the rows of a few global unknowns (the final
+    # time scales every defect, the displacement divides a cost): each such row
+    # times B is one vector-Jacobian product per point, far cheaper than B.
+    coupled_rows = sorted(set(L_wY.sparsity().get_triplet()[0]))
+    full_B_in_hessian = bool(L_YY.nnz()) or len(coupled_rows) > 16
+    B_jac, B_hess, H_terms, cross_rows = [], [], [], []
+    offset = 0
+    for c in calls.calls:
+        V = _stacked_inputs(c)
+        for other in calls.calls:
+            for o in other.outputs:
+                if ca.depends_on(V, o):
+                    raise ValueError(f"inputs of '{c.function.name()}' depend on a lifted output")
+        v_all = ca.vec(V)
+        if not _is_linear(v_all, w):
+            raise ValueError(f"inputs of '{c.function.name()}' are not linear in w")
+        A = ca.DM(ca.Function("A", [w], [ca.jacobian(v_all, w)])(np.zeros(nw)))
+        v, y = _point_function(c)
+        nv, ny = v.shape[0], y.shape[0]
+        mu = ca.SX.sym("mu", ny)
+        dy_dv = ca.jacobian(y, v)
+        name = c.function.name()
+        jac = ca.Function(f"jac_{name}", [v], [dy_dv]).map(c.n, *c.parallel)
+        J_c = _block_diagonal(jac(V), nv, c.n)
+        B_jac.append(ca.mtimes(J_c, A))
+        if full_B_in_hessian:
+            B_hess.append(ca.mtimes(J_c, A))
+        rows = slice(offset, offset + ny * c.n)
+        mu_c = ca.reshape(mu_all[rows], ny, c.n)
+        H_c = ca.Function(f"hess_{name}", [v, mu],
+                          [ca.hessian(ca.dot(mu, y), v)[0]]).map(c.n, *c.parallel)(V, mu_c)
+        H_terms.append(ca.mtimes(A.T, ca.mtimes(_block_diagonal(H_c, nv, c.n), A)))
+        if coupled_rows and not full_B_in_hessian:
+            vjp = ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]).map(
+                c.n, *c.parallel)
+            cross_rows.append(ca.vertcat(*[
+                ca.mtimes(ca.vec(vjp(V, ca.reshape(L_wY[r, rows].T, ny, c.n))).T, A)
+                for r in coupled_rows]))
+        offset += ny * c.n
+
+    jac_g = ca.jacobian(g, w) + ca.mtimes(ca.jacobian(g, Y), ca.vertcat(*B_jac))
+    H = ca.jacobian(L_w, w)
+    if full_B_in_hessian:
+        B = ca.vertcat(*B_hess)
+        cross = ca.mtimes(L_wY, B)
+        if L_YY.nnz():
+            H = H + ca.mtimes(B.T, ca.mtimes(L_YY, B))
+    elif coupled_rows:
+        E = ca.DM(ca.Sparsity.triplet(nw, len(coupled_rows), coupled_rows,
+                                      list(range(len(coupled_rows)))), 1.0)
+        cross = ca.mtimes(E, sum(cross_rows[1:], cross_rows[0]))
+    if coupled_rows:
+        H = H + cross + cross.T
+    for term in H_terms:
+        H = H + term
+    H = ca.triu(H)
+
+    p = ca.MX.sym("p", 0)
+    g_s, jac_s = calls.substitute(w, [g, jac_g])
+    # a glue linear in Y (defects, quadrature) leaves no Y in the Hessian: then
+    # the per-point functions themselves need not be evaluated for it
+    Y_values = calls.values() if ca.depends_on(H, Y) else ca.MX.zeros(Y.shape)
+    H_s = ca.Function("glue_hess", [w, Y, sigma, lam], [H])(w, Y_values, sigma, lam)
+    options = {
+        "jac_g": ca.Function("lifted_jac_g", [w, p], [g_s, jac_s], ["x", "p"], ["g", "jac_g_x"]),
+        "hess_lag": ca.Function("lifted_hess_lag", [w, p, sigma, lam], [H_s],
+                                ["x", "p", "lam_f", "lam_g"], ["triu_hess_gamma_x_x"]),
+    }
+    return nlp, options

@@ -1,0 +1,69 @@
+"""graph = "lifted": the NLP's Jacobian and Hessian assembled from per-point blocks
+equal CasADi's own derivatives of the whole graph (the second method)."""
+import casadi as ca
+import numpy as np
+import pytest
+
+import ocp
+from ocp.nlp import transcribe
+from conftest import PROBLEMS
+
+
+def _whole_graph_derivatives(tp, w0, sigma, lam):
+    """CasADi's AD through the whole MX graph, as nlpsol would build it."""
+    w, f, g = tp.nlp["x"], tp.nlp["f"], tp.nlp["g"]
+    s, l = ca.MX.sym("s"), ca.MX.sym("l", g.shape[0])
+    J = ca.Function("J", [w], [ca.jacobian(g, w)])(w0)
+    H = ca.Function("H", [w, s, l], [ca.triu(ca.hessian(s * f + ca.dot(l, g), w)[0])])(
+        w0, sigma, lam)
+    return ca.DM(J).full(), ca.DM(H).full()
+
+
+def _point_in_bounds(tp, rng):
+    lo, hi = tp.lbx, tp.ubx
+    u = rng.uniform(0.2, 0.8, lo.size)
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    return np.where(finite, np.nan_to_num(lo) + u * np.nan_to_num(hi - lo), u)
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("pendulum_swingup", {}),
+    ("arm_reach_torque_free_time", {}),                     # free final time
+    ("gait2d_torque", {"transcription.intervals": 6}),       # implicit form, contact, mirror
+    ("arm_reach_muscles", {"transcription.intervals": 6}),   # muscles, activation ODE
+    ("arm_identify_parameters", {"transcription.intervals": 6}),  # estimated parameters
+    ("arm_reach_muscles_gru", {"time.final": "0.05 s",      # a discrete (GRU) step
+                               "transcription.intervals": 5}),
+    ("moco_2d_walking_predictive", {"transcription.intervals": 4}),  # .osim, cubed effort
+])
+def test_lifted_jacobian_and_hessian_equal_whole_graph_ad(name, overrides):
+    rng = np.random.default_rng(1)
+    mx = transcribe(ocp.load_problem(PROBLEMS / f"{name}.toml", {**overrides,
+                                                                  "solver.graph": "mx"}))
+    lifted = transcribe(ocp.load_problem(PROBLEMS / f"{name}.toml", {**overrides,
+                                                                      "solver.graph": "lifted"}))
+    assert set(lifted.solver_functions) == {"jac_g", "hess_lag"}
+    w0 = _point_in_bounds(mx, rng)
+    lam = rng.normal(size=mx.lbg.size)
+    J_ref, H_ref = _whole_graph_derivatives(mx, w0, 0.7, lam)
+    g, J = lifted.solver_functions["jac_g"](w0, [])
+    H = lifted.solver_functions["hess_lag"](w0, [], 0.7, lam)
+    g_ref = ca.Function("g", [mx.nlp["x"]], [mx.nlp["g"]])(w0)
+    np.testing.assert_allclose(ca.DM(g).full(), ca.DM(g_ref).full(), rtol=1e-12, atol=1e-9)
+    assert np.abs(ca.DM(J).full() - J_ref).max() <= 1e-11 * max(1.0, np.abs(J_ref).max())
+    assert np.abs(ca.DM(H).full() - H_ref).max() <= 1e-11 * max(1.0, np.abs(H_ref).max())
+    # and the value functions the solution is read with are the same
+    np.testing.assert_allclose(ca.DM(lifted.cost_terms(w0)).full(),
+                               ca.DM(mx.cost_terms(w0)).full(), rtol=1e-12)
+
+
+def test_lifted_solve_reaches_the_scalar_graphs_optimum():
+    """Same NLP, same optimum: the muscle-driven reach (one optimum) both ways."""
+    path = PROBLEMS / "arm_reach_muscles.toml"
+    overrides = {"transcription.intervals": 20}
+    sx = ocp.solve(ocp.load_problem(path, overrides), check_dynamics=False)
+    lifted = ocp.solve(ocp.load_problem(path, {**overrides, "solver.graph": "lifted"}),
+                       check_dynamics=False)
+    assert sx.success and lifted.success
+    assert lifted.objective == pytest.approx(sx.objective, rel=1e-6)
+    np.testing.assert_allclose(lifted.states, sx.states, atol=1e-5)
