@@ -28,6 +28,7 @@ whole graph (checked in tests/test_lifted_derivatives.py).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import casadi as ca
@@ -135,13 +136,16 @@ def _is_linear(expr: ca.MX, w: ca.MX) -> bool:
     return not ca.depends_on(ca.jacobian(expr, w), w)
 
 
-def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, dict]:
+def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
+               compile_blocks: bool = False) -> tuple[dict, dict]:
     """The NLP ``{x, f, g}`` in ``w`` alone, and nlpsol's ``jac_g`` and ``hess_lag``.
 
     ``f`` (scalar) and ``g`` are MX expressions of ``w`` and of the lifted
     symbols of ``calls``; every call's arguments must be linear in ``w`` (they
     select states, controls, times and parameters), which is checked.
     Returns ``(nlp, options)``; pass ``options`` to ``casadi.nlpsol``.
+    ``compile_blocks`` builds the per-point derivative blocks as machine code
+    (ocp/compiled.py).
     """
     f_w, g_w = calls.substitute(w, [f, g])
     nlp = {"x": w, "f": f_w, "g": g_w}
@@ -162,8 +166,10 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, d
     # times B is one vector-Jacobian product per point, far cheaper than B.
     coupled_rows = sorted(set(L_wY.sparsity().get_triplet()[0]))
     full_B_in_hessian = bool(L_YY.nnz()) or len(coupled_rows) > 16
-    B_jac, B_hess, H_terms, cross_rows = [], [], [], []
-    offset = 0
+    # First the per-point blocks of every call (SX, differentiated once for one
+    # point), compiled side by side if asked; then their assembly over the mesh.
+    with_vjp = bool(coupled_rows) and not full_B_in_hessian
+    blocks, layout = [], []
     for c in calls.calls:
         V = _stacked_inputs(c)
         for other in calls.calls:
@@ -175,25 +181,36 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX) -> tuple[dict, d
             raise ValueError(f"inputs of '{c.function.name()}' are not linear in w")
         A = ca.DM(ca.Function("A", [w], [ca.jacobian(v_all, w)])(np.zeros(nw)))
         v, y = _point_function(c)
-        nv, ny = v.shape[0], y.shape[0]
-        mu = ca.SX.sym("mu", ny)
-        dy_dv = ca.cse(ca.jacobian(y, v))
-        name = c.function.name()
-        jac = ca.Function(f"jac_{name}", [v], [dy_dv]).map(c.n, *c.parallel)
-        J_c = _block_diagonal(jac(V), nv, c.n)
+        mu = ca.SX.sym("mu", y.shape[0])
+        name = re.sub(r"\W", "_", c.function.name())
+        blocks += [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, v))]),
+                   ca.Function(f"hess_{name}", [v, mu],
+                               [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])])]
+        if with_vjp:
+            blocks.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]))
+        layout.append((c, V, A, v.shape[0], y.shape[0]))
+    if compile_blocks:
+        from .compiled import compiled_all
+        blocks = compiled_all(blocks)
+
+    B_jac, B_hess, H_terms, cross_rows = [], [], [], []
+    offset, k = 0, 0
+    for c, V, A, nv, ny in layout:
+        jac, hess = blocks[k], blocks[k + 1]
+        vjp = blocks[k + 2] if with_vjp else None
+        k += 3 if with_vjp else 2
+        J_c = _block_diagonal(jac.map(c.n, *c.parallel)(V), nv, c.n)
         B_jac.append(ca.mtimes(J_c, A))
         if full_B_in_hessian:
             B_hess.append(ca.mtimes(J_c, A))
         rows = slice(offset, offset + ny * c.n)
         mu_c = ca.reshape(mu_all[rows], ny, c.n)
-        H_c = ca.Function(f"hess_{name}", [v, mu],
-                          [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])]).map(c.n, *c.parallel)(V, mu_c)
+        H_c = hess.map(c.n, *c.parallel)(V, mu_c)
         H_terms.append(ca.mtimes(A.T, ca.mtimes(_block_diagonal(H_c, nv, c.n), A)))
-        if coupled_rows and not full_B_in_hessian:
-            vjp = ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]).map(
-                c.n, *c.parallel)
+        if with_vjp:
+            vjp_map = vjp.map(c.n, *c.parallel)
             cross_rows.append(ca.vertcat(*[
-                ca.mtimes(ca.vec(vjp(V, ca.reshape(L_wY[r, rows].T, ny, c.n))).T, A)
+                ca.mtimes(ca.vec(vjp_map(V, ca.reshape(L_wY[r, rows].T, ny, c.n))).T, A)
                 for r in coupled_rows]))
         offset += ny * c.n
 

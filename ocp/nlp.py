@@ -247,7 +247,8 @@ def transcribe(problem: Problem) -> TranscribedProblem:
 
     g_all = ca.vertcat(*g)
     integrand_matrix = ca.vertcat(*integrand_rows)
-    nlp, solver_functions = lifted_nlp(calls, w, objective, g_all)
+    nlp, solver_functions = lifted_nlp(calls, w, objective, g_all,
+                                       compile_blocks=problem.solver.compile)
     term_vec, integrand_matrix = calls.substitute(w, [term_vec, integrand_matrix])
     tf_expr = tf if problem.free_final_time else Sym(tf)
     return TranscribedProblem(

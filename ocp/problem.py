@@ -58,6 +58,8 @@ class SolverOptions:
     hessian: str = "exact"  # or "limited-memory"
     linear_solver: str = "mumps"
     graph: str = "sx"
+    #: with graph = "lifted": compile the per-point derivative blocks (ocp/compiled.py)
+    compile: bool = False
     threads: int = 1
     ipopt: dict = field(default_factory=dict)
 
@@ -71,6 +73,10 @@ class SolverOptions:
             raise ProblemError(f"'{self.graph}' is not a graph type; expected 'sx', 'mx' "
                                f"or 'lifted'",
                                "solver.graph")
+        if self.compile and self.graph != "lifted":
+            raise ProblemError(f"compiling applies to the per-point derivative blocks of "
+                               f"graph = \"lifted\", not graph = \"{self.graph}\"",
+                               "solver.compile")
         if int(self.threads) != self.threads or self.threads < 1:
             raise ProblemError(f"must be a positive integer, got {self.threads}",
                                "solver.threads")

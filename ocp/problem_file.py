@@ -18,7 +18,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [transcription]  method, intervals, degree (radau), control_midpoints (hermite-simpson),
                      dynamics
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
-                     linear_solver, graph, threads; [solver.ipopt] any IPOPT option
+                     linear_solver, graph, compile, threads; [solver.ipopt] any IPOPT
+                     option
     [guess]          solution = folder or solution.npz of an earlier solve;
                      reference = data file of states (and lowpass_hz); values;
                      half_cycle_of = the mirrored problem a --guess solution solved
@@ -636,7 +637,7 @@ def _geometry(entry: _Reader):
 
 def _solver(reader: _Reader) -> SolverOptions:
     reader.only({"tolerance", "constraint_tolerance", "max_iterations", "hessian",
-                 "linear_solver", "graph", "threads", "ipopt"})
+                 "linear_solver", "graph", "compile", "threads", "ipopt"})
     defaults = SolverOptions()
     ipopt = reader.sub("ipopt").table
     return SolverOptions(
@@ -647,6 +648,7 @@ def _solver(reader: _Reader) -> SolverOptions:
         linear_solver=reader.string("linear_solver", defaults.linear_solver,
                                     choices=list(LINEAR_SOLVERS)),
         graph=reader.string("graph", defaults.graph, choices=["sx", "mx", "lifted"]),
+        compile=reader.boolean("compile", defaults.compile),
         threads=reader.integer("threads", defaults.threads, minimum=1),
         ipopt=dict(ipopt))
 

@@ -67,3 +67,33 @@ def test_lifted_solve_reaches_the_scalar_graphs_optimum():
     assert sx.success and lifted.success
     assert lifted.objective == pytest.approx(sx.objective, rel=1e-6)
     np.testing.assert_allclose(lifted.states, sx.states, atol=1e-5)
+
+
+def test_compiled_blocks_give_the_same_numbers_and_are_built_once(tmp_path, monkeypatch):
+    """[solver] compile = true: the per-point blocks as machine code (ocp/compiled.py)."""
+    import shutil
+    if shutil.which("gcc") is None and shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    monkeypatch.setenv("OCP_CACHE_DIR", str(tmp_path))
+    path = PROBLEMS / "gait2d_torque.toml"
+    overrides = {"transcription.intervals": 6, "solver.graph": "lifted"}
+    vm = transcribe(ocp.load_problem(path, overrides))
+    native = transcribe(ocp.load_problem(path, {**overrides, "solver.compile": True}))
+    built = sorted((tmp_path / "compiled").glob("*.so"))
+    assert built  # the walker's Jacobian and Hessian blocks are big enough to compile
+    rng = np.random.default_rng(2)
+    w0, lam = _point_in_bounds(vm, rng), rng.normal(size=vm.lbg.size)
+    for name, args in (("jac_g", (w0, [])), ("hess_lag", (w0, [], 0.7, lam))):
+        a = vm.solver_functions[name](*args)
+        b = native.solver_functions[name](*args)
+        a, b = (a[1], b[1]) if name == "jac_g" else (a, b)
+        np.testing.assert_allclose(ca.DM(b).full(), ca.DM(a).full(), rtol=1e-13, atol=1e-9)
+    transcribe(ocp.load_problem(path, {**overrides, "solver.compile": True}))
+    assert sorted((tmp_path / "compiled").glob("*.so")) == built  # from the cache
+
+
+def test_compile_needs_the_lifted_graph():
+    from ocp.errors import ProblemError
+    with pytest.raises(ProblemError, match="lifted") as err:
+        ocp.load_problem(PROBLEMS / "pendulum_swingup.toml", {"solver.compile": True})
+    assert "solver.compile" in str(err.value)

@@ -1,0 +1,96 @@
+"""Per-point derivative blocks compiled to machine code, cached on disk.
+
+With ``[solver] graph = "lifted"`` the Jacobian and Hessian blocks of each
+per-point function are small standalone SX functions that are evaluated but
+never differentiated again, so they can be compiled: CasADi generates their C
+code, the system C compiler builds a shared library, and ``casadi.external``
+loads it. On Moco's 2D walker the per-point Hessian of the dynamics runs in
+11 ms instead of 138 ms over 101 points (gcc -O1; the same numbers to the last
+bit), at the price of compiling once (about 30 s for that function).
+
+Libraries are kept in ``$OCP_CACHE_DIR/compiled`` (default
+``~/.cache/ocp/compiled``), named by the SHA-256 of their C source and flags,
+so the same model and problem structure compiles only once. Without a C
+compiler the functions stay in CasADi's virtual machine, with a warning.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+import casadi as ca
+
+#: Optimisation flag: -O1 builds the walker's Hessian block in about 30 s and
+#: runs it 12x faster than the virtual machine (-O0: 12 s, 5.6x).
+FLAGS = ("-O1", "-fPIC", "-shared")
+#: Functions smaller than this (operations) are not worth a compiler call.
+MIN_NODES = 2000
+
+
+def cache_folder() -> Path:
+    root = os.environ.get("OCP_CACHE_DIR")
+    if root:
+        return Path(root) / "compiled"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ocp" / "compiled"
+
+
+def compiler() -> str | None:
+    return os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+
+
+def compiled(function: ca.Function) -> ca.Function:
+    """``function`` as compiled code (loaded from the cache, or built now).
+
+    Returns ``function`` itself when it is small, or when no C compiler is
+    found or compiling fails (with a warning saying why).
+    """
+    return compiled_all([function])[0]
+
+
+def compiled_all(functions: list) -> list:
+    """:func:`compiled` for several functions, the compilers running side by side."""
+    out = list(functions)
+    todo = [i for i, f in enumerate(functions) if f.n_nodes() >= MIN_NODES]
+    if not todo:
+        return out
+    cc = compiler()
+    if cc is None:
+        warnings.warn("no C compiler (gcc, cc or $CC): the derivative blocks run in "
+                      "CasADi's virtual machine", RuntimeWarning, stacklevel=2)
+        return out
+    folder = cache_folder()
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = []
+        for i in todo:
+            name = functions[i].name()
+            gen = ca.CodeGenerator(f"{name}.c", {"with_header": False})
+            gen.add(functions[i])
+            gen.generate(tmp + os.sep)
+            source = Path(tmp, f"{name}.c")
+            key = hashlib.sha256(source.read_bytes() + " ".join(FLAGS).encode()).hexdigest()
+            library = folder / f"{name}_{key[:32]}.so"
+            if library.exists():
+                out[i] = ca.external(name, str(library))
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f".{library.name}.{os.getpid()}"
+            process = subprocess.Popen([cc, *FLAGS, str(source), "-o", str(partial), "-lm"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                       text=True)
+            jobs.append((i, name, library, partial, process))
+        for i, name, library, partial, process in jobs:
+            _, err = process.communicate()
+            if process.returncode != 0:
+                warnings.warn(f"compiling '{name}' failed ({cc}: {err.strip()[:200]}); it "
+                              f"runs in CasADi's virtual machine", RuntimeWarning, stacklevel=2)
+                partial.unlink(missing_ok=True)
+                continue
+            os.replace(partial, library)  # atomic: a parallel run sees all or nothing
+            out[i] = ca.external(name, str(library))
+    return out
