@@ -38,6 +38,7 @@ def _point_in_bounds(tp, rng):
 ])
 def test_lifted_jacobian_and_hessian_equal_whole_graph_ad(name, overrides):
     rng = np.random.default_rng(1)
+    overrides = {**overrides, "solver.compile": False}  # compiled blocks: test below
     mx = transcribe(ocp.load_problem(PROBLEMS / f"{name}.toml", {**overrides,
                                                                   "solver.graph": "mx"}))
     lifted = transcribe(ocp.load_problem(PROBLEMS / f"{name}.toml", {**overrides,
