@@ -25,19 +25,13 @@ from pathlib import Path
 
 import casadi as ca
 
+from .cache import cache_folder
+
 #: Optimisation flag: -O1 builds the walker's Hessian block in about 30 s and
 #: runs it 12x faster than the virtual machine (-O0: 12 s, 5.6x).
 FLAGS = ("-O1", "-fPIC", "-shared")
 #: Functions smaller than this (operations) are not worth a compiler call.
 MIN_NODES = 2000
-
-
-def cache_folder() -> Path:
-    root = os.environ.get("OCP_CACHE_DIR")
-    if root:
-        return Path(root) / "compiled"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ocp" / "compiled"
 
 
 def compiler() -> str | None:
@@ -64,7 +58,7 @@ def compiled_all(functions: list) -> list:
         warnings.warn("no C compiler (gcc, cc or $CC): the derivative blocks run in "
                       "CasADi's virtual machine", RuntimeWarning, stacklevel=2)
         return out
-    folder = cache_folder()
+    folder = cache_folder("compiled")
     with tempfile.TemporaryDirectory() as tmp:
         jobs = []
         for i in todo:

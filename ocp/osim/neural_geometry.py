@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..cache import cache_folder
 from ..errors import ProblemError
 from ..models.surrogate import MUSCLE_GEOMETRY, Surrogate, load_surrogate
 
@@ -60,15 +60,6 @@ class NeuralFitError:
                 f"{self.moment_arm_rms_m * 1e3:.3f} mm, worst {self.moment_arm_max_m * 1e3:.3f} mm")
 
 
-def cache_folder() -> Path:
-    """Where trained geometry networks are kept (see the module docstring)."""
-    root = os.environ.get("OCP_CACHE_DIR")
-    if root:
-        return Path(root) / "osim_geometry"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ocp" / "osim_geometry"
-
-
 def cache_key(osim_bytes: bytes, ranges: dict, smoothing_rad: float, options: dict) -> str:
     """SHA-256 (hex) of everything that determines the trained networks."""
     payload = json.dumps({"version": CACHE_VERSION,
@@ -102,7 +93,7 @@ def neural_geometry(osim_path, exact, coordinates, units, muscles, ranges: dict,
     options = options or NeuralGeometryOptions()
     key = cache_key(osim_path.read_bytes(), ranges, smoothing_rad, asdict(options))
     stem = osim_path.stem.replace(".", "_")   # NAME.casadi and NAME.json must not collide
-    path = (cache or cache_folder()) / f"{stem}_neural_{key[:16]}"
+    path = (cache or cache_folder("osim_geometry")) / f"{stem}_neural_{key[:16]}"
     if path.with_suffix(".casadi").exists():
         try:
             surrogate = load_surrogate(path, MUSCLE_GEOMETRY)
