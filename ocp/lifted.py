@@ -154,7 +154,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
     Y = calls.symbols
     nw, ng = w.shape[0], g.shape[0]
 
-    # Per call: the constant input selection A, the per-point derivative functions.
+    # The glue's Lagrangian and its derivatives in w and in the lifted outputs Y.
     sigma, lam = ca.MX.sym("lam_f"), ca.MX.sym("lam_g", ng)
     L = sigma * f + ca.dot(lam, g)
     mu_all = ca.gradient(L, Y)
