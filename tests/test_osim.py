@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import ocp
+from osim_pendulum import pendulum_osim
 from ocp.errors import ProblemError
 from ocp.models.multibody import inverse_dynamics, mechanical_energy
 from ocp.osim import OsimError, build_osim_model, read_osim
@@ -136,32 +137,7 @@ def test_conditional_path_point_switch_is_reported_and_can_be_smoothed(capsys):
 
 # -- bad input -----------------------------------------------------------------
 
-MINIMAL = """<?xml version="1.0" encoding="UTF-8" ?>
-<OpenSimDocument Version="40000">
-  <Model name="bar">
-    <BodySet name="bodyset"><objects>
-      <Body name="rod">
-        <mass>2</mass><mass_center>0 -0.5 0</mass_center>
-        <inertia>0.1 0.1 0.1667 0 0 0</inertia>
-      </Body>
-    </objects></BodySet>
-    <JointSet name="jointset"><objects>
-      <PinJoint name="pin">
-        <socket_parent_frame>/ground</socket_parent_frame>
-        <socket_child_frame>/bodyset/rod</socket_child_frame>
-        <coordinates><Coordinate name="angle"><range>-3 3</range></Coordinate></coordinates>
-      </PinJoint>
-    </objects></JointSet>
-    <ForceSet name="forceset"><objects>
-      <CoordinateActuator name="motor">
-        <coordinate>angle</coordinate><optimal_force>10</optimal_force>
-        <min_control>-1</min_control><max_control>1</max_control>
-      </CoordinateActuator>
-      EXTRA
-    </objects></ForceSet>
-  </Model>
-</OpenSimDocument>
-"""
+MINIMAL = pendulum_osim(extra="EXTRA")  # EXTRA: one more force, replaced by each test
 
 
 EXTRA_LINE = next(i for i, line in enumerate(MINIMAL.splitlines(), 1) if "EXTRA" in line)

@@ -7,37 +7,9 @@ import sys
 import pytest
 
 from conftest import ROOT
+from osim_pendulum import pendulum_osim
 from ocp.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
-#: A rod on a pin joint, a motor and (EXTRA) one more force; MODEL_EXTRA sits in <Model>,
-#: BODY_EXTRA in the rod's <Body>.
-PENDULUM = """<?xml version="1.0" encoding="UTF-8" ?>
-<OpenSimDocument Version="40000">
-  <Model name="bar">
-    <BodySet name="bodyset"><objects>
-      <Body name="rod">
-        <mass>2</mass><mass_center>0 -0.5 0</mass_center>
-        <inertia>0.1 0.1 0.1667 0 0 0</inertia>BODY_EXTRA
-      </Body>
-    </objects></BodySet>
-    <JointSet name="jointset"><objects>
-      <PinJoint name="pin">
-        <socket_parent_frame>/ground</socket_parent_frame>
-        <socket_child_frame>/bodyset/rod</socket_child_frame>
-        <coordinates><Coordinate name="angle"><range>-3 3</range></Coordinate></coordinates>
-      </PinJoint>
-    </objects></JointSet>
-    MODEL_EXTRA
-    <ForceSet name="forceset"><objects>
-      <CoordinateActuator name="motor">
-        <coordinate>angle</coordinate><optimal_force>10</optimal_force>
-        <min_control>-1</min_control><max_control>1</max_control>
-      </CoordinateActuator>
-      EXTRA
-    </objects></ForceSet>
-  </Model>
-</OpenSimDocument>
-"""
 
 MUSCLE_ON_FOREARM = """<DeGrooteFregly2016Muscle name="flexor">
         <max_isometric_force>100</max_isometric_force>
@@ -57,10 +29,7 @@ CUSTOM_3D = ("<CustomJoint name=\"pin\"><SpatialTransform><TransformAxis name=\"
 
 
 def text(**parts) -> str:
-    out = PENDULUM
-    for key in ("MODEL_EXTRA", "BODY_EXTRA", "EXTRA"):   # the longer names first
-        out = out.replace(key, parts.get(key.lower(), ""))
-    return out
+    return pendulum_osim(**parts)
 
 
 def line_of(content: str, needle: str) -> int:

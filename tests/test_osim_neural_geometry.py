@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import PROBLEMS, ROOT
+from osim_pendulum import pendulum_osim
 from ocp.models.muscles.polynomial_fit import evaluate_exact, sample_box
 from ocp.osim.model import build_osim_model
 from ocp.osim.neural_geometry import NeuralGeometryOptions, cache_key, neural_geometry
@@ -114,28 +115,7 @@ def test_the_cache_key_changes_with_the_file_the_ranges_and_the_training():
         assert changed != base
 
 
-ARM = """<?xml version="1.0" encoding="UTF-8" ?>
-<OpenSimDocument Version="40000">
-  <Model name="arm">
-    <BodySet name="bodyset"><objects>
-      <Body name="rod">
-        <mass>2</mass><mass_center>0 -0.5 0</mass_center>
-        <inertia>0.1 0.1 0.1667 0 0 0</inertia>
-      </Body>
-    </objects></BodySet>
-    <JointSet name="jointset"><objects>
-      <PinJoint name="pin">
-        <socket_parent_frame>/ground</socket_parent_frame>
-        <socket_child_frame>/bodyset/rod</socket_child_frame>
-        <coordinates><Coordinate name="angle"><range>-3 3</range></Coordinate></coordinates>
-      </PinJoint>
-    </objects></JointSet>
-    <ForceSet name="forceset"><objects>
-      <CoordinateActuator name="motor">
-        <coordinate>angle</coordinate><optimal_force>10</optimal_force>
-        <min_control>-1</min_control><max_control>1</max_control>
-      </CoordinateActuator>
-      <DeGrooteFregly2016Muscle name="flexor">
+ARM = pendulum_osim(extra="""<DeGrooteFregly2016Muscle name="flexor">
         <max_isometric_force>200</max_isometric_force>
         <optimal_fiber_length>0.1</optimal_fiber_length>
         <tendon_slack_length>0.2</tendon_slack_length>
@@ -146,11 +126,7 @@ ARM = """<?xml version="1.0" encoding="UTF-8" ?>
           <PathPoint name="b"><location>0 -0.3 0</location>
             <socket_parent_frame>/bodyset/rod</socket_parent_frame></PathPoint>
         </objects></PathPointSet></GeometryPath>
-      </DeGrooteFregly2016Muscle>
-    </objects></ForceSet>
-  </Model>
-</OpenSimDocument>
-"""
+      </DeGrooteFregly2016Muscle>""")
 SWING = """[model]
 file = "arm.osim"
 geometry = "GEOMETRY"
