@@ -31,7 +31,8 @@ from dataclasses import asdict, dataclass
 import casadi as ca
 import numpy as np
 
-from ocp.models.muscles.polynomial_fit import CROSSED_ARM_M, evaluate_exact, sample_box
+from ocp.models.muscles.polynomial_fit import (CROSSED_ARM_M, evaluate_exact, fit_box,
+                                               sample_box)
 from ocp.models.surrogate import MUSCLE_GEOMETRY
 from ocp.osim.neural_geometry import NeuralFitError, NeuralGeometryOptions
 
@@ -225,11 +226,7 @@ def train_neural_geometry(exact: ca.Function, coordinates, muscles, ranges: dict
     empty or infinite range, or a muscle that crosses no coordinate.
     """
     coordinates, muscles = list(coordinates), list(muscles)
-    box = [tuple(float(v) for v in ranges[c]) for c in coordinates]
-    for c, (lo, hi) in zip(coordinates, box):
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise ValueError(f"coordinate '{c}': the range to fit must be finite with "
-                             f"lower < upper, got [{lo}, {hi}]")
+    box = fit_box(coordinates, ranges)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     started, cpu_started = time.perf_counter(), time.process_time()

@@ -147,6 +147,19 @@ def evaluate_exact(exact: ca.Function, points: np.ndarray) -> tuple[np.ndarray, 
     return lengths, arms
 
 
+def fit_box(coordinates: list, ranges: dict) -> list:
+    """[(lo, hi), ...] in the coordinates' order: the box a geometry fit samples.
+
+    Raises ValueError for a range that is infinite or empty.
+    """
+    box = [tuple(float(v) for v in ranges[c]) for c in coordinates]
+    for c, (lo, hi) in zip(coordinates, box):
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"coordinate '{c}': the range to fit must be finite with "
+                             f"lower < upper, got [{lo}, {hi}]")
+    return box
+
+
 def sample_box(ranges: list, samples: int, seed: int, kind: str = "halton") -> np.ndarray:
     """``samples`` points (samples, d) in the box [(lo, hi)]: Halton or uniform random."""
     lo, hi = np.array(ranges, dtype=float).T
@@ -191,11 +204,7 @@ def fit_polynomial_geometry(exact: ca.Function, coordinates, muscles, ranges: di
     Raises ValueError for a muscle that crosses no coordinate in the ranges.
     """
     coordinates, muscles = list(coordinates), list(muscles)
-    box = [tuple(float(v) for v in ranges[c]) for c in coordinates]
-    for c, (lo, hi) in zip(coordinates, box):
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise ValueError(f"coordinate '{c}': the range to fit must be finite with "
-                             f"lower < upper, got [{lo}, {hi}]")
+    box = fit_box(coordinates, ranges)
     train = sample_box(box, samples, seed)
     check = sample_box(box, validation_samples, seed + 1, kind="uniform")
     lengths, arms = evaluate_exact(exact, train)
