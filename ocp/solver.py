@@ -33,7 +33,14 @@ WARM_START = {
 #: in CasADi's MUMPS: MUMPS fell back to its own choice, METIS on the gait
 #: problems but AMF on the small torque walk.) A problem file can still set
 #: ``[solver.ipopt] mumps_pivot_order``.
-MUMPS_ORDERING = {"mumps_pivot_order": 5}
+#:
+#: ``mumps_mem_percent``: the workspace MUMPS allocates above its estimate,
+#: at every factorisation. IPOPT's default, 1000 %, spends a sixth of the
+#: linear-algebra time in the kernel zeroing fresh pages (same 30
+#: iterations: 2.10 s wall with 0.30 s system time, against 1.75 s with
+#: 100 %). When the estimate falls short, IPOPT raises the percentage and
+#: factorises again.
+MUMPS_OPTIONS = {"mumps_pivot_order": 5, "mumps_mem_percent": 100}
 
 
 def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = False) -> dict:
@@ -52,7 +59,7 @@ def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = Fals
         "ipopt.hessian_approximation": options.hessian,
     }
     if options.linear_solver == "mumps":
-        opts.update({f"ipopt.{k}": v for k, v in MUMPS_ORDERING.items()})
+        opts.update({f"ipopt.{k}": v for k, v in MUMPS_OPTIONS.items()})
     if warm_start:
         opts.update({f"ipopt.{k}": v for k, v in WARM_START.items()})
     if options.constraint_tolerance is not None:
