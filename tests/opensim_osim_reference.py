@@ -1,7 +1,8 @@
 """OpenSim's own numbers for an .osim model at given states; prints JSON.
 
 Input (JSON on stdin): {"model": path, "coordinates": [names, the caller's order],
-"states": [{"q": [...], "qd": [...], "qdd": [...], "activation": {muscle: a}}],
+"states": [{"q": [...], "qd": [...], "qdd": [...], "activation": {muscle: a},
+             "excitation": {muscle: e} (optional: then da/dt "activation_rate")}],
 "splines": [[x values, y values, [evaluation points]], ...] (optional)}.
 Output per state: mass matrix "M", inverse dynamics without any force element
 "tau" (gravity only), "tau_contacts" (contacts on, muscles off), contact forces on
@@ -103,6 +104,15 @@ def main():
             row["tendon_force"][m.getName()] = m.getTendonForce(s_full)
             row["moment_arm"][m.getName()] = {
                 name: m.computeMomentArm(s_full, cs.get(name)) for name in names}
+        excitation = s.get("excitation", {})
+        if excitation:   # da/dt of each muscle at the requested excitation
+            controls = osim.Vector(full.getNumControls(), 0.0)
+            for m in muscles:
+                m.setControls(osim.Vector(1, excitation[m.getName()]), controls)
+            full.setControls(s_full, controls)
+            full.realizeAcceleration(s_full)
+            row["activation_rate"] = {m.getName(): m.getStateVariableDerivativeValue(
+                s_full, "activation") for m in muscles}
         out["states"].append(row)
     out["splines"] = []
     for x, y, points in request.get("splines", []):

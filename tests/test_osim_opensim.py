@@ -152,6 +152,28 @@ def test_rigid_tendon_forces_match_opensim_degrootefregly2016muscle():
             assert abs(force - expected) <= RTOL * m.parameters.max_isometric_force_N, m.name
 
 
+def test_activation_dynamics_match_opensim_degrootefregly2016muscle():
+    """da/dt from excitation and activation, rising and falling: the file sets no
+    activation_dynamics_smoothing, so both use OpenSim's default b = 0.1."""
+    from ocp.models.muscles.activation import activation_rate
+    model = build_osim_model(GAIT2D)
+    assert model.activation_smoothing == 0.1
+    names = list(model.tree.coordinates)
+    rng = np.random.default_rng(13)
+    states = random_states(model, rng, 4)
+    for s in states:
+        s["excitation"] = {m.name: float(rng.uniform(0, 1)) for m in model.muscles}
+    reference = opensim(GAIT2D, names, states)["states"]
+    for s, ref in zip(states, reference):
+        for m in model.muscles:
+            ours = float(activation_rate(s["excitation"][m.name], s["activation"][m.name],
+                                         m.parameters.activation_time_constant_s,
+                                         m.parameters.deactivation_time_constant_s,
+                                         model.activation_smoothing))
+            expected = ref["activation_rate"][m.name]
+            assert abs(ours - expected) <= RTOL * max(abs(expected), 1.0), m.name
+
+
 @pytest.mark.parametrize("sliding_speed", [0.0, 4.0], ids=["at_rest", "sliding_4_m_s"])
 def test_contact_forces_match_opensim(sliding_speed):
     """Normal forces to rounding; friction where both laws agree (zero or fast slip);

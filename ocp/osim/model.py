@@ -8,6 +8,8 @@
   Groote et al.'s curves (what OpenSim's
   ``DeGrooteFregly2016Muscle::replaceMuscles`` does); each conversion is
   reported in ``model.notes`` and as an ``OsimConversionNote`` warning.
+  Activation dynamics take the file's ``activation_dynamics_smoothing``,
+  OpenSim's default 0.1 when absent (our own models default to 10).
 - CoordinateActuators: reserve actuators ``reserve_<coordinate>`` with the
   actuator's optimal force (N m or N per unit control) and its control limits
   as bounds (torque controls ``tau_<coordinate>`` when there are no muscles).
@@ -93,6 +95,9 @@ def muscle_parameters(doc: OsimDocument, m, notes: list) -> tuple[MuscleParamete
         "rigid": _bool(m, "ignore_tendon_compliance", False),
         "no_activation_dynamics": _bool(m, "ignore_activation_dynamics", False),
         "no_passive": _bool(m, "ignore_passive_fiber_force", False),
+        # OpenSim's DeGrooteFregly2016Muscle default (also for converted muscles):
+        # b = 0.1 blends the activation and deactivation rates (see activation.py)
+        "activation_smoothing": _float(doc, m, "activation_dynamics_smoothing", 0.1),
         "min_control": _float(doc, m, "min_control", 0.0),
         "max_control": _float(doc, m, "max_control", 1.0),
     }
@@ -271,9 +276,11 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         tendon = RIGID if rigid.pop() else COMPLIANT
     activation = {not f["no_activation_dynamics"] for f in flags}
     passive = {not f["no_passive"] for f in flags}
-    if len(activation) > 1 or len(passive) > 1:
-        raise doc.error("muscles differ in ignore_activation_dynamics or "
-                        "ignore_passive_fiber_force; ocp needs one setting for all", "ForceSet")
+    smoothing = {f["activation_smoothing"] for f in flags}
+    if len(activation) > 1 or len(passive) > 1 or len(smoothing) > 1:
+        raise doc.error("muscles differ in ignore_activation_dynamics, "
+                        "ignore_passive_fiber_force or activation_dynamics_smoothing; "
+                        "ocp needs one setting for all", "ForceSet")
     for m, f in zip(muscles, flags):
         limits = (f["min_control"], f["max_control"])
         bounds[f"{m.name}_activation"] = limits
@@ -291,6 +298,7 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                          f"got {geometry!r}")
     model = OsimMuscleModel(doc.name, skeleton.tree, muscles, tendon=tendon,
                            activation_dynamics=activation.pop(),
+                           activation_smoothing=smoothing.pop(),
                            passive_fiber_force=passive.pop(), reserves=reserves,
                            parameters=parameters, contacts=contacts, bounds=bounds,
                            osim=skeleton, notes=notes, geometry=learned)
