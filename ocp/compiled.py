@@ -10,8 +10,11 @@ bit), at the price of compiling once (about 30 s for that function).
 
 Libraries are kept in ``$OCP_CACHE_DIR/compiled`` (default
 ``~/.cache/ocp/compiled``), named by the SHA-256 of their C source and flags,
-so the same model and problem structure compiles only once. Without a C
-compiler the functions stay in CasADi's virtual machine, with a warning.
+so the same model and problem structure compiles only once. A caller that
+can name a function before building it (``keys``: a digest of everything the
+function is made from) finds its library without building the function or
+its C source. Without a C compiler the functions stay in CasADi's virtual
+machine, with a warning.
 """
 from __future__ import annotations
 
@@ -47,10 +50,23 @@ def compiled(function: ca.Function) -> ca.Function:
     return compiled_all([function])[0]
 
 
-def compiled_all(functions: list) -> list:
-    """:func:`compiled` for several functions, the compilers running side by side."""
+def cached_library(name: str, key: str) -> ca.Function | None:
+    """The compiled function ``name`` cached under ``key``, or None."""
+    library = cache_folder("compiled") / f"{name}_{key[:32]}.so"
+    return ca.external(name, str(library)) if library.exists() else None
+
+
+def compiled_all(functions: list, keys: list | None = None) -> list:
+    """:func:`compiled` for several functions, the compilers running side by side.
+
+    ``keys`` (one per function, or None): cache names to use instead of the
+    digest of the generated C source (see :func:`cached_library`); keyed
+    functions are compiled even when small.
+    """
     out = list(functions)
-    todo = [i for i, f in enumerate(functions) if f.n_nodes() >= MIN_NODES]
+    # keyed functions are compiled whatever their size: found by key, they
+    # need not be built at all next time
+    todo = [i for i, f in enumerate(functions) if keys is not None or f.n_nodes() >= MIN_NODES]
     if not todo:
         return out
     cc = compiler()
@@ -67,7 +83,8 @@ def compiled_all(functions: list) -> list:
             gen.add(functions[i])
             gen.generate(tmp + os.sep)
             source = Path(tmp, f"{name}.c")
-            key = hashlib.sha256(source.read_bytes() + " ".join(FLAGS).encode()).hexdigest()
+            key = keys[i] if keys is not None else hashlib.sha256(
+                source.read_bytes() + " ".join(FLAGS).encode()).hexdigest()
             library = folder / f"{name}_{key[:32]}.so"
             if library.exists():
                 out[i] = ca.external(name, str(library))

@@ -28,8 +28,10 @@ whole graph (checked in tests/test_lifted_derivatives.py).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import casadi as ca
 import numpy as np
@@ -116,6 +118,17 @@ def _point_function(call: _Call):
     return v, y
 
 
+def _block_key(function: ca.Function) -> str:
+    """Cache name of a per-point function's derivative blocks: the digest of the
+    function itself and of the code that differentiates and compiles it."""
+    from . import compiled
+    digest = hashlib.sha256(function.serialize().encode())
+    for module in (__file__, compiled.__file__):
+        digest.update(Path(module).read_bytes())
+    digest.update(f"{ca.__version__} {' '.join(compiled.FLAGS)}".encode())
+    return digest.hexdigest()
+
+
 def _stacked_inputs(call: _Call) -> ca.MX:
     """(nv, n): each point's inputs as one column (constant arguments repeated)."""
     cols = []
@@ -165,7 +178,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
     # First the per-point blocks of every call (SX, differentiated once for one
     # point), compiled side by side if asked; then their assembly over the mesh.
     with_vjp = bool(coupled_rows) and not full_B_in_hessian
-    blocks, layout = [], []
+    blocks, layout, to_compile = [], [], []
     for c in calls.calls:
         V = _stacked_inputs(c)
         if ca.depends_on(V, Y):
@@ -174,18 +187,33 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
         if ca.depends_on(dv_dw, w):
             raise ValueError(f"inputs of '{c.function.name()}' are not linear in w")
         A = ca.DM(ca.Function("A", [w], [dv_dw])(np.zeros(nw)))  # constant: any w will do
+        name = re.sub(r"\W", "_", c.function.name())
+        kinds = ["jac", "hess"] + (["vjp"] if with_vjp else [])
+        f = c.function
+        nv = sum(f.numel_in(k) for k in range(f.n_in()))
+        ny = sum(f.numel_out(k) for k in range(f.n_out()))
+        layout.append((c, V, A, nv, ny))
+        if compile_blocks:  # compiled before: no need to build the blocks at all
+            from .compiled import cached_library
+            key = _block_key(f)
+            found = [cached_library(f"{kind}_{name}", key) for kind in kinds]
+            if all(b is not None for b in found):
+                blocks += found
+                continue
         v, y = _point_function(c)
         mu = ca.SX.sym("mu", y.shape[0])
-        name = re.sub(r"\W", "_", c.function.name())
-        blocks += [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, v))]),
-                   ca.Function(f"hess_{name}", [v, mu],
-                               [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])])]
+        built = [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, v))]),
+                 ca.Function(f"hess_{name}", [v, mu], [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])])]
         if with_vjp:
-            blocks.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]))
-        layout.append((c, V, A, v.shape[0], y.shape[0]))
-    if compile_blocks:
+            built.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]))
+        if compile_blocks:
+            to_compile += [(len(blocks) + j, key) for j in range(len(built))]
+        blocks += built
+    if to_compile:
         from .compiled import compiled_all
-        blocks = compiled_all(blocks)
+        done = compiled_all([blocks[i] for i, _ in to_compile], [k for _, k in to_compile])
+        for (i, _), block in zip(to_compile, done):
+            blocks[i] = block
 
     B_jac, B_hess, H_terms, cross_rows = [], [], [], []
     offset, k = 0, 0

@@ -89,8 +89,18 @@ def test_compiled_blocks_give_the_same_numbers_and_are_built_once(tmp_path, monk
         b = native.solver_functions[name](*args)
         a, b = (a[1], b[1]) if name == "jac_g" else (a, b)
         np.testing.assert_allclose(ca.DM(b).full(), ca.DM(a).full(), rtol=1e-13, atol=1e-9)
-    transcribe(ocp.load_problem(path, {**overrides, "solver.compile": True}))
-    assert sorted((tmp_path / "compiled").glob("*.so")) == built  # from the cache
+    # from the cache: the walker's dynamics blocks are neither differentiated
+    # nor generated as C again, and give the same numbers
+    from ocp import lifted
+    rebuilt = []
+    build = lifted._point_function
+    monkeypatch.setattr(lifted, "_point_function",
+                        lambda call: rebuilt.append(call.function.name()) or build(call))
+    cached = transcribe(ocp.load_problem(path, {**overrides, "solver.compile": True}))
+    assert sorted((tmp_path / "compiled").glob("*.so")) == built
+    assert "dynamics" not in rebuilt
+    np.testing.assert_array_equal(ca.DM(cached.solver_functions["hess_lag"](w0, [], 0.7, lam)),
+                                  ca.DM(native.solver_functions["hess_lag"](w0, [], 0.7, lam)))
 
 
 def test_compile_needs_the_lifted_graph():
