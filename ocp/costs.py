@@ -181,8 +181,10 @@ class FinalTime(CostTerm):
 class Tracking(CostTerm):
     """``integral of sum_i (y_i(t) - r_i(t))^2 dt`` for states, controls or outputs.
 
-    ``reference`` maps a name to a constant or to a pair ``(times_s, values)``
-    interpolated linearly in time (and held constant outside the data).
+    ``reference`` maps a name to a constant, to a pair ``(times_s, values)``
+    interpolated linearly in time, or to a spline through the samples
+    (:class:`ocp.data.natural_spline.NaturalSpline`, Moco's GCV spline); held
+    constant outside the data.
     ``scale`` multiplies the squared errors: ``1 / (m g)`` (N^-1) makes a
     ground-reaction tracking term Moco's MocoContactTrackingGoal, which
     divides the integral of squared force errors by the body weight.
@@ -203,6 +205,8 @@ class Tracking(CostTerm):
         for n, ref in self.reference.items():
             if np.isscalar(ref):
                 r = float(ref)
+            elif hasattr(ref, "expression"):  # a spline through the samples (NaturalSpline)
+                r = ref.expression(v.t)
             else:
                 times, values = (np.asarray(a, dtype=float) for a in ref)
                 interp = ca.interpolant(f"ref_{n}", "linear", [times], values)

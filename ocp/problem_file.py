@@ -14,6 +14,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [initial] [final]  name = value or [lo, hi]
     [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
     [costs.NAME]     type = squared_controls | squared_torque | final_time | tracking | custom
+                     (tracking: reference, lowpass_hz, lowpass_filter = "butterworth" |
+                     "opensim", interpolation = "linear" | "quintic" | "gcv", speeds)
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
     [transcription]  method, intervals, degree (radau), control_midpoints (hermite-simpson),
                      dynamics
@@ -21,7 +23,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
                      linear_solver, graph, compile, threads; [solver.ipopt] any IPOPT
                      option
     [guess]          solution = folder or solution.npz of an earlier solve;
-                     reference = data file of states (and lowpass_hz); values;
+                     reference = data file of states (and lowpass_hz, lowpass_filter);
+                     values;
                      half_cycle_of = the mirrored problem a --guess solution solved
     [intervention.NAME]  do = set | scale_max_isometric_force | remove_muscle |
                      lock_joint | external_load | segment_load (what-if questions, ocp.causal)
@@ -53,8 +56,8 @@ from .models.muscles.hill import MuscleParameters
 from .models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
 from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
 from .solution import Solution
-from .tracking import (body_weight_N, quintic_references, reference_from_file,
-                       with_speed_references)
+from .tracking import (body_weight_N, natural_spline_references, quintic_references,
+                       reference_from_file, with_speed_references)
 from .transcriptions import TRANSCRIPTIONS, HermiteSimpson
 from .units import UnitError, to_si
 
@@ -71,8 +74,8 @@ COST_KEYS = {
     "squared_activations": {"type", "weight", "divide_by_displacement"},
     "squared_accelerations": {"type", "weight", "divide_by_displacement"},
     "final_time": {"type", "weight", "divide_by_displacement"},
-    "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz", "speeds",
-                 "divide_by_body_weight", "interpolation"},
+    "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz",
+                 "lowpass_filter", "speeds", "divide_by_body_weight", "interpolation"},
     "custom": {"type", "weight", "file", "integrand", "endpoint", "divide_by_displacement"},
 }
 
@@ -324,7 +327,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     for name in constraints.table:
         problem.subject_to(_constraint(name, constraints.sub(name), base))
     guess = root.sub("guess")
-    guess.only({"solution", "values", "reference", "lowpass_hz", "half_cycle_of"})
+    guess.only({"solution", "values", "reference", "lowpass_hz", "lowpass_filter",
+                "half_cycle_of"})
     half_cycle_of = guess.path("half_cycle_of", base)
     if half_cycle_of is not None:
         problem.guess_half_cycle_of = load_problem(half_cycle_of)
@@ -340,10 +344,15 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
             if not isinstance(values.table[name], list) else tuple(
                 to_si(v, units[name]) for v in values.table[name])
     reference_path = guess.path("reference", base)
+    if "lowpass_filter" in guess.table and not guess.number("lowpass_hz", minimum=0.0):
+        raise guess.error("lowpass_filter", "chooses the filter of 'lowpass_hz', which is "
+                          "not given")
     if reference_path is not None:
         try:
             problem.guess_references = with_speed_references(reference_from_file(
-                reference_path, model, lowpass_hz=guess.number("lowpass_hz", minimum=0.0)),
+                reference_path, model, lowpass_hz=guess.number("lowpass_hz", minimum=0.0),
+                lowpass_filter=guess.string("lowpass_filter", "butterworth",
+                                            choices=["butterworth", "opensim"])),
                 model)
         except ProblemError as exc:
             raise guess.error("reference", str(exc)) from None
@@ -716,10 +725,20 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
             except ValueError as exc:
                 raise reader.error("divide_by_body_weight", str(exc)) from None
         reference = _tracking_reference(reader, model, base)
+        # "gcv": Moco's references, OpenSim's GCVSpline (degree 5, error variance 0)
+        interpolation = reader.string("interpolation", "linear",
+                                      choices=["linear", "quintic", "gcv"])
         if reader.boolean("speeds", False):
-            reference = with_speed_references(reference, model)
-        if reader.string("interpolation", "linear", choices=["linear", "quintic"]) == "quintic":
+            reference = with_speed_references(reference, model,
+                                              natural=interpolation == "gcv")
+        if interpolation == "quintic":
             reference = quintic_references(reference)
+        elif interpolation == "gcv":
+            try:
+                reference = natural_spline_references(reference)
+            except ValueError as exc:
+                source = reader.table.get("reference", "the reference")
+                raise reader.error("interpolation", f"{source}: {exc}") from None
         return Tracking(name, weight, reference=reference, scale=scale)
     integrand = _python_function(reader, base, "integrand")
     endpoint = _python_function(reader, base, "endpoint")
@@ -735,9 +754,10 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
         raise reader.error(None, "give either 'target' (a table of constant values) or "
                            "'reference' (a data file: .mot, .sto, .trc, .csv or .c3d)")
     if "target" in reader.table:
-        if "lowpass_hz" in reader.table:
-            raise reader.error("lowpass_hz", "filters a 'reference' file; a 'target' is "
-                               "constant")
+        for key in ("lowpass_hz", "lowpass_filter"):
+            if key in reader.table:
+                raise reader.error(key, "filters a 'reference' file; a 'target' is "
+                                   "constant")
         target = reader.sub("target")
         out = {}
         for name in target.table:
@@ -754,8 +774,16 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
         raise reader.error("columns", "expected a list of column names or a table "
                            "{model name = \"data column\"}, got " + _kind(columns))
     lowpass_hz = reader.number("lowpass_hz", minimum=0.0)
+    # "opensim": OpenSim's TabOpLowPassFilter, as Moco's examples filter their data
+    lowpass_filter = reader.string("lowpass_filter", "butterworth",
+                                   choices=["butterworth", "opensim"])
+    if "lowpass_filter" in reader.table and not lowpass_hz:
+        raise reader.error("lowpass_filter", "chooses the filter of 'lowpass_hz', "
+                           "which is not given")
     try:
-        return reference_from_file(data_path, model, columns, lowpass_hz=lowpass_hz)
+        return reference_from_file(data_path, model, columns, lowpass_hz=lowpass_hz,
+                                   lowpass_filter=lowpass_filter,
+                                   file_times=reader.table.get("interpolation") == "gcv")
     except ProblemError as exc:  # a DataError naming the data file and its column
         tracked = set(columns.values() if isinstance(columns, dict) else columns or ())
         blame = "columns" if getattr(exc, "column", None) in tracked else "reference"

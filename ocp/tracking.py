@@ -29,6 +29,8 @@ from .costs import Tracking
 from .data.errors import DataError
 from .data.files import read_tables
 from .data.filters import zero_phase
+from .data.natural_spline import NaturalSpline
+from .data.opensim_filter import opensim_lowpass
 from .data.tables import ANGLE_UNITS, Table, unit_factor
 from .errors import ProblemError, suggestion
 
@@ -73,15 +75,23 @@ def column_mapping(columns, tables: dict[str, Table]) -> dict[str, str]:
     return {c: c for c in columns}
 
 
-def reference_from_file(path, model, columns=None, *, lowpass_hz: float | None = None) -> dict:
+def reference_from_file(path, model, columns=None, *, lowpass_hz: float | None = None,
+                        lowpass_filter: str = "butterworth", file_times: bool = False) -> dict:
     """Tracking references ``{model name: (times_s, values)}`` from a data file.
 
     ``columns``: None (every column, each named like a model quantity), a
     list of column names, or a dict model name -> data column. ``lowpass_hz``
-    filters each column (zero-phase Butterworth, -3 dB at that frequency)
-    before it is tracked. Raises DataError (a ProblemError) naming the file
-    and the column.
+    filters each column before it is tracked: ``lowpass_filter =
+    "butterworth"``, zero-phase Butterworth with the pair's -3 dB point at
+    that frequency; ``"opensim"``, OpenSim's TabOpLowPassFilter as Moco's
+    examples use it (:func:`ocp.data.opensim_filter.opensim_lowpass`, which
+    also resamples a not exactly uniform time column). The times of a
+    uniformly sampled file are the exact t_0 + k / rate, unless ``file_times``
+    (OpenSim splines the file's own, rounded, times). Raises DataError (a
+    ProblemError) naming the file and the column.
     """
+    if lowpass_filter not in ("butterworth", "opensim"):
+        raise ValueError(f"lowpass_filter is 'butterworth' or 'opensim', got {lowpass_filter!r}")
     tables = read_tables(path)
     units = model.units()
     mapping = column_mapping(columns, tables)
@@ -103,10 +113,13 @@ def reference_from_file(path, model, columns=None, *, lowpass_hz: float | None =
         if missing:
             raise DataError(f"has {missing} missing samples (NaN); fill the gaps or track "
                             f"another column", path, column)
-        if lowpass_hz:
+        times = table.uniform_time() if table.is_uniform and not file_times else table.time_s
+        if lowpass_hz and lowpass_filter == "opensim":
+            times, values = opensim_lowpass(table.time_s, values, lowpass_hz,
+                                            file=path, column=column)
+        elif lowpass_hz:
             values = zero_phase(values, table.require_uniform("low-pass filtering"),
                                 lowpass_hz, file=path, column=column)
-        times = table.uniform_time() if table.is_uniform else table.time_s
         if times.size < 2:
             raise DataError("a reference needs at least two samples", path, "time")
         out[name] = (times, values)
@@ -115,19 +128,24 @@ def reference_from_file(path, model, columns=None, *, lowpass_hz: float | None =
     return out
 
 
-def with_speed_references(reference: dict, model) -> dict:
+def with_speed_references(reference: dict, model, natural: bool = False) -> dict:
     """Add the time derivative of every tracked coordinate as its speed's reference.
 
     Moco's ``track_reference_position_derivatives``: the speed reference is
-    the derivative of a quintic spline through the (filtered) positions
-    (Moco differentiates a degree-5 GCV spline), at the data's times.
-    Coordinates whose speed is already tracked are left alone.
+    the derivative of a quintic spline through the (filtered) positions, at
+    the data's times. ``natural=True`` differentiates Moco's own spline, the
+    natural quintic of OpenSim's GCVSpline (:class:`ocp.data.natural_spline.
+    NaturalSpline`); otherwise a not-a-knot quintic, which differs near the
+    ends. Coordinates whose speed is already tracked are left alone.
     """
     out = dict(reference)
     for name, ref in reference.items():
         speed = f"{name}_speed"
         if speed in model.state_names and speed not in out and not np.isscalar(ref):
             times, values = (np.asarray(a, float) for a in ref)
+            if natural:
+                out[speed] = (times, NaturalSpline(times, values).derivative_at_samples())
+                continue
             k = min(5, times.size - 1)
             if k % 2 == 0:
                 k -= 1
@@ -136,13 +154,34 @@ def with_speed_references(reference: dict, model) -> dict:
     return out
 
 
+def natural_spline_references(reference: dict, degree: int = 5) -> dict:
+    """Every sampled reference as the natural spline of ``degree`` through its samples.
+
+    Moco's tracking goals' references: OpenSim's ``GCVSplineSet(table)``,
+    degree 5 with error variance 0 (:class:`ocp.data.natural_spline.NaturalSpline`).
+    Constants stay constants. Raises ValueError naming the quantity when a
+    reference has too few samples (degree + 1 are needed).
+    """
+    out = {}
+    for name, ref in reference.items():
+        if np.isscalar(ref):
+            out[name] = ref
+            continue
+        try:
+            out[name] = NaturalSpline(*ref, degree=degree)
+        except ValueError as exc:
+            raise ValueError(f"'{name}': {exc}") from None
+    return out
+
+
 def quintic_references(reference: dict, oversample: int = 20) -> dict:
     """References resampled ``oversample`` times finer along a quintic spline.
 
-    The tracking cost interpolates linearly between samples; Moco splines
-    its references (GCVSplineSet, degree 5, interpolating). Through the
-    finer samples the linear interpolant follows the quintic spline to
-    within (h / oversample)^2 of its curvature.
+    The tracking cost interpolates linearly between samples. Through the
+    finer samples the linear interpolant follows a not-a-knot quintic
+    spline to within (h / oversample)^2 of its curvature. Moco's own
+    references are natural quintics, evaluated exactly:
+    :func:`natural_spline_references` (``interpolation = "gcv"``).
     """
     out = {}
     for name, ref in reference.items():
@@ -182,7 +221,7 @@ def tracking_errors(problem, solution) -> dict:
     ``sqrt(int (y - r)^2 dt / T)`` (trapezoidal rule over the solution's
     grid) and the largest ``|y - r|`` at the grid points, in the model's
     units; angles also in degrees. The reference is interpolated as the cost
-    does (linear, held at its end values).
+    does (linear or a natural spline, held at its end values).
     """
     t = np.asarray(solution.time, float)
     units = problem.model.units()
@@ -197,6 +236,8 @@ def tracking_errors(problem, solution) -> dict:
                 continue
             if np.isscalar(ref):
                 r = np.full_like(t, float(ref))
+            elif isinstance(ref, NaturalSpline):
+                r = ref(t)
             else:
                 times, values = (np.asarray(a, float) for a in ref)
                 r = np.interp(t, times, values)

@@ -11,7 +11,8 @@ Modules, one job each: :mod:`.tables` (the Table), :mod:`.opensim_text`
 :mod:`.files` (by extension), :mod:`.filters` (zero-phase Butterworth),
 :mod:`.resample` (anti-aliased), :mod:`.emg` (envelopes),
 :mod:`.derivatives` (velocities and accelerations), :mod:`.export`
-(solutions as files).
+(solutions as files), :mod:`.natural_spline` and :mod:`.opensim_filter`
+(OpenSim's GCVSpline and TabOpLowPassFilter, as Moco uses them).
 """
 from .c3d import C3DData, read_c3d, write_c3d
 from .csv_table import read_csv, write_csv
@@ -22,6 +23,8 @@ from .errors import DataError
 from .export import export_solution, solution_table
 from .files import read, read_tables, write
 from .filters import highpass, lowpass, zero_phase
+from .natural_spline import NaturalSpline
+from .opensim_filter import opensim_lowpass
 from .opensim_text import read_storage, read_trc, write_storage, write_trc
 from .resample import antialias, resample, resample_at
 from .tables import Table, uniform_rate
@@ -30,5 +33,6 @@ __all__ = ["C3DData", "read_c3d", "write_c3d", "read_csv", "write_csv",
            "FiniteDifferences", "InterpolatingSpline", "LowpassSpline", "SmoothingSpline",
            "acceleration_noise_gain", "emg_envelopes", "linear_envelope", "normalise",
            "DataError", "export_solution", "solution_table", "read", "read_tables", "write",
-           "highpass", "lowpass", "zero_phase", "read_storage", "read_trc", "write_storage",
+           "highpass", "lowpass", "zero_phase", "NaturalSpline", "opensim_lowpass",
+           "read_storage", "read_trc", "write_storage",
            "write_trc", "antialias", "resample", "resample_at", "Table", "uniform_rate"]
