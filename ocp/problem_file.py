@@ -9,6 +9,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
 
     title, description
     [model]          name = built-in model | file = "my_model.py"; [model.parameters]
+                     passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
     [time]           start, final (value: fixed; [lo, hi]: free), guess
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
@@ -47,6 +48,7 @@ from .costs import (COST_TYPES, CustomCost, FinalTime, SquaredAccelerations,
                     SquaredActivations, SquaredControls, SquaredTorque, Tracking)
 from .errors import ProblemError, suggestion
 from .models.custom import ModelFileError, load_model_file
+from .models.gait2d import PASSIVE_JOINT_MOMENTS
 from .models.library import (build_model, default_muscles, is_muscle_model, model_names,
                              parameter_names)
 from .models.muscle_driven import Muscle
@@ -455,7 +457,8 @@ def _model(reader: _Reader, base: Path, bounds_table=None):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
         return _osim_model(reader, file_path, bounds_table)
-    reader.only({"name", "file", "parameters", "contact", "dynamics"} | MUSCLE_MODEL_KEYS)
+    reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments"}
+                | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
@@ -482,6 +485,8 @@ def _model(reader: _Reader, base: Path, bounds_table=None):
         options = {}
         if "contact" in reader.table:
             options["contact_normal_force"] = _learned_contact(reader, name, base)
+        if "passive_joint_moments" in reader.table:
+            options["passive_joint_moments"] = _passive_joint_moments(reader, name)
         try:
             model = build_model(name, values, **options)
         except ValueError as exc:
@@ -520,6 +525,14 @@ def _model(reader: _Reader, base: Path, bounds_table=None):
     if isinstance(_activation_dynamics(reader), str):
         model = _learned_activation(reader, model, base)
     return model
+
+
+def _passive_joint_moments(reader: _Reader, name: str) -> str:
+    """``[model] passive_joint_moments``: a published set of passive joint moments."""
+    if name != "gait2d_torque":
+        raise reader.error("passive_joint_moments", f"model '{name}' has no passive joint "
+                           f"moment sets; they exist for gait2d_torque")
+    return reader.string("passive_joint_moments", choices=sorted(PASSIVE_JOINT_MOMENTS))
 
 
 def _activation_dynamics(reader: _Reader):

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from .contact import ContactSphere
 from .multibody import PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree, Marker, Segment
+from .passive import ANDERSON_1999
 from .torque_driven import TorqueDrivenTree
 
 SIDES = ("r", "l")
@@ -118,12 +119,19 @@ def gait_tree(p: Gait2DParameters) -> KinematicTree:
     return KinematicTree(tuple(segments), p.gravity_m_s2, tuple(markers)), tuple(spheres)
 
 
-def gait2d_torque(p: Gait2DParameters, contact_normal_force=None) -> TorqueDrivenTree:
+def gait2d_torque(p: Gait2DParameters, contact_normal_force=None,
+                  passive_joint_moments: str = "none") -> TorqueDrivenTree:
     """Torque-driven: normalised torque controls at hips, knees and ankles, in [-1, 1].
 
     ``contact_normal_force`` replaces the analytic contact normal force (a
     learned surrogate, ``[model] contact = "....casadi"``).
+    ``passive_joint_moments``: ``"none"`` (ideal joints) or ``"anderson1999"``
+    (exponential soft stops and 0.1 N m s/rad damping at hips, knees and
+    ankles, ocp.models.passive.ANDERSON_1999; ``[model] passive_joint_moments``).
     """
+    if passive_joint_moments not in PASSIVE_JOINT_MOMENTS:
+        raise ValueError(f"gait model: passive_joint_moments must be one of "
+                         f"{sorted(PASSIVE_JOINT_MOMENTS)}, got '{passive_joint_moments}'")
     tree, spheres = gait_tree(p)
     optimal = {}
     for side in SIDES:
@@ -133,7 +141,19 @@ def gait2d_torque(p: Gait2DParameters, contact_normal_force=None) -> TorqueDrive
     return TorqueDrivenTree("gait2d_torque", tree, tuple(optimal),
                             max_torque=dict(optimal),  # |u| <= 1
                             parameters=dataclasses.asdict(p), contacts=spheres,
-                            optimal_torque=optimal, contact_normal_force=contact_normal_force)
+                            optimal_torque=optimal, contact_normal_force=contact_normal_force,
+                            passive_moments=passive_joint_moment_elements(
+                                passive_joint_moments))
+
+
+#: ``[model] passive_joint_moments`` -> per-joint elements (joint name without side)
+PASSIVE_JOINT_MOMENTS = {"none": {}, "anderson1999": ANDERSON_1999}
+
+
+def passive_joint_moment_elements(kind: str) -> dict:
+    """coordinate (both sides) -> PassiveJointMoment, for ``[model] passive_joint_moments``."""
+    return {f"{joint}_{side}": element
+            for joint, element in PASSIVE_JOINT_MOMENTS[kind].items() for side in SIDES}
 
 
 def standing_height(p: Gait2DParameters) -> float:

@@ -11,6 +11,7 @@ from .contact import (ground_reaction_units, ground_reactions, sphere_forces,
 from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
                         inverse_dynamics, marker_output_units, marker_outputs,
                         mechanical_energy)
+from .passive import passive_moments
 
 
 def _coordinate_units(kind: str) -> tuple[str, str, str, str]:
@@ -37,7 +38,7 @@ class TorqueDrivenTree(Model):
                  max_torque: dict[str, float] | None = None,
                  parameters: dict | None = None, contacts=(),
                  optimal_torque: dict[str, float] | None = None,
-                 contact_normal_force=None):
+                 contact_normal_force=None, passive_moments: dict | None = None):
         unknown = set(actuated) - set(tree.coordinates)
         if unknown:
             raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
@@ -59,6 +60,13 @@ class TorqueDrivenTree(Model):
         self.control_units = tuple("-" if c in self.optimal_torque
                                    else _coordinate_units(kinds[c])[3] for c in self.actuated)
         self.contacts = tuple(contacts)
+        #: coordinate -> ocp.models.passive.PassiveJointMoment, added to the actuators
+        self.passive_moments = dict(passive_moments or {})
+        for c, element in self.passive_moments.items():
+            if kinds.get(c) != REVOLUTE:
+                raise ValueError(f"model '{name}': passive moment on '{c}', which is not a "
+                                 f"revolute coordinate of the tree {coords}")
+            element.check(c)
         #: normal-force law of the contacts (None: the analytic Hertz/Hunt-Crossley)
         self.contact_normal_force = contact_normal_force
         if hasattr(contact_normal_force, "surrogate"):  # a learned one: watch its inputs
@@ -106,7 +114,13 @@ class TorqueDrivenTree(Model):
         return x[:n], x[n:2 * n]
 
     def joint_torques(self, x, u):
-        return ca.mtimes(self._selection, u)
+        """Generalised forces (n,) on the coordinates: actuators plus passive moments."""
+        torques = ca.mtimes(self._selection, u)
+        if self.passive_moments:
+            q, qd = self._split(x)
+            torques = torques + passive_moments(self.tree.coordinates, q, qd,
+                                                self.passive_moments)
+        return torques
 
     def contact_forces(self, x):
         """Ground reaction on every contact sphere: list of (PointForce, force, point)."""
@@ -144,6 +158,11 @@ class TorqueDrivenTree(Model):
         for k, c in enumerate(self.tree.coordinates):
             if c in self.actuated:
                 out[f"{c}_moment"] = torques[k]
+        if self.passive_moments:
+            passive = passive_moments(self.tree.coordinates, q, qd, self.passive_moments)
+            for k, c in enumerate(self.tree.coordinates):
+                if c in self.passive_moments:
+                    out[f"{c}_passive_moment"] = passive[k]
         out.update(ground_reactions(self.contacts, self.contact_forces(x)))
         if "contact" in getattr(self, "surrogates", {}):  # the learned contact's inputs
             for s, (d, v, _, _) in zip(self.contacts,
@@ -160,6 +179,8 @@ class TorqueDrivenTree(Model):
                     "m", "m/s"
         for c in self.actuated:
             units[f"{c}_moment"] = _coordinate_units(self._kinds[c])[3]
+        for c in self.passive_moments:
+            units[f"{c}_passive_moment"] = "N*m"
         return units
 
     def default_bounds(self):

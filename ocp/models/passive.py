@@ -1,0 +1,88 @@
+"""Passive joint moments: ligaments, joint capsules and passive tissue at a joint.
+
+Each actuated joint of a torque-driven model may carry a passive moment
+that depends on its own angle and speed only: two exponential soft stops
+at the ends of the range of motion and linear viscous damping,
+
+    M_p(q, q') = k1 exp(k2 (q - theta_up)) + k3 exp(k4 (q - theta_low)) - d q'
+
+(Anderson 1999, PhD thesis, Univ. Texas at Austin, eq. 4.4 and Table G.2;
+Anderson and Pandy 2001, J Biomech Eng 123:381; used in this form, with
+d = 0.1 N m s/rad, by Falisse et al. 2019, J R Soc Interface 16:20190402,
+and their code PassiveMomentsData.m / createCasadi_PassTorq.m). With
+k1 < 0 < k2 and k3 > 0 > k4, the first term resists motion past the upper
+limit ``theta_up`` and the second past the lower limit ``theta_low``; both
+are a few N m at the limit itself and grow by a factor e every 1/|k| rad
+beyond it. Angles follow OpenSim's signs (hip flexion, knee extension,
+ankle dorsiflexion positive), which are those of ``ocp.models.gait2d``.
+
+The moment is smooth (C-infinity) in q and q', so it needs no smoothing.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import casadi as ca
+
+#: Joint damping of Falisse et al. (2019), N m s/rad.
+FALISSE_2019_DAMPING_NM_S_RAD = 0.1
+
+
+@dataclass(frozen=True)
+class PassiveJointMoment:
+    """Exponential soft stops plus damping at one rotational joint.
+
+    ``k1_Nm``, ``k3_Nm`` (N m): moments at the upper and lower limits;
+    ``k2_1_rad``, ``k4_1_rad`` (1/rad): their exponential rates;
+    ``theta_low_rad``, ``theta_up_rad`` (rad): the limits;
+    ``damping_Nm_s_rad`` (N m s/rad): viscous damping.
+    """
+
+    k1_Nm: float
+    k2_1_rad: float
+    k3_Nm: float
+    k4_1_rad: float
+    theta_low_rad: float
+    theta_up_rad: float
+    damping_Nm_s_rad: float = FALISSE_2019_DAMPING_NM_S_RAD
+
+    def check(self, coordinate: str = "joint") -> None:
+        """Raise ValueError unless both terms resist motion out of the range."""
+        if not (self.k1_Nm <= 0 <= self.k2_1_rad and self.k3_Nm >= 0 >= self.k4_1_rad):
+            raise ValueError(f"passive moment of '{coordinate}': expected k1 <= 0 <= k2 and "
+                             f"k3 >= 0 >= k4 (stops that resist leaving the range), got "
+                             f"k = ({self.k1_Nm}, {self.k2_1_rad}, {self.k3_Nm}, {self.k4_1_rad})")
+        if not self.theta_low_rad < self.theta_up_rad:
+            raise ValueError(f"passive moment of '{coordinate}': theta_low "
+                             f"{self.theta_low_rad} rad must be below theta_up "
+                             f"{self.theta_up_rad} rad")
+        if not (self.damping_Nm_s_rad >= 0 and math.isfinite(self.damping_Nm_s_rad)):
+            raise ValueError(f"passive moment of '{coordinate}': damping must be finite "
+                             f"and >= 0, got {self.damping_Nm_s_rad} N m s/rad")
+
+    def moment(self, q, qd):
+        """M_p (N m) at angle ``q`` (rad) and speed ``qd`` (rad/s); scalars, numpy or CasADi."""
+        return (self.k1_Nm * ca.exp(self.k2_1_rad * (q - self.theta_up_rad))
+                + self.k3_Nm * ca.exp(self.k4_1_rad * (q - self.theta_low_rad))
+                - self.damping_Nm_s_rad * qd)
+
+
+#: Anderson (1999) Table G.2 as tabulated by Falisse et al. (2019),
+#: PassiveMomentsData.m: k1 (N m), k2 (1/rad), k3 (N m), k4 (1/rad),
+#: theta_low, theta_up (rad).
+ANDERSON_1999 = {
+    "hip_flexion": PassiveJointMoment(-2.44, 5.05, 1.51, -21.88, -0.6981, 1.81),
+    "knee_angle": PassiveJointMoment(-6.09, 33.94, 11.03, -11.33, -2.4, 0.13),
+    "ankle_angle": PassiveJointMoment(-2.03, 38.11, 0.18, -12.12, -0.74, 0.52),
+}
+
+
+def passive_moments(coordinates, q, qd, elements: dict):
+    """Generalised passive forces (n,) (N m) on ``coordinates`` from ``elements``.
+
+    ``q`` (n,) rad and ``qd`` (n,) rad/s are in the order of ``coordinates``;
+    a coordinate without an element gets zero.
+    """
+    return ca.vertcat(*[elements[c].moment(q[i], qd[i]) if c in elements else 0
+                        for i, c in enumerate(coordinates)])
