@@ -198,11 +198,8 @@ def test_our_tracking_terms_at_mocos_own_solution_are_mocos_terms():
     """Moco 4.6's solution of its 2D walking tracking problem, scored by our problem file.
 
     The effort term (same trajectory, same quadrature, same piecewise-linear
-    controls) must agree to Moco's printed digits; so must the state term
-    (next test). The contact term differs by the friction law (ours tanh-based,
-    OpenSim's min(v/v_t, 1)-based with a static peak: up to 12 N apart in the
-    horizontal force at this trajectory); with OpenSim's own forces our
-    reference gives Moco's value (tests/test_natural_spline_opensim.py).
+    controls) must agree to Moco's printed digits; so must the state and
+    contact terms (next tests).
     """
     ours = terms_at_mocos_solution()
     print(f"\nours at Moco's solution: {ours}")
@@ -223,3 +220,16 @@ def test_our_state_tracking_term_at_mocos_solution_is_mocos_to_its_printed_digit
     digits: within 5e-7 absolute (measured 0.35534416).
     """
     assert terms_at_mocos_solution()["state_tracking"] == pytest.approx(0.355344, abs=5e-7)
+
+
+def test_our_contact_tracking_term_at_mocos_solution_is_mocos_to_its_printed_digits():
+    """MocoContactTrackingGoal at Moco's own solution: 0.377731 (six printed digits).
+
+    The .osim contact spheres take OpenSim's friction law (friction_law =
+    "opensim"; ocp's tanh law gave 0.380650, +0.77 %); its one smoothed kink,
+    |v_rel - 1| < 0.1, holds no loaded sphere at Moco's mesh points, so our
+    ground reactions are OpenSim's to rounding there and only Moco's rounding
+    to six digits is left: within 5e-7 absolute (measured 0.37773114, as from
+    OpenSim's own forces in tests/test_natural_spline_opensim.py).
+    """
+    assert terms_at_mocos_solution()["contact_tracking"] == pytest.approx(0.377731, abs=5e-7)

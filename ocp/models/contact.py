@@ -11,14 +11,36 @@ defaults are used here):
     F_H = 4/3 k sqrt(r k) (sqrt(d^2 + eps))^(3/2) * (1/2 + 1/2 tanh(b_d d))
     F_N = F_H (1 + 3/2 c v_n) * (1/2 + 1/2 tanh(b_v (v_n + 2 / (3 c))))
 
-with d the indentation (m) and v_n the indentation speed (m/s). Friction is a
-smooth Coulomb law with a small stiction speed v_t and a viscous part:
+with d the indentation (m) and v_n the indentation speed (m/s). Friction
+follows one of two laws (``ContactSphere.friction_law``), v_s being the signed
+slip speed of the contact point along the ground (m/s):
 
-    F_T = -F_N (mu_d tanh(v_s / v_t) + mu_v v_s)
+- ``"tanh"`` (the default, our own models): a smooth Coulomb law with a
+  stiction speed v_t and a viscous part,
 
-(OpenSim's model uses min(v_s / v_t, 1) with a static-friction peak instead,
-which has a kink at v_s = v_t; ours has none.) The force acts at the contact
-point midway through the indentation.
+      F_T = -F_N (mu_d tanh(v_s / v_t) + mu_v v_s)
+
+- ``"opensim"`` (models read from .osim files): OpenSim's
+  SmoothSphereHalfSpaceForce law (Simbody's SmoothSphereHalfSpaceForce.cpp),
+  with c_f = ``derivative_smoothing`` also inside the slip speed and a
+  Stribeck peak towards the static coefficient mu_s,
+
+      v_slip = sqrt(v_s^2 + c_f),   v_rel = v_slip / v_t
+      F_T = -F_N (m(v_rel) (mu_d + 2 (mu_s - mu_d) / (1 + v_rel^2)) + mu_v v_slip) v_s / v_slip
+
+  OpenSim's m(x) = min(x, 1) has a kink at v_rel = 1; ours is the smooth
+  blend :func:`smooth_min_one` of width w = ``friction_kink_smoothing``
+  (1e-2): |m - min(x, 1)| = w g(|x - 1| / w) with g(t) = t / (1 + e^(2t)),
+  at most 0.1392 w = 1.4e-3 (at |x - 1| = 0.64 w), zero at x = 1, and below
+  t e^(-2t) w, i.e. 2.1e-10, for |x - 1| >= 10 w = 0.1. Elsewhere the law is
+  OpenSim's to rounding; it stays infinitely differentiable, also through
+  v_s = 0, where F_T is linear in v_s. The width in slip speed, w v_t = 2 mm/s
+  for v_t = 0.2 m/s, is of the order of OpenSim's own smoothing (sqrt(c_f) =
+  3 mm/s in v_slip, 1 / b_v = 20 mm/s in the Hunt-Crossley switch), and the
+  curvature it adds, about 1 / w = 100 in v_rel, is mild for IPOPT; within the
+  band friction differs from OpenSim's by at most about 0.14 w mu_s F_N.
+
+The force acts at the contact point midway through the indentation.
 """
 from __future__ import annotations
 
@@ -46,12 +68,22 @@ class ContactSphere:
     derivative_smoothing: float = 1e-5
     hertz_smoothing_1_m: float = 300.0
     hunt_crossley_smoothing_s_m: float = 50.0
+    #: "tanh" or "opensim" (module docstring); the next two enter "opensim" only
+    friction_law: str = "tanh"
+    #: mu_s of the Stribeck peak; None: equal to ``dynamic_friction`` (no peak)
+    static_friction: float | None = None
+    #: width w of the smooth min(v_rel, 1) of the "opensim" law (dimensionless)
+    friction_kink_smoothing: float = 1e-2
 
     def check(self):
-        for key in ("radius_m", "stiffness_N_m2", "dissipation_s_m", "transition_velocity_m_s"):
+        for key in ("radius_m", "stiffness_N_m2", "dissipation_s_m", "transition_velocity_m_s",
+                    "friction_kink_smoothing"):
             if not getattr(self, key) > 0:
                 raise ValueError(f"contact sphere '{self.name}': {key} must be positive, "
                                  f"got {getattr(self, key)}")
+        if self.friction_law not in FRICTION_LAWS:
+            raise ValueError(f"contact sphere '{self.name}': friction_law must be one of "
+                             f"{sorted(FRICTION_LAWS)}, got '{self.friction_law}'")
 
 
 def normal_force(s: ContactSphere, indentation, indentation_speed):
@@ -67,9 +99,45 @@ def normal_force(s: ContactSphere, indentation, indentation_speed):
 
 
 def friction_force(s: ContactSphere, normal, slip_speed):
-    """Smooth Coulomb plus viscous friction (N) opposing the slip speed (m/s, signed)."""
+    """Friction (N) opposing the slip speed (m/s, signed), by the sphere's ``friction_law``."""
+    return FRICTION_LAWS[s.friction_law](s, normal, slip_speed)
+
+
+def tanh_friction(s: ContactSphere, normal, slip_speed):
+    """Smooth Coulomb plus viscous friction (N): -F_N (mu_d tanh(v_s / v_t) + mu_v v_s)."""
     return -normal * (s.dynamic_friction * ca.tanh(slip_speed / s.transition_velocity_m_s)
                       + s.viscous_friction_s_m * slip_speed)
+
+
+def opensim_friction(s: ContactSphere, normal, slip_speed):
+    """OpenSim's SmoothSphereHalfSpaceForce friction (N), its min(v_rel, 1) made smooth.
+
+    The module docstring gives the law and the bound on the difference to
+    OpenSim, which lies within |v_rel - 1| < 10 ``friction_kink_smoothing``.
+    """
+    mu_d = s.dynamic_friction
+    mu_s = mu_d if s.static_friction is None else s.static_friction
+    v_slip = ca.sqrt(slip_speed ** 2 + s.derivative_smoothing)
+    v_rel = v_slip / s.transition_velocity_m_s
+    magnitude = normal * (smooth_min_one(v_rel, s.friction_kink_smoothing)
+                          * (mu_d + 2.0 * (mu_s - mu_d) / (1.0 + v_rel ** 2))
+                          + s.viscous_friction_s_m * v_slip)
+    return -magnitude * slip_speed / v_slip
+
+
+def smooth_min_one(x, width):
+    """min(x, 1) made infinitely differentiable: x (1 - s) + s, s = (1 + tanh((x - 1) / w)) / 2.
+
+    Its error, w t / (1 + e^(2t)) with t = |x - 1| / w (above min(x, 1) on
+    both sides), vanishes at x = 1 and decays exponentially. That of
+    0.5 (x + 1 - sqrt((x - 1)^2 + w^2)) decays only like w^2 / (4 |x - 1|):
+    1e-9 at |x - 1| = 0.1 would take w = 2e-5, a curvature 1 / (2 w) = 2.5e4.
+    """
+    switch = 0.5 + 0.5 * ca.tanh((x - 1.0) / width)
+    return x + (1.0 - x) * switch
+
+
+FRICTION_LAWS = {"tanh": tanh_friction, "opensim": opensim_friction}
 
 
 def sphere_forces(tree: KinematicTree, q, qd, spheres, normal_force_model=None):

@@ -13,8 +13,10 @@
 - CoordinateActuators: reserve actuators ``reserve_<coordinate>`` with the
   actuator's optimal force (N m or N per unit control) and its control limits
   as bounds (torque controls ``tau_<coordinate>`` when there are no muscles).
-- SmoothSphereHalfSpaceForce: ``ocp.models.contact.ContactSphere`` (normal
-  force identical; friction is a smooth tanh law, see contact.py).
+- SmoothSphereHalfSpaceForce: ``ocp.models.contact.ContactSphere`` with
+  ``friction_law = "opensim"``: the normal force identical, the friction
+  OpenSim's (static peak and c_f in the slip speed included) but for its
+  min(v_rel, 1), made smooth within |v_rel - 1| < 0.1 (contact.py).
 - Bounds: coordinate ranges, and [min_control, max_control] of each muscle
   for its excitation and activation, as Moco sets them by default.
 """
@@ -171,13 +173,10 @@ def contact_spheres(skeleton: Skeleton, notes: list) -> tuple:
             raise doc.error("a contact sphere fixed to the ground is not supported",
                             f"ContactSphere '{sphere.name}'", sphere.line)
         p = c.parameters
-        if p["static_friction"] != p["dynamic_friction"]:
-            notes.append(f"contact '{c.name}': static friction {p['static_friction']:g} differs "
-                         f"from dynamic {p['dynamic_friction']:g}; ocp's smooth friction uses "
-                         "the dynamic coefficient only")
         spheres.append(ContactSphere(
             c.name, seg, xy, sphere.radius_m, stiffness_N_m2=p["stiffness"],
             dissipation_s_m=p["dissipation"], dynamic_friction=p["dynamic_friction"],
+            friction_law="opensim", static_friction=p["static_friction"],
             viscous_friction_s_m=p["viscous_friction"],
             transition_velocity_m_s=p["transition_velocity"],
             derivative_smoothing=p["constant_contact_force"],
