@@ -1,12 +1,13 @@
 """Benchmark of predictive walking: our gait problems, and Moco's 2D walking beside Moco.
 
-    python benchmarks/bench_gait.py [--intervals 25 50] [--moco] [--only torque moco]
+    python benchmarks/bench_gait.py [--intervals 25 50] [--moco] [--only torque muscles moco]
 
 For each problem and mesh size: status, build time, IPOPT time, iterations,
 objective, the vertical GRF's stance peaks in body weights and the
 dynamic-consistency error.
 
 - ``torque``: problems/gait2d_torque.toml, cold start from its shipped guess.
+- ``muscles``: problems/gait2d_muscles.toml, cold start from its shipped guess.
 - ``moco``: problems/moco_2d_walking_tracking.toml (cold, from the reference
   kinematics), then moco_2d_walking_predictive.toml warm-started from our
   tracking solution, and the predictive problem from its cold guess.
@@ -60,6 +61,14 @@ def torque(meshes):
         row("gait2d_torque", n, ocp.solve(p), p.model)
 
 
+def muscles(meshes):
+    print("\n## Muscle-driven walker (gait2d_muscles, Moco's 2D model), cold start\n")
+    header()
+    for n in meshes:
+        p = ocp.load_problem(PROBLEMS / "gait2d_muscles.toml", {"transcription.intervals": n})
+        row("gait2d_muscles", n, ocp.solve(p), p.model)
+
+
 def moco_ours(meshes):
     print("\n## Moco's 2D walking problems, ours\n")
     header()
@@ -95,10 +104,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--intervals", type=int, nargs="+", default=[50])
     ap.add_argument("--moco", action="store_true", help="also run OpenSim Moco (slow)")
-    ap.add_argument("--only", nargs="+", choices=["torque", "moco"], default=["torque", "moco"])
+    ap.add_argument("--only", nargs="+", choices=["torque", "muscles", "moco"],
+                    default=["torque", "muscles", "moco"])
     args = ap.parse_args()
     if "torque" in args.only:
         torque(args.intervals)
+    if "muscles" in args.only:
+        muscles(args.intervals)
     if "moco" not in args.only:
         return
     ours = moco_ours(args.intervals)

@@ -10,6 +10,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
     title, description
     [model]          name = built-in model | file = "my_model.py"; [model.parameters]
                      passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
+                     contact_stiffness = N/m^2 (.osim files: every contact sphere)
     [time]           start, final (value: fixed; [lo, hi]: free), guess
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
@@ -442,15 +443,25 @@ def _fit_ranges(bounds_table) -> dict:
 def _osim_model(reader: _Reader, file_path: Path, bounds_table=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from .osim import build_osim_model
-    reader.only({"file", "tendon", "conditional_smoothing", "geometry"})
+    reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
+    # the plain-strain modulus of every contact sphere (N/m^2), as <stiffness> in the file
+    stiffness = reader.number("contact_stiffness", unit="N/m^2")
+    if stiffness is not None and not (0 < stiffness < math.inf):
+        raise reader.error("contact_stiffness", f"expected a positive, finite stiffness in "
+                           f"N/m^2 (e.g. 1e6, Falisse et al. 2019), got {stiffness}")
     try:
-        return build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
-                                geometry=geometry, fit_ranges=_fit_ranges(bounds_table))
+        model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
+                                 geometry=geometry, fit_ranges=_fit_ranges(bounds_table),
+                                 contact_stiffness_N_m2=stiffness)
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
+    if stiffness is not None and not model.contacts:
+        raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
+                           f"SmoothSphereHalfSpaceForce whose stiffness it could set")
+    return model
 
 
 def _model(reader: _Reader, base: Path, bounds_table=None):

@@ -185,6 +185,22 @@ def contact_spheres(skeleton: Skeleton, notes: list) -> tuple:
     return tuple(spheres)
 
 
+def with_contact_stiffness(spheres, stiffness_N_m2: float) -> tuple:
+    """The contact spheres with every plain-strain modulus set to ``stiffness_N_m2`` (N/m^2).
+
+    The Hertz part of the normal force is proportional to it (contact.py:
+    F_H = (4/3) k^(3/2) sqrt(r) d^(3/2) with k = E^(2/3) / 2, i.e.
+    F_H = (sqrt(2) / 3) E sqrt(r) d^(3/2) for an indentation d well inside
+    contact), so a sphere carrying a force F sinks (E_old / E_new)^(2/3)
+    times deeper.
+    """
+    import dataclasses
+    if not (math.isfinite(stiffness_N_m2) and stiffness_N_m2 > 0):
+        raise ValueError(f"contact stiffness must be a positive number of N/m^2, "
+                         f"got {stiffness_N_m2}")
+    return tuple(dataclasses.replace(s, stiffness_N_m2=float(stiffness_N_m2)) for s in spheres)
+
+
 # -- the models --------------------------------------------------------------
 
 class _FromOsim:
@@ -216,7 +232,8 @@ def _coordinate_bounds(skeleton: Skeleton) -> dict:
 
 def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_rad: float = 0.0,
                      doc: OsimDocument | None = None, geometry: str = "exact",
-                     fit_ranges: dict | None = None):
+                     fit_ranges: dict | None = None,
+                     contact_stiffness_N_m2: float | None = None):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -229,6 +246,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     networks trained on the same paths over the same ranges, cached on disk
     (ocp.osim.neural_geometry; the first run needs PyTorch). The fit errors
     are kept in ``model.geometry_fit``, the method in ``model.geometry_method``.
+    ``contact_stiffness_N_m2``: replaces the ``<stiffness>`` (plain-strain
+    modulus, N/m^2) of every SmoothSphereHalfSpaceForce; None keeps the file's.
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
     doc = doc or read_osim(path)
@@ -256,7 +275,11 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         warnings.warn(f"{path}: {len(notes)} muscles converted to DeGrooteFregly2016Muscle "
                       f"parameters; first: {notes[0]}", OsimConversionNote, stacklevel=2)
     contacts = contact_spheres(skeleton, notes)
+    if contact_stiffness_N_m2 is not None:
+        contacts = with_contact_stiffness(contacts, contact_stiffness_N_m2)
     parameters = {"file": str(path), "ignored elements": len(doc.ignored)}
+    if contact_stiffness_N_m2 is not None:
+        parameters["contact stiffness (N/m^2)"] = float(contact_stiffness_N_m2)
     if not muscles:
         for a in doc.actuators:
             name = actuator_name(a.coordinate, kinds[a.coordinate])
