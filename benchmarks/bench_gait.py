@@ -53,20 +53,19 @@ def header():
           f"{'iter':>5} {'objective':>11} {'T s':>7} {'GRF peaks':>11} {'dyn. err':>9}")
 
 
-def torque(meshes):
-    print("\n## Torque-driven walker (gait2d_torque), cold start\n")
-    header()
-    for n in meshes:
-        p = ocp.load_problem(PROBLEMS / "gait2d_torque.toml", {"transcription.intervals": n})
-        row("gait2d_torque", n, ocp.solve(p), p.model)
+#: --only choice -> (problem file stem, heading) of the cold-start walks
+WALKS = {"torque": ("gait2d_torque", "Torque-driven walker (gait2d_torque)"),
+         "muscles": ("gait2d_muscles", "Muscle-driven walker (gait2d_muscles, Moco's 2D model)")}
 
 
-def muscles(meshes):
-    print("\n## Muscle-driven walker (gait2d_muscles, Moco's 2D model), cold start\n")
+def cold_walk(which, meshes):
+    """One walk from its shipped guess at each mesh size."""
+    name, heading = WALKS[which]
+    print(f"\n## {heading}, cold start\n")
     header()
     for n in meshes:
-        p = ocp.load_problem(PROBLEMS / "gait2d_muscles.toml", {"transcription.intervals": n})
-        row("gait2d_muscles", n, ocp.solve(p), p.model)
+        p = ocp.load_problem(PROBLEMS / f"{name}.toml", {"transcription.intervals": n})
+        row(name, n, ocp.solve(p), p.model)
 
 
 def moco_ours(meshes):
@@ -107,10 +106,9 @@ def main():
     ap.add_argument("--only", nargs="+", choices=["torque", "muscles", "moco"],
                     default=["torque", "muscles", "moco"])
     args = ap.parse_args()
-    if "torque" in args.only:
-        torque(args.intervals)
-    if "muscles" in args.only:
-        muscles(args.intervals)
+    for which in WALKS:
+        if which in args.only:
+            cold_walk(which, args.intervals)
     if "moco" not in args.only:
         return
     ours = moco_ours(args.intervals)
