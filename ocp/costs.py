@@ -14,6 +14,8 @@ from typing import Callable
 import casadi as ca
 import numpy as np
 
+from .data.natural_spline import NaturalSpline
+
 
 class PointVariables:
     """The variables at one time point, by name, for building expressions.
@@ -205,7 +207,7 @@ class Tracking(CostTerm):
         for n, ref in self.reference.items():
             if np.isscalar(ref):
                 r = float(ref)
-            elif hasattr(ref, "expression"):  # a spline through the samples (NaturalSpline)
+            elif isinstance(ref, NaturalSpline):  # a spline through the samples
                 r = ref.expression(v.t)
             else:
                 times, values = (np.asarray(a, dtype=float) for a in ref)
