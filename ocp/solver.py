@@ -22,25 +22,59 @@ WARM_START = {
 }
 
 
-#: The fill-reducing ordering MUMPS factorises the KKT matrix with: METIS
-#: (Karypis & Kumar 1998, nested dissection). A collocation KKT matrix is a
-#: chain of interval blocks tied together by a few global unknowns (final
-#: time, the periodicity and average-speed rows); nested dissection cuts the
-#: chain into independent pieces, where IPOPT's default (MUMPS's automatic
-#: choice, AMF on these matrices) fills far more. Moco's 2D tracking problem,
-#: the same 30 IPOPT iterations: METIS factors hold 1.76 M numbers and take
-#: 1.9 s, AMF's 2.51 M and 4.3 s. (PORD, the 4 of an earlier version, is not
-#: in CasADi's MUMPS: MUMPS fell back to its own choice, METIS on the gait
-#: problems but AMF on the small torque walk.) A problem file can still set
-#: ``[solver.ipopt] mumps_pivot_order``.
+#: The fill-reducing orderings MUMPS factorises the KKT matrix with
+#: (``mumps_pivot_order``): METIS (5; Karypis & Kumar 1998, nested
+#: dissection) or AMF (2, approximate minimum fill). Which is better depends
+#: on how dense each mesh point's block is, not on the size of the matrix
+#: (one run each, whole solves from the shipped guesses):
 #:
+#: ===========================  ==========  ==================  ==================
+#: problem                      Jacobian    AMF                 METIS
+#:                              nnz / row
+#: ===========================  ==========  ==================  ==================
+#: torque walk, N = 50          11          121 it, 2.1 s       217 it, 6.3 s
+#: torque walk, N = 100         11          181 it, 6.5 s       780 it, 54.7 s
+#: Moco tracking, N = 50        24          (30 it: 4.3 s)      (30 it: 1.9 s)
+#: muscle walk, N = 50          30          322 it, 60.2 s      225 it, 24.1 s
+#: muscle walk, N = 100         31          158 it, 142.3 s     161 it, 36.8 s
+#: ===========================  ==========  ==================  ==================
+#:
+#: With dense blocks (a musculoskeletal model: every muscle couples the
+#: coordinates it crosses) nested dissection cuts the chain of interval
+#: blocks into independent pieces and fills far less (tracking: 1.76 M factor
+#: entries against AMF's 2.51 M); with sparse ones AMF fills little and
+#: METIS's pieces cost more. :func:`mumps_pivot_order` picks by the
+#: constraint Jacobian's nonzeros per row. (PORD, the 4 of an earlier
+#: version, is not in CasADi's MUMPS; MUMPS fell back to its own choice.) A
+#: problem file can still set ``[solver.ipopt] mumps_pivot_order``.
+METIS, AMF = 5, 2
+#: Jacobian nonzeros per constraint row from which METIS is used.
+DENSE_BLOCKS_NNZ_PER_ROW = 18
+
 #: ``mumps_mem_percent``: the workspace MUMPS allocates above its estimate,
 #: at every factorisation. IPOPT's default, 1000 %, spends a sixth of the
 #: linear-algebra time in the kernel zeroing fresh pages (same 30
 #: iterations: 2.10 s wall with 0.30 s system time, against 1.75 s with
 #: 100 %). When the estimate falls short, IPOPT raises the percentage and
 #: factorises again.
-MUMPS_OPTIONS = {"mumps_pivot_order": 5, "mumps_mem_percent": 100}
+MUMPS_OPTIONS = {"mumps_mem_percent": 100}
+
+
+def mumps_pivot_order(nlp: dict, functions: dict | None = None) -> int:
+    """METIS for a KKT matrix of dense per-point blocks, AMF otherwise (see above).
+
+    Reads the constraint Jacobian's sparsity from ``functions["jac_g"]`` when
+    the transcription assembles it (lifted graph), else from ``nlp``.
+    """
+    g = nlp.get("g")
+    rows = 0 if g is None else g.shape[0]
+    if rows == 0:
+        return AMF
+    if functions and "jac_g" in functions:
+        nnz = functions["jac_g"].sparsity_out(1).nnz()
+    else:
+        nnz = ca.jacobian_sparsity(g, nlp["x"]).nnz()
+    return METIS if nnz / rows >= DENSE_BLOCKS_NNZ_PER_ROW else AMF
 
 
 def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = False) -> dict:
@@ -74,5 +108,7 @@ def make_solver(nlp: dict, options: SolverOptions, verbose: bool = False,
     """IPOPT on ``nlp``; ``functions`` are nlpsol's own derivative functions
     (``jac_g``, ``hess_lag``) where the transcription assembles them."""
     opts = ipopt_options(options, verbose, warm_start)
+    if options.linear_solver == "mumps" and "mumps_pivot_order" not in options.ipopt:
+        opts["ipopt.mumps_pivot_order"] = mumps_pivot_order(nlp, functions)
     opts.update(functions or {})
     return ca.nlpsol("ocp", "ipopt", nlp, opts)
