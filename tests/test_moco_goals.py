@@ -6,6 +6,7 @@ MocoContactTrackingGoal's division by body weight; periodic controls.
 """
 import functools
 import math
+from pathlib import Path
 
 import casadi as ca
 import numpy as np
@@ -168,16 +169,23 @@ def test_control_midpoints_is_a_hermite_simpson_option_only(tmp_path):
 
 
 MOCO_TRACKING = PROBLEMS.parent / "tests" / "data" / "moco_2d_walking_tracking_solution.sto"
+MOCO_PREDICTIVE = PROBLEMS.parent / "tests" / "data" / "moco_2d_walking_predictive_solution.sto"
 
 
 @functools.cache
-def terms_at_mocos_solution() -> dict:
-    """Our problem file's weighted terms at Moco 4.6's own tracking solution."""
+def terms_at_mocos_solution(problem_name: str = "moco_2d_walking_tracking",
+                            solution: Path = MOCO_TRACKING) -> dict:
+    """Our problem file's weighted terms at Moco 4.6's own solution of it."""
+    return _at_mocos_solution(problem_name, solution)[0]
+
+
+def _at_mocos_solution(problem_name: str, solution: Path):
+    """(terms, problem, outputs by name) of our problem file at a Moco solution file."""
     from ocp.data.files import read_tables
-    problem = ocp.load_problem(PROBLEMS / "moco_2d_walking_tracking.toml",
+    problem = ocp.load_problem(PROBLEMS / f"{problem_name}.toml",
                                {"solver.compile": False})  # values only, no derivatives
     tp = transcribe(problem)
-    table = next(iter(read_tables(MOCO_TRACKING).values()))
+    table = next(iter(read_tables(solution).values()))
     columns = {model_name_of_column(c): c for c in table.columns}
     for c in table.columns:  # /soleus_r/activation, /soleus_r (excitation), /lumbarAct
         parts = c.strip("/").split("/")
@@ -191,7 +199,8 @@ def terms_at_mocos_solution() -> dict:
     U = np.array([table.column(columns[n]) for n in m.control_names])
     assert X.shape[1] == tp.n_points
     w = tp.pack(X, U, np.zeros((tp.nz, tp.n_points)), table.time_s[-1])
-    return dict(zip(tp.cost_names, np.array(tp.cost_terms(w)).ravel()))
+    outputs = dict(zip(tp.output_names, np.array(tp.outputs(w))))
+    return dict(zip(tp.cost_names, np.array(tp.cost_terms(w)).ravel())), problem, outputs
 
 
 def test_our_tracking_terms_at_mocos_own_solution_are_mocos_terms():
@@ -233,3 +242,20 @@ def test_our_contact_tracking_term_at_mocos_solution_is_mocos_to_its_printed_dig
     OpenSim's own forces in tests/test_natural_spline_opensim.py).
     """
     assert terms_at_mocos_solution()["contact_tracking"] == pytest.approx(0.377731, abs=5e-7)
+
+
+def test_our_effort_per_metre_at_mocos_predictive_solution_is_mocos_objective():
+    """Moco 4.6's predictive solution (tests/data: 411 iterations, objective 0.134854,
+    step 0.50105 s): our cubed effort divided by the pelvis's displacement gives
+    Moco's objective to its six printed digits (Moco divides by the centre of
+    mass's displacement; with the legs swapped at the end both move alike)."""
+    terms, problem, outputs = _at_mocos_solution("moco_2d_walking_predictive", MOCO_PREDICTIVE)
+    assert terms["effort"] == pytest.approx(0.134854, abs=5e-7)
+    # Moco's own optimum lands with a first vertical GRF peak of about 1.59 body
+    # weights (our contact forces are OpenSim's, test_osim_opensim.py)
+    from ocp.gait_analysis import grf_humps
+    fr, fl = outputs["grf_y_r"], outputs["grf_y_l"]
+    half = np.linspace(0.0, 50.0, fr.size)
+    humps = grf_humps(np.concatenate([half, 50.0 + half[1:]]), np.concatenate([fr, fl[1:]]),
+                      body_weight_N(problem.model))
+    print(f"\nMoco's predictive solution: vertical GRF peaks {humps.peaks_bw} BW")
