@@ -22,11 +22,16 @@ WARM_START = {
 }
 
 
-#: The fill-reducing orderings MUMPS factorises the KKT matrix with
-#: (``mumps_pivot_order``): METIS (5; Karypis & Kumar 1998, nested
-#: dissection) or AMF (2, approximate minimum fill). Which is better depends
-#: on how dense each mesh point's block is, not on the size of the matrix
-#: (one run each, whole solves from the shipped guesses):
+#: The fill-reducing ordering MUMPS factorises the KKT matrix with
+#: (``mumps_pivot_order``). MUMPS's automatic choice (7, IPOPT's default)
+#: picks AMF for the torque walk and QAMD for the arm's parameter fit, and
+#: does well there; for the dense per-point blocks of a musculoskeletal model
+#: (every muscle couples the coordinates it crosses) it picks AMF too (Moco's
+#: tracking problem), where
+#: METIS (5; Karypis & Kumar 1998, nested dissection) cuts the chain of
+#: interval blocks into independent pieces and fills far less (Moco tracking:
+#: 1.76 M factor entries against 2.51 M). One run each, whole solves from the
+#: shipped guesses:
 #:
 #: ===========================  ==========  ==================  ==================
 #: problem                      Jacobian    AMF                 METIS
@@ -39,15 +44,16 @@ WARM_START = {
 #: muscle walk, N = 100         31          158 it, 142.3 s     161 it, 36.8 s
 #: ===========================  ==========  ==================  ==================
 #:
-#: With dense blocks (a musculoskeletal model: every muscle couples the
-#: coordinates it crosses) nested dissection cuts the chain of interval
-#: blocks into independent pieces and fills far less (tracking: 1.76 M factor
-#: entries against AMF's 2.51 M); with sparse ones AMF fills little and
-#: METIS's pieces cost more. :func:`mumps_pivot_order` picks by the
-#: constraint Jacobian's nonzeros per row. (PORD, the 4 of an earlier
-#: version, is not in CasADi's MUMPS; MUMPS fell back to its own choice.) A
-#: problem file can still set ``[solver.ipopt] mumps_pivot_order``.
-METIS, AMF = 5, 2
+#: Size does not separate them (the torque walk at N = 100 is larger than
+#: the muscle walk at N = 50); the density of the blocks does, so
+#: :func:`mumps_pivot_order` asks for METIS from 18 Jacobian nonzeros per
+#: constraint row and leaves MUMPS its own choice below. (Forcing AMF instead
+#: of the automatic QAMD makes 3 of 10 noise seeds of the arm's mass and
+#: inertia fit stop at 3000 iterations. PORD, the 4 of an earlier version, is
+#: not in CasADi's MUMPS; MUMPS fell back to its own choice, METIS on the
+#: large gait problems.) A problem file can still set
+#: ``[solver.ipopt] mumps_pivot_order``.
+METIS, AUTOMATIC = 5, 7
 #: Jacobian nonzeros per constraint row from which METIS is used.
 DENSE_BLOCKS_NNZ_PER_ROW = 18
 
@@ -61,7 +67,7 @@ MUMPS_OPTIONS = {"mumps_mem_percent": 100}
 
 
 def mumps_pivot_order(nlp: dict, functions: dict | None = None) -> int:
-    """METIS for a KKT matrix of dense per-point blocks, AMF otherwise (see above).
+    """METIS for a KKT matrix of dense per-point blocks, else MUMPS's own choice (above).
 
     Reads the constraint Jacobian's sparsity from ``functions["jac_g"]`` when
     the transcription assembles it (lifted graph), else from ``nlp``.
@@ -69,12 +75,12 @@ def mumps_pivot_order(nlp: dict, functions: dict | None = None) -> int:
     g = nlp.get("g")
     rows = 0 if g is None else g.shape[0]
     if rows == 0:
-        return AMF
+        return AUTOMATIC
     if functions and "jac_g" in functions:
         nnz = functions["jac_g"].sparsity_out(1).nnz()
     else:
         nnz = ca.jacobian_sparsity(g, nlp["x"]).nnz()
-    return METIS if nnz / rows >= DENSE_BLOCKS_NNZ_PER_ROW else AMF
+    return METIS if nnz / rows >= DENSE_BLOCKS_NNZ_PER_ROW else AUTOMATIC
 
 
 def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = False) -> dict:

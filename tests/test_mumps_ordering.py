@@ -1,25 +1,27 @@
 """Which fill-reducing ordering MUMPS gets (ocp/solver.py): METIS for KKT matrices of
-dense per-point blocks (musculoskeletal models), AMF for sparse ones (torque-driven)."""
+dense per-point blocks (musculoskeletal models), MUMPS's own choice for sparser ones."""
 import casadi as ca
 
 import ocp
 from conftest import PROBLEMS
 from ocp.nlp import transcribe
-from ocp.solver import AMF, DENSE_BLOCKS_NNZ_PER_ROW, METIS, ipopt_options, mumps_pivot_order
+from ocp.solver import (AUTOMATIC, DENSE_BLOCKS_NNZ_PER_ROW, METIS, ipopt_options,
+                        mumps_pivot_order)
 
 
 def test_the_ordering_follows_the_jacobians_nonzeros_per_row():
     x = ca.SX.sym("x", 40)
     sparse = ca.vertcat(*[x[i] * x[i + 1] for i in range(39)])                 # 2 per row
     dense = ca.vertcat(*[ca.sum1(x) * x[i] for i in range(DENSE_BLOCKS_NNZ_PER_ROW)])
-    assert mumps_pivot_order({"x": x, "g": sparse}) == AMF
+    assert mumps_pivot_order({"x": x, "g": sparse}) == AUTOMATIC
     assert mumps_pivot_order({"x": x, "g": dense}) == METIS       # 40 per row
-    assert mumps_pivot_order({"x": x, "f": ca.sumsqr(x), "g": ca.SX(0, 1)}) == AMF
+    assert mumps_pivot_order({"x": x, "f": ca.sumsqr(x), "g": ca.SX(0, 1)}) == AUTOMATIC
 
 
 def test_shipped_walks_get_the_orderings_measured_best():
-    # the measurements in ocp/solver.py: AMF for the torque walk, METIS for Moco's walker
-    for name, expected in (("gait2d_torque", AMF), ("moco_2d_walking_tracking", METIS)):
+    # the measurements in ocp/solver.py: MUMPS's choice for the torque walk, METIS for
+    # Moco's walker
+    for name, expected in (("gait2d_torque", AUTOMATIC), ("moco_2d_walking_tracking", METIS)):
         problem = ocp.load_problem(PROBLEMS / f"{name}.toml", {"solver.compile": False})
         tp = transcribe(problem)
         assert mumps_pivot_order(tp.nlp, tp.solver_functions) == expected, name
