@@ -347,15 +347,11 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
             if not isinstance(values.table[name], list) else tuple(
                 to_si(v, units[name]) for v in values.table[name])
     reference_path = guess.path("reference", base)
-    if "lowpass_filter" in guess.table and not guess.number("lowpass_hz", minimum=0.0):
-        raise guess.error("lowpass_filter", "chooses the filter of 'lowpass_hz', which is "
-                          "not given")
+    lowpass_hz, lowpass_filter = _lowpass(guess)
     if reference_path is not None:
         try:
             problem.guess_references = with_speed_references(reference_from_file(
-                reference_path, model, lowpass_hz=guess.number("lowpass_hz", minimum=0.0),
-                lowpass_filter=guess.string("lowpass_filter", "butterworth",
-                                            choices=["butterworth", "opensim"])),
+                reference_path, model, lowpass_hz=lowpass_hz, lowpass_filter=lowpass_filter),
                 model)
         except ProblemError as exc:
             raise guess.error("reference", str(exc)) from None
@@ -772,6 +768,18 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
     return CustomCost(name, weight, integrand_fn=integrand, endpoint_fn=endpoint)
 
 
+def _lowpass(reader: _Reader) -> tuple:
+    """``lowpass_hz`` (Hz or None) and ``lowpass_filter`` of a reference: "butterworth"
+    (zero-phase) or "opensim" (OpenSim's TabOpLowPassFilter, as Moco's examples)."""
+    lowpass_hz = reader.number("lowpass_hz", minimum=0.0)
+    lowpass_filter = reader.string("lowpass_filter", "butterworth",
+                                   choices=["butterworth", "opensim"])
+    if "lowpass_filter" in reader.table and not lowpass_hz:
+        raise reader.error("lowpass_filter", "chooses the filter of 'lowpass_hz', "
+                           "which is not given")
+    return lowpass_hz, lowpass_filter
+
+
 def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
     units = model.units()
     if ("target" in reader.table) == ("reference" in reader.table):
@@ -797,13 +805,7 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
             (isinstance(columns, dict) and all(isinstance(c, str) for c in columns.values()))):
         raise reader.error("columns", "expected a list of column names or a table "
                            "{model name = \"data column\"}, got " + _kind(columns))
-    lowpass_hz = reader.number("lowpass_hz", minimum=0.0)
-    # "opensim": OpenSim's TabOpLowPassFilter, as Moco's examples filter their data
-    lowpass_filter = reader.string("lowpass_filter", "butterworth",
-                                   choices=["butterworth", "opensim"])
-    if "lowpass_filter" in reader.table and not lowpass_hz:
-        raise reader.error("lowpass_filter", "chooses the filter of 'lowpass_hz', "
-                           "which is not given")
+    lowpass_hz, lowpass_filter = _lowpass(reader)
     try:
         return reference_from_file(data_path, model, columns, lowpass_hz=lowpass_hz,
                                    lowpass_filter=lowpass_filter,
