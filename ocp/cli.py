@@ -1,5 +1,5 @@
 """The ``ocp`` command: solve problem files, plot solutions, list models, run studies,
-train learned surrogates.
+train learned surrogates, inspect and clear the cache.
 
 The command line only formats what the Python API returns. Bad input prints
 one line naming the file and key and exits with status 2; a solve that does
@@ -13,6 +13,7 @@ import tomllib
 import warnings
 from pathlib import Path
 
+from .cache import KINDS
 from .errors import ProblemError
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
@@ -232,6 +233,17 @@ def _cmd_train(args) -> int:
     return EXIT_OK
 
 
+def _cmd_cache(args) -> int:
+    from .cache import cache_folder, cache_usage, clear_cache
+    kinds = list(KINDS) if args.kind is None else [args.kind]
+    for kind in kinds:
+        files, size = clear_cache(kind) if args.clear else cache_usage(kind)
+        verb = "removed" if args.clear else "holds"
+        print(f"{kind:<14} {verb} {files:>5} files, {size / 1e6:>8.1f} MB  "
+              f"{cache_folder(kind)}  ({KINDS[kind]})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocp", description="Predictive simulation of movement by direct collocation.")
@@ -303,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output path without suffix (default: the spec's 'out')")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_train)
+    p = sub.add_parser("cache", help="what is cached on this machine (compiled blocks, "
+                       "neural geometry), and --clear to delete it")
+    p.add_argument("--clear", action="store_true",
+                   help="delete the cached files (rebuilt when next needed)")
+    p.add_argument("--kind", choices=sorted(KINDS), help="only this kind (default: all)")
+    p.set_defaults(run=_cmd_cache)
     return parser
 
 
