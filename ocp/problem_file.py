@@ -15,7 +15,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
     [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
-    [costs.NAME]     type = squared_controls | squared_torque | final_time | tracking | custom
+    [costs.NAME]     type = squared_controls | squared_torque | contact_dissipation |
+                     final_time | tracking | custom
                      (tracking: reference, lowpass_hz, lowpass_filter = "butterworth" |
                      "opensim", interpolation = "linear" | "quintic" | "gcv", speeds)
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
@@ -45,8 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .costs import (COST_TYPES, CustomCost, FinalTime, SquaredAccelerations,
-                    SquaredActivations, SquaredControls, SquaredTorque, Tracking)
+from .costs import (COST_TYPES, ContactDissipation, CustomCost, FinalTime,
+                    SquaredAccelerations, SquaredActivations, SquaredControls,
+                    SquaredTorque, Tracking)
 from .errors import ProblemError, suggestion
 from .models.custom import ModelFileError, load_model_file
 from .models.gait2d import PASSIVE_JOINT_MOMENTS
@@ -76,6 +78,7 @@ COST_KEYS = {
     "squared_torque": {"type", "weight", "divide_by_displacement"},
     "squared_activations": {"type", "weight", "divide_by_displacement"},
     "squared_accelerations": {"type", "weight", "divide_by_displacement"},
+    "contact_dissipation": {"type", "weight", "divide_by_displacement"},
     "final_time": {"type", "weight", "divide_by_displacement"},
     "tracking": {"type", "weight", "target", "reference", "columns", "lowpass_hz",
                  "lowpass_filter", "speeds", "divide_by_body_weight", "interpolation"},
@@ -735,6 +738,8 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
         return SquaredActivations(name, weight)
     if kind == "squared_accelerations":
         return SquaredAccelerations(name, weight)
+    if kind == "contact_dissipation":
+        return ContactDissipation(name, weight)
     if kind == "final_time":
         return FinalTime(name, weight)
     if kind == "tracking":

@@ -68,6 +68,13 @@ class Model(ABC):
         """Net joint torques (N m) produced by the controls, or None."""
         return None
 
+    def ground_reaction_power(self, x):
+        """Power (W) of the ground reaction forces on the body, or None without contacts.
+
+        See :func:`ocp.models.contact.ground_reaction_power`.
+        """
+        return None
+
     def activations(self, x, u):
         """Muscle activations (column), or None for a model without muscles."""
         return None

@@ -146,15 +146,36 @@ def sphere_forces(tree: KinematicTree, q, qd, spheres, normal_force_model=None):
     The ground is the plane y = 0 with its normal along +y. ``normal_force_model``
     replaces :func:`normal_force` (same signature), e.g. a learned surrogate.
     """
+    return [(PointForce(s.segment, point, force), force, point)
+            for s, force, point, _ in _sphere_reactions(tree, q, qd, spheres,
+                                                        normal_force_model)]
+
+
+def ground_reaction_power(tree: KinematicTree, q, qd, spheres, normal_force_model=None):
+    """Power (W) of the ground reaction forces on the body: sum of F . v over the spheres.
+
+    ``v`` is the velocity of the material point where each force acts. The
+    Hertz part of the normal force is conservative, so over a periodic motion
+    (or from before touchdown to after lift-off) the integral of minus this
+    power is the mechanical energy the body loses to the ground: Hunt-Crossley
+    damping at touchdown and friction of a slipping foot. That is the collision
+    loss of a step-to-step transition, which a walker must make up with
+    positive work (Donelan, Kram and Kuo 2002, J Exp Biol 205:3717). Scalar.
+    """
+    total = 0
+    for _, force, _, velocity in _sphere_reactions(tree, q, qd, spheres, normal_force_model):
+        total = total + force[0] * velocity[0] + force[1] * velocity[1]
+    return total
+
+
+def _sphere_reactions(tree, q, qd, spheres, normal_force_model):
+    """Per sphere: (sphere, force (F_x, F_y) N, contact point (2,) m, its velocity m/s)."""
     normal_force_model = normal_force_model or normal_force
-    out = []
     for s, (indentation, indentation_speed, point, velocity) in zip(
             spheres, sphere_kinematics(tree, q, qd, spheres)):
         fn = normal_force_model(s, indentation, indentation_speed)
         ft = friction_force(s, fn, velocity[0])
-        force = ca.vertcat(ft, fn)
-        out.append((PointForce(s.segment, point, force), force, point))
-    return out
+        yield s, ca.vertcat(ft, fn), point, velocity
 
 
 def sphere_kinematics(tree: KinematicTree, q, qd, spheres):

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import casadi as ca
 
 from .base import Model
-from .contact import ground_reaction_units, ground_reactions, sphere_forces
+from .contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
+                      sphere_forces)
 from .multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
                         marker_output_units, marker_outputs,
                         mechanical_energy)
@@ -187,6 +188,13 @@ class MuscleDrivenTree(Model):
         n = self.tree.n
         return sphere_forces(self.tree, x[:n], x[n:2 * n], self.contacts,
                              self.contact_normal_force)
+
+    def ground_reaction_power(self, x):
+        if not self.contacts:
+            return None
+        n = self.tree.n
+        return ground_reaction_power(self.tree, x[:n], x[n:2 * n], self.contacts,
+                                     self.contact_normal_force)
 
     def dynamics(self, x, u):
         q, qd, *_ = self._split(x, u)

@@ -6,8 +6,8 @@ import math
 import casadi as ca
 
 from .base import Model
-from .contact import (ground_reaction_units, ground_reactions, sphere_forces,
-                      sphere_kinematics)
+from .contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
+                      sphere_forces, sphere_kinematics)
 from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
                         inverse_dynamics, marker_output_units, marker_outputs,
                         mechanical_energy)
@@ -128,6 +128,13 @@ class TorqueDrivenTree(Model):
             return []
         q, qd = self._split(x)
         return sphere_forces(self.tree, q, qd, self.contacts, self.contact_normal_force)
+
+    def ground_reaction_power(self, x):
+        if not self.contacts:
+            return None
+        q, qd = self._split(x)
+        return ground_reaction_power(self.tree, q, qd, self.contacts,
+                                     self.contact_normal_force)
 
     def dynamics(self, x, u):
         q, qd = self._split(x)
