@@ -50,13 +50,14 @@ def test_gait_plots_and_stick_figure_are_drawn(gait, tmp_path):
     assert gif.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "issue #4 open: the walk lands on a straight leg with the heel falling at 1.2 m/s; "
-    "heel-strike spike 4.0 BW (humps 1.42, 1.14 BW after it), max_dynamics_error 0.78"))
 def test_vertical_ground_reaction_has_the_two_humps_of_walking(gait):
     """Weight acceptance and push-off peaks of 1.0 to 1.4 body weights (Winter 2009,
-    ch. 1), a periodic half cycle, and a re-simulation that agrees with the mesh."""
+    ch. 1) with a mid-stance valley, on a periodic half cycle.
+
+    Measured: peaks 1.19 and 1.02 BW, valley 0.80 BW (1.20 and 1.02 at 100
+    intervals). Without the contact_dissipation term the same file lands on a
+    straight leg with a 4.0 BW heel-strike spike.
+    """
     problem, s = gait
     assert s.success
     for name in problem.periodic:
@@ -66,10 +67,18 @@ def test_vertical_ground_reaction_has_the_two_humps_of_walking(gait):
             assert s.state(a + suffix)[-1] == pytest.approx(s.state(b + suffix)[0], abs=1e-6)
     percent, force = stride_vertical_grf(s)
     humps = grf_humps(percent, force, body_weight_N(problem.model))
-    print(f"\nvertical GRF peaks {humps.peaks_bw} BW, valley {humps.valley_bw:.2f} BW, "
-          f"max_dynamics_error {s.max_dynamics_error:.3g}")
+    print(f"\nvertical GRF peaks {humps.peaks_bw} BW, valley {humps.valley_bw:.2f} BW")
     assert humps.two_humped
     assert all(1.0 <= peak <= 1.4 for peak in humps.peaks_bw)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue #4: the toe leaves the ground still carrying 0.3 BW and the 1 kg foot snaps "
+    "off; the ankle speed of that interval re-simulates 0.27 rad/s away at 50 intervals "
+    "(0.13 at 75, 0.054 at 100, 0.038 at 120); every other interval is within 0.03"))
+def test_re_simulation_agrees_with_the_mesh(gait):
+    _, s = gait
+    print(f"\nmax_dynamics_error {s.max_dynamics_error:.3g}")
     assert s.max_dynamics_error < 0.05  # state units (m, rad, m/s, rad/s)
 
 
