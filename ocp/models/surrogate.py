@@ -53,6 +53,9 @@ ZERO_FORCE_N = 0.1
 #: the clamp moves an input by width * exp(-(x - lower) / width), below 1e-8 m and
 #: 1e-8 m/s from 20 widths inside the range on.
 CLAMP_WIDTH = {"indentation": 1e-3, "indentation_speed": 0.02}
+#: The ground only pushes: a contact surrogate's normal force is held above zero by
+#: the same smooth clamp, this wide (N); it moves a force of 10 N by 1e-9 N.
+PUSH_ONLY_WIDTH_N = 0.5
 
 
 class SurrogateRangeWarning(UserWarning):
@@ -250,6 +253,12 @@ class LearnedNormalForce:
     zero to within its training error: a swing foot 20 cm up gets the force at
     -2 cm (a few newtons at most), not an extrapolation (kilonewtons).
     ``clamped`` names those inputs; the range check ignores their lower side.
+
+    The force itself is clamped smoothly at zero (``PUSH_ONLY_WIDTH_N``): the
+    ground only pushes. A network that pulled where it extrapolates (a swing
+    foot falling faster than the trained speeds: -47 N at 4.8 m/s) would be a
+    source of energy that an optimiser finds, and that a cost on the energy
+    lost to the ground (``contact_dissipation``) pays it for.
     """
 
     def __init__(self, surrogate: Surrogate):
@@ -292,6 +301,7 @@ class LearnedNormalForce:
         for n in self.clamped:
             x[n] = smooth_lower_clamp(x[n], self.lower[n], CLAMP_WIDTH[n])
         force = self.surrogate.function(ca.vertcat(x["indentation"], x["indentation_speed"]))
+        force = smooth_lower_clamp(force, 0.0, PUSH_ONLY_WIDTH_N)
         return math.sqrt(sphere.radius_m / self.radius_m) * force
 
     def inputs(self, spheres) -> "SurrogateInputs":
