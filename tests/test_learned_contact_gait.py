@@ -83,6 +83,10 @@ def test_a_foot_in_the_air_feels_no_force_however_high_or_fast():
     assert in_the_air < 1.5 * recorded
     raw = np.array(surrogate.function.map(3)(np.array([[-0.15] * 3, [-1.0, 0.0, 1.0]])))
     assert np.max(np.abs(raw)) > 100 * in_the_air
+    # 2 cm beyond the edge the gate has taken even the edge's training error away
+    # (friction turned it into 8 J/m of phantom losses on a swinging foot)
+    d, v = np.meshgrid(np.linspace(-0.30, -0.04, 27), np.linspace(-1.0, 3.0, 21))
+    assert np.max(np.abs(learned(HEEL, d, v))) < 1e-3
     # leaving the ground faster than 2 / (3 c) = 0.33 m/s: no pull, however fast
     d, v = np.meshgrid(np.linspace(-0.02, 0.04, 31), np.linspace(-3.0, -1.0, 11))
     assert np.max(np.abs(exact(HEEL, d, v))) < 1e-6
@@ -91,9 +95,10 @@ def test_a_foot_in_the_air_feels_no_force_however_high_or_fast():
 
 def test_the_learned_ground_only_pushes_even_where_the_network_extrapolates():
     """A swing foot falling faster than the trained 3 m/s: the raw network pulls on it
-    (-47 N at 11 cm up and 4.8 m/s, where a walk pricing its contact losses went
-    looking for energy); the force the model uses stays at zero, and in stance it
-    is the network's own to 1e-9 N."""
+    (-11 N in this box; -47 N at 11 cm up and 4.8 m/s with the network trained for
+    150 steps, where a walk pricing its contact losses went looking for energy); the
+    force the model uses stays at zero, and in stance it is the network's own to
+    1e-9 N."""
     surrogate = load_surrogate(SURROGATE)
     (d_lo, _), (v_lo, _) = (i["range"] for i in surrogate.inputs)
     x = ca.SX.sym("x", 2)  # the network behind the input clamps, without the push-only one
@@ -102,10 +107,10 @@ def test_the_learned_ground_only_pushes_even_where_the_network_extrapolates():
         smooth_lower_clamp(x[1], v_lo, CLAMP_WIDTH["indentation_speed"])))])
     d, v = np.meshgrid(np.linspace(-0.15, 0.04, 39), np.linspace(-3.0, 6.0, 37))
     raw = np.array(network.map(d.size)(np.vstack([d.ravel(), v.ravel()]))).ravel()
-    assert raw.min() < -20.0  # the network alone does pull somewhere in this box
+    assert raw.min() < -5.0  # the network alone does pull somewhere in this box
     force = learned(HEEL, d, v)  # the heel is the trained sphere: no radius scaling
     assert force.min() > -1e-9
-    stance = raw > 10.0
+    stance = (d.ravel() > 0) & (raw > 10.0)
     assert np.max(np.abs(force[stance] - raw[stance])) < 1e-9
 
 

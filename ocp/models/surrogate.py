@@ -56,6 +56,11 @@ CLAMP_WIDTH = {"indentation": 1e-3, "indentation_speed": 0.02}
 #: The ground only pushes: a contact surrogate's normal force is held above zero by
 #: the same smooth clamp, this wide (N); it moves a force of 10 N by 1e-9 N.
 PUSH_ONLY_WIDTH_N = 0.5
+#: A foot in the air feels no force: below the lower edge of a contact surrogate's
+#: indentation range, where the analytic force vanishes (``clamped``), its force is
+#: multiplied by 0.5 + 0.5 tanh((d - edge) / width + AIR_GATE_SHIFT) of the raw
+#: indentation d: 0.999 at the edge, 0.08 1 cm below it, 4e-6 2 cm below.
+AIR_GATE_WIDTH_M, AIR_GATE_SHIFT = 0.002, 3.8
 
 
 class SurrogateRangeWarning(UserWarning):
@@ -254,6 +259,12 @@ class LearnedNormalForce:
     -2 cm (a few newtons at most), not an extrapolation (kilonewtons).
     ``clamped`` names those inputs; the range check ignores their lower side.
 
+    The network's value at the clamped edge is its training error, a few
+    newtons, not zero; on a swing foot, through friction, that was 8 J/m of
+    phantom losses beyond 2 cm above the ground in the torque walk (the
+    analytic law: 0.00). So below a clamped indentation edge the force is
+    gated to zero smoothly (``AIR_GATE_WIDTH_M``).
+
     The force itself is clamped smoothly at zero (``PUSH_ONLY_WIDTH_N``): the
     ground only pushes. A network that pulled where it extrapolates (a swing
     foot falling faster than the trained speeds: -47 N at 4.8 m/s) would be a
@@ -275,16 +286,21 @@ class LearnedNormalForce:
         self.trained = {k: recorded[k] for k in NORMAL_FORCE_PARAMETERS if k in recorded}
         self.lower = {i["name"]: i["range"][0] for i in surrogate.inputs}
         self.clamped = self._vanishing_edges(recorded)
+        self.in_the_air_gate = "indentation" in self.clamped
 
-    def _vanishing_edges(self, recorded: dict) -> tuple:
-        """Inputs along whose lower edge the analytic force is below ZERO_FORCE_N."""
+    def _analytic_force(self, recorded: dict, points: int) -> ca.Function:
+        """The analytic normal force of the recorded sphere, mapped over ``points``."""
         from .contact import ContactSphere, normal_force
         fields = set(ContactSphere.__dataclass_fields__) - {"name", "segment", "center_m"}
         sphere = ContactSphere("trained", "ground", (0.0, 0.0),
                                **{k: v for k, v in recorded.items() if k in fields})
-        (d_lo, d_hi), (v_lo, v_hi) = (i["range"] for i in self.surrogate.inputs)
         d, v = ca.SX.sym("d"), ca.SX.sym("v")
-        force = ca.Function("f", [d, v], [normal_force(sphere, d, v)]).map(41)
+        return ca.Function("f", [d, v], [normal_force(sphere, d, v)]).map(points)
+
+    def _vanishing_edges(self, recorded: dict) -> tuple:
+        """Inputs along whose lower edge the analytic force is below ZERO_FORCE_N."""
+        (d_lo, d_hi), (v_lo, v_hi) = (i["range"] for i in self.surrogate.inputs)
+        force = self._analytic_force(recorded, 41)
         edges = {"indentation": (np.full(41, d_lo), np.linspace(v_lo, v_hi, 41)),
                  "indentation_speed": (np.linspace(d_lo, d_hi, 41), np.full(41, v_lo))}
         return tuple(n for n, (ds, vs) in edges.items()
@@ -302,6 +318,9 @@ class LearnedNormalForce:
             x[n] = smooth_lower_clamp(x[n], self.lower[n], CLAMP_WIDTH[n])
         force = self.surrogate.function(ca.vertcat(x["indentation"], x["indentation_speed"]))
         force = smooth_lower_clamp(force, 0.0, PUSH_ONLY_WIDTH_N)
+        if self.in_the_air_gate:
+            above_edge = (indentation - self.lower["indentation"]) / AIR_GATE_WIDTH_M
+            force = force * (0.5 + 0.5 * ca.tanh(above_edge + AIR_GATE_SHIFT))
         return math.sqrt(sphere.radius_m / self.radius_m) * force
 
     def inputs(self, spheres) -> "SurrogateInputs":
