@@ -286,21 +286,16 @@ class LearnedNormalForce:
         self.trained = {k: recorded[k] for k in NORMAL_FORCE_PARAMETERS if k in recorded}
         self.lower = {i["name"]: i["range"][0] for i in surrogate.inputs}
         self.clamped = self._vanishing_edges(recorded)
-        self.in_the_air_gate = "indentation" in self.clamped
 
-    def _analytic_force(self, recorded: dict, points: int) -> ca.Function:
-        """The analytic normal force of the recorded sphere, mapped over ``points``."""
+    def _vanishing_edges(self, recorded: dict) -> tuple:
+        """Inputs along whose lower edge the analytic force is below ZERO_FORCE_N."""
         from .contact import ContactSphere, normal_force
         fields = set(ContactSphere.__dataclass_fields__) - {"name", "segment", "center_m"}
         sphere = ContactSphere("trained", "ground", (0.0, 0.0),
                                **{k: v for k, v in recorded.items() if k in fields})
-        d, v = ca.SX.sym("d"), ca.SX.sym("v")
-        return ca.Function("f", [d, v], [normal_force(sphere, d, v)]).map(points)
-
-    def _vanishing_edges(self, recorded: dict) -> tuple:
-        """Inputs along whose lower edge the analytic force is below ZERO_FORCE_N."""
         (d_lo, d_hi), (v_lo, v_hi) = (i["range"] for i in self.surrogate.inputs)
-        force = self._analytic_force(recorded, 41)
+        d, v = ca.SX.sym("d"), ca.SX.sym("v")
+        force = ca.Function("f", [d, v], [normal_force(sphere, d, v)]).map(41)
         edges = {"indentation": (np.full(41, d_lo), np.linspace(v_lo, v_hi, 41)),
                  "indentation_speed": (np.linspace(d_lo, d_hi, 41), np.full(41, v_lo))}
         return tuple(n for n, (ds, vs) in edges.items()
@@ -318,7 +313,7 @@ class LearnedNormalForce:
             x[n] = smooth_lower_clamp(x[n], self.lower[n], CLAMP_WIDTH[n])
         force = self.surrogate.function(ca.vertcat(x["indentation"], x["indentation_speed"]))
         force = smooth_lower_clamp(force, 0.0, PUSH_ONLY_WIDTH_N)
-        if self.in_the_air_gate:
+        if "indentation" in self.clamped:  # a foot in the air feels no force
             above_edge = (indentation - self.lower["indentation"]) / AIR_GATE_WIDTH_M
             force = force * (0.5 + 0.5 * ca.tanh(above_edge + AIR_GATE_SHIFT))
         return math.sqrt(sphere.radius_m / self.radius_m) * force
