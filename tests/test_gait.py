@@ -54,7 +54,7 @@ def test_vertical_ground_reaction_has_the_two_humps_of_walking(gait):
     """Weight acceptance and push-off peaks of 1.0 to 1.4 body weights (Winter 2009,
     ch. 1) with a mid-stance valley, on a periodic half cycle.
 
-    Measured: peaks 1.19 and 1.02 BW, valley 0.80 BW (1.20 and 1.02 at 100
+    Measured: peaks 1.19 and 1.02 BW, valley 0.80 BW (1.19 and 1.02 at 100
     intervals). Without the contact_dissipation term the same file lands on a
     straight leg with a 4.0 BW heel-strike spike.
     """
