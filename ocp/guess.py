@@ -88,15 +88,19 @@ def warm_start_guess(problem: Problem, grid: np.ndarray, previous):
     """Interpolate a previous Solution onto this problem's grid, by name.
 
     Time is matched as a fraction of the movement, so a solution of another
-    duration or mesh still fits. Names the previous solution lacks fall back
+    duration or mesh still fits. States, controls and (implicit dynamics)
+    algebraic variables by name; names the previous solution lacks fall back
     to the interpolated guess.
     """
     X, U, Z, tf = interpolated_guess(problem, grid)
     t = np.asarray(previous.time)
     s = (t - t[0]) / (t[-1] - t[0])
-    for arr, names, prev_names, prev_values in (
-            (X, problem.model.state_names, previous.state_names, previous.states),
-            (U, problem.model.control_names, previous.control_names, previous.controls)):
+    pairs = [(X, problem.model.state_names, previous.state_names, previous.states),
+             (U, problem.model.control_names, previous.control_names, previous.controls)]
+    if Z.shape[0] and previous.algebraics is not None and len(previous.algebraic_names):
+        pairs.append((Z, problem.model.algebraic_names, previous.algebraic_names,
+                      previous.algebraics))
+    for arr, names, prev_names, prev_values in pairs:
         for i, name in enumerate(names):
             if name in prev_names:
                 arr[i] = np.interp(grid, s, prev_values[:, list(prev_names).index(name)])
