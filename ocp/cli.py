@@ -50,6 +50,11 @@ def report(solution, out: Path | None = None) -> str:
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
     ]
+    refinement = solution.extra.get("mesh_refinement")
+    if refinement:
+        steps = ", ".join(f"{p['intervals']} intervals {_error(p['max_dynamics_error'])}"
+                          for p in refinement["passes"])
+        lines.append(f"refinement   {steps} (tolerance {refinement['tolerance']:g})")
     if solution.extra.get("parameters"):
         from .estimation.uncertainty import parameter_lines
         lines += parameter_lines(solution.extra["parameters"])
@@ -63,6 +68,10 @@ def report(solution, out: Path | None = None) -> str:
     if out is not None:
         lines.append(f"written      {out / 'summary.json'}, {out / 'solution.npz'}")
     return "\n".join(lines)
+
+
+def _error(value) -> str:
+    return "not re-simulated" if value is None else f"{value:.2e}"
 
 
 def _cmd_solve(args) -> int:

@@ -55,50 +55,75 @@ def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
 
 
 def dynamics_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
-                    t0: float, tf: float) -> tuple[float, float]:
+                    t0: float, tf: float, local: np.ndarray | None = None) -> tuple[float, float]:
     """(per-interval, open-loop) largest absolute state deviation, in state units.
 
     ``X`` (nx, n_points) and ``U`` (nu, n_points) are the collocated states and
-    controls. Returns NaN for a part whose integration fails with both the
-    non-stiff and the stiff method.
+    controls; ``local``, if given, the :func:`interval_errors` already computed.
+    Returns NaN for a part whose integration fails with both the non-stiff and
+    the stiff method.
     """
-    local, open_loop = _errors(model, tr, X, U, t0, tf, NON_STIFF)
-    if math.isnan(local) or math.isnan(open_loop):
-        local_stiff, open_loop_stiff = _errors(model, tr, X, U, t0, tf, STIFF)
-        local = local_stiff if math.isnan(local) else local
-        open_loop = open_loop_stiff if math.isnan(open_loop) else open_loop
-    return local, open_loop
+    local = interval_errors(model, tr, X, U, t0, tf) if local is None else local
+    open_loop = _open_loop_error(model, tr, X, U, t0, tf, NON_STIFF)
+    if math.isnan(open_loop):
+        open_loop = _open_loop_error(model, tr, X, U, t0, tf, STIFF)
+    return (float(np.max(local)) if local.size else 0.0), open_loop
 
 
-def _errors(model, tr, X, U, t0, tf, method):
-    sim = _interval_simulator(model, tr, method)
-    N = tr.intervals
-    h = (tf - t0) / N
-    params, targets = [], []
+def interval_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
+                    t0: float, tf: float) -> np.ndarray:
+    """Each interval's largest absolute state deviation, (N,), in state units.
+
+    Each interval is re-simulated from its own collocated start state, so the
+    errors do not accumulate: they say where the mesh is too coarse. NaN for
+    all intervals when the integration fails with both methods.
+    """
+    local = _local_errors(model, tr, X, U, t0, tf, NON_STIFF)
+    if np.any(np.isnan(local)):
+        local = _local_errors(model, tr, X, U, t0, tf, STIFF)
+    return local
+
+
+def _replay_parameters(model, tr, X, U, t0, tf):
+    """Per-interval CVODES parameters [h; controls; discrete change] and targets."""
     discrete = [model.state_names.index(n) for n in model.discrete_state_names]
-    for k in range(N):
+    params, targets = [], []
+    for k, h in enumerate((tf - t0) * tr.interval_fractions):
         cols = tr.interval_columns(k)
         change = X[discrete, cols.stop - 1] - X[discrete, cols.start]
         params.append(np.concatenate([[h], U[:, cols][:, tr.control_points].ravel(order="F"),
                                       change]))
         targets.append(X[:, cols][:, 1:])
-    P = np.array(params).T
+    return np.array(params).T, targets
+
+
+def _local_errors(model, tr, X, U, t0, tf, method):
+    sim = _interval_simulator(model, tr, method)
+    N, p = tr.intervals, tr.points_per_interval - 1
+    P, targets = _replay_parameters(model, tr, X, U, t0, tf)
     try:
         x0 = X[:, [tr.interval_columns(k).start for k in range(N)]]
         xf = np.array(sim.map(N)(x0=x0, p=P)["xf"])
-        local = float(np.max(np.abs(xf - np.hstack(targets)))) if xf.size else 0.0
     except RuntimeError:
-        local = float("nan")
+        return np.full(N, np.nan)
+    if not xf.size:
+        return np.zeros(N)
+    deviation = np.abs(xf - np.hstack(targets)).max(axis=0)  # (N p,)
+    return deviation.reshape(N, p).max(axis=1)
+
+
+def _open_loop_error(model, tr, X, U, t0, tf, method):
+    sim = _interval_simulator(model, tr, method)
+    P, targets = _replay_parameters(model, tr, X, U, t0, tf)
     try:
         x = X[:, 0]
         open_loop = 0.0
-        for k in range(N):
+        for k in range(tr.intervals):
             xf = np.array(sim(x0=x, p=P[:, k])["xf"])
             open_loop = max(open_loop, float(np.max(np.abs(xf - targets[k]))))
             x = xf[:, -1]
             if not np.all(np.isfinite(x)):
-                open_loop = float("inf")
-                break
+                return float("inf")
     except RuntimeError:
-        open_loop = float("nan")
-    return local, open_loop
+        return float("nan")
+    return open_loop

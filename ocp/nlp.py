@@ -92,7 +92,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     p_scaled = Sym.sym("p", p_s.shape[0])
     w = ca.vertcat(w, p_scaled)
     p = p_scaled * ca.DM(p_scale) if p_scale.size else p_scaled
-    h = (tf - t0) / N
+    h = tr.durations(tf - t0)  # scalar, or (1, N) on a refined mesh
     grid = tr.grid()
     times = t0 + ca.DM(grid).T * (tf - t0)  # (1, P)
 
@@ -220,7 +220,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
             fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr])
             row_values = term.weight * calls(fun, P, times, X, U, Z, p, parallel=parallel)
             integrand_rows.append(row_values)
-            value += tr.integral(h, row_values)
+            value += tr.integral(tf - t0, row_values)
         else:
             integrand_rows.append(Sym.zeros(1, P))
         end = term.endpoint(endpoint)

@@ -121,6 +121,9 @@ class Problem:
     path_constraints: list = field(default_factory=list)
     transcription: Transcription = field(default_factory=lambda: HermiteSimpson(50))
     dynamics: str = EXPLICIT
+    #: re-solve on finer meshes until every interval re-simulates within a tolerance
+    #: (ocp.mesh_refinement.MeshRefinement, the file's [transcription.refinement]); None: one mesh
+    mesh_refinement: object = None
     solver: SolverOptions = field(default_factory=SolverOptions)
     guess: object = None  # a Solution to warm-start from, or None
     #: if set, ``guess`` is a half cycle of this (mirrored) problem: it is turned
@@ -265,6 +268,11 @@ class Problem:
                                f"[{t_lo}, {t_hi}] s", "time.guess")
         if self.model.discrete_state_names:
             self._check_sample_time()
+            if self.mesh_refinement is not None or self.transcription.mesh is not None:
+                raise ProblemError(f"{getattr(self.model, 'discrete_origin', 'the model')} "
+                                   f"advances its states once per mesh interval, so the "
+                                   f"intervals must stay equal: remove the refinement",
+                                   "transcription.refinement")
         if self.dynamics not in (EXPLICIT, IMPLICIT):
             raise ProblemError(f"'{self.dynamics}' is not a dynamics form; expected "
                                f"'{EXPLICIT}' or '{IMPLICIT}'", "transcription.dynamics")

@@ -21,7 +21,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
                      "opensim", interpolation = "linear" | "quintic" | "gcv", speeds)
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
     [transcription]  method, intervals, degree (radau), control_midpoints (hermite-simpson),
-                     dynamics
+                     dynamics; [transcription.refinement] tolerance (state units),
+                     passes: cut the intervals whose re-simulation is off and solve again
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
                      linear_solver, graph, compile, threads; [solver.ipopt] any IPOPT
                      option
@@ -50,6 +51,7 @@ from .costs import (COST_TYPES, ContactDissipation, CustomCost, FinalTime,
                     SquaredAccelerations, SquaredActivations, SquaredControls,
                     SquaredTorque, Tracking)
 from .errors import ProblemError, suggestion
+from .mesh_refinement import MeshRefinement
 from .models.custom import ModelFileError, load_model_file
 from .models.gait2d import PASSIVE_JOINT_MOMENTS
 from .models.library import (build_model, default_muscles, is_muscle_model, model_names,
@@ -294,7 +296,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
                                      "(e.g. '1.2 m/s')")
         average_speed = (coordinate, speed_reader.number("value", unit="m/s"))
     tr_reader = root.sub("transcription")
-    tr_reader.only({"method", "intervals", "degree", "dynamics", "control_midpoints"})
+    tr_reader.only({"method", "intervals", "degree", "dynamics", "control_midpoints",
+                    "refinement"})
     method = tr_reader.string("method", "hermite-simpson", choices=list(TRANSCRIPTIONS))
     intervals = tr_reader.integer("intervals", 50, minimum=1)
     if method == "radau":
@@ -313,13 +316,14 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
                                       f"method 'hermite-simpson' only, not '{method}'")
             transcription = TRANSCRIPTIONS[method](intervals)
     dynamics = tr_reader.string("dynamics", EXPLICIT, choices=["explicit", "implicit"])
+    mesh_refinement = _mesh_refinement(tr_reader.sub("refinement"))
 
     problem = Problem(
         model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
         bounds=named("bounds"), initial=named("initial"), final=named("final"),
         periodic=periodic.strings("states", []) + periodic.strings("controls", []), mirror=[tuple(p) for p in mirror],
         average_speed=average_speed,
-        transcription=transcription, dynamics=dynamics,
+        transcription=transcription, dynamics=dynamics, mesh_refinement=mesh_refinement,
         solver=_solver(root.sub("solver")),
         name=root.string("title") or path.stem)
     if redundancy is not None:
@@ -665,6 +669,20 @@ def _geometry(entry: _Reader):
         raise entry.error("length_polynomial", "expected [[coefficient_m, {coordinate = power}], "
                           "...], e.g. [[0.25, {}], [-0.03, {shoulder = 1}]]")
     return PolynomialGeometry(tuple((float(c), dict(e)) for c, e in terms))
+
+
+def _mesh_refinement(reader: _Reader) -> MeshRefinement | None:
+    """[transcription.refinement]: tolerance (state units) and passes, or None."""
+    if not reader.table:
+        return None
+    reader.only({"tolerance", "passes"})
+    if "tolerance" not in reader.table:
+        raise reader.error("tolerance", "give the largest re-simulation error wanted of an "
+                           "interval, in state units (m, rad, m/s, rad/s), e.g. 0.05")
+    tolerance = reader.number("tolerance")
+    if not tolerance > 0:
+        raise reader.error("tolerance", f"expected a positive number, got {tolerance}")
+    return MeshRefinement(tolerance, reader.integer("passes", MeshRefinement.passes, minimum=1))
 
 
 def _solver(reader: _Reader) -> SolverOptions:

@@ -1,12 +1,15 @@
 """solve(): problem in, Solution out."""
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 
 import numpy as np
 
-from .consistency import dynamics_errors
+from .consistency import dynamics_errors, interval_errors
 from .guess import interpolated_guess, warm_start_guess
+from .mesh_refinement import REFINED_PASS_IPOPT, refine
 from .models.surrogate import range_report
 from .nlp import transcribe
 from .problem import Problem
@@ -22,7 +25,56 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     ``solution.status`` is ``"success"`` only when IPOPT converged, otherwise
     IPOPT's own return status (``"Infeasible_Problem_Detected"``, ...).
     ``check_dynamics`` re-simulates the controls to fill ``max_dynamics_error``.
+
+    With ``problem.mesh_refinement``, the intervals whose re-simulation is off by
+    more than its tolerance are cut and the problem is solved again from the
+    solution, up to its number of passes (:mod:`ocp.mesh_refinement`). The
+    solution on the last mesh is returned, with the iterations and times of
+    all passes added up and each pass in ``solution.extra["mesh_refinement"]``.
     """
+    refinement = problem.mesh_refinement
+    solution, errors = _solve_on_mesh(problem, verbose, check_dynamics or refinement is not None)
+    if refinement is None:
+        return solution
+    passes = [_pass_record(problem.transcription, solution)]
+    current = problem
+    while (len(passes) <= refinement.passes and solution.success
+           and not solution.max_dynamics_error <= refinement.tolerance):
+        current = copy.copy(current)
+        current.transcription = refine(current.transcription, errors, refinement.tolerance)
+        current.guess, current.guess_half_cycle_of = solution, None
+        current.solver = dataclasses.replace(
+            problem.solver, ipopt={**problem.solver.ipopt, **REFINED_PASS_IPOPT})
+        finer, errors = _solve_on_mesh(current, verbose, True)
+        passes.append(_pass_record(current.transcription, finer))
+        solution = finer
+    solution.iterations = sum(p["iterations"] for p in passes)
+    solution.setup_time_s = sum(p["setup_time_s"] for p in passes)
+    solution.solve_time_s = sum(p["solve_time_s"] for p in passes)
+    solution.extra["mesh_refinement"] = {
+        "tolerance": refinement.tolerance, "passes": passes,
+        "mesh": current.transcription.mesh_points.tolist()}
+    if solution.success and not solution.max_dynamics_error <= refinement.tolerance:
+        solution.extra["warnings"] = solution.extra.get("warnings", []) + [
+            f"mesh refinement stopped after {len(passes) - 1} passes on "
+            f"{current.transcription.intervals} intervals with a re-simulation error of "
+            f"{solution.max_dynamics_error:.3g}, above its tolerance "
+            f"{refinement.tolerance:g}: allow more passes "
+            f"(transcription.refinement.passes) or start from more intervals"]
+    return solution
+
+
+def _pass_record(transcription, solution: Solution) -> dict:
+    """One solve of a refinement, as summary.json holds it."""
+    error = solution.max_dynamics_error
+    return {"intervals": transcription.intervals, "status": solution.status,
+            "iterations": solution.iterations, "setup_time_s": solution.setup_time_s,
+            "solve_time_s": solution.solve_time_s,
+            "max_dynamics_error": error if np.isfinite(error) else None}
+
+
+def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
+    """One transcription and IPOPT solve: (Solution, per-interval re-simulation errors)."""
     started = time.perf_counter()
     tp = transcribe(problem)
     previous = problem.guess
@@ -62,8 +114,11 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         model = with_values(model, dict(zip(tp.parameter_names,
                                             np.array(tp.parameters(w)).ravel())))
     local_err = open_loop_err = float("nan")
+    errors = np.full(problem.transcription.intervals, np.nan)
     if check_dynamics and np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
-        local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf)
+        errors = interval_errors(model, problem.transcription, X, U, t0, tf)
+        local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf,
+                                                   local=errors)
     terms = np.array(tp.cost_terms(w)).ravel()
     units = model.units()
     solution = Solution(
@@ -107,7 +162,7 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         if estimated.warnings:
             solution.extra["warnings"] = solution.extra.get("warnings", []) + estimated.warnings
         solution.parameters = estimated
-    return solution
+    return solution, errors
 
 
 def _iterations(stats: dict) -> int:

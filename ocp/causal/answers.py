@@ -25,6 +25,7 @@ import casadi as ca
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..mesh_refinement import transcription_of
 from ..nlp import transcribe
 from ..problem import Problem, _as_range
 from ..solution import Solution
@@ -172,7 +173,7 @@ def open_loop(problem: Problem, original: Solution, interventions, keys=None
     signals = [i for i in interventions if isinstance(i, SetSignal)]
     time = np.asarray(original.time)
     base_problem = _without_interventions(problem)
-    scheme = problem.transcription
+    scheme = transcription_of(original, problem.transcription)
     held = _held_controls(base_problem.model, original, transcription=scheme)
     replay_states = simulate(base_problem.model, time, _initial_state(base_problem, original),
                              held)

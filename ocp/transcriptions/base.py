@@ -1,7 +1,8 @@
 """What a transcription is: a mesh of intervals, points in each, and defects.
 
 Every transcription here works on the same layout. The time horizon is cut
-into ``N`` equal mesh intervals; each interval holds the points ``tau`` in
+into ``N`` mesh intervals, equal unless a ``mesh`` says where they end (a
+refined mesh: :func:`ocp.mesh_refinement.refine`); each interval holds the points ``tau`` in
 [0, 1] (normalised interval time), the first and last shared with the
 neighbouring intervals. States, controls and algebraic variables are decision
 variables at every point, so a trajectory is ``N (p - 1) + 1`` columns.
@@ -43,14 +44,60 @@ def lagrange_derivative_matrix(nodes: np.ndarray) -> np.ndarray:
 
 
 class Transcription(ABC):
-    """A direct-collocation scheme over ``intervals`` uniform mesh intervals."""
+    """A direct-collocation scheme over ``intervals`` mesh intervals.
+
+    ``mesh`` (``intervals + 1`` increasing numbers from 0 to 1) is where the
+    intervals start and end as fractions of the horizon; None is a uniform mesh.
+    """
 
     name: str = ""
 
-    def __init__(self, intervals: int):
+    def __init__(self, intervals: int, mesh=None):
         if int(intervals) != intervals or intervals < 1:
             raise ValueError(f"intervals must be a positive integer, got {intervals}")
         self.intervals = int(intervals)
+        self.mesh = None
+        if mesh is not None:
+            if len(mesh) != self.intervals + 1:
+                raise ValueError(f"a mesh of {self.intervals} intervals has "
+                                 f"{self.intervals + 1} points, got {len(mesh)}")
+            self.set_mesh(mesh)
+
+    def set_mesh(self, mesh) -> None:
+        """Give the mesh points as fractions of the horizon (None: uniform)."""
+        if mesh is None:
+            self.mesh = None
+            return
+        mesh = np.asarray(mesh, dtype=float)
+        if (mesh.ndim != 1 or mesh.size < 2 or mesh[0] != 0.0 or mesh[-1] != 1.0
+                or np.any(np.diff(mesh) <= 0)):
+            raise ValueError("a mesh is increasing fractions of the horizon from 0 to 1, "
+                             f"got {mesh}")
+        self.intervals = mesh.size - 1
+        uniform = np.allclose(mesh, np.linspace(0.0, 1.0, mesh.size), rtol=0, atol=1e-14)
+        self.mesh = None if uniform else mesh
+
+    @property
+    def mesh_points(self) -> np.ndarray:
+        """Where the intervals start and end, fractions of the horizon, (N + 1,)."""
+        if self.mesh is None:
+            return np.linspace(0.0, 1.0, self.intervals + 1)
+        return self.mesh
+
+    @property
+    def interval_fractions(self) -> np.ndarray:
+        """Each interval's share of the horizon, (N,); they sum to 1."""
+        return np.diff(self.mesh_points)
+
+    def durations(self, horizon):
+        """Interval durations (s) for a horizon of ``horizon`` s.
+
+        A scalar ``horizon / N`` on a uniform mesh, else a (1, N) row, the form
+        :meth:`defects` takes as ``h``.
+        """
+        if self.mesh is None:
+            return horizon / self.intervals
+        return horizon * ca.DM(self.interval_fractions).T
 
     # -- what each scheme defines ---------------------------------------
     @property
@@ -72,10 +119,11 @@ class Transcription(ABC):
     def defects(self, h, X, F):
         """Defect constraints of all intervals at once.
 
-        ``h`` is the interval duration (s). ``X[j]`` and ``F[j]`` are (nx, N)
-        matrices: the states and state derivatives at point ``j`` of every
-        interval (column ``k`` is interval ``k``). Returns a CasADi matrix of
-        defects that must vanish.
+        ``h`` is the interval duration (s): a scalar, or a (1, N) row on a
+        non-uniform mesh (:meth:`durations`; :func:`per_interval` spreads it
+        over rows). ``X[j]`` and ``F[j]`` are (nx, N) matrices: the states and
+        state derivatives at point ``j`` of every interval (column ``k`` is
+        interval ``k``). Returns a CasADi matrix of defects that must vanish.
         """
 
     def discrete_defects(self, X, X_next):
@@ -125,8 +173,11 @@ class Transcription(ABC):
     def grid(self) -> np.ndarray:
         """Normalised times in [0, 1] of all trajectory columns, shape (n_points,)."""
         tau = self.points[:-1]
-        g = (np.arange(self.intervals)[:, None] + tau[None, :]).ravel()
-        return np.append(g, self.intervals) / self.intervals
+        if self.mesh is None:
+            g = (np.arange(self.intervals)[:, None] + tau[None, :]).ravel()
+            return np.append(g, self.intervals) / self.intervals
+        start, width = self.mesh[:-1], self.interval_fractions
+        return np.append((start[:, None] + width[:, None] * tau[None, :]).ravel(), 1.0)
 
     def by_point(self, values) -> list:
         """Split (n, n_points) columns into one (n, N) matrix per interval point."""
@@ -134,16 +185,22 @@ class Transcription(ABC):
         return [values[:, list(range(j, j + step * self.intervals, step))]
                 for j in range(self.points_per_interval)]
 
-    def integral(self, h, values):
-        """Integral over the horizon of a (1, n_points) row of integrand values."""
+    def integral(self, horizon, values):
+        """Integral over a horizon of ``horizon`` s of a (1, n_points) row of integrand values."""
         weights = ca.DM(self.integral_weights())
-        return h * ca.mtimes(values, weights)
+        return horizon / self.intervals * ca.mtimes(values, weights)
 
     def integral_weights(self) -> np.ndarray:
-        """Global quadrature weights, (n_points,), so that integral = h * w . values."""
+        """Global quadrature weights, (n_points,): integral = horizon / N * w . values.
+
+        On a uniform mesh they are the scheme's weights summed where intervals meet;
+        on a refined one each interval's are scaled by its length over the mean.
+        """
+        lengths = (np.ones(self.intervals) if self.mesh is None
+                   else self.intervals * self.interval_fractions)
         out = np.zeros(self.n_points)
-        for k in range(self.intervals):
-            out[self.interval_columns(k)] += self.quadrature_weights
+        for k, length in enumerate(lengths):
+            out[self.interval_columns(k)] += length * self.quadrature_weights
         return out
 
     def interpolate_controls(self, values: np.ndarray, tau: np.ndarray) -> np.ndarray:
@@ -167,20 +224,33 @@ class Transcription(ABC):
             raise ValueError(f"{time.size} samples do not fit {self.describe()} "
                              f"({self.n_points} points)")
         t0, tf = time[0], time[-1]
-        h = (tf - t0) / self.intervals
+        mesh, width = self.mesh_points, self.interval_fractions
 
         # a mesh point belongs to the interval that interpolates through it: the
         # next one when it is the next interval's first control point, else this one
-        starts_interval = 0 in self.control_points
+        side = "right" if 0 in self.control_points else "left"
 
         def u(t):
-            s = min(max((t - t0) / h, 0.0), float(self.intervals))
-            k = int(s) if starts_interval else int(np.ceil(s)) - 1
+            s = min(max((t - t0) / (tf - t0), 0.0), 1.0)
+            k = int(np.searchsorted(mesh, s, side=side)) - 1
             k = min(max(k, 0), self.intervals - 1)
             columns = values[self.interval_columns(k)].T
-            return self.interpolate_controls(columns, np.array([s - k]))[:, 0]
+            tau = (s - mesh[k]) / width[k]
+            return self.interpolate_controls(columns, np.array([tau]))[:, 0]
 
         return u
 
     def describe(self) -> str:
-        return f"{self.name}, {self.intervals} intervals"
+        return f"{self.name}, {self.mesh_phrase()}"
+
+    def mesh_phrase(self) -> str:
+        """'50 intervals', or '56 intervals (refined mesh)' when they are not equal."""
+        refined = " (refined mesh)" if self.mesh is not None else ""
+        return f"{self.intervals} intervals{refined}"
+
+
+def per_interval(h, rows):
+    """Interval durations ``h`` (scalar or (1, N)) spread over a (m, N) matrix ``rows``."""
+    if isinstance(h, (int, float)) or h.numel() == 1:
+        return h
+    return ca.repmat(h, rows.shape[0], 1)

@@ -2,7 +2,7 @@
 import casadi as ca
 import numpy as np
 
-from .base import Transcription
+from .base import Transcription, per_interval
 
 
 class HermiteSimpson(Transcription):
@@ -24,8 +24,8 @@ class HermiteSimpson(Transcription):
     control_points = np.array([0, 1, 2])
     MIDPOINT_CHOICES = ("free", "linear")
 
-    def __init__(self, intervals: int, control_midpoints: str = "free"):
-        super().__init__(intervals)
+    def __init__(self, intervals: int, control_midpoints: str = "free", mesh=None):
+        super().__init__(intervals, mesh)
         if control_midpoints not in self.MIDPOINT_CHOICES:
             raise ValueError(f"control_midpoints must be one of {self.MIDPOINT_CHOICES}, "
                              f"got {control_midpoints!r}")
@@ -40,9 +40,10 @@ class HermiteSimpson(Transcription):
 
     def describe(self) -> str:
         linear = ", linear controls" if self.control_midpoints == "linear" else ""
-        return f"{self.name}, {self.intervals} intervals{linear}"
+        return f"{self.name}, {self.mesh_phrase()}{linear}"
 
     def defects(self, h, X, F):
+        h = per_interval(h, X[0])
         hermite = X[1] - (X[0] + X[2]) / 2 - h / 8 * (F[0] - F[2])
         simpson = X[2] - X[0] - h / 6 * (F[0] + 4 * F[1] + F[2])
         return ca.vertcat(hermite, simpson)

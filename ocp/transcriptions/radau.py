@@ -2,7 +2,7 @@
 import casadi as ca
 import numpy as np
 
-from .base import Transcription, lagrange_basis, lagrange_derivative_matrix
+from .base import Transcription, per_interval, lagrange_basis, lagrange_derivative_matrix
 
 
 class Radau(Transcription):
@@ -20,8 +20,8 @@ class Radau(Transcription):
     name = "radau"
     dynamics_at_start = False
 
-    def __init__(self, intervals: int, degree: int = 3):
-        super().__init__(intervals)
+    def __init__(self, intervals: int, degree: int = 3, mesh=None):
+        super().__init__(intervals, mesh)
         if int(degree) != degree or not 1 <= degree <= 9:
             raise ValueError(f"Radau degree must be an integer from 1 to 9, got {degree}")
         self.degree = int(degree)
@@ -50,6 +50,7 @@ class Radau(Transcription):
         return np.arange(1, self.degree + 1)
 
     def defects(self, h, X, F):
+        h = per_interval(h, X[0])
         out = []
         for k in range(1, self.degree + 1):
             slope = sum(self._D[k, j] * X[j] for j in range(self.degree + 1))
@@ -62,4 +63,4 @@ class Radau(Transcription):
         return w
 
     def describe(self):
-        return f"{self.name} degree {self.degree}, {self.intervals} intervals"
+        return f"{self.name} degree {self.degree}, {self.mesh_phrase()}"

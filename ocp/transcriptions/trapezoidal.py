@@ -1,7 +1,7 @@
 """Trapezoidal collocation: second order, controls linear in each interval."""
 import numpy as np
 
-from .base import Transcription
+from .base import Transcription, per_interval
 
 
 class Trapezoidal(Transcription):
@@ -13,4 +13,5 @@ class Trapezoidal(Transcription):
     control_points = np.array([0, 1])
 
     def defects(self, h, X, F):
+        h = per_interval(h, X[0])
         return X[1] - X[0] - h / 2 * (F[0] + F[1])
