@@ -9,7 +9,7 @@ import numpy as np
 
 from .consistency import dynamics_errors, interval_errors
 from .guess import interpolated_guess, warm_start_guess
-from .mesh_refinement import REFINED_PASS_IPOPT, refine
+from .mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_transcription
 from .models.surrogate import range_report
 from .nlp import transcribe
 from .problem import Problem
@@ -31,8 +31,15 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     solution, up to its number of passes (:mod:`ocp.mesh_refinement`). The
     solution on the last mesh is returned, with the iterations and times of
     all passes added up and each pass in ``solution.extra["mesh_refinement"]``.
+    A warm start refined from the same transcription starts on its refined
+    mesh (:func:`ocp.mesh_refinement.resumed_transcription`).
     """
     refinement = problem.mesh_refinement
+    started_on = problem.transcription.describe()
+    if problem.guess_half_cycle_of is None:
+        resumed = resumed_transcription(problem.transcription, problem.guess, refinement)
+        if resumed is not problem.transcription:
+            problem = dataclasses.replace(problem, transcription=resumed)
     solution, errors = _solve_on_mesh(problem, verbose, check_dynamics or refinement is not None)
     if refinement is None:
         return solution
@@ -52,7 +59,8 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     solution.setup_time_s = sum(p["setup_time_s"] for p in passes)
     solution.solve_time_s = sum(p["solve_time_s"] for p in passes)
     solution.extra["mesh_refinement"] = {
-        "tolerance": refinement.tolerance, "passes": passes,
+        "tolerance": refinement.tolerance, "started_on": started_on,
+        "passes": passes,
         "mesh": current.transcription.mesh_points.tolist()}
     if solution.success and not solution.max_dynamics_error <= refinement.tolerance:
         solution.extra["warnings"] = solution.extra.get("warnings", []) + [
@@ -68,7 +76,7 @@ def _pass_record(transcription, solution: Solution) -> dict:
     """One solve of a refinement, as summary.json holds it."""
     error = solution.max_dynamics_error
     return {"intervals": transcription.intervals, "status": solution.status,
-            "iterations": solution.iterations, "setup_time_s": solution.setup_time_s,
+            "objective": solution.objective, "iterations": solution.iterations, "setup_time_s": solution.setup_time_s,
             "solve_time_s": solution.solve_time_s,
             "max_dynamics_error": error if np.isfinite(error) else None}
 

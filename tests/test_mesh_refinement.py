@@ -143,6 +143,32 @@ def test_refinement_stops_after_its_passes():
     assert solution.max_dynamics_error > 1e-12
 
 
+
+def test_a_warm_start_from_a_refined_solution_starts_on_its_mesh(tmp_path):
+    """Solved again from its own refined optimum (also read back from disk), the LQ
+    problem starts on that mesh: one pass, already within tolerance, at the same
+    optimum. A guess refined with another scheme does not fit and starts uniform."""
+    problem = lq_problem(ocp.HermiteSimpson(4))
+    problem.mesh_refinement = MeshRefinement(tolerance=1e-5, passes=3)
+    first = ocp.solve(problem)
+    refined = first.extra["mesh_refinement"]
+    assert len(refined["passes"]) > 1
+    assert refined["started_on"] == "hermite-simpson, 4 intervals"
+    first.save(tmp_path / "lq")
+    for guess in (first, ocp.Solution.load(tmp_path / "lq")):
+        problem.guess = guess
+        again = ocp.solve(problem)
+        record = again.extra["mesh_refinement"]
+        assert [p["intervals"] for p in record["passes"]] == [len(refined["mesh"]) - 1]
+        assert record["started_on"] == refined["started_on"]
+        np.testing.assert_allclose(record["mesh"], refined["mesh"], atol=1e-15)
+        assert again.max_dynamics_error <= 1e-5
+        assert again.objective == pytest.approx(first.objective, rel=1e-9)
+    radau = lq_problem(ocp.Radau(4, 3))
+    radau.mesh_refinement = problem.mesh_refinement
+    radau.guess = first
+    assert ocp.solve(radau).extra["mesh_refinement"]["passes"][0]["intervals"] == 4
+
 OSCILLATOR = textwrap.dedent('''
     import casadi as ca
     import ocp
