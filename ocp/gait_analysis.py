@@ -21,7 +21,7 @@ class GrfHumps:
 
     ``peaks_bw``: local maxima (body weights) in time order; ``valley_bw``:
     the lowest value between the first and the last peak (mid-stance);
-    ``stance_fraction``: share of the stride with the force above 2 % BW.
+    ``stance_fraction``: share of the stride's time with the force above 2 % BW.
     """
 
     peaks_bw: tuple
@@ -55,6 +55,10 @@ def grf_humps(percent, force_N, body_weight_N: float, *, prominence_bw: float = 
     """
     f = np.asarray(force_N, float) / body_weight_N
     stance = f > 0.02
+    # each sample stands for half the time to each neighbour (a refined mesh is graded)
+    edges = np.asarray(percent, float)
+    share = np.diff(edges, prepend=edges[0]) / 2 + np.diff(edges, append=edges[-1]) / 2
+    stance_fraction = float(share[stance].sum() / share.sum())
     # the stride is periodic: start the search where the foot is in the air
     start = int(np.argmin(f)) if not stance.all() else 0
     f, stance = np.roll(f, -start), np.roll(stance, -start)
@@ -84,5 +88,4 @@ def grf_humps(percent, force_N, body_weight_N: float, *, prominence_bw: float = 
         if seg[k] - max(lo_left, lo_right) >= prominence_bw:
             peaks.append(k)
     valley = float(seg[peaks[0]:peaks[-1] + 1].min()) if len(peaks) > 1 else float("nan")
-    return GrfHumps(tuple(float(seg[k]) for k in peaks), valley,
-                    float(stance.sum()) / f.size)
+    return GrfHumps(tuple(float(seg[k]) for k in peaks), valley, stance_fraction)

@@ -24,6 +24,15 @@ def test_two_humps_of_walking_are_found_with_their_heights():
     assert humps.stance_fraction == pytest.approx(0.6, abs=0.01)
 
 
+def test_stance_is_a_share_of_time_on_a_graded_grid():
+    """Samples crowded into early stance (a refined mesh) do not lengthen it: 60 %."""
+    percent = 100 * np.linspace(0, 1, 801) ** 2
+    humps = grf_humps(percent, 700 * walking_like(percent), 700.0)
+    assert humps.peaks_bw == pytest.approx((1.2, 1.1), abs=0.03)
+    assert humps.stance_fraction == pytest.approx(0.6, abs=0.01)
+    assert np.mean(walking_like(percent) > 0.02) > 0.7  # what a count of samples says (0.75)
+
+
 def test_a_single_impact_spike_is_one_hump():
     percent = np.linspace(0, 100, 401)
     force = np.where(percent < 60, 2.5 * np.exp(-((percent - 5) / 3) ** 2) + 0.8, 0.0)
