@@ -54,7 +54,7 @@ def row(label, n, s, model, wall=None):
     mesh = f"{n}>{refined['passes'][-1]['intervals']}" if refined and len(
         refined["passes"]) > 1 else str(n)
     wall = "" if wall is None else f" {wall:>6.1f}"
-    print(f"{label:<26} {mesh:>6} {s.status[:10]:<10} {s.setup_time_s:>7.1f} "
+    print(f"{label:<26} {mesh:>7} {s.status[:10]:<10} {s.setup_time_s:>7.1f} "
           f"{s.solve_time_s:>8.1f} {total:>8.1f}{wall} {s.iterations:>5} {s.objective:>11.6g} "
           f"{s.final_time:>7.4f} {peaks:>11} {s.max_dynamics_error:>9.2e}")
     return {"total_s": total, "iterations": s.iterations, "objective": s.objective,
@@ -63,7 +63,7 @@ def row(label, n, s, model, wall=None):
 
 def header(wall=False):
     wall = f" {'wall s':>6}" if wall else ""
-    print(f"{'problem':<26} {'N':>6} {'status':<10} {'build s':>7} {'IPOPT s':>8} "
+    print(f"{'problem':<26} {'N':>7} {'status':<10} {'build s':>7} {'IPOPT s':>8} "
           f"{'total s':>8}{wall} {'iter':>5} {'objective':>11} {'T s':>7} {'GRF peaks':>11} "
           f"{'dyn. err':>9}")
 
