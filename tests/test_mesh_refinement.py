@@ -14,18 +14,11 @@ import scipy.linalg as sl
 import ocp
 from conftest import PROBLEMS
 from ocp.mesh_refinement import MAX_PIECES, MeshRefinement, pieces, refined_mesh
-from test_transcription_convergence import A, P, T, X0, exact_states, lq_problem
+from test_transcription_convergence import (A, P, T, X0, exact_states, lq_problem,
+                                            mesh_point_error)
 
 #: a graded mesh of 8 intervals, short where the optimal motion is fast (early)
 GRADED = np.linspace(0.0, 1.0, 9) ** 1.5
-
-
-def mesh_point_error(transcription):
-    solution = ocp.solve(lq_problem(transcription), check_dynamics=False)
-    assert solution.success
-    mesh = np.arange(0, solution.time.size, transcription.points_per_interval - 1)
-    error = np.abs(solution.states[mesh] - exact_states(solution.time[mesh])).max()
-    return error, abs(solution.objective - X0 @ P @ X0)
 
 
 SCHEMES = [
