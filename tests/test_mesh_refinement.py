@@ -14,8 +14,9 @@ import scipy.linalg as sl
 import ocp
 from conftest import PROBLEMS
 from ocp.mesh_refinement import MAX_PIECES, MeshRefinement, pieces, refined_mesh
-from test_transcription_convergence import (A, P, T, X0, exact_states, lq_problem,
-                                            mesh_point_error)
+from test_transcription_convergence import (A, P, T, X0,
+                                            assert_control_function_reproduces_every_point,
+                                            exact_states, lq_problem, mesh_point_error)
 
 #: a graded mesh of 8 intervals, short where the optimal motion is fast (early)
 GRADED = np.linspace(0.0, 1.0, 9) ** 1.5
@@ -84,12 +85,7 @@ def test_control_function_on_a_graded_mesh_reproduces_every_grid_point(make):
     tr = make()
     time = T * tr.grid()
     np.testing.assert_allclose(time[::tr.points_per_interval - 1], T * GRADED)
-    values = np.column_stack([np.sin(3 * time), time ** 2])
-    u = tr.control_function(time, values)
-    for k, tk in enumerate(time):
-        if k == 0 and not tr.dynamics_at_start:
-            continue  # Radau's t0 control is an extrapolation, not a free value
-        np.testing.assert_allclose(u(tk), values[k], atol=1e-12)
+    assert_control_function_reproduces_every_point(tr, time)
 
 
 def test_an_interval_is_cut_by_the_square_root_of_its_excess_error():

@@ -79,7 +79,12 @@ def test_radau_control_at_the_start_is_the_extrapolated_optimal_feedback():
                                   lambda n: ocp.Radau(n, 3)])
 def test_control_function_reproduces_the_control_at_every_grid_point(make):
     tr = make(4)
-    time = 2.0 * tr.grid()
+    assert_control_function_reproduces_every_point(tr, 2.0 * tr.grid())
+
+
+def assert_control_function_reproduces_every_point(tr, time):
+    """``tr.control_function`` of two smooth controls sampled at ``time`` gives
+    back each sample at its instant."""
     values = np.column_stack([np.sin(3 * time), time ** 2])
     u = tr.control_function(time, values)
     for k, tk in enumerate(time):
