@@ -24,36 +24,42 @@ WARM_START = {
 
 #: The fill-reducing ordering MUMPS factorises the KKT matrix with
 #: (``mumps_pivot_order``). MUMPS's automatic choice (7, IPOPT's default)
-#: picks AMF for the torque walk and QAMD for the arm's parameter fit, and
-#: does well there; for the dense per-point blocks of a musculoskeletal model
-#: (every muscle couples the coordinates it crosses) it picks AMF too (Moco's
-#: tracking problem), where
-#: METIS (5; Karypis & Kumar 1998, nested dissection) cuts the chain of
-#: interval blocks into independent pieces and fills far less (Moco tracking:
-#: 1.76 M factor entries against 2.51 M). One run each, whole solves from the
-#: shipped guesses:
+#: depends on the size of the matrix: below a size it takes an approximate
+#: minimum degree ordering (QAMD when some rows are quasi-dense, as the free
+#: final time's column makes them), above it METIS (5; Karypis & Kumar 1998,
+#: nested dissection). For the dense per-point blocks of a musculoskeletal
+#: model (every muscle couples the coordinates it crosses) METIS is the
+#: better one at every size: it cuts the chain of interval blocks into
+#: independent pieces and fills far less (Moco tracking: 1.76 M factor
+#: entries against 2.51 M with AMF). For the sparse blocks of a torque-driven
+#: model it is the worse one, and the automatic choice switches to it as the
+#: mesh grows: the torque walk at 100 intervals took 616 iterations with it,
+#: 128 with QAMD. One run each, whole solves from the shipped guesses
+#: (torque walk: 2026-12-03, one mesh, lifted graph, implicit dynamics):
 #:
-#: ===========================  ==========  ==================  ==================
-#: problem                      Jacobian    AMF                 METIS
+#: ===========================  ==========  ================  ================  ================
+#: problem                      Jacobian    automatic (7)     QAMD (6)          METIS (5)
 #:                              nnz / row
-#: ===========================  ==========  ==================  ==================
-#: torque walk, N = 50          11          121 it, 2.1 s       217 it, 6.3 s
-#: torque walk, N = 100         11          181 it, 6.5 s       780 it, 54.7 s
-#: Moco tracking, N = 50        24          (30 it: 4.3 s)      (30 it: 1.9 s)
-#: muscle walk, N = 50          30          322 it, 60.2 s      225 it, 24.1 s
-#: muscle walk, N = 100         31          158 it, 142.3 s     161 it, 36.8 s
-#: ===========================  ==========  ==================  ==================
+#: ===========================  ==========  ================  ================  ================
+#: torque walk, N = 50          11          136 it, 3.7 s     136 it, 3.6 s
+#: torque walk, N = 75          11                            160 it, 6.9 s
+#: torque walk, N = 100         11          616 it, 58.7 s    128 it, 9.1 s     as automatic
+#: Moco tracking, N = 50        24          (30 it: 4.3 s)                      (30 it: 1.9 s)
+#: muscle walk, N = 50          30          322 it, 60.2 s                      225 it, 24.1 s
+#: muscle walk, N = 100         31          158 it, 142.3 s                     161 it, 36.8 s
+#: ===========================  ==========  ================  ================  ================
 #:
-#: Size does not separate them (the torque walk at N = 100 is larger than
-#: the muscle walk at N = 50); the density of the blocks does, so
+#: (AMF, 2: torque walk 146 it, 3.8 s at N = 50, 116 it, 7.3 s at N = 100.)
+#: Size does not separate the two kinds (the torque walk at N = 100 is larger
+#: than the muscle walk at N = 50); the density of the blocks does, so
 #: :func:`mumps_pivot_order` asks for METIS from 18 Jacobian nonzeros per
-#: constraint row and leaves MUMPS its own choice below. (Forcing AMF instead
-#: of the automatic QAMD makes 3 of 10 noise seeds of the arm's mass and
-#: inertia fit stop at 3000 iterations. PORD, the 4 of an earlier version, is
-#: not in CasADi's MUMPS; MUMPS fell back to its own choice, METIS on the
-#: large gait problems.) A problem file can still set
+#: constraint row and for QAMD below, the automatic choice of the smaller
+#: problems kept at every size. (Forcing AMF instead of QAMD makes 3 of 10
+#: noise seeds of the arm's mass and inertia fit stop at 3000 iterations.
+#: PORD, the 4 of an earlier version, is not in CasADi's MUMPS; MUMPS falls
+#: back to its own choice.) A problem file can still set
 #: ``[solver.ipopt] mumps_pivot_order``.
-METIS, AUTOMATIC = 5, 7
+METIS, QAMD, AUTOMATIC = 5, 6, 7
 #: Jacobian nonzeros per constraint row from which METIS is used.
 DENSE_BLOCKS_NNZ_PER_ROW = 18
 
@@ -67,7 +73,7 @@ MUMPS_OPTIONS = {"mumps_mem_percent": 100}
 
 
 def mumps_pivot_order(nlp: dict, functions: dict | None = None) -> int:
-    """METIS for a KKT matrix of dense per-point blocks, else MUMPS's own choice (above).
+    """METIS for a KKT matrix of dense per-point blocks, else QAMD (above).
 
     Reads the constraint Jacobian's sparsity from ``functions["jac_g"]`` when
     the transcription assembles it (lifted graph), else from ``nlp``.
@@ -80,7 +86,7 @@ def mumps_pivot_order(nlp: dict, functions: dict | None = None) -> int:
         nnz = functions["jac_g"].sparsity_out(1).nnz()
     else:
         nnz = ca.jacobian_sparsity(g, nlp["x"]).nnz()
-    return METIS if nnz / rows >= DENSE_BLOCKS_NNZ_PER_ROW else AUTOMATIC
+    return METIS if nnz / rows >= DENSE_BLOCKS_NNZ_PER_ROW else QAMD
 
 
 def ipopt_options(options: SolverOptions, verbose: bool, warm_start: bool = False) -> dict:
