@@ -117,7 +117,7 @@ def resumed_transcription(transcription: Transcription, guess, refinement) -> Tr
     ``transcription`` itself is returned when there is no refinement, no such
     guess, or the problem's mesh is already graded.
     """
-    record = getattr(guess, "extra", {}).get("mesh_refinement") if guess is not None else None
+    record = getattr(guess, "extra", {}).get("mesh_refinement")
     if (refinement is None or record is None or transcription.mesh is not None
             or record.get("started_on") != transcription.describe()):
         return transcription

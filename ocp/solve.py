@@ -76,8 +76,8 @@ def _pass_record(transcription, solution: Solution) -> dict:
     """One solve of a refinement, as summary.json holds it."""
     error = solution.max_dynamics_error
     return {"intervals": transcription.intervals, "status": solution.status,
-            "objective": solution.objective, "iterations": solution.iterations, "setup_time_s": solution.setup_time_s,
-            "solve_time_s": solution.solve_time_s,
+            "objective": solution.objective, "iterations": solution.iterations,
+            "setup_time_s": solution.setup_time_s, "solve_time_s": solution.solve_time_s,
             "max_dynamics_error": error if np.isfinite(error) else None}
 
 

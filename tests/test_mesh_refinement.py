@@ -132,7 +132,6 @@ def test_refinement_stops_after_its_passes():
     assert solution.max_dynamics_error > 1e-12
 
 
-
 def test_a_warm_start_from_a_refined_solution_starts_on_its_mesh(tmp_path):
     """Solved again from its own refined optimum (also read back from disk), the LQ
     problem starts on that mesh: one pass, already within tolerance, at the same
@@ -157,6 +156,7 @@ def test_a_warm_start_from_a_refined_solution_starts_on_its_mesh(tmp_path):
     radau.mesh_refinement = problem.mesh_refinement
     radau.guess = first
     assert ocp.solve(radau).extra["mesh_refinement"]["passes"][0]["intervals"] == 4
+
 
 OSCILLATOR = textwrap.dedent('''
     import casadi as ca
