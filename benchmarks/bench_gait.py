@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 import ocp
-from ocp.gait_analysis import grf_humps, stride_vertical_grf
-from ocp.tracking import body_weight_N
+from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
+from ocp.analysis.tracking import body_weight_N
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"

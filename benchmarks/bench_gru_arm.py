@@ -26,7 +26,7 @@ import casadi as ca
 import numpy as np
 
 import ocp
-from ocp.nlp import transcribe
+from ocp.engine.nlp import transcribe
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 ROWS = (("activation ODE, as shipped (HS 50)", "arm_reach_muscles.toml", {}),
@@ -51,7 +51,7 @@ def derivative_cost(problem):
     jac = ca.Function("jac_g", [w], [ca.jacobian(g, w)])
     hess = ca.Function("hess_l", [w, lam], [ca.hessian(f + ca.dot(lam, g), w)[0]])
     rng = np.random.default_rng(0)
-    w0 = np.clip(tp.pack(*ocp.guess.interpolated_guess(problem, tp.grid)), tp.lbx, tp.ubx)
+    w0 = np.clip(tp.pack(*ocp.engine.guess.interpolated_guess(problem, tp.grid)), tp.lbx, tp.ubx)
     w0 = w0 + 1e-3 * rng.standard_normal(w0.size)
     l0 = rng.standard_normal(g.numel())
     return (w.numel(), g.numel(), jac.sparsity_out(0).nnz(), hess.sparsity_out(0).nnz(),

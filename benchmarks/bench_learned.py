@@ -32,9 +32,9 @@ import casadi as ca
 import numpy as np
 
 import ocp
-from ocp.guess import interpolated_guess
-from ocp.nlp import transcribe
-from ocp.solver import make_solver
+from ocp.engine.guess import interpolated_guess
+from ocp.engine.nlp import transcribe
+from ocp.engine.solver import make_solver
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 SURROGATES = PROBLEMS / "surrogates"

@@ -16,7 +16,7 @@ import numpy as np
 
 import ocp
 from ocp.models.library import build_model
-from ocp.muscle_redundancy import kinematics_from_samples, static_optimization
+from ocp.analysis.muscle_redundancy import kinematics_from_samples, static_optimization
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 

@@ -38,6 +38,6 @@ Modules, one job each:
 that trains needs ``pip install "ocp-movement[learned]"``. The solve side
 (loading, checks, range warnings) is ``ocp.models.surrogate``.
 """
-from ._torch import TORCH_MISSING, require_torch
+from learned_components._torch import TORCH_MISSING, require_torch
 
 __all__ = ["TORCH_MISSING", "require_torch"]

@@ -19,9 +19,9 @@ from pathlib import Path
 from ocp.errors import ProblemError
 from ocp.solution import atomic_write
 
-from ._torch import require_torch
-from .export import _jsonable
-from .networks import build
+from learned_components._torch import require_torch
+from learned_components.export import jsonable
+from learned_components.networks import build
 
 torch = require_torch()
 
@@ -54,7 +54,7 @@ def save_checkpoint(path, networks, metadata: dict) -> Path:
     networks = networks if isinstance(networks, (list, tuple)) else [networks]
     payload = {
         "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-        "metadata": _jsonable(metadata),
+        "metadata": jsonable(metadata),
         "networks": [{"architecture": net.architecture(),
                       "state_dict": {k: v.detach().clone() for k, v in
                                      net.state_dict().items()}} for net in networks],

@@ -21,8 +21,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .datasets import Dataset
-from .training import Progress, TrainOptions, Trained, predict, train_network
+from learned_components.datasets import Dataset
+from learned_components.training import Progress, TrainOptions, Trained, predict, train_network
 
 
 @dataclass(frozen=True)

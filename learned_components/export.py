@@ -165,13 +165,13 @@ def gru_step_function(weights: dict, name: str = "gru_step") -> ca.Function:
     return ca.Function(name, [h, x], [h_next, y], ["h", "x"], ["h_next", "y"])
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return jsonable(value.tolist())
     if isinstance(value, (np.floating, float)):
         return float(value)
     if isinstance(value, (np.integer,)):
@@ -213,7 +213,7 @@ def write_surrogate(function: ca.Function, metadata: dict, path) -> tuple[Path, 
     full = {"format": FORMAT, "version": FORMAT_VERSION, **metadata,
             "function": signature, "casadi_file": casadi_path.name,
             "sha256": hashlib.sha256(casadi_path.read_bytes()).hexdigest()}
-    text = json.dumps(_jsonable(full), indent=2) + "\n"
+    text = json.dumps(jsonable(full), indent=2) + "\n"
     atomic_write(json_path, lambda f: f.write(text.encode()))
     os.chmod(json_path, 0o644)
     return casadi_path, json_path

@@ -37,7 +37,7 @@ from __future__ import annotations
 import casadi as ca
 import numpy as np
 
-from ._torch import require_torch
+from learned_components._torch import require_torch
 
 torch = require_torch()
 nn = torch.nn

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._torch import require_torch
-from .graph import (FORWARD_DYNAMICS, INVERSE_DYNAMICS, GraphNetwork, padded_inputs,
+from learned_components._torch import require_torch
+from learned_components.graph import (FORWARD_DYNAMICS, INVERSE_DYNAMICS, GraphNetwork, padded_inputs,
                     relative_rms, tensors_of)
-from .networks import MLP
-from .tree_data import chain_batch
+from learned_components.networks import MLP
+from learned_components.tree_data import chain_batch
 
 torch = require_torch()
 

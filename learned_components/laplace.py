@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ._torch import require_torch
-from .ensemble import Prediction
-from .export import MIN_VARIANCE, activation, mean_variance_expression
-from .networks import MeanVarianceMLP, activate
+from learned_components._torch import require_torch
+from learned_components.ensemble import Prediction
+from learned_components.export import MIN_VARIANCE, activation, mean_variance_expression
+from learned_components.networks import MeanVarianceMLP, activate
 
 torch = require_torch()
 
@@ -156,7 +156,7 @@ def toy_inputs(samples: int, seed: int, dense_fraction: float = 0.8) -> np.ndarr
 
 def toy_dataset(samples: int, seed: int = 0, dense_fraction: float = 0.8):
     """A Dataset y = toy_function(x) + N(0, toy_noise_std(x)^2)."""
-    from .datasets import Dataset
+    from learned_components.datasets import Dataset
     x = toy_inputs(samples, seed, dense_fraction)
     clean = toy_function(x)
     std = toy_noise_std(x)
@@ -168,7 +168,7 @@ def toy_dataset(samples: int, seed: int = 0, dense_fraction: float = 0.8):
 def laplace_report(laplace: LastLayerLaplace, data, validation_index, outside: np.ndarray,
                    level: float = 0.95) -> dict:
     """As ``ensemble.uncertainty_report``, for a last-layer Laplace posterior."""
-    from .ensemble import uncertainty_summary
+    from learned_components.ensemble import uncertainty_summary
     val = data.subset(validation_index)
     inside = laplace_predict(laplace, val.inputs)
     beyond = laplace_predict(laplace, outside)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._torch import require_torch
-from .export import MIN_VARIANCE
+from learned_components._torch import require_torch
+from learned_components.export import MIN_VARIANCE
 
 torch = require_torch()
 nn = torch.nn
@@ -156,10 +156,10 @@ def build(architecture: dict) -> MLP:
     """
     kind = architecture["kind"]
     if kind == "graph":
-        from .graph import CHANNELS, GraphNetwork
+        from learned_components.graph import CHANNELS, GraphNetwork
         return GraphNetwork(**{c: architecture[c] for c in CHANNELS})
     if kind in ("rnn", "gru", "lstm"):
-        from .recurrent import SequenceNet
+        from learned_components.recurrent import SequenceNet
         return SequenceNet(kind, architecture["hidden"])
     cls = {MLP.kind: MLP, MeanVarianceMLP.kind: MeanVarianceMLP}[architecture["kind"]]
     return cls(architecture["n_in"], architecture["n_out"], architecture["hidden"],

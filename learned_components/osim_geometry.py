@@ -36,10 +36,10 @@ from ocp.models.muscles.polynomial_fit import (CROSSED_ARM_M, evaluate_exact, fi
 from ocp.models.surrogate import MUSCLE_GEOMETRY
 from ocp.osim.neural_geometry import NeuralFitError, NeuralGeometryOptions
 
-from ._torch import require_torch
-from .checkpoint import save_checkpoint
-from .export import mlp_expression, write_surrogate
-from .networks import MLP, activate_with_slope
+from learned_components._torch import require_torch
+from learned_components.checkpoint import save_checkpoint
+from learned_components.export import mlp_expression, write_surrogate
+from learned_components.networks import MLP, activate_with_slope
 
 torch = require_torch()
 

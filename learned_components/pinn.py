@@ -33,7 +33,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import least_squares
 
-from ._torch import require_torch
+from learned_components._torch import require_torch
 
 torch = require_torch()
 nn = torch.nn

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.problem_file import load_problem
+from ocp.io.problem_file import load_problem
 from ocp.solve import solve
 
 

@@ -24,8 +24,8 @@ import time
 import casadi as ca
 import numpy as np
 
-from ._torch import require_torch
-from .sequence import activation_response
+from learned_components._torch import require_torch
+from learned_components.sequence import activation_response
 
 torch = require_torch()
 nn = torch.nn

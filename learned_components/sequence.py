@@ -28,8 +28,8 @@ import numpy as np
 
 from ocp.models.muscles.activation import activation_rate
 
-from ._torch import require_torch
-from .networks import MLP
+from learned_components._torch import require_torch
+from learned_components.networks import MLP
 
 torch = require_torch()
 nn = torch.nn

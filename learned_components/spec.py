@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocp.models.contact import ContactSphere
-from ocp.problem_file import _model, _Reader, read_toml
+from ocp.io.problem_file import read_model
+from ocp.io.tables import TableReader, read_toml
 from ocp.units import UnitError, to_si
 
-from .networks import ACTIVATIONS
-from .training import TrainOptions
+from learned_components.networks import ACTIVATIONS
+from learned_components.training import TrainOptions
 
 COMPONENTS = ("muscle_geometry", "contact_normal_force")
 CONTACT_INPUTS = {"indentation": "m", "indentation_speed": "m/s"}
@@ -73,7 +74,7 @@ class TrainSpec:
     sphere: ContactSphere | None = None
 
 
-def _range(reader: _Reader, name: str, unit: str):
+def _range(reader: TableReader, name: str, unit: str):
     value = reader.table[name]
     if not (isinstance(value, list) and len(value) == 2):
         raise reader.error(name, f"expected [lower, upper] in {unit}, got {value!r}")
@@ -94,11 +95,11 @@ def load_spec(path) -> TrainSpec:
 
 
 def spec_from_dict(data: dict, path: Path) -> TrainSpec:
-    from .structured_spec import STRUCTURED_COMPONENTS, structured_spec_from_dict
+    from learned_components.structured_spec import STRUCTURED_COMPONENTS, structured_spec_from_dict
     if data.get("component") in STRUCTURED_COMPONENTS:  # graph and recurrent networks
         return structured_spec_from_dict(data, path)
     file, base = str(path), path.parent
-    root = _Reader(data, "", file)
+    root = TableReader(data, "", file)
     root.only({"component", "out", "model", "sphere", "inputs", "data", "network", "training",
                "description", "title"})
     component = root.string("component", choices=list(COMPONENTS) + ["tree_dynamics",
@@ -117,7 +118,7 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
         if model_reader.table.get("geometry", "analytic") != "analytic":
             raise model_reader.error("geometry", "train on the analytic geometry: remove "
                                      "'geometry' from [model]")
-        model = _model(model_reader, base)
+        model = read_model(model_reader, base)
         if not hasattr(model, "muscles"):
             raise model_reader.error("name", f"model '{model.name}' has no muscles")
         spec.model, spec.model_table = model, dict(model_reader.table)
@@ -193,7 +194,7 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     return spec
 
 
-def _sphere(reader: _Reader) -> ContactSphere:
+def _sphere(reader: TableReader) -> ContactSphere:
     fields = {f.name: f for f in dataclasses.fields(ContactSphere)}
     allowed = set(fields) - {"name", "segment", "center_m"}
     reader.only(allowed)

@@ -40,10 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ocp.problem_file import _model, _Reader
+from ocp.io.problem_file import read_model
+from ocp.io.tables import TableReader
 
-from .graph import CHANNELS, TARGETS
-from .recurrent import KINDS
+from learned_components.graph import CHANNELS, TARGETS
+from learned_components.recurrent import KINDS
 
 TREE_DYNAMICS, EMG_ACTIVATION = "tree_dynamics", "emg_activation"
 STRUCTURED_COMPONENTS = (TREE_DYNAMICS, EMG_ACTIVATION)
@@ -78,7 +79,7 @@ class StructuredSpec:
 
 def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
     file, base = str(path), path.parent
-    root = _Reader(data, "", file)
+    root = TableReader(data, "", file)
     component = root.string("component")
     out = root.string("out", path.stem.removesuffix(".train"))
     out_path = Path(out) if Path(out).is_absolute() else base / out
@@ -102,7 +103,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
             raise chains.error("segments", f"expected a list of chain sizes, e.g. [2, 3, 4], "
                                f"got {segments!r}")
         model_reader = root.sub("model", required=True)
-        model = _model(model_reader, base)
+        model = read_model(model_reader, base)
         if not hasattr(model, "tree") or getattr(model, "contacts", ()) or \
                 hasattr(model, "muscles"):
             raise model_reader.error("name", f"model '{model.name}' is not a torque-driven "

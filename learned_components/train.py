@@ -23,13 +23,13 @@ import numpy as np
 
 from ocp.models.surrogate import MUSCLE_GEOMETRY, _show
 
-from ._torch import require_torch
-from .checkpoint import save_checkpoint
-from .datasets import Dataset, contact_normal_force_data, muscle_geometry_data
-from .ensemble import outside_points, train_ensemble, uncertainty_report
-from .export import contact_function, ensemble_function, geometry_function, write_surrogate
-from .spec import TrainSpec, load_spec
-from .training import Progress, errors, train_network
+from learned_components._torch import require_torch
+from learned_components.checkpoint import save_checkpoint
+from learned_components.datasets import Dataset, contact_normal_force_data, muscle_geometry_data
+from learned_components.ensemble import outside_points, train_ensemble, uncertainty_report
+from learned_components.export import contact_function, ensemble_function, geometry_function, write_surrogate
+from learned_components.spec import TrainSpec, load_spec
+from learned_components.training import Progress, errors, train_network
 
 torch = require_torch()
 
@@ -110,7 +110,7 @@ def _steps(spec: TrainSpec) -> str:
 def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
     """Train, check, save and export the component described by ``spec``."""
     if not isinstance(spec, TrainSpec):  # a graph or recurrent network (structured_spec)
-        from .train_structured import train_structured
+        from learned_components.train_structured import train_structured
         return train_structured(spec, progress)
     started = time.perf_counter()
     data = make_data(spec)
@@ -131,7 +131,7 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
         metrics["derivative_rms_error"] = float(np.sqrt(np.mean(
             [e["derivative_rms_error"] ** 2 for e in member_errors])))
     elif spec.laplace:  # one mean-variance network, a Gaussian posterior on its last layer
-        from .laplace import fit_laplace, laplace_report
+        from learned_components.laplace import fit_laplace, laplace_report
         bar = Progress(spec.options.epochs + spec.options.lbfgs_steps) if progress else None
         trained = [train_network(data, spec.hidden, spec.activation, spec.options,
                                  mean_variance=True, progress=bar)]
@@ -186,7 +186,7 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
     else:
         exported.append(write_surrogate(contact_function(networks[0].weights()), meta, out)[0])
     if spec.laplace:  # beside the drop-in (the network's mean head): the uncertainty
-        from .laplace import laplace_function
+        from learned_components.laplace import laplace_function
         exported.append(write_surrogate(
             laplace_function(laplace, f"{spec.component}_laplace"),
             {**meta, "component": f"{spec.component}_laplace"},

@@ -12,16 +12,16 @@ import time
 import casadi as ca
 import numpy as np
 
-from ._torch import require_torch
-from .checkpoint import save_checkpoint
-from .export import write_surrogate
-from .graph import INVERSE_DYNAMICS, graph_function, relative_rms
-from .graph_training import GraphTask, evaluate, evaluation_sets, graph_predict, train_graph
-from .recurrent import (gait_sequence, gradient_profile, gradient_ratio, predict, rollout,
+from learned_components._torch import require_torch
+from learned_components.checkpoint import save_checkpoint
+from learned_components.export import write_surrogate
+from learned_components.graph import INVERSE_DYNAMICS, graph_function, relative_rms
+from learned_components.graph_training import GraphTask, evaluate, evaluation_sets, graph_predict, train_graph
+from learned_components.recurrent import (gait_sequence, gradient_profile, gradient_ratio, predict, rollout,
                         step_function, train_sequence_net)
-from .sequence import emg_data
-from .structured_spec import TREE_DYNAMICS, StructuredSpec
-from .tree_data import STATE_RANGES, rnea, tree_of_model
+from learned_components.sequence import emg_data
+from learned_components.structured_spec import TREE_DYNAMICS, StructuredSpec
+from learned_components.tree_data import STATE_RANGES, rnea, tree_of_model
 
 torch = require_torch()
 
@@ -53,7 +53,7 @@ def check_tree_export(function: ca.Function, tree: dict, target: str, samples: i
 
 
 def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
-    from .train import TrainResult
+    from learned_components.train import TrainResult
     task = GraphTask(spec.target, spec.segments, spec.samples, spec.channels, spec.epochs,
                      spec.learning_rate, spec.lbfgs_steps, spec.forward_steps, spec.seed,
                      spec.threads)
@@ -100,7 +100,7 @@ def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
 
 
 def train_emg_activation(spec: StructuredSpec, progress: bool = True):
-    from .train import TrainResult
+    from learned_components.train import TrainResult
     train = emg_data("fast", spec.sequences, spec.duration_s, spec.rate_hz, spec.noise,
                      spec.seed)
     test = emg_data("fast", max(4, spec.sequences // 3), spec.duration_s, spec.rate_hz,

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._torch import require_torch
-from .datasets import Dataset
-from .networks import MLP, MeanVarianceMLP
+from learned_components._torch import require_torch
+from learned_components.datasets import Dataset
+from learned_components.networks import MLP, MeanVarianceMLP
 
 torch = require_torch()
 

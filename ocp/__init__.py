@@ -5,14 +5,14 @@
     solution = ocp.solve(problem)
     solution.state("pendulum"), solution.cost_terms, solution.status
 """
-from .costs import (CostTerm, CustomCost, FinalTime, PointVariables, SquaredActivations,
+from ocp.costs import (CostTerm, CustomCost, FinalTime, PointVariables, SquaredActivations,
                     SquaredControls, SquaredTorque, Tracking)
-from .errors import ProblemError
-from .models import CustomModel, Model, build_model
-from .problem import PathConstraint, Problem, SolverOptions
-from .solution import Solution
-from .solve import solve
-from .transcriptions import HermiteSimpson, Radau, Trapezoidal
+from ocp.errors import ProblemError
+from ocp.models import CustomModel, Model, build_model
+from ocp.problem import PathConstraint, Problem, SolverOptions
+from ocp.solution import Solution
+from ocp.solve import solve
+from ocp.transcriptions import HermiteSimpson, Radau, Trapezoidal
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,6 @@ __all__ = ["CostTerm", "CustomCost", "FinalTime", "PointVariables", "SquaredActi
 
 
 def load_problem(path, overrides=None):
-    """Read and validate a TOML problem file into a Problem (see ocp.problem_file)."""
-    from .problem_file import load_problem as _load
+    """Read and validate a TOML problem file into a Problem (see ocp.io.problem_file)."""
+    from ocp.io.problem_file import load_problem as _load
     return _load(path, overrides)

@@ -13,8 +13,8 @@ import tomllib
 import warnings
 from pathlib import Path
 
-from .cache import KINDS
-from .errors import ProblemError
+from ocp.engine.cache import KINDS
+from ocp.errors import ProblemError
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -56,7 +56,7 @@ def report(solution, out: Path | None = None) -> str:
                           for p in refinement["passes"])
         lines.append(f"refinement   {steps} (tolerance {refinement['tolerance']:g})")
     if solution.extra.get("parameters"):
-        from .estimation.uncertainty import parameter_lines
+        from ocp.estimation.uncertainty import parameter_lines
         lines += parameter_lines(solution.extra["parameters"])
     for message in solution.extra.get("warnings", []):
         lines.append(f"warning      {message}")
@@ -75,10 +75,10 @@ def _error(value) -> str:
 
 
 def _cmd_solve(args) -> int:
-    from .models.surrogate import SurrogateRangeWarning
-    from .problem_file import load_problem
-    from .solution import Solution
-    from .solve import solve
+    from ocp.models.surrogate import SurrogateRangeWarning
+    from ocp.io.problem_file import load_problem
+    from ocp.solution import Solution
+    from ocp.solve import solve
 
     problem = load_problem(args.problem, _parse_set(args.set))
     if args.guess:
@@ -90,7 +90,7 @@ def _cmd_solve(args) -> int:
     solution.save(out)
     print(report(solution, out))
     if args.plot:
-        from .plotting import plot_solution
+        from ocp.io.plotting import plot_solution
         for path in plot_solution(solution, out):
             print(f"plot         {path}")
     if not solution.success:
@@ -101,19 +101,19 @@ def _cmd_solve(args) -> int:
               f"or a looser tolerance", file=sys.stderr)
         return EXIT_NOT_CONVERGED
     if problem.interventions:  # [intervention]: both answers against this solution
-        from .causal.cli import answer_interventions
+        from ocp.causal.cli import answer_interventions
         return answer_interventions(problem, solution, out, verbose=not args.quiet)
     return EXIT_OK
 
 
 def _cmd_causal_graph(args) -> int:
-    from .causal.cli import print_causal_graph
+    from ocp.causal.cli import print_causal_graph
     return print_causal_graph(args.problem, _parse_set(args.set), args.out)
 
 
 def _cmd_plot(args) -> int:
-    from .plotting import plot_solution
-    from .solution import Solution
+    from ocp.io.plotting import plot_solution
+    from ocp.solution import Solution
 
     folder = Path(args.folder)
     if not (folder / "solution.npz").exists():
@@ -124,17 +124,17 @@ def _cmd_plot(args) -> int:
 
 
 def _cmd_models(args) -> int:
-    from .models.library import build_model, model_names
+    from ocp.models.library import build_model, model_names
 
     if args.file and Path(args.file).suffix.lower() == ".osim":
-        from .osim import describe_osim  # an OpenSim model: what was read, what was ignored
+        from ocp.osim import describe_osim  # an OpenSim model: what was read, what was ignored
         if not Path(args.file).is_file():
             raise ProblemError(f"model file '{args.file}' does not exist")
         with warnings.catch_warnings():  # its conversion notes are part of the listing
             warnings.simplefilter("ignore")
             print(describe_osim(Path(args.file)))
             if args.geometry in ("polynomial", "neural"):
-                from .osim import build_osim_model
+                from ocp.osim import build_osim_model
                 model = build_osim_model(Path(args.file), geometry=args.geometry)
                 print(f"  {args.geometry} geometry fitted over the coordinate ranges (errors "
                       f"on fresh samples):")
@@ -149,7 +149,7 @@ def _cmd_models(args) -> int:
                           f"{training.get('time_s', float('nan')):.1f} s)")
         return EXIT_OK
     if args.file:
-        from .models.custom import ModelFileError, load_model_file
+        from ocp.models.custom import ModelFileError, load_model_file
         try:
             print(load_model_file(Path(args.file), {}).describe())
         except ModelFileError as exc:
@@ -162,8 +162,8 @@ def _cmd_models(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .data.export import export_solution
-    from .solution import Solution
+    from ocp.data.export import export_solution
+    from ocp.solution import Solution
 
     folder = Path(args.folder)
     if not (folder / "solution.npz").exists():
@@ -172,10 +172,10 @@ def _cmd_export(args) -> int:
     if out.suffix.lower() != f".{args.format}":
         out = out.with_suffix(f".{args.format}")
     if args.opensim:
-        from .osim.export import write_opensim_solution
+        from ocp.osim.export import write_opensim_solution
         if args.format != "sto":
             raise ProblemError("--opensim writes .sto files; leave --format at 'sto'")
-        from .problem_file import load_problem
+        from ocp.io.problem_file import load_problem
         problem = load_problem(Path(args.opensim))
         try:
             paths = write_opensim_solution(Solution.load(folder), problem, out)
@@ -189,7 +189,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from .data.files import read_tables
+    from ocp.data.files import read_tables
 
     for group, table in read_tables(args.file).items():
         print(f"[{group}] " + table.describe())
@@ -197,9 +197,9 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_study(args) -> int:
-    from .study.report import dry_run_text, study_summary
-    from .study.runner import run_study
-    from .study.spec import load_study
+    from ocp.study.report import dry_run_text, study_summary
+    from ocp.study.runner import run_study
+    from ocp.study.spec import load_study
 
     study = load_study(args.study)  # validates every run before anything is solved
     if args.dry_run:
@@ -220,7 +220,7 @@ def _cmd_study(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .study.report import write_report
+    from ocp.study.report import write_report
 
     paths = write_report(args.folder, pareto=args.pareto, out=args.out)
     print(next(p for p in paths if p.name == "runs.md").read_text())
@@ -243,7 +243,7 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_cache(args) -> int:
-    from .cache import cache_folder, cache_usage, clear_cache
+    from ocp.engine.cache import cache_folder, cache_usage, clear_cache
     kinds = list(KINDS) if args.kind is None else [args.kind]
     for kind in kinds:
         files, size = clear_cache(kind) if args.clear else cache_usage(kind)

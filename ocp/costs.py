@@ -14,7 +14,7 @@ from typing import Callable
 import casadi as ca
 import numpy as np
 
-from .data.natural_spline import NaturalSpline
+from ocp.data.natural_spline import NaturalSpline
 
 
 class PointVariables:

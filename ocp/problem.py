@@ -18,10 +18,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .costs import CostTerm, PointVariables
-from .errors import ProblemError, suggestion
-from .models.base import Model
-from .transcriptions import HermiteSimpson, Transcription
+from ocp.costs import CostTerm, PointVariables
+from ocp.errors import ProblemError, suggestion
+from ocp.models.base import Model
+from ocp.transcriptions import HermiteSimpson, Transcription
 
 EXPLICIT, IMPLICIT = "explicit", "implicit"
 
@@ -49,7 +49,7 @@ class SolverOptions:
     keeps the per-point functions as mapped calls, much quicker to build for
     large meshes but about 2 to 3 times slower per iteration; ``"lifted"``
     builds like ``"mx"`` and assembles the NLP's Jacobian and Hessian from
-    per-point derivative blocks differentiated once (ocp/lifted.py).
+    per-point derivative blocks differentiated once (ocp/engine/lifted.py).
     """
 
     tolerance: float = 1e-8
@@ -58,7 +58,7 @@ class SolverOptions:
     hessian: str = "exact"  # or "limited-memory"
     linear_solver: str = "mumps"
     graph: str = "sx"
-    #: with graph = "lifted": compile the per-point derivative blocks (ocp/compiled.py)
+    #: with graph = "lifted": compile the per-point derivative blocks (ocp/engine/compiled.py)
     compile: bool = False
     threads: int = 1
     ipopt: dict = field(default_factory=dict)
@@ -85,7 +85,7 @@ class SolverOptions:
                                "solver.max_iterations")
 
 
-def _as_range(value) -> tuple[float, float]:
+def as_range(value) -> tuple[float, float]:
     if isinstance(value, (tuple, list)):
         lo, hi = value
         return float(lo), float(hi)
@@ -122,12 +122,12 @@ class Problem:
     transcription: Transcription = field(default_factory=lambda: HermiteSimpson(50))
     dynamics: str = EXPLICIT
     #: re-solve on finer meshes until every interval re-simulates within a tolerance
-    #: (ocp.mesh_refinement.MeshRefinement, the file's [transcription.refinement]); None: one mesh
+    #: (ocp.engine.mesh_refinement.MeshRefinement, the file's [transcription.refinement]); None: one mesh
     mesh_refinement: object = None
     solver: SolverOptions = field(default_factory=SolverOptions)
     guess: object = None  # a Solution to warm-start from, or None
     #: if set, ``guess`` is a half cycle of this (mirrored) problem: it is turned
-    #: into a whole stride before use (ocp.stride.full_stride)
+    #: into a whole stride before use (ocp.analysis.stride.full_stride)
     guess_half_cycle_of: object = None
     name: str = "problem"
     #: do() operations of the problem file's [intervention] table (ocp.causal);
@@ -171,7 +171,7 @@ class Problem:
         return isinstance(self.final_time, (tuple, list))
 
     def final_time_range(self) -> tuple[float, float]:
-        return _as_range(self.final_time)
+        return as_range(self.final_time)
 
     def names(self) -> dict[str, str]:
         """Every name usable in bounds and conditions -> its kind."""
@@ -184,14 +184,14 @@ class Problem:
     def merged_bounds(self) -> dict[str, tuple[float, float]]:
         """The model's default bounds overridden by the problem's."""
         out = dict(self.model.default_bounds())
-        out.update({k: _as_range(v) for k, v in self.bounds.items()})
+        out.update({k: as_range(v) for k, v in self.bounds.items()})
         return out
 
     def validate(self) -> None:
         """Check names and contradictions; raise ProblemError naming the key."""
         names = self.names()
         if self.parameters:
-            from .estimation.unknowns import check_unknowns
+            from ocp.estimation.unknowns import check_unknowns
             check_unknowns(self.model, self.parameters)
         for section in ("bounds", "initial", "final"):
             for key, value in getattr(self, section).items():
@@ -202,14 +202,14 @@ class Problem:
                 if section != "bounds" and names[key] == "control":
                     raise ProblemError(f"'{key}' is a control; initial and final conditions "
                                        f"take states or outputs", f"{section}.{key}")
-                lo, hi = _as_range(value)
+                lo, hi = as_range(value)
                 if math.isnan(lo) or math.isnan(hi) or lo > hi:
                     raise ProblemError(f"lower bound {lo} is above upper bound {hi}",
                                        f"{section}.{key}")
         bounds = self.merged_bounds()
         for section in ("initial", "final"):
             for key, value in getattr(self, section).items():
-                lo, hi = _as_range(value)
+                lo, hi = as_range(value)
                 blo, bhi = bounds.get(key, (-math.inf, math.inf))
                 if max(lo, blo) > min(hi, bhi):
                     raise ProblemError(
@@ -245,7 +245,7 @@ class Problem:
                     f"[{lo}, {hi}] allow {hi - lo:.3g} m", "average_speed.value")
         spheres = getattr(self.model, "contacts", ())
         if spheres:
-            from .models.contact import lowest_reachable_sphere_bottom
+            from ocp.models.contact import lowest_reachable_sphere_bottom
             lowest = lowest_reachable_sphere_bottom(self.model.tree, spheres,
                                                     self.merged_bounds())
             if lowest > 0.0:

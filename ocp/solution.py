@@ -210,6 +210,6 @@ class Solution:
         own = set(solution.summary())
         solution.extra = {k: v for k, v in summary.items() if k not in own}
         if "parameters" in summary:  # [parameters]: values, bounds, standard errors
-            from .estimation.uncertainty import ParameterReport
+            from ocp.estimation.uncertainty import ParameterReport
             solution.parameters = ParameterReport.from_dict(summary)
         return solution

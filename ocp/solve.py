@@ -7,15 +7,15 @@ import time
 
 import numpy as np
 
-from .consistency import dynamics_errors, interval_errors
-from .guess import interpolated_guess, warm_start_guess
-from .mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_transcription
-from .models.surrogate import range_report
-from .nlp import transcribe
-from .problem import Problem
-from .solution import SUCCESS, Solution
-from .solver import IPOPT_SUCCESS, make_solver
-from .tracking import tracking_summary
+from ocp.engine.consistency import dynamics_errors, interval_errors
+from ocp.engine.guess import interpolated_guess, warm_start_guess
+from ocp.engine.mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_transcription
+from ocp.models.surrogate import range_report
+from ocp.engine.nlp import transcribe
+from ocp.problem import Problem
+from ocp.solution import SUCCESS, Solution
+from ocp.engine.solver import IPOPT_SUCCESS, make_solver
+from ocp.analysis.tracking import tracking_summary
 
 
 def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = True) -> Solution:
@@ -28,11 +28,11 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
 
     With ``problem.mesh_refinement``, the intervals whose re-simulation is off by
     more than its tolerance are cut and the problem is solved again from the
-    solution, up to its number of passes (:mod:`ocp.mesh_refinement`). The
+    solution, up to its number of passes (:mod:`ocp.engine.mesh_refinement`). The
     solution on the last mesh is returned, with the iterations and times of
     all passes added up and each pass in ``solution.extra["mesh_refinement"]``.
     A warm start refined from the same transcription starts on its refined
-    mesh (:func:`ocp.mesh_refinement.resumed_transcription`).
+    mesh (:func:`ocp.engine.mesh_refinement.resumed_transcription`).
     """
     refinement = problem.mesh_refinement
     started_on = problem.transcription.describe()
@@ -87,7 +87,7 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
     tp = transcribe(problem)
     previous = problem.guess
     if previous is not None and problem.guess_half_cycle_of is not None:
-        from .stride import full_stride
+        from ocp.analysis.stride import full_stride
         previous = full_stride(previous, problem.guess_half_cycle_of)
     if previous is not None:
         guess = warm_start_guess(problem, tp.grid, previous)
@@ -118,7 +118,7 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
     t0 = problem.start_time
     model = problem.model
     if problem.parameters:  # the model with the estimated numbers, for the replay and report
-        from .estimation.names import with_values
+        from ocp.estimation.names import with_values
         model = with_values(model, dict(zip(tp.parameter_names,
                                             np.array(tp.parameters(w)).ravel())))
     local_err = open_loop_err = float("nan")
@@ -160,10 +160,10 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
     solution.extra.update(range_report(model, solution))
     # Fitted muscle geometry (polynomial or neural): its errors against the exact
     # paths, per muscle, in summary.json ("muscle_geometry_fit").
-    from .osim.model import geometry_fit_summary
+    from ocp.osim.model import geometry_fit_summary
     solution.extra.update(geometry_fit_summary(model))
     if problem.parameters:  # [parameters]: values, bounds and standard errors
-        from .estimation.uncertainty import parameter_report
+        from ocp.estimation.uncertainty import parameter_report
         estimated = parameter_report(problem, tp, w, result["lam_g"], result["lam_x"],
                                      solution.cost_terms, tf, solver)
         solution.extra.update(estimated.to_dict())

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from ocp.cache import cache_folder, cache_usage, clear_cache
+from ocp.engine.cache import cache_folder, cache_usage, clear_cache
 from ocp.cli import main
 
 

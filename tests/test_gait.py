@@ -6,10 +6,10 @@ from scipy.integrate import solve_ivp
 
 import ocp
 from conftest import PROBLEMS
-from ocp.gait_analysis import grf_humps, stride_vertical_grf
-from ocp.mesh_refinement import transcription_of
-from ocp.plotting_gait import animate_gait, plot_gait
-from ocp.tracking import body_weight_N
+from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
+from ocp.engine.mesh_refinement import transcription_of
+from ocp.io.plotting_gait import animate_gait, plot_gait
+from ocp.analysis.tracking import body_weight_N
 
 G = 9.80665
 
@@ -77,7 +77,7 @@ def test_vertical_ground_reaction_has_the_two_humps_of_walking(gait):
 
 def test_each_interval_replays_onto_the_refined_mesh(gait):
     """Played back through the model's explicit dynamics by a second integrator
-    (scipy's Radau, not the CVODES of ocp.consistency), each interval starting
+    (scipy's Radau, not the CVODES of ocp.engine.consistency), each interval starting
     from its collocated state ends within 0.05 state units (m, rad, m/s, rad/s)
     of the collocated states at its end and middle.
 

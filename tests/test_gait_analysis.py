@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ocp.gait_analysis import grf_humps
+from ocp.analysis.gait_analysis import grf_humps
 
 
 def walking_like(percent):

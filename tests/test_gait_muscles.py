@@ -10,8 +10,8 @@ import pytest
 
 import ocp
 from conftest import PROBLEMS
-from ocp.gait_analysis import grf_humps, stride_vertical_grf
-from ocp.tracking import body_weight_N
+from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
+from ocp.analysis.tracking import body_weight_N
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from scipy.integrate import solve_ivp
 import ocp
 from conftest import PROBLEMS
 from ocp import data
-from ocp.inverse_dynamics import ExternalLoad, joint_moments, joint_moments_from_table
+from ocp.analysis.inverse_dynamics import ExternalLoad, joint_moments, joint_moments_from_table
 from ocp.models.multibody import forward_dynamics, mass_matrix
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ocp
-from ocp.nlp import transcribe
+from ocp.engine.nlp import transcribe
 from conftest import PROBLEMS
 
 
@@ -71,7 +71,7 @@ def test_lifted_solve_reaches_the_scalar_graphs_optimum():
 
 
 def test_compiled_blocks_give_the_same_numbers_and_are_built_once(tmp_path, monkeypatch):
-    """[solver] compile = true: the per-point blocks as machine code (ocp/compiled.py)."""
+    """[solver] compile = true: the per-point blocks as machine code (ocp/engine/compiled.py)."""
     import shutil
     if shutil.which("gcc") is None and shutil.which("cc") is None:
         pytest.skip("no C compiler")
@@ -91,7 +91,7 @@ def test_compiled_blocks_give_the_same_numbers_and_are_built_once(tmp_path, monk
         np.testing.assert_allclose(ca.DM(b).full(), ca.DM(a).full(), rtol=1e-13, atol=1e-9)
     # from the cache: the walker's dynamics blocks are neither differentiated
     # nor generated as C again, and give the same numbers
-    from ocp import lifted
+    from ocp.engine import lifted
     rebuilt = []
     build = lifted._point_function
     monkeypatch.setattr(lifted, "_point_function",

@@ -13,7 +13,7 @@ import scipy.linalg as sl
 
 import ocp
 from conftest import PROBLEMS
-from ocp.mesh_refinement import MAX_PIECES, MeshRefinement, pieces, refined_mesh
+from ocp.engine.mesh_refinement import MAX_PIECES, MeshRefinement, pieces, refined_mesh
 from test_transcription_convergence import (A, P, T, X0,
                                             assert_control_function_reproduces_every_point,
                                             exact_states, lq_problem, mesh_point_error)

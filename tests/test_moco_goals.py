@@ -15,8 +15,8 @@ import pytest
 import ocp
 from conftest import PROBLEMS
 from ocp.costs import PointVariables, SquaredControls
-from ocp.nlp import transcribe
-from ocp.tracking import body_weight_N, model_name_of_column, with_speed_references
+from ocp.engine.nlp import transcribe
+from ocp.analysis.tracking import body_weight_N, model_name_of_column, with_speed_references
 
 GAIT = PROBLEMS / "data" / "gait2d"
 
@@ -253,7 +253,7 @@ def test_our_effort_per_metre_at_mocos_predictive_solution_is_mocos_objective():
     assert terms["effort"] == pytest.approx(0.134854, abs=5e-7)
     # Moco's own optimum lands with a first vertical GRF peak of about 1.59 body
     # weights (our contact forces are OpenSim's, test_osim_opensim.py)
-    from ocp.gait_analysis import grf_humps
+    from ocp.analysis.gait_analysis import grf_humps
     fr, fl = outputs["grf_y_r"], outputs["grf_y_l"]
     half = np.linspace(0.0, 50.0, fr.size)
     humps = grf_humps(np.concatenate([half, 50.0 + half[1:]]), np.concatenate([fr, fl[1:]]),

@@ -1,11 +1,11 @@
-"""Which fill-reducing ordering MUMPS gets (ocp/solver.py): METIS for KKT matrices of
+"""Which fill-reducing ordering MUMPS gets (ocp/engine/solver.py): METIS for KKT matrices of
 dense per-point blocks (musculoskeletal models), QAMD for sparser ones."""
 import casadi as ca
 
 import ocp
 from conftest import PROBLEMS
-from ocp.nlp import transcribe
-from ocp.solver import (AUTOMATIC, DENSE_BLOCKS_NNZ_PER_ROW, METIS, QAMD, ipopt_options,
+from ocp.engine.nlp import transcribe
+from ocp.engine.solver import (AUTOMATIC, DENSE_BLOCKS_NNZ_PER_ROW, METIS, QAMD, ipopt_options,
                         mumps_pivot_order)
 
 
@@ -19,7 +19,7 @@ def test_the_ordering_follows_the_jacobians_nonzeros_per_row():
 
 
 def test_shipped_walks_get_the_orderings_measured_best():
-    # the measurements in ocp/solver.py: QAMD for the torque walk (MUMPS's own choice
+    # the measurements in ocp/engine/solver.py: QAMD for the torque walk (MUMPS's own choice
     # switches to METIS at 100 intervals), METIS for Moco's walker
     for name, expected in (("gait2d_torque", QAMD), ("moco_2d_walking_tracking", METIS)):
         problem = ocp.load_problem(PROBLEMS / f"{name}.toml", {"solver.compile": False})

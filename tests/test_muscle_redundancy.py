@@ -5,7 +5,7 @@ import pytest
 import ocp
 from conftest import PROBLEMS
 from ocp.models.library import build_model
-from ocp.muscle_redundancy import kinematics_from_samples, muscle_moments, static_optimization
+from ocp.analysis.muscle_redundancy import kinematics_from_samples, muscle_moments, static_optimization
 
 DATA = PROBLEMS / "data" / "arm_kinematics.csv"
 

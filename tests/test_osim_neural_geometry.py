@@ -18,7 +18,7 @@ from osim_pendulum import pendulum_osim
 from ocp.models.muscles.polynomial_fit import evaluate_exact, sample_box
 from ocp.osim.model import build_osim_model
 from ocp.osim.neural_geometry import NeuralGeometryOptions, cache_key, neural_geometry
-from ocp.problem_file import _fit_ranges
+from ocp.io.problem_file import fit_ranges
 
 pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore::ocp.osim.OsimConversionNote")
@@ -210,7 +210,7 @@ def test_neural_geometry_of_the_2d_walker_follows_the_exact_paths(tmp_path, monk
     """Over Moco's walking bounds +-10 deg, on fresh uniform samples (not the training
     ones), the networks are as close to OpenSim's paths as the polynomials."""
     monkeypatch.setenv("OCP_CACHE_DIR", str(tmp_path))
-    ranges = _fit_ranges(WALKING_BOUNDS)
+    ranges = fit_ranges(WALKING_BOUNDS)
     exact = build_osim_model(OSIM)
     started = time.perf_counter()
     neural = build_osim_model(OSIM, geometry="neural", fit_ranges=ranges)

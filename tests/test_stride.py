@@ -5,7 +5,7 @@ import pytest
 import ocp
 from conftest import PROBLEMS
 from ocp.solution import Solution
-from ocp.stride import full_stride
+from ocp.analysis.stride import full_stride
 
 
 def half_cycle(problem, points=21, step_m=0.6):

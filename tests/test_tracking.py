@@ -11,9 +11,9 @@ import ocp
 from conftest import PROBLEMS
 from ocp import data
 from ocp.cli import main
-from ocp.guess import interpolated_guess
-from ocp.nlp import transcribe
-from ocp.tracking import reference_from_file
+from ocp.engine.guess import interpolated_guess
+from ocp.engine.nlp import transcribe
+from ocp.analysis.tracking import reference_from_file
 
 ARM_DATA = PROBLEMS / "data" / "arm_reach.mot"
 

@@ -1,8 +1,8 @@
 """What-if questions: the causal graph of a model, do() interventions on it, the
 open-loop and re-optimised answers, and person-specific parameters from data."""
-from .answers import open_loop, reoptimised, what_if
-from .graph import CausalGraph, causal_graph, draw
-from .interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SetSignal,
+from ocp.causal.answers import open_loop, reoptimised, what_if
+from ocp.causal.graph import CausalGraph, causal_graph, draw
+from ocp.causal.interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SetSignal,
                             intervene)
 
 __all__ = ["CausalGraph", "causal_graph", "draw", "intervene", "open_loop", "reoptimised",

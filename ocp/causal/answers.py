@@ -25,11 +25,11 @@ import casadi as ca
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ..mesh_refinement import transcription_of
-from ..nlp import transcribe
-from ..problem import Problem, _as_range
-from ..solution import Solution
-from .interventions import CLOCK, SetSignal, _is_trajectory, intervene
+from ocp.engine.mesh_refinement import transcription_of
+from ocp.engine.nlp import transcribe
+from ocp.problem import Problem, as_range
+from ocp.solution import Solution
+from ocp.causal.interventions import CLOCK, SetSignal, is_trajectory, intervene
 
 OPEN_LOOP, REOPTIMISED = "open-loop", "re-optimised"
 #: scipy solve_ivp tolerances of the open-loop simulation (LSODA: activation
@@ -93,7 +93,7 @@ def _held_controls(model, original: Solution, signals=(), transcription=None):
     for name in model.control_names:
         value = next((s.value for s in signals if s.node == name), None)
         if value is not None:
-            times, values = value if _is_trajectory(value) else ([0.0], [value])
+            times, values = value if is_trajectory(value) else ([0.0], [value])
             columns.append(lambda t, a=np.asarray(times, float), b=np.asarray(values, float):
                            np.interp(t, a, b))
         elif scheme is not None and name in original.control_names:
@@ -194,7 +194,7 @@ def _without_interventions(problem: Problem) -> Problem:
 def reoptimised(problem: Problem, original: Solution, interventions, keys=None,
                 verbose: bool = False) -> Solution:
     """The problem solved again on the intervened model, warm-started from ``original``."""
-    from ..solve import solve
+    from ocp.solve import solve
     intervened = intervene(problem, interventions, keys)
     intervened.interventions = []
     intervened.guess = original
@@ -209,7 +209,7 @@ def final_misses(problem: Problem, solution: Solution) -> dict:
         value = _column(solution, name)
         if value is None:
             continue
-        lo, hi = _as_range(target)
+        lo, hi = as_range(target)
         end = float(value[-1])
         out[name] = max(lo - end, end - hi, 0.0)
     return out

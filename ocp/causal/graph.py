@@ -191,8 +191,8 @@ def causal_graph(model) -> CausalGraph:
     and acceleration nodes; any other model (a user's CustomModel) gets
     controls(t), states(t) -> states(t+dt) from its dynamics.
     """
-    from ..models.muscle_driven import MuscleDrivenTree
-    from ..models.torque_driven import TorqueDrivenTree
+    from ocp.models.muscle_driven import MuscleDrivenTree
+    from ocp.models.torque_driven import TorqueDrivenTree
 
     b = _Builder(model.name)
     tree = getattr(model, "tree", None)
@@ -244,7 +244,7 @@ def causal_graph(model) -> CausalGraph:
         b.link(moments[i], {**inputs, **forces} if not contact_forces else inputs, label)
         moment_symbols[c] = (label, b.free(ca.SX.sym(f"{c}_moment")))
     # accelerations from the moment and contact-force stand-ins and the state
-    from ..models.multibody import PointForce, forward_dynamics
+    from ocp.models.multibody import PointForce, forward_dynamics
     tau = ca.vertcat(*[moment_symbols[c][1] if c in moment_symbols else 0 for c in coords])
     external = tuple(PointForce(pf.segment, pf.point, forces[label])
                      for (pf, _, _), label in zip(contact_forces, forces))

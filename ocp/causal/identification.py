@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ..models.muscle_driven import MuscleDrivenTree
-from ..problem import Problem
+from ocp.models.muscle_driven import MuscleDrivenTree
+from ocp.problem import Problem
 
 #: eigenvalues of the reduced Hessian below this fraction of the largest are "singular"
 SINGULAR_RATIO = 1e-9
@@ -82,7 +82,7 @@ class StrengthScaledTree(MuscleDrivenTree):
 def with_strength_parameters(problem: Problem, bounds: dict[str, tuple[float, float]]
                              ) -> Problem:
     """``problem`` with each muscle's strength scale (name -> (lower, upper)) as an unknown."""
-    from ..errors import ProblemError
+    from ocp.errors import ProblemError
     model = problem.model
     if not isinstance(model, MuscleDrivenTree):
         raise ProblemError(f"model '{model.name}' has no muscles to estimate", "parameters")
@@ -141,7 +141,7 @@ def reduced_hessian_covariance(problem: Problem, solution, parameter_names):
     the equality constraints, active inequalities and fixed or active variable
     bounds. Singular directions are lists of the parameter names they move.
     """
-    from ..nlp import transcribe
+    from ocp.engine.nlp import transcribe
     tp = transcribe(problem)
     X, U = solution.states.T, solution.controls.T
     Z = np.zeros((tp.nz, X.shape[1])) if solution.algebraics is None \
@@ -199,9 +199,9 @@ def identify_strengths(problem: Problem, bounds: dict[str, tuple[float, float]],
     module docstring); ``excitations`` (control name -> (times_s, values)) are
     the known inputs, applied as do() after the parameters are added.
     """
-    from ..costs import Tracking
-    from ..solve import solve
-    from .interventions import SetSignal, intervene
+    from ocp.costs import Tracking
+    from ocp.solve import solve
+    from ocp.causal.interventions import SetSignal, intervene
     fit = with_strength_parameters(problem, bounds)
     if excitations:
         fit = intervene(fit, [SetSignal(k, v) for k, v in excitations.items()])

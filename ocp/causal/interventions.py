@@ -34,10 +34,10 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ..errors import ProblemError, suggestion
-from ..models.base import Model
-from ..models.multibody import PointForce, inverse_dynamics, mass_matrix, point_positions
-from ..problem import PathConstraint, Problem, _as_range
+from ocp.errors import ProblemError, suggestion
+from ocp.models.base import Model
+from ocp.models.multibody import PointForce, inverse_dynamics, mass_matrix, point_positions
+from ocp.problem import PathConstraint, Problem, as_range
 
 CLOCK = "intervention_clock"
 
@@ -51,12 +51,12 @@ def _signal_expression(value, clock):
     return ca.pw_lin(t, ca.DM(times), ca.DM(values))
 
 
-def _is_trajectory(value) -> bool:
+def is_trajectory(value) -> bool:
     return not np.isscalar(value)
 
 
 def _signal_values(value):
-    return np.atleast_1d(np.asarray(value[1] if _is_trajectory(value) else value, float))
+    return np.atleast_1d(np.asarray(value[1] if is_trajectory(value) else value, float))
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class SetSignal:
     value: object
 
     def describe(self) -> str:
-        v = self.value if not _is_trajectory(self.value) else \
+        v = self.value if not is_trajectory(self.value) else \
             f"a trajectory of {len(self.value[0])} samples"
         return f"do({self.node} = {v})"
 
@@ -114,7 +114,7 @@ class ExternalLoad:
     value: object
 
     def describe(self) -> str:
-        v = self.value if not _is_trajectory(self.value) else "a trajectory"
+        v = self.value if not is_trajectory(self.value) else "a trajectory"
         return f"do({self.coordinate}_external_load = {v})"
 
 
@@ -135,12 +135,12 @@ class SegmentLoad:
 
     @property
     def value(self):  # the signal that decides whether the model needs a clock
-        parts = [v for v in (self.force_x, self.force_y, self.moment) if _is_trajectory(v)]
+        parts = [v for v in (self.force_x, self.force_y, self.moment) if is_trajectory(v)]
         return parts[0] if parts else 0.0
 
     def describe(self) -> str:
         def text(v):
-            return "a trajectory" if _is_trajectory(v) else f"{v:g}"
+            return "a trajectory" if is_trajectory(v) else f"{v:g}"
         return (f"do({self.segment}_load = force ({text(self.force_x)}, {text(self.force_y)}) N "
                 f"at {tuple(self.point_m)} m, moment {text(self.moment)} N*m)")
 
@@ -155,7 +155,7 @@ class IntervenedModel(Model):
         self.segment_loads = tuple(segment_loads)
         self.start_time = float(start_time)
         self.name = base.name
-        self.uses_clock = any(_is_trajectory(s.value)
+        self.uses_clock = any(is_trajectory(s.value)
                               for s in self.signals + self.loads + self.segment_loads)
         extra = (CLOCK,) if self.uses_clock else ()
         self.state_names = tuple(base.state_names) + extra
@@ -221,7 +221,7 @@ class IntervenedModel(Model):
             if s.node in self.base.state_names:
                 i = self.base.state_names.index(s.node)
                 xdot[i] = ca.jacobian(_signal_expression(s.value, clock), clock) \
-                    if clock is not None and _is_trajectory(s.value) else ca.SX(0.0)
+                    if clock is not None and is_trajectory(s.value) else ca.SX(0.0)
         if self.uses_clock:
             xdot.append(ca.SX(1.0))
         return xdot
@@ -288,7 +288,7 @@ class IntervenedModel(Model):
 # -- applying a list of interventions to a problem ---------------------------
 
 def _muscle_model(model, key):
-    from ..models.muscle_driven import MuscleDrivenTree
+    from ocp.models.muscle_driven import MuscleDrivenTree
     if not isinstance(model, MuscleDrivenTree):
         raise ProblemError(f"model '{model.name}' has no muscles", key)
     return model
@@ -408,7 +408,7 @@ def intervene(problem: Problem, interventions, keys=None) -> Problem:
                 for name, target in ((item.coordinate, item.angle),
                                      (f"{item.coordinate}_speed", 0.0)):
                     if name in table:
-                        a, b = _as_range(table[name])
+                        a, b = as_range(table[name])
                         if not a - 1e-12 <= target <= b + 1e-12:
                             raise ProblemError(
                                 f"locking '{item.coordinate}' at {target:g} contradicts "
@@ -438,13 +438,13 @@ def intervene(problem: Problem, interventions, keys=None) -> Problem:
             for table in (initial, final, guess_values):
                 table.pop(s.node, None)
             if s.node in model.control_names:
-                if _is_trajectory(s.value):
+                if is_trajectory(s.value):
                     path_constraints.append(_pin(s, model))
                 else:
                     bounds[s.node] = (float(s.value), float(s.value))
             else:
                 initial[s.node] = float(np.interp(problem.start_time, *s.value)) \
-                    if _is_trajectory(s.value) else float(s.value)
+                    if is_trajectory(s.value) else float(s.value)
         for lock in locks:
             bounds[lock.coordinate] = (lock.angle, lock.angle)
             bounds[f"{lock.coordinate}_speed"] = (0.0, 0.0)

@@ -44,10 +44,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ProblemError, suggestion
-from ..units import UnitError, to_si
-from .answers import OPEN_LOOP, REOPTIMISED
-from .interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SegmentLoad,
+from ocp.errors import ProblemError, suggestion
+from ocp.units import UnitError, to_si
+from ocp.causal.answers import OPEN_LOOP, REOPTIMISED
+from ocp.causal.interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SegmentLoad,
                             SetSignal, intervene)
 
 KINDS = {

@@ -14,20 +14,20 @@ Modules, one job each: :mod:`.tables` (the Table), :mod:`.opensim_text`
 (solutions as files), :mod:`.natural_spline` and :mod:`.opensim_filter`
 (OpenSim's GCVSpline and TabOpLowPassFilter, as Moco uses them).
 """
-from .c3d import C3DData, read_c3d, write_c3d
-from .csv_table import read_csv, write_csv
-from .derivatives import (FiniteDifferences, InterpolatingSpline, LowpassSpline,
+from ocp.data.c3d import C3DData, read_c3d, write_c3d
+from ocp.data.csv_table import read_csv, write_csv
+from ocp.data.derivatives import (FiniteDifferences, InterpolatingSpline, LowpassSpline,
                           SmoothingSpline, acceleration_noise_gain)
-from .emg import emg_envelopes, linear_envelope, normalise
-from .errors import DataError
-from .export import export_solution, solution_table
-from .files import read, read_tables, write
-from .filters import highpass, lowpass, zero_phase
-from .natural_spline import NaturalSpline
-from .opensim_filter import opensim_lowpass
-from .opensim_text import read_storage, read_trc, write_storage, write_trc
-from .resample import antialias, resample, resample_at
-from .tables import Table, uniform_rate
+from ocp.data.emg import emg_envelopes, linear_envelope, normalise
+from ocp.data.errors import DataError
+from ocp.data.export import export_solution, solution_table
+from ocp.data.files import read, read_tables, write
+from ocp.data.filters import highpass, lowpass, zero_phase
+from ocp.data.natural_spline import NaturalSpline
+from ocp.data.opensim_filter import opensim_lowpass
+from ocp.data.opensim_text import read_storage, read_trc, write_storage, write_trc
+from ocp.data.resample import antialias, resample, resample_at
+from ocp.data.tables import Table, uniform_rate
 
 __all__ = ["C3DData", "read_c3d", "write_c3d", "read_csv", "write_csv",
            "FiniteDifferences", "InterpolatingSpline", "LowpassSpline", "SmoothingSpline",

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
-from .opensim_text import AXES, marker_names
-from .tables import Table
+from ocp.data.errors import DataError
+from ocp.data.opensim_text import AXES, marker_names
+from ocp.data.tables import Table
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..solution import atomic_write
-from .errors import DataError
-from .opensim_text import _row, read_lines
-from .tables import Table
+from ocp.solution import atomic_write
+from ocp.data.errors import DataError
+from ocp.data.opensim_text import parse_row, read_lines
+from ocp.data.tables import Table
 
 _NAME_UNIT = re.compile(r"^\s*(.*?)\s*(?:\[([^\]]*)\]|\(([^)]*)\))\s*$")
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "": 1.0}
@@ -62,7 +62,7 @@ def read_csv(path) -> Table:
             continue
         while len(fields) > len(names) and fields[-1].strip() == "":
             fields = fields[:-1]
-        data.append(_row(fields, names, path, line_no))
+        data.append(parse_row(fields, names, path, line_no))
     if not data:
         raise DataError("no data rows", path, "time")
     data = np.array(data)

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, interpolate, signal
 
-from .errors import DataError
-from .filters import DEFAULT_ORDER, _design_frequency, zero_phase
-from .tables import uniform_rate
+from ocp.data.errors import DataError
+from ocp.data.filters import DEFAULT_ORDER, design_frequency, zero_phase
+from ocp.data.tables import uniform_rate
 
 
 def _prepare(time_s, q):
@@ -129,7 +129,7 @@ def acceleration_noise_gain(rate_hz: float, cutoff_hz: float | None = None,
     """
     if cutoff_hz is None:
         return math.sqrt(6.0) / 4.0 * rate_hz ** 2
-    design = _design_frequency(cutoff_hz, rate_hz, order, "lowpass")
+    design = design_frequency(cutoff_hz, rate_hz, order, "lowpass")
     sos = signal.butter(order, design, fs=rate_hz, output="sos")
     f, h = signal.sosfreqz(sos, worN=2 ** 16, fs=rate_hz)
     integrand = np.abs(h) ** 4 * (2 * np.pi * f) ** 4

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DataError
-from .filters import DEFAULT_ORDER, zero_phase
-from .tables import Table
+from ocp.data.errors import DataError
+from ocp.data.filters import DEFAULT_ORDER, zero_phase
+from ocp.data.tables import Table
 
 #: Default band of surface EMG (Hz), SENIAM / De Luca 1997.
 EMG_BAND_HZ = (20.0, 450.0)

@@ -1,7 +1,7 @@
 """Errors about data files: they name the file and the column."""
 from __future__ import annotations
 
-from ..errors import ProblemError
+from ocp.errors import ProblemError
 
 
 class DataError(ProblemError):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
-from .files import write
-from .tables import Table
+from ocp.data.errors import DataError
+from ocp.data.files import write
+from ocp.data.tables import Table
 
 FORMATS = ("sto", "mot", "csv")
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .c3d import read_c3d
-from .csv_table import read_csv, write_csv
-from .errors import DataError
-from .opensim_text import read_storage, read_trc, write_storage, write_trc
-from .tables import Table
+from ocp.data.c3d import read_c3d
+from ocp.data.csv_table import read_csv, write_csv
+from ocp.data.errors import DataError
+from ocp.data.opensim_text import read_storage, read_trc, write_storage, write_trc
+from ocp.data.tables import Table
 
 READERS = {".trc": read_trc, ".mot": read_storage, ".sto": read_storage, ".csv": read_csv}
 WRITERS = {".trc": write_trc, ".mot": write_storage, ".sto": write_storage, ".csv": write_csv}

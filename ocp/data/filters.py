@@ -22,14 +22,14 @@ import math
 import numpy as np
 from scipy import signal
 
-from .errors import DataError
-from .tables import Table
+from ocp.data.errors import DataError
+from ocp.data.tables import Table
 
 #: Default order of one pass (2 passes: a 4th-order zero-lag filter).
 DEFAULT_ORDER = 2
 
 
-def _design_frequency(cutoff_hz: float, rate_hz: float, order: int, kind: str) -> float:
+def design_frequency(cutoff_hz: float, rate_hz: float, order: int, kind: str) -> float:
     """Single-pass cut-off (Hz) that puts the two-pass -3 dB point at ``cutoff_hz``."""
     c = (math.sqrt(2.0) - 1.0) ** (1.0 / (2 * order))
     warped = math.tan(math.pi * cutoff_hz / rate_hz)
@@ -105,7 +105,7 @@ def zero_phase(values, rate_hz: float, cutoff_hz, kind: str = "lowpass",
     if kind not in ("lowpass", "highpass"):
         raise ValueError(f"kind must be 'lowpass', 'highpass' or 'bandpass', got {kind!r}")
     values = _check(values, rate_hz, [cutoff_hz], file, column)
-    design = _design_frequency(cutoff_hz, rate_hz, order, kind)
+    design = design_frequency(cutoff_hz, rate_hz, order, kind)
     sos = signal.butter(order, design, btype=kind, fs=rate_hz, output="sos")
     minimum = 3 * (2 * len(sos) + 1)
     if values.shape[0] <= minimum:

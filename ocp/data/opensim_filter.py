@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from .errors import DataError
-from .natural_spline import NaturalSpline
+from ocp.data.errors import DataError
+from ocp.data.natural_spline import NaturalSpline
 
 #: OpenSim's Signal::LowpassIIR: a 3rd-order Butterworth.
 ORDER = 3

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..solution import atomic_write
-from .errors import DataError
-from .tables import ANGLE_UNITS, Table
+from ocp.solution import atomic_write
+from ocp.data.errors import DataError
+from ocp.data.tables import ANGLE_UNITS, Table
 
 AXES = ("x", "y", "z")
 
@@ -65,7 +65,7 @@ def _number(text: str, path, line_no: int, column: str) -> float:
         raise DataError(f"line {line_no}: '{text}' is not a number", path, column) from None
 
 
-def _row(fields, names, path, line_no: int) -> list[float]:
+def parse_row(fields, names, path, line_no: int) -> list[float]:
     """One data row as numbers; a row of the wrong width is an error naming its column."""
     if len(fields) != len(names):
         column = names[len(fields)] if len(fields) < len(names) else None
@@ -270,7 +270,7 @@ def read_storage(path) -> Table:
                         f"got {labels[0] if labels else 'nothing'!r}", path)
     rows = []
     for line_no, line in rest[1:]:
-        rows.append(_row(line.split(), labels, path, line_no))
+        rows.append(parse_row(line.split(), labels, path, line_no))
     n_rows = header.get("nRows", header.get("datarows"))
     if n_rows is not None and n_rows.strip().isdigit() and int(n_rows) != len(rows):
         raise DataError(f"the header says {int(n_rows)} rows, the file holds {len(rows)}"

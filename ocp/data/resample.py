@@ -32,8 +32,8 @@ from fractions import Fraction
 import numpy as np
 from scipy import interpolate, signal
 
-from .errors import DataError
-from .tables import Table, uniform_rate
+from ocp.data.errors import DataError
+from ocp.data.tables import Table, uniform_rate
 
 #: Stop-band attenuation of the anti-aliasing filters (dB), from the Nyquist frequency on.
 ATTENUATION_DB = 80.0

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import suggestion
-from ..units import CONVERSIONS
-from .errors import DataError
+from ocp.errors import suggestion
+from ocp.units import CONVERSIONS
+from ocp.data.errors import DataError
 
 #: A time column is uniform if no sample is further than this fraction of a
 #: period from the uniform grid (see the module docstring).

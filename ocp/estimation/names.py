@@ -17,7 +17,7 @@ skeleton and stays as it is when its fibre or tendon lengths change.
 :func:`with_values` rebuilds a model with any of these numbers replaced, by a
 float or by a CasADi symbol; :func:`parametrised` puts SX symbols in place of
 the named numbers, which is how estimated parameters enter the NLP
-(``ocp.nlp``): every per-point function of the transcription takes the
+(``ocp.engine.nlp``): every per-point function of the transcription takes the
 parameter vector as an extra input.
 """
 from __future__ import annotations

@@ -17,9 +17,9 @@ numbers or exclude the model's own value, a guess outside the bounds.
 """
 from __future__ import annotations
 
-from ..units import UnitError, to_si
-from .names import model_numbers
-from .unknowns import UnknownParameter, Unknowns, check_unknowns
+from ocp.units import UnitError, to_si
+from ocp.estimation.names import model_numbers
+from ocp.estimation.unknowns import UnknownParameter, Unknowns, check_unknowns
 
 ENTRY_KEYS = {"bounds", "guess"}
 
@@ -36,7 +36,7 @@ def _entries(table: dict, prefix: str = ""):
 
 def read_parameters(reader, model, costs) -> Unknowns:
     """The unknowns of the [parameters] reader (ProblemError naming file and key)."""
-    from ..costs import Tracking
+    from ocp.costs import Tracking
     measurement = None
     numbers = model_numbers(model)
     items = []

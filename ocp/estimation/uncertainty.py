@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .names import model_numbers
+from ocp.estimation.names import model_numbers
 
 #: eigenvalues of the scaled reduced Hessian below this fraction of the largest are singular
 SINGULAR_RATIO = 1e-8
@@ -135,7 +135,7 @@ def _scipy(dm: ca.DM) -> sp.csc_matrix:
 
 def _samples(problem, tp, final_time: float, measured) -> int:
     """Independent samples of the measured tracking terms (module docstring)."""
-    from ..costs import Tracking
+    from ocp.costs import Tracking
     T = final_time - problem.start_time
     grid_spacing = T / max(tp.n_points - 1, 1)
     total = 0
@@ -154,7 +154,7 @@ def _samples(problem, tp, final_time: float, measured) -> int:
 
 def measured_terms(problem) -> list[str]:
     """Names of the tracking terms whose residuals are measurement noise."""
-    from ..costs import Tracking
+    from ocp.costs import Tracking
     chosen = getattr(problem.parameters, "measurement", None)
     return list(chosen) if chosen else [t.name for t in problem.costs
                                         if isinstance(t, Tracking)]
@@ -222,7 +222,7 @@ def marginal_precision(tp, w, lam_g, lam_x, solver=None):
     Y = spla.splu(K).solve(B) if B.size else np.zeros_like(B)
     S = Hc[p][:, p].toarray() - B.T @ Y
     free = ~fixed[n - n_p:]
-    # w holds p / scale (ocp.nlp): back to the parameters' SI units
+    # w holds p / scale (ocp.engine.nlp): back to the parameters' SI units
     scale = np.asarray(getattr(tp, "parameter_scale", np.ones(n_p)), float)[p - (n - n_p)]
     S = S / np.outer(scale, scale)
     return 0.5 * (S + S.T), free

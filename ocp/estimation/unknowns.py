@@ -2,7 +2,7 @@
 
 A problem with unknowns (``Problem.parameters``, the problem file's
 ``[parameters]`` table) solves for them together with the trajectory: they
-are time-invariant decision variables of the NLP (ocp.nlp), appended after
+are time-invariant decision variables of the NLP (ocp.engine.nlp), appended after
 the trajectory and the final time.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import ProblemError, suggestion
-from .names import model_numbers
+from ocp.errors import ProblemError, suggestion
+from ocp.estimation.names import model_numbers
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import casadi as ca
 
-from .multibody import (KinematicTree, PointForce, body_velocities, fixed_point,
+from ocp.models.multibody import (KinematicTree, PointForce, body_velocities, fixed_point,
                         material_point_velocity)
 
 

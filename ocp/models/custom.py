@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .base import Model
+from ocp.models.base import Model
 
 
 class CustomModel(Model):

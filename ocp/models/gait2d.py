@@ -29,10 +29,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .contact import ContactSphere
-from .multibody import PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree, Marker, Segment
-from .passive import ANDERSON_1999
-from .torque_driven import TorqueDrivenTree
+from ocp.models.contact import ContactSphere
+from ocp.models.multibody import PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree, Marker, Segment
+from ocp.models.passive import ANDERSON_1999
+from ocp.models.torque_driven import TorqueDrivenTree
 
 SIDES = ("r", "l")
 JOINTS = ("hip_flexion", "knee_angle", "ankle_angle")

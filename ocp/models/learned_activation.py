@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 import casadi as ca
 import numpy as np
 
-from .base import Model
-from .surrogate import Surrogate, SurrogateMismatch, load_surrogate
+from ocp.models.base import Model
+from ocp.models.surrogate import Surrogate, SurrogateMismatch, load_surrogate
 
 EMG_ACTIVATION = "emg_activation"
 #: A GRU's hidden state is a convex combination of its previous value and a tanh,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .multibody import (PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree,
+from ocp.models.multibody import (PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree,
                         Marker, Segment)
-from .torque_driven import TorqueDrivenTree
+from ocp.models.torque_driven import TorqueDrivenTree
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def sliding_mass(p: SlidingMassParameters) -> TorqueDrivenTree:
                             {"position": p.max_force_N}, dataclasses.asdict(p))
 
 
-from .gait2d import Gait2DParameters, gait2d_torque  # noqa: E402
+from ocp.models.gait2d import Gait2DParameters, gait2d_torque  # noqa: E402
 
 #: name -> (builder, parameter dataclass)
 BUILT_IN_MODELS = {
@@ -158,7 +158,7 @@ BUILT_IN_MODELS = {
 
 def _muscle_models():
     """name -> (builder(params, muscles, **options), parameter class, default muscles(params))."""
-    from .six_muscle_arm import SixMuscleArmParameters, muscles_of_the_arm, six_muscle_arm
+    from ocp.models.six_muscle_arm import SixMuscleArmParameters, muscles_of_the_arm, six_muscle_arm
     return {"six_muscle_arm": (six_muscle_arm, SixMuscleArmParameters, muscles_of_the_arm)}
 
 

@@ -16,18 +16,18 @@ from dataclasses import dataclass
 
 import casadi as ca
 
-from .base import Model
-from .contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
+from ocp.models.base import Model
+from ocp.models.contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
                       sphere_forces)
-from .multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
+from ocp.models.multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
                         marker_output_units, marker_outputs,
                         mechanical_energy)
-from .muscles.activation import DEFAULT_SMOOTHING, activation_rate
-from .muscles.curves import OPENSIM_2016, CurveParameters
-from .muscles.geometry import crossed_coordinates
-from .muscles.hill import (TENDON_FORCE_RATE_SCALE, MuscleParameters, compliant_tendon,
+from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
+from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
+from ocp.models.muscles.geometry import crossed_coordinates
+from ocp.models.muscles.hill import (TENDON_FORCE_RATE_SCALE, MuscleParameters, compliant_tendon,
                            rigid_tendon)
-from .torque_driven import _coordinate_units
+from ocp.models.torque_driven import coordinate_units
 
 RIGID, COMPLIANT = "rigid", "compliant"
 
@@ -80,7 +80,7 @@ class MuscleDrivenTree(Model):
 
         coords = tree.coordinates
         kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
-        units = [_coordinate_units(kinds[c]) for c in coords]
+        units = [coordinate_units(kinds[c]) for c in coords]
         states = list(coords) + [f"{c}_speed" for c in coords]
         state_units = [u[0] for u in units] + [u[1] for u in units]
         controls, control_units = [], []
@@ -113,7 +113,7 @@ class MuscleDrivenTree(Model):
         # replaces the analytic paths; it is checked against them first.
         self.surrogates = {}
         if geometry is not None:
-            from .surrogate import learned_geometry
+            from ocp.models.surrogate import learned_geometry
             self.geometry = learned_geometry(geometry, tree, self.muscles, self.geometry)
             self.surrogates["geometry"] = geometry
 
@@ -236,7 +236,7 @@ class MuscleDrivenTree(Model):
                           f"{m.name}_fiber_velocity": "v_max"})
         kinds = {s.joint.coordinate: s.joint.kind for s in self.tree.segments}
         for c in self.tree.coordinates:
-            units[f"{c}_moment"] = _coordinate_units(kinds[c])[3]
+            units[f"{c}_moment"] = coordinate_units(kinds[c])[3]
         units["mechanical_energy"] = "J"
         return units
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .library import TwoLinkArmParameters, two_link_arm
-from .muscle_driven import Muscle, MuscleDrivenTree
-from .muscles.geometry import PathGeometry, PolynomialGeometry
-from .muscles.hill import MuscleParameters
+from ocp.models.library import TwoLinkArmParameters, two_link_arm
+from ocp.models.muscle_driven import Muscle, MuscleDrivenTree
+from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry
+from ocp.models.muscles.hill import MuscleParameters
 
 REFERENCE_SHOULDER_RAD = math.radians(45.0)
 REFERENCE_ELBOW_RAD = math.radians(90.0)

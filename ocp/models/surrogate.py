@@ -30,7 +30,7 @@ from pathlib import Path
 import casadi as ca
 import numpy as np
 
-from ..errors import ProblemError
+from ocp.errors import ProblemError
 
 FORMAT, FORMAT_VERSION = "ocp-surrogate", 1
 MUSCLE_GEOMETRY = "muscle_geometry"
@@ -289,7 +289,7 @@ class LearnedNormalForce:
 
     def _vanishing_edges(self, recorded: dict) -> tuple:
         """Inputs along whose lower edge the analytic force is below ZERO_FORCE_N."""
-        from .contact import ContactSphere, normal_force
+        from ocp.models.contact import ContactSphere, normal_force
         fields = set(ContactSphere.__dataclass_fields__) - {"name", "segment", "center_m"}
         sphere = ContactSphere("trained", "ground", (0.0, 0.0),
                                **{k: v for k, v in recorded.items() if k in fields})
@@ -420,7 +420,7 @@ def learned_tree_dynamics(surrogate: Surrogate, model) -> tuple[ca.Function, str
     ``TREE_DYNAMICS_TOLERANCE``): a tree with other segments or proportions
     than the one exported needs its own export. Raises SurrogateMismatch.
     """
-    from .multibody import forward_dynamics, inverse_dynamics
+    from ocp.models.multibody import forward_dynamics, inverse_dynamics
     name, f = surrogate.path.name, surrogate.function
     if surrogate.component != TREE_DYNAMICS:
         raise SurrogateMismatch(f"surrogate '{name}' is a '{surrogate.component}' surrogate, "

@@ -5,16 +5,16 @@ import math
 
 import casadi as ca
 
-from .base import Model
-from .contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
+from ocp.models.base import Model
+from ocp.models.contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
                       sphere_forces, sphere_kinematics)
-from .multibody import (REVOLUTE, KinematicTree, forward_dynamics,
+from ocp.models.multibody import (REVOLUTE, KinematicTree, forward_dynamics,
                         inverse_dynamics, marker_output_units, marker_outputs,
                         mechanical_energy)
-from .passive import passive_moments
+from ocp.models.passive import passive_moments
 
 
-def _coordinate_units(kind: str) -> tuple[str, str, str, str]:
+def coordinate_units(kind: str) -> tuple[str, str, str, str]:
     """(position, speed, acceleration, generalised force) units of a joint."""
     if kind == REVOLUTE:
         return "rad", "rad/s", "rad/s^2", "N*m"
@@ -51,14 +51,14 @@ class TorqueDrivenTree(Model):
         kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
         self._kinds = kinds
         coords = tree.coordinates
-        units = [_coordinate_units(kinds[c]) for c in coords]
+        units = [coordinate_units(kinds[c]) for c in coords]
         self.state_names = coords + tuple(f"{c}_speed" for c in coords)
         self.state_units = tuple(u[0] for u in units) + tuple(u[1] for u in units)
         self.control_names = tuple(actuator_name(c, kinds[c]) for c in self.actuated)
         # With an optimal torque the control is dimensionless: torque = optimal * u.
         self.optimal_torque = dict(optimal_torque or {})
         self.control_units = tuple("-" if c in self.optimal_torque
-                                   else _coordinate_units(kinds[c])[3] for c in self.actuated)
+                                   else coordinate_units(kinds[c])[3] for c in self.actuated)
         self.contacts = tuple(contacts)
         #: coordinate -> ocp.models.passive.PassiveJointMoment, added to the actuators
         self.passive_moments = dict(passive_moments or {})
@@ -90,7 +90,7 @@ class TorqueDrivenTree(Model):
 
     def use_learned_dynamics(self, surrogate) -> None:
         """Replace the equations of motion by a checked tree-dynamics surrogate."""
-        from .surrogate import learned_tree_dynamics
+        from ocp.models.surrogate import learned_tree_dynamics
         self.learned_dynamics = learned_tree_dynamics(surrogate, self)
         self.surrogates = {"dynamics": surrogate}
 
@@ -185,7 +185,7 @@ class TorqueDrivenTree(Model):
                 units[f"indentation_{s.name}"], units[f"indentation_speed_{s.name}"] = \
                     "m", "m/s"
         for c in self.actuated:
-            units[f"{c}_moment"] = _coordinate_units(self._kinds[c])[3]
+            units[f"{c}_moment"] = coordinate_units(self._kinds[c])[3]
         for c in self.passive_moments:
             units[f"{c}_passive_moment"] = "N*m"
         return units

@@ -1,8 +1,8 @@
 """OpenSim models (.osim, OpenSim 4) read without OpenSim: ``build_osim_model(path)``."""
-from .model import (OsimConversionNote, OsimMuscleModel, OsimTorqueModel, build_osim_model,
+from ocp.osim.model import (OsimConversionNote, OsimMuscleModel, OsimTorqueModel, build_osim_model,
                     describe_osim)
-from .reader import OsimError, read_osim
-from .tree import build_skeleton
+from ocp.osim.reader import OsimError, read_osim
+from ocp.osim.tree import build_skeleton
 
 __all__ = ["OsimConversionNote", "OsimError", "OsimMuscleModel", "OsimTorqueModel",
            "build_osim_model", "build_skeleton", "describe_osim", "read_osim"]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.export import solution_table
-from ..data.opensim_text import write_storage
-from ..data.tables import Table
-from ..stride import full_stride
+from ocp.data.export import solution_table
+from ocp.data.opensim_text import write_storage
+from ocp.data.tables import Table
+from ocp.analysis.stride import full_stride
 
 
 def opensim_names(model) -> dict:

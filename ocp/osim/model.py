@@ -25,13 +25,13 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..models.contact import ContactSphere
-from ..models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
-from ..models.muscles.hill import MuscleParameters
-from ..models.torque_driven import TorqueDrivenTree, actuator_name
-from .paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
-from .reader import DISPLAY_ONLY, OsimDocument, read_osim
-from .tree import Skeleton, build_skeleton
+from ocp.models.contact import ContactSphere
+from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
+from ocp.models.muscles.hill import MuscleParameters
+from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
+from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
+from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
+from ocp.osim.tree import Skeleton, build_skeleton
 
 
 class OsimConversionNote(UserWarning):
@@ -333,7 +333,7 @@ def _polynomial_muscles(skeleton, muscles, fit_ranges):
     """Muscles whose paths are replaced by polynomials fitted to them, and the fit errors."""
     import dataclasses
 
-    from ..models.muscles.polynomial_fit import fit_polynomial_geometry
+    from ocp.models.muscles.polynomial_fit import fit_polynomial_geometry
     tree = skeleton.tree
     exact = _exact_paths(tree, muscles)
     ranges = _fit_box(skeleton, fit_ranges, "polynomial")
@@ -365,8 +365,8 @@ def _exact_paths(tree, muscles):
 
 def _neural_geometry(path, skeleton, muscles, fit_ranges, smoothing_rad):
     """(learned geometry surrogate, fit errors): networks trained on the paths, or cached."""
-    from ..models.multibody import REVOLUTE
-    from .neural_geometry import neural_geometry
+    from ocp.models.multibody import REVOLUTE
+    from ocp.osim.neural_geometry import neural_geometry
     tree = skeleton.tree
     ranges = _fit_box(skeleton, fit_ranges, "neural")
     kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}

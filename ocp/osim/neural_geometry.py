@@ -19,9 +19,9 @@ import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..cache import cache_folder
-from ..errors import ProblemError
-from ..models.surrogate import MUSCLE_GEOMETRY, Surrogate, load_surrogate
+from ocp.engine.cache import cache_folder
+from ocp.errors import ProblemError
+from ocp.models.surrogate import MUSCLE_GEOMETRY, Surrogate, load_surrogate
 
 #: Changes whenever the training or the export changes what a cached file holds.
 CACHE_VERSION = "osim-neural-geometry-1"

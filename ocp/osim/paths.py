@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import casadi as ca
 
-from ..models.multibody import KinematicTree, body_velocities
+from ocp.models.multibody import KinematicTree, body_velocities
 
 #: OpenSim's margin on a conditional point's range (ConditionalPathPoint::isActive).
 CONDITIONAL_MARGIN = 1e-5

@@ -19,8 +19,8 @@ import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ProblemError
-from .functions import Constant, Linear, Multiplier, SimmSpline
+from ocp.errors import ProblemError
+from ocp.osim.functions import Constant, Linear, Multiplier, SimmSpline
 
 #: Elements read (the rest of the file, by tag, is either ignored as display-only
 #: or rejected). Muscles other than DeGrooteFregly2016Muscle are converted.

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ..models.multibody import PRISMATIC, REVOLUTE, Joint as TreeJoint, KinematicTree, Segment
-from .functions import Constant, Linear
-from .reader import OsimDocument
+from ocp.models.multibody import PRISMATIC, REVOLUTE, Joint as TreeJoint, KinematicTree, Segment
+from ocp.osim.functions import Constant, Linear
+from ocp.osim.reader import OsimDocument
 
 _EPS = 1e-12
 

@@ -11,10 +11,10 @@ warm starts), :mod:`~ocp.study.backends` (this process, local pool, Dask),
 :mod:`~ocp.study.worker` (one run in a worker), :mod:`~ocp.study.runner`
 (the loop), :mod:`~ocp.study.report` and :mod:`~ocp.study.plots` (output).
 """
-from .report import write_report
-from .runner import StudyResult, run_study
-from .spec import Axis, Run, Study, load_study
-from .store import read_runs
+from ocp.study.report import write_report
+from ocp.study.runner import StudyResult, run_study
+from ocp.study.spec import Axis, Run, Study, load_study
+from ocp.study.store import read_runs
 
 __all__ = ["Axis", "Run", "Study", "StudyResult", "load_study", "read_runs", "run_study",
            "write_report"]

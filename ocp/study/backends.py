@@ -22,11 +22,11 @@ from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 import os
 
-from ..errors import ProblemError
-from .worker import watch_study
+from ocp.errors import ProblemError
+from ocp.study.worker import watch_study
 
 #: Modules the fork server imports once, so that every worker starts warm.
-PRELOAD = ["ocp.study.worker", "ocp.solve", "ocp.problem_file"]
+PRELOAD = ["ocp.study.worker", "ocp.solve", "ocp.io.problem_file"]
 
 
 class InlineBackend:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plotting import _DISPLAY
-from ..solution import Solution
-from .report import cost_names, cost_units
-from .spec import numeric, short
+from ocp.io.plotting import DISPLAY
+from ocp.solution import Solution
+from ocp.study.report import cost_names, cost_units
+from ocp.study.spec import numeric, short
 
 #: Units read from the end of a parameter name (``forearm_mass_kg``), longest first.
 _NAME_UNITS = [("_Nms_per_rad", "N*m*s/rad"), ("_m_s2", "m/s^2"), ("_kg_m2", "kg*m^2"),
@@ -231,11 +231,11 @@ def trajectories(meta: dict, runs: list[dict], folder: Path, out: Path) -> list[
         for run, value in zip(runs, x):
             solution = solutions[run["run_id"]]
             for ax, (name, unit, values) in zip(axes, _columns(solution)):
-                scale = _DISPLAY.get(unit, (None, 1.0))[1]
+                scale = DISPLAY.get(unit, (None, 1.0))[1]
                 ax.plot(solution.time, values * scale, color=cmap(norm(value)), lw=1.0,
                         alpha=0.85)
         for ax, (name, unit, _) in zip(axes, first):
-            shown = _DISPLAY.get(unit, (unit, 1.0))[0]
+            shown = DISPLAY.get(unit, (unit, 1.0))[0]
             ax.set_ylabel(f"{name} [{shown}]", fontsize=9)
             ax.set_xlabel("time [s]", fontsize=9)
             ax.grid(alpha=0.3)

@@ -19,9 +19,9 @@ import io
 import math
 from pathlib import Path
 
-from ..errors import ProblemError, suggestion
-from ..solution import atomic_write
-from .store import SUCCESS, read_runs
+from ocp.errors import ProblemError, suggestion
+from ocp.solution import atomic_write
+from ocp.study.store import SUCCESS, read_runs
 
 
 def cost_names(runs: list[dict]) -> list[str]:
@@ -144,7 +144,7 @@ def pareto_terms(runs: list[dict], pareto) -> tuple[str, str] | None:
 
 def write_report(folder, pareto=None, out=None) -> list[Path]:
     """Write the tables and plots of the study in ``folder``; return their paths."""
-    from . import plots
+    from ocp.study import plots
 
     folder = Path(folder)
     meta, runs = read_runs(folder)

@@ -16,14 +16,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ProblemError
-from ..solution import Solution
-from .backends import make_backend
-from .order import NeighbourOrder
-from .progress import Progress
-from .spec import Study, short
-from .store import FAILED, PENDING, SUCCESS, Store, run_folder
-from .worker import RunOutcome, solve_run
+from ocp.errors import ProblemError
+from ocp.solution import Solution
+from ocp.study.backends import make_backend
+from ocp.study.order import NeighbourOrder
+from ocp.study.progress import Progress
+from ocp.study.spec import Study, short
+from ocp.study.store import FAILED, PENDING, SUCCESS, Store, run_folder
+from ocp.study.worker import RunOutcome, solve_run
 
 #: Starts of a run, each ended by the study stopping, before --resume gives up on it.
 MAX_ATTEMPTS = 3

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ProblemError, suggestion
+from ocp.errors import ProblemError, suggestion
 
 STUDY_KEYS = {"title", "description", "problem", "mode", "sweep", "fixed"}
 MODES = ("grid", "zip")
@@ -284,7 +284,7 @@ def _list_scale(values: list) -> str:
 
 
 def read_study(path) -> dict:
-    from ..problem_file import read_toml
+    from ocp.io.tables import read_toml
     return read_toml(Path(path), "study file")
 
 
@@ -386,7 +386,7 @@ def _check_overlap(keys: list[str], error) -> None:
 
 
 def _problem_data(problem_path: Path) -> dict:
-    from ..problem_file import read_toml
+    from ocp.io.tables import read_toml
     return read_toml(problem_path)
 
 
@@ -432,7 +432,7 @@ def validate_runs(study: Study) -> None:
     The error names the study file, the swept (or fixed) key the problem file
     rejected, the run and the problem file's own message.
     """
-    from ..problem_file import load_problem
+    from ocp.io.problem_file import load_problem
 
     file = str(study.path)
     try:

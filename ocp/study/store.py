@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import ProblemError
+from ocp.errors import ProblemError
 
 STORE_FILE = "study.sqlite"
 LOCK_FILE = ".study.lock"
@@ -168,7 +168,7 @@ class Store:
             c.execute("DELETE FROM runs")
             import casadi
 
-            from .. import __version__
+            from ocp import __version__
             meta = {
                 "spec_hash": study.spec_hash,
                 "title": study.title,

@@ -46,8 +46,8 @@ def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
     started = time.perf_counter()
     outcome = RunOutcome(run_id, worker=f"{socket.gethostname()}:{os.getpid()}")
     try:
-        from ..problem_file import load_problem
-        from ..solve import solve
+        from ocp.io.problem_file import load_problem
+        from ocp.solve import solve
 
         problem = load_problem(problem_path, overrides)
         outcome.weights = {c.name: float(c.weight) for c in problem.costs}
@@ -77,7 +77,7 @@ def cost_unit(term, model) -> str:
     squared_torque: (N*m)^2*s; final_time: s; squared_controls and tracking:
     (unit)^2*s when all their quantities share one unit.
     """
-    from ..costs import FinalTime, SquaredControls, SquaredTorque, Tracking
+    from ocp.costs import FinalTime, SquaredControls, SquaredTorque, Tracking
 
     units = model.units()
     if isinstance(term, FinalTime):

@@ -3,10 +3,10 @@
 Adding a scheme means adding one module with a :class:`Transcription`
 subclass and one entry in :data:`TRANSCRIPTIONS`.
 """
-from .base import Transcription
-from .hermite_simpson import HermiteSimpson
-from .radau import Radau
-from .trapezoidal import Trapezoidal
+from ocp.transcriptions.base import Transcription
+from ocp.transcriptions.hermite_simpson import HermiteSimpson
+from ocp.transcriptions.radau import Radau
+from ocp.transcriptions.trapezoidal import Trapezoidal
 
 #: Name in a problem file -> class.
 TRANSCRIPTIONS = {

@@ -2,7 +2,7 @@
 
 Every transcription here works on the same layout. The time horizon is cut
 into ``N`` mesh intervals, equal unless a ``mesh`` says where they end (a
-refined mesh: :func:`ocp.mesh_refinement.refine`); each interval holds the points ``tau`` in
+refined mesh: :func:`ocp.engine.mesh_refinement.refine`); each interval holds the points ``tau`` in
 [0, 1] (normalised interval time), the first and last shared with the
 neighbouring intervals. States, controls and algebraic variables are decision
 variables at every point, so a trajectory is ``N (p - 1) + 1`` columns.

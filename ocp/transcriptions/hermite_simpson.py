@@ -2,7 +2,7 @@
 import casadi as ca
 import numpy as np
 
-from .base import Transcription, per_interval
+from ocp.transcriptions.base import Transcription, per_interval
 
 
 class HermiteSimpson(Transcription):

@@ -2,7 +2,7 @@
 import casadi as ca
 import numpy as np
 
-from .base import Transcription, per_interval, lagrange_basis, lagrange_derivative_matrix
+from ocp.transcriptions.base import Transcription, per_interval, lagrange_basis, lagrange_derivative_matrix
 
 
 class Radau(Transcription):

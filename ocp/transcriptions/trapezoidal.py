@@ -1,7 +1,7 @@
 """Trapezoidal collocation: second order, controls linear in each interval."""
 import numpy as np
 
-from .base import Transcription, per_interval
+from ocp.transcriptions.base import Transcription, per_interval
 
 
 class Trapezoidal(Transcription):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ..multibody import KinematicTree, point_positions
+from ocp.models.multibody import KinematicTree, point_positions
 
 
 @dataclass(frozen=True)

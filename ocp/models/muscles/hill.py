@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import casadi as ca
 
-from .curves import (OPENSIM_2016, CurveParameters, active_force_length,
+from ocp.models.muscles.curves import (OPENSIM_2016, CurveParameters, active_force_length,
                      force_velocity, passive_force_length, tendon_length_from_force, tendon_stiffness_shape)
 
 #: Scale of the tendon-force derivative control (De Groote et al. 2016): the

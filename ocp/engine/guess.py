@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 
-from .problem import Problem, _as_range
+from ocp.problem import Problem, as_range
 
 
 def _representative(value, lo, hi) -> float:
     """A value inside [lo, hi] for a condition that is a value or a range."""
-    a, b = _as_range(value)
+    a, b = as_range(value)
     a, b = max(a, lo), min(b, hi)
     if math.isfinite(a) and math.isfinite(b):
         return 0.5 * (a + b)

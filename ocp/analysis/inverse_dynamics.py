@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import casadi as ca
 import numpy as np
 
-from .data.derivatives import InterpolatingSpline, LowpassSpline
-from .data.errors import DataError
-from .data.tables import Table
-from .errors import ProblemError, suggestion
-from .models.multibody import REVOLUTE, PointForce, inverse_dynamics
+from ocp.data.derivatives import InterpolatingSpline, LowpassSpline
+from ocp.data.errors import DataError
+from ocp.data.tables import Table
+from ocp.errors import ProblemError, suggestion
+from ocp.models.multibody import REVOLUTE, PointForce, inverse_dynamics
 
 
 @dataclass(frozen=True, eq=False)

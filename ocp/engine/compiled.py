@@ -28,7 +28,7 @@ from pathlib import Path
 
 import casadi as ca
 
-from .cache import cache_folder
+from ocp.engine.cache import cache_folder
 
 #: Optimisation flag: -O1 builds the walker's Hessian block in about 30 s and
 #: runs it 12x faster than the virtual machine (-O0: 12 s, 5.6x).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import casadi as ca
 
-from .problem import SolverOptions
+from ocp.problem import SolverOptions
 
 #: IPOPT's return status when it converged to the requested tolerance.
 IPOPT_SUCCESS = "Solve_Succeeded"

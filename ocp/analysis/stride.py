@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from .nlp import mirror_pairs
+from ocp.engine.nlp import mirror_pairs
 
 
 def swapped_names(pairs) -> dict:

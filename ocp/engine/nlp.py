@@ -5,7 +5,7 @@ then the final time if it is free, so that the KKT matrix is banded. The
 per-point expressions (dynamics, costs, outputs) are SX functions mapped over
 all points; the NLP around them is SX (one scalar graph, fastest to evaluate)
 or MX (quicker to build for large meshes), or MX with the per-point functions
-lifted out and differentiated once per point (ocp/lifted.py), see
+lifted out and differentiated once per point (ocp/engine/lifted.py), see
 SolverOptions.graph. First and second derivatives come from CasADi's
 automatic differentiation; no finite differences are used anywhere.
 """
@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import casadi as ca
 import numpy as np
 
-from .costs import EndpointVariables, PointVariables
-from .errors import ProblemError
-from .estimation.names import parametrised
-from .estimation.unknowns import guesses, scales
-from .lifted import PointCalls, lifted_nlp
-from .problem import IMPLICIT, Problem, _as_range
+from ocp.costs import EndpointVariables, PointVariables
+from ocp.errors import ProblemError
+from ocp.estimation.names import parametrised
+from ocp.estimation.unknowns import guesses, scales
+from ocp.engine.lifted import PointCalls, lifted_nlp
+from ocp.problem import IMPLICIT, Problem, as_range
 
 
 @dataclass
@@ -75,7 +75,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
 
     Sym = ca.SX if problem.solver.graph == "sx" else ca.MX
     # every per-point function goes through calls: mapped inline, or lifted
-    # out of the graph and differentiated per point (ocp/lifted.py)
+    # out of the graph and differentiated per point (ocp/engine/lifted.py)
     calls = PointCalls(problem.solver.graph == "lifted")
     W = Sym.sym("w", nx + nu + nz, P)
     X, U, Z = W[:nx, :], W[nx:nx + nu, :], W[nx + nu:, :]
@@ -166,7 +166,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     for column, conditions, section in ((0, problem.initial, "initial"),
                                         (P - 1, problem.final, "final")):
         for name, value in conditions.items():
-            lo, hi = _as_range(value)
+            lo, hi = as_range(value)
             if name in row:
                 lbx[row[name], column] = max(lo, lbx[row[name], column])
                 ubx[row[name], column] = min(hi, ubx[row[name], column])

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 #: Display conversions: angles in degrees read better than radians.
-_DISPLAY = {"rad": ("deg", 180.0 / math.pi), "rad/s": ("deg/s", 180.0 / math.pi),
+DISPLAY = {"rad": ("deg", 180.0 / math.pi), "rad/s": ("deg/s", 180.0 / math.pi),
             "rad/s^2": ("deg/s^2", 180.0 / math.pi)}
 
 
@@ -29,7 +29,7 @@ def _panel_figure(time, values, names, units, title, path: Path):
         if k >= n:
             ax.set_visible(False)
             continue
-        unit, scale = _DISPLAY.get(units[k] if k < len(units) else "-", (None, 1.0))
+        unit, scale = DISPLAY.get(units[k] if k < len(units) else "-", (None, 1.0))
         unit = unit or (units[k] if k < len(units) else "-")
         ax.plot(time, values[:, k] * scale, lw=1.6)
         ax.set_title(names[k], fontsize=10)
@@ -125,7 +125,7 @@ def plot_solution(solution, folder) -> list[Path]:
                                    folder / "controls.png"))
     if any(n.endswith("_activation") for n in solution.state_names + solution.control_names):
         paths.append(_muscle_figure(solution, folder / "muscles.png"))
-    from .plotting_gait import animate_gait, has_stick_figure, is_gait, plot_gait
+    from ocp.io.plotting_gait import animate_gait, has_stick_figure, is_gait, plot_gait
     if is_gait(solution):
         paths.append(plot_gait(solution, folder / "gait.png"))
         if has_stick_figure(solution):

@@ -23,12 +23,12 @@ import casadi as ca
 import numpy as np
 from scipy.interpolate import make_interp_spline
 
-from .models.base import Model
-from .models.multibody import inverse_dynamics
-from .models.muscle_driven import COMPLIANT, MuscleDrivenTree
-from .models.muscles.activation import activation_rate
-from .models.muscles.hill import (TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon)
-from .problem import PathConstraint, Problem
+from ocp.models.base import Model
+from ocp.models.multibody import inverse_dynamics
+from ocp.models.muscle_driven import COMPLIANT, MuscleDrivenTree
+from ocp.models.muscles.activation import activation_rate
+from ocp.models.muscles.hill import (TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon)
+from ocp.problem import PathConstraint, Problem
 
 
 @dataclass

@@ -25,14 +25,14 @@ import math
 import numpy as np
 from scipy import integrate, interpolate
 
-from .costs import Tracking
-from .data.errors import DataError
-from .data.files import read_tables
-from .data.filters import zero_phase
-from .data.natural_spline import NaturalSpline
-from .data.opensim_filter import opensim_lowpass
-from .data.tables import ANGLE_UNITS, Table, unit_factor
-from .errors import ProblemError, suggestion
+from ocp.costs import Tracking
+from ocp.data.errors import DataError
+from ocp.data.files import read_tables
+from ocp.data.filters import zero_phase
+from ocp.data.natural_spline import NaturalSpline
+from ocp.data.opensim_filter import opensim_lowpass
+from ocp.data.tables import ANGLE_UNITS, Table, unit_factor
+from ocp.errors import ProblemError, suggestion
 
 
 def to_unit(table: Table, column: str, unit: str, owner: str = "the model") -> np.ndarray:

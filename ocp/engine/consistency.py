@@ -13,7 +13,7 @@ import math
 import casadi as ca
 import numpy as np
 
-from .transcriptions.base import Transcription
+from ocp.transcriptions.base import Transcription
 
 TOLERANCE = 1e-10
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 #: What is cached, by kind: ``ocp cache`` lists and clears these.
-KINDS = {"compiled": "derivative blocks compiled to machine code (ocp/compiled.py)",
+KINDS = {"compiled": "derivative blocks compiled to machine code (ocp/engine/compiled.py)",
          "osim_geometry": "neural muscle-path surrogates of .osim models "
                           "(ocp/osim/neural_geometry.py)"}
 

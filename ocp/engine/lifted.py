@@ -121,7 +121,7 @@ def _point_function(call: _Call):
 def _block_key(function: ca.Function) -> str:
     """Cache name of a per-point function's derivative blocks: the digest of the
     function itself and of the code that differentiates and compiles it."""
-    from . import compiled
+    from ocp import compiled
     digest = hashlib.sha256(function.serialize().encode())
     for module in (__file__, compiled.__file__):
         digest.update(Path(module).read_bytes())
@@ -154,7 +154,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
     select states, controls, times and parameters), which is checked.
     Returns ``(nlp, options)``; pass ``options`` to ``casadi.nlpsol``.
     ``compile_blocks`` builds the per-point derivative blocks as machine code
-    (ocp/compiled.py).
+    (ocp/engine/compiled.py).
     """
     f_w, g_w = calls.substitute(w, [f, g])
     nlp = {"x": w, "f": f_w, "g": g_w}
@@ -194,7 +194,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
         ny = sum(f.numel_out(k) for k in range(f.n_out()))
         layout.append((c, V, A, nv, ny))
         if compile_blocks:  # compiled before: no need to build the blocks at all
-            from .compiled import cached_library
+            from ocp.engine.compiled import cached_library
             key = _block_key(f)
             found = [cached_library(f"{kind}_{name}", key) for kind in kinds]
             if all(b is not None for b in found):
@@ -210,7 +210,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
             to_compile += [(len(blocks) + j, key) for j in range(len(built))]
         blocks += built
     if to_compile:
-        from .compiled import compiled_all
+        from ocp.engine.compiled import compiled_all
         done = compiled_all([blocks[i] for i, _ in to_compile], [k for _, k in to_compile])
         for (i, _), block in zip(to_compile, done):
             blocks[i] = block

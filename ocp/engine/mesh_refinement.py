@@ -2,7 +2,7 @@
 
 A collocation solution satisfies the dynamics only at its points. Between
 them, the re-simulation of each interval from its own collocated start state
-(:func:`ocp.consistency.interval_errors`) says how far the trajectory is from
+(:func:`ocp.engine.consistency.interval_errors`) says how far the trajectory is from
 a true solution of the model, interval by interval. Where that error exceeds
 the tolerance the mesh is too coarse: the interval is cut into equal pieces,
 and the problem is solved again on the new mesh, warm-started from the
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .transcriptions.base import Transcription
+from ocp.transcriptions.base import Transcription
 
 #: the slowest rate at which an interval's error falls with its length: a kink
 ERROR_ORDER_AT_A_KINK = 2

@@ -47,26 +47,27 @@ from pathlib import Path
 
 import numpy as np
 
-from .costs import (COST_TYPES, ContactDissipation, CustomCost, FinalTime,
+from ocp.costs import (COST_TYPES, ContactDissipation, CustomCost, FinalTime,
                     SquaredAccelerations, SquaredActivations, SquaredControls,
                     SquaredTorque, Tracking)
-from .errors import ProblemError, suggestion
-from .mesh_refinement import MeshRefinement
-from .models.custom import ModelFileError, load_model_file
-from .models.gait2d import PASSIVE_JOINT_MOMENTS
-from .models.library import (build_model, default_muscles, is_muscle_model, model_names,
+from ocp.errors import ProblemError, suggestion
+from ocp.engine.mesh_refinement import MeshRefinement
+from ocp.models.custom import ModelFileError, load_model_file
+from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
+from ocp.models.library import (build_model, default_muscles, is_muscle_model, model_names,
                              parameter_names)
-from .models.muscle_driven import Muscle
-from .models.muscles.curves import CURVE_SETS
-from .models.muscles.geometry import PathGeometry, PolynomialGeometry
-from .models.muscles.hill import MuscleParameters
-from .models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
-from .problem import EXPLICIT, PathConstraint, Problem, SolverOptions
-from .solution import Solution
-from .tracking import (body_weight_N, natural_spline_references, quintic_references,
+from ocp.models.muscle_driven import Muscle
+from ocp.models.muscles.curves import CURVE_SETS
+from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry
+from ocp.models.muscles.hill import MuscleParameters
+from ocp.models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
+from ocp.problem import EXPLICIT, PathConstraint, Problem, SolverOptions
+from ocp.solution import Solution
+from ocp.analysis.tracking import (body_weight_N, natural_spline_references, quintic_references,
                        reference_from_file, with_speed_references)
-from .transcriptions import TRANSCRIPTIONS, HermiteSimpson
-from .units import UnitError, to_si
+from ocp.transcriptions import TRANSCRIPTIONS, HermiteSimpson
+from ocp.units import UnitError, to_si
+from ocp.io.tables import TableReader, apply_overrides, kind, plain_number, read_toml
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
@@ -88,146 +89,6 @@ COST_KEYS = {
 }
 
 
-class _Reader:
-    """Typed access to one TOML table, with errors that name file and key."""
-
-    def __init__(self, table: dict, prefix: str, file: str):
-        self.table, self.prefix, self.file = table, prefix, file
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def error(self, name: str | None, message: str) -> ProblemError:
-        return ProblemError(message, self.key(name) if name else self.prefix or None, self.file)
-
-    def only(self, allowed) -> None:
-        for name in self.table:
-            if name not in allowed:
-                raise self.error(name, f"unknown key '{name}'" + suggestion(name, sorted(allowed)))
-
-    def sub(self, name: str, required: bool = False) -> "_Reader":
-        value = self.table.get(name, {})
-        if name not in self.table and required:
-            raise self.error(name, "this table is required")
-        if not isinstance(value, dict):
-            raise self.error(name, f"expected a table ([{self.key(name)}]), got {_kind(value)}")
-        return _Reader(value, self.key(name), self.file)
-
-    def string(self, name: str, default=None, choices=None) -> str | None:
-        value = self.table.get(name, default)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.error(name, f"expected a string, got {_kind(value)}")
-        if choices is not None and value not in choices:
-            raise self.error(name, f"'{value}' is not one of {', '.join(map(repr, choices))}"
-                             + suggestion(value, choices))
-        return value
-
-    def number(self, name: str, default=None, unit: str | None = None, minimum=None):
-        value = self.table.get(name, default)
-        if value is None:
-            return None
-        try:
-            value = to_si(value, unit) if unit else _plain_number(value)
-        except UnitError as exc:
-            raise self.error(name, str(exc)) from None
-        if minimum is not None and not value >= minimum:
-            raise self.error(name, f"must be at least {minimum}, got {value}")
-        return value
-
-    def boolean(self, name: str, default=None):
-        value = self.table.get(name, default)
-        if not isinstance(value, bool):
-            raise self.error(name, f"expected true or false, got {_kind(value)}")
-        return value
-
-    def integer(self, name: str, default=None, minimum=None):
-        value = self.table.get(name, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(name, f"expected an integer, got {_kind(value)}")
-        if minimum is not None and value < minimum:
-            raise self.error(name, f"must be at least {minimum}, got {value}")
-        return value
-
-    def strings(self, name: str, default=None) -> list | None:
-        value = self.table.get(name, default)
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(name, f"expected a list of strings, got {_kind(value)}")
-        return value
-
-    def quantity_or_range(self, name: str, unit: str):
-        """A value, or a [lower, upper] pair, in ``unit``."""
-        value = self.table[name]
-        try:
-            if isinstance(value, list):
-                if len(value) != 2:
-                    raise self.error(name, f"expected [lower, upper], got a list of {len(value)}")
-                lo, hi = (to_si(v, unit) for v in value)
-                if not lo <= hi:
-                    raise self.error(name, f"lower bound {value[0]} is above upper bound "
-                                     f"{value[1]}")
-                return (lo, hi)
-            return to_si(value, unit)
-        except UnitError as exc:
-            raise self.error(name, str(exc)) from None
-
-    def path(self, name: str, base: Path, must_exist: bool = True) -> Path | None:
-        value = self.string(name)
-        if value is None:
-            return None
-        path = Path(value)
-        path = path if path.is_absolute() else base / path
-        if must_exist and not path.exists():
-            raise self.error(name, f"file '{path}' does not exist")
-        return path
-
-
-def _kind(value) -> str:
-    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__) + \
-        (f" ({value!r})" if not isinstance(value, (dict, list)) else "")
-
-
-def _plain_number(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UnitError(f"expected a number, got {_kind(value)}")
-    return float(value)
-
-
-def apply_overrides(data: dict, overrides: dict | None, file: str) -> dict:
-    """Set dotted keys (``costs.effort.weight``) in a copy of the raw TOML data."""
-    data = copy.deepcopy(data)
-    for dotted, value in (overrides or {}).items():
-        parts = dotted.split(".")
-        table = data
-        for i, part in enumerate(parts[:-1]):
-            table = table.setdefault(part, {})
-            if not isinstance(table, dict):
-                raise ProblemError(f"cannot set '{dotted}': '{'.'.join(parts[:i + 1])}' "
-                                   f"is not a table", dotted, file)
-        table[parts[-1]] = value
-    return data
-
-
-def read_toml(path: Path, what: str = "problem file") -> dict:
-    """The TOML data of a file; a missing file or bad TOML is a ProblemError naming it."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise ProblemError(f"{what} does not exist", file=str(path)) from None
-    except OSError as exc:
-        raise ProblemError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProblemError(f"not valid TOML: {exc}", file=str(path)) from None
-
-
 def load_problem(path, overrides: dict | None = None) -> Problem:
     """Read, validate and build a Problem from a TOML file.
 
@@ -242,12 +103,12 @@ def load_problem(path, overrides: dict | None = None) -> Problem:
 def problem_from_dict(data: dict, path: Path) -> Problem:
     file = str(path)
     base = path.parent
-    root = _Reader(data, "", file)
+    root = TableReader(data, "", file)
     root.only(SECTIONS)
     if isinstance(data.get("model"), str):  # model = "data/2D_gait.osim"
         data = {**data, "model": {"file": data["model"]}}
-        root = _Reader(data, "", file)
-    model = _model(root.sub("model", required=True), base, data.get("bounds", {}))
+        root = TableReader(data, "", file)
+    model = read_model(root.sub("model", required=True), base, data.get("bounds", {}))
     redundancy = None
     if "kinematics" in data:
         redundancy = _kinematics(root.sub("kinematics"), model, base)
@@ -370,7 +231,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
             raise guess.error("solution", f"cannot read a solution from '{guess_path}': "
                               f"{exc}") from None
     if "parameters" in data:  # model numbers to estimate (ocp.estimation)
-        from .estimation.problem_table import read_parameters
+        from ocp.estimation.problem_table import read_parameters
         problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
     try:
         problem.validate()
@@ -378,19 +239,19 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         exc.file = file
         raise
     if "intervention" in data:  # do() operations (ocp.causal), checked against the problem
-        from .causal.problem_table import read_interventions
+        from ocp.causal.problem_table import read_interventions
         problem.interventions = read_interventions(root.sub("intervention"), problem)
     return problem
 
 
-def _kinematics(reader: _Reader, model, base: Path):
+def _kinematics(reader: TableReader, model, base: Path):
     """[kinematics]: joint angles to explain with muscles (the muscle redundancy problem).
 
     ``file`` is a CSV with a ``time`` column (s) and one column per coordinate
     (rad); ``columns`` maps coordinate -> column name when they differ.
     """
-    from .models.muscle_driven import MuscleDrivenTree
-    from .muscle_redundancy import kinematics_from_samples, redundancy_problem
+    from ocp.models.muscle_driven import MuscleDrivenTree
+    from ocp.analysis.muscle_redundancy import kinematics_from_samples, redundancy_problem
     reader.only({"file", "columns"})
     if not isinstance(model, MuscleDrivenTree):
         raise reader.error(None, f"[kinematics] needs a muscle-driven model; "
@@ -430,7 +291,7 @@ MUSCLE_MODEL_KEYS = {"tendon", "activation_dynamics", "muscles", "remove_muscles
 FIT_MARGIN_RAD = math.radians(10.0)
 
 
-def _fit_ranges(bounds_table) -> dict:
+def fit_ranges(bounds_table) -> dict:
     """Angle bounds of the problem widened by FIT_MARGIN_RAD (the box a polynomial is fitted on)."""
     out = {}
     for name, value in (bounds_table or {}).items():
@@ -443,9 +304,9 @@ def _fit_ranges(bounds_table) -> dict:
     return out
 
 
-def _osim_model(reader: _Reader, file_path: Path, bounds_table=None):
+def _osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
-    from .osim import build_osim_model
+    from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
@@ -457,7 +318,7 @@ def _osim_model(reader: _Reader, file_path: Path, bounds_table=None):
                            f"N/m^2 (e.g. 1e6, Falisse et al. 2019), got {stiffness}")
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
-                                 geometry=geometry, fit_ranges=_fit_ranges(bounds_table),
+                                 geometry=geometry, fit_ranges=fit_ranges(bounds_table),
                                  contact_stiffness_N_m2=stiffness)
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
@@ -467,7 +328,7 @@ def _osim_model(reader: _Reader, file_path: Path, bounds_table=None):
     return model
 
 
-def _model(reader: _Reader, base: Path, bounds_table=None):
+def read_model(reader: TableReader, base: Path, bounds_table=None):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
         return _osim_model(reader, file_path, bounds_table)
@@ -541,7 +402,7 @@ def _model(reader: _Reader, base: Path, bounds_table=None):
     return model
 
 
-def _passive_joint_moments(reader: _Reader, name: str) -> str:
+def _passive_joint_moments(reader: TableReader, name: str) -> str:
     """``[model] passive_joint_moments``: a published set of passive joint moments."""
     if name != "gait2d_torque":
         raise reader.error("passive_joint_moments", f"model '{name}' has no passive joint "
@@ -549,7 +410,7 @@ def _passive_joint_moments(reader: _Reader, name: str) -> str:
     return reader.string("passive_joint_moments", choices=sorted(PASSIVE_JOINT_MOMENTS))
 
 
-def _activation_dynamics(reader: _Reader):
+def _activation_dynamics(reader: TableReader):
     """``[model] activation_dynamics``: true ("analytic", the ODE), false (activations are
     controls) or a learned step's file ("surrogates/emg_activation_gru.casadi")."""
     value = reader.table.get("activation_dynamics", True)
@@ -559,13 +420,13 @@ def _activation_dynamics(reader: _Reader):
         return True if value == "analytic" else value
     raise reader.error("activation_dynamics", f"expected true, false, \"analytic\" or the file "
                        f"of a learned activation step (\"surrogates/emg_activation_gru.casadi\"), "
-                       f"got {_kind(value)}")
+                       f"got {kind(value)}")
 
 
-def _learned_activation(reader: _Reader, model, base: Path):
+def _learned_activation(reader: TableReader, model, base: Path):
     """``[model] activation_dynamics = "surrogates/x.casadi"``: a GRU step per muscle
     in place of the activation ODE (ocp.models.learned_activation)."""
-    from .models.learned_activation import learned_activation
+    from ocp.models.learned_activation import learned_activation
     path = reader.path("activation_dynamics", base)
     try:
         return learned_activation(model, path)
@@ -573,9 +434,9 @@ def _learned_activation(reader: _Reader, model, base: Path):
         raise reader.error("activation_dynamics", str(exc)) from None
 
 
-def _learned_dynamics(reader: _Reader, model, base: Path) -> None:
+def _learned_dynamics(reader: TableReader, model, base: Path) -> None:
     """``[model] dynamics = "surrogates/x.casadi"``: a graph network's equations of motion."""
-    from .models.surrogate import TREE_DYNAMICS, SurrogateMismatch, load_surrogate
+    from ocp.models.surrogate import TREE_DYNAMICS, SurrogateMismatch, load_surrogate
     if not hasattr(model, "use_learned_dynamics"):
         raise reader.error("dynamics", f"model '{model.name}' is not a torque-driven tree")
     try:
@@ -587,9 +448,9 @@ def _learned_dynamics(reader: _Reader, model, base: Path) -> None:
         raise reader.error("dynamics", str(exc)) from None
 
 
-def _learned_contact(reader: _Reader, name: str, base: Path):
+def _learned_contact(reader: TableReader, name: str, base: Path):
     """``[model] contact = "surrogates/x.casadi"``: a learned contact normal force."""
-    from .models.surrogate import (CONTACT_NORMAL_FORCE, SurrogateMismatch,
+    from ocp.models.surrogate import (CONTACT_NORMAL_FORCE, SurrogateMismatch,
                                    learned_normal_force, load_surrogate)
     value = reader.string("contact")
     if value == "analytic":
@@ -603,7 +464,7 @@ def _learned_contact(reader: _Reader, name: str, base: Path):
         raise reader.error("contact", str(exc)) from None
 
 
-def _muscles(reader: _Reader, defaults: dict) -> list:
+def _muscles(reader: TableReader, defaults: dict) -> list:
     """The model's muscles after [model.muscles.NAME] changes and remove_muscles.
 
     A table for an existing muscle overrides its parameters (e.g. weakness:
@@ -647,7 +508,7 @@ def _muscles(reader: _Reader, defaults: dict) -> list:
     return list(muscles.values())
 
 
-def _geometry(entry: _Reader):
+def _geometry(entry: TableReader):
     if ("path" in entry.table) == ("length_polynomial" in entry.table):
         raise entry.error(None, "give the muscle either a 'path' or a 'length_polynomial'")
     if "path" in entry.table:
@@ -671,7 +532,7 @@ def _geometry(entry: _Reader):
     return PolynomialGeometry(tuple((float(c), dict(e)) for c, e in terms))
 
 
-def _mesh_refinement(reader: _Reader) -> MeshRefinement | None:
+def _mesh_refinement(reader: TableReader) -> MeshRefinement | None:
     """[transcription.refinement]: tolerance (state units) and passes, or None."""
     if not reader.table:
         return None
@@ -685,7 +546,7 @@ def _mesh_refinement(reader: _Reader) -> MeshRefinement | None:
     return MeshRefinement(tolerance, reader.integer("passes", MeshRefinement.passes, minimum=1))
 
 
-def _solver(reader: _Reader) -> SolverOptions:
+def _solver(reader: TableReader) -> SolverOptions:
     reader.only({"tolerance", "constraint_tolerance", "max_iterations", "hessian",
                  "linear_solver", "graph", "compile", "threads", "ipopt"})
     defaults = SolverOptions()
@@ -703,7 +564,7 @@ def _solver(reader: _Reader) -> SolverOptions:
         ipopt=dict(ipopt))
 
 
-def _python_function(reader: _Reader, base: Path, function_key: str):
+def _python_function(reader: TableReader, base: Path, function_key: str):
     file_path = reader.path("file", base)
     if file_path is None:
         raise reader.error("file", "a Python file is required")
@@ -727,7 +588,7 @@ def _python_function(reader: _Reader, base: Path, function_key: str):
     return fn
 
 
-def _cost(name: str, reader: _Reader, model, base: Path):
+def _cost(name: str, reader: TableReader, model, base: Path):
     kind = reader.string("type")
     if kind is None:
         raise reader.error("type", "every cost term needs a type: " + ", ".join(COST_TYPES))
@@ -739,7 +600,7 @@ def _cost(name: str, reader: _Reader, model, base: Path):
     return term
 
 
-def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
+def _cost_term(name: str, kind: str, reader: TableReader, model, base: Path):
     weight = reader.number("weight", 1.0, minimum=0.0)
     if kind in ("squared_controls", "control_effort"):
         controls = reader.strings("controls")
@@ -791,7 +652,7 @@ def _cost_term(name: str, kind: str, reader: _Reader, model, base: Path):
     return CustomCost(name, weight, integrand_fn=integrand, endpoint_fn=endpoint)
 
 
-def _lowpass(reader: _Reader) -> tuple:
+def _lowpass(reader: TableReader) -> tuple:
     """``lowpass_hz`` (Hz or None) and ``lowpass_filter`` of a reference: "butterworth"
     (zero-phase) or "opensim" (OpenSim's TabOpLowPassFilter, as Moco's examples)."""
     lowpass_hz = reader.number("lowpass_hz", minimum=0.0)
@@ -803,7 +664,7 @@ def _lowpass(reader: _Reader) -> tuple:
     return lowpass_hz, lowpass_filter
 
 
-def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
+def _tracking_reference(reader: TableReader, model, base: Path) -> dict:
     units = model.units()
     if ("target" in reader.table) == ("reference" in reader.table):
         raise reader.error(None, "give either 'target' (a table of constant values) or "
@@ -827,7 +688,7 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
             (isinstance(columns, list) and all(isinstance(c, str) for c in columns)) or
             (isinstance(columns, dict) and all(isinstance(c, str) for c in columns.values()))):
         raise reader.error("columns", "expected a list of column names or a table "
-                           "{model name = \"data column\"}, got " + _kind(columns))
+                           "{model name = \"data column\"}, got " + kind(columns))
     lowpass_hz, lowpass_filter = _lowpass(reader)
     try:
         return reference_from_file(data_path, model, columns, lowpass_hz=lowpass_hz,
@@ -839,7 +700,7 @@ def _tracking_reference(reader: _Reader, model, base: Path) -> dict:
         raise reader.error(blame, str(exc)) from None
 
 
-def _constraint(name: str, reader: _Reader, base: Path) -> PathConstraint:
+def _constraint(name: str, reader: TableReader, base: Path) -> PathConstraint:
     reader.only({"file", "function", "lower", "upper"})
     fn = _python_function(reader, base, "function")
     if fn is None:
@@ -849,5 +710,5 @@ def _constraint(name: str, reader: _Reader, base: Path) -> PathConstraint:
     for key, value in (("lower", lower), ("upper", upper)):
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise reader.error(key, f"expected a number or a list of numbers, got {_kind(value)}")
+            raise reader.error(key, f"expected a number or a list of numbers, got {kind(value)}")
     return PathConstraint(name, fn, lower, upper)

@@ -1,0 +1,1 @@
+"""Analyses of motions and data: gait events, strides, inverse dynamics, muscle redundancy, tracking references."""

@@ -1,0 +1,1 @@
+"""Input and output: problem files, plots."""
