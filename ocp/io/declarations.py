@@ -115,7 +115,8 @@ def read_options(cls, reader, skip=()) -> dict:
         key = meta.get("key") or f.name
         if key in skip or key not in reader.table:
             continue
-        kind = str(f.type).replace(" | None", "").replace("Optional[", "").strip()
+        kind = f.type.__name__ if isinstance(f.type, type) else str(f.type)
+        kind = kind.replace(" | None", "").strip()
         if kind == "float":
             unit = meta["unit"] if meta["unit"] not in ("-", "") else None
             value = reader.number(key, unit=unit, minimum=meta.get("minimum"))

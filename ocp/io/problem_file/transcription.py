@@ -7,6 +7,8 @@ scheme.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from ocp.engine.mesh_refinement import MeshRefinement
 from ocp.errors import suggestion
 from ocp.io.declarations import option_keys, read_options
@@ -37,7 +39,8 @@ def read_transcription(reader: TableReader):
             raise reader.error(key, f"'{key}' applies to method {methods} only, not '{method}'")
         valid = sorted(own | set(PROBLEM_KEYS) | set(others))
         raise reader.error(key, f"unknown key '{key}'" + suggestion(key, valid))
-    transcription = scheme(**read_options(scheme, reader))
+    options = scheme.Options(**read_options(scheme, reader))  # the declared defaults filled in
+    transcription = scheme(**dataclasses.asdict(options))
     dynamics = reader.string("dynamics", EXPLICIT, choices=["explicit", "implicit"])
     return transcription, dynamics, mesh_refinement(reader.sub("refinement"))
 
