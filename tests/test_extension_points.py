@@ -133,3 +133,66 @@ def test_every_transcription_declares_its_order_and_options():
         assert scheme.toml_name == name and scheme.order >= 1
         assert "intervals" in [o.key for o in declared_options(cls)]
     assert np.array_equal([ocp.Radau(4, d).order for d in (1, 2, 3)], [1, 3, 5])
+
+
+# -- the readers built from the declarations keep their messages --------------------------
+
+@pytest.mark.parametrize("table, pattern", [
+    ('method = "trapezoidal"\ndegree = 2',
+     r"key 'transcription.degree': 'degree' applies to method 'radau' only, not 'trapezoidal'"),
+    ('method = "radau"\ncontrol_midpoints = "linear"',
+     r"key 'transcription.control_midpoints': 'control_midpoints' applies to method "
+     r"'hermite-simpson' only, not 'radau'"),
+    ('method = "radau"\ninterval = 4',
+     r"key 'transcription.interval': unknown key 'interval'; did you mean 'intervals'"),
+    ('method = "radua"', r"key 'transcription.method': 'radua' is not one of .*did you mean 'radau'"),
+    ('method = "radau"\ndegree = 0', r"key 'transcription.degree': must be at least 1"),
+], ids=["degree-elsewhere", "midpoints-elsewhere", "misspelled", "method", "degree-0"])
+def test_transcription_keys_come_from_the_declared_options(tmp_path, table, pattern):
+    text = (PROBLEMS / "pendulum_swingup.toml").read_text()
+    text = text.replace('method = "hermite-simpson"\nintervals = 50', table)
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(ocp.ProblemError, match=pattern):
+        ocp.load_problem(path)
+
+
+def test_declared_transcription_options_reach_the_scheme(tmp_path):
+    text = (PROBLEMS / "pendulum_swingup.toml").read_text()
+    path = tmp_path / "p.toml"
+    path.write_text(text.replace('method = "hermite-simpson"\nintervals = 50',
+                                 'method = "radau"\nintervals = 7\ndegree = 2'))
+    scheme = ocp.load_problem(path).transcription
+    assert isinstance(scheme, ocp.Radau) and (scheme.intervals, scheme.degree) == (7, 2)
+
+
+@pytest.mark.parametrize("type_name", ["squared_controls", "control_effort"])
+def test_both_names_of_the_effort_cost_read_the_same_keys(tmp_path, type_name):
+    path = pendulum_with(tmp_path, f"""
+        [costs.cubed]
+        type = "{type_name}"
+        controls = ["tau_pendulum"]
+        exponent = 3
+    """)
+    term = ocp.load_problem(path).costs[-1]
+    assert isinstance(term, ocp.SquaredControls)
+    assert (term.controls, term.exponent) == (("tau_pendulum",), 3.0)
+    path = pendulum_with(tmp_path, f"""
+        [costs.cubed]
+        type = "{type_name}"
+        controls = ["tau_pendulm"]
+    """)
+    with pytest.raises(ocp.ProblemError, match=r"key 'costs.cubed.controls': unknown control "
+                                               r"'tau_pendulm'; did you mean 'tau_pendulum'"):
+        ocp.load_problem(path)
+
+
+def test_a_reserve_on_an_unknown_coordinate_is_an_error_on_the_reserves_key(tmp_path):
+    """The model names the key at fault in a typed error, not in its text."""
+    text = (PROBLEMS / "arm_reach_muscles.toml").read_text()
+    path = tmp_path / "p.toml"
+    path.write_text(text.replace('name = "six_muscle_arm"',
+                                 'name = "six_muscle_arm"\nreserves = { knee = 1.0 }'))
+    with pytest.raises(ocp.ProblemError, match=r"key 'model.reserves': .*reserve actuators on "
+                                               r"unknown coordinates \['knee'\]"):
+        ocp.load_problem(path)
