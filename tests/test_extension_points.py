@@ -12,9 +12,9 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.costs import COST_TYPES, CostTerm
 from ocp.io.declarations import declared_options, option
 from ocp.transcriptions import TRANSCRIPTIONS
@@ -141,11 +141,12 @@ def test_every_transcription_declares_its_order_and_options():
     ('method = "trapezoidal"\ndegree = 2',
      r"key 'transcription.degree': 'degree' applies to method 'radau' only, not 'trapezoidal'"),
     ('method = "radau"\ncontrol_midpoints = "linear"',
-     r"key 'transcription.control_midpoints': 'control_midpoints' applies to method "
-     r"'hermite-simpson' only, not 'radau'"),
+     (r"key 'transcription.control_midpoints': 'control_midpoints' applies to method "
+      r"'hermite-simpson' only, not 'radau'")),
     ('method = "radau"\ninterval = 4',
      r"key 'transcription.interval': unknown key 'interval'; did you mean 'intervals'"),
-    ('method = "radua"', r"key 'transcription.method': 'radua' is not one of .*did you mean 'radau'"),
+    ('method = "radua"',
+     r"key 'transcription.method': 'radua' is not one of .*did you mean 'radau'"),
     ('method = "radau"\ndegree = 0', r"key 'transcription.degree': must be at least 1"),
 ], ids=["degree-elsewhere", "midpoints-elsewhere", "misspelled", "method", "degree-0"])
 def test_transcription_keys_come_from_the_declared_options(tmp_path, table, pattern):

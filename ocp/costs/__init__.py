@@ -5,8 +5,7 @@ declared keys (with units and docs), its reader and its formula, and is
 registered in :data:`COST_TYPES` by being defined. ``COST_TYPES.markdown_table()``
 is the table of the documentation.
 """
-from ocp.costs.base import (COST_TYPES, CostContext, CostTerm, EndpointVariables,
-                            PointVariables)
+from ocp.costs.base import COST_TYPES, CostContext, CostTerm, EndpointVariables, PointVariables
 from ocp.costs.contact_dissipation import ContactDissipation
 from ocp.costs.custom import CustomCost
 from ocp.costs.final_time import FinalTime

@@ -119,7 +119,7 @@ class CostTerm:
         return set(cls.common_keys) | set(option_keys(cls))
 
     @classmethod
-    def from_table(cls, name: str, reader, context: CostContext) -> "CostTerm":
+    def from_table(cls, name: str, reader, context: CostContext) -> CostTerm:
         """The term a ``[costs.NAME]`` table describes (``reader``: a TableReader).
 
         Reads the declared options by their types and units; a type that needs

@@ -1,8 +1,9 @@
 """A cost term written in Python, in the problem or in a user's file."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from ocp.costs.base import CostContext, CostTerm
 from ocp.io.declarations import option, read_options

@@ -59,8 +59,12 @@ class Tracking(CostTerm):
 
     @classmethod
     def from_table(cls, name, reader: TableReader, context: CostContext):
-        from ocp.analysis.tracking import (body_weight_N, natural_spline_references,
-                                           quintic_references, with_speed_references)
+        from ocp.analysis.tracking import (
+            body_weight_N,
+            natural_spline_references,
+            quintic_references,
+            with_speed_references,
+        )
         reader.only(cls.file_keys())
         model = context.model
         weight = reader.number("weight", 1.0, minimum=0.0)

@@ -5,7 +5,12 @@ import casadi as ca
 import numpy as np
 
 from ocp.io.declarations import option
-from ocp.transcriptions.base import Transcription, per_interval, lagrange_basis, lagrange_derivative_matrix
+from ocp.transcriptions.base import (
+    Transcription,
+    lagrange_basis,
+    lagrange_derivative_matrix,
+    per_interval,
+)
 
 
 class Radau(Transcription):

@@ -20,8 +20,8 @@ def read_kinematics(reader: TableReader, model, base: Path):
     ``file`` is a CSV with a ``time`` column (s) and one column per coordinate
     (rad); ``columns`` maps coordinate -> column name when they differ.
     """
-    from ocp.models.muscle_driven import MuscleDrivenTree
     from ocp.analysis.muscle_redundancy import kinematics_from_samples, redundancy_problem
+    from ocp.models.muscle_driven import MuscleDrivenTree
     reader.only({"file", "columns"})
     if not isinstance(model, MuscleDrivenTree):
         raise reader.error(None, f"[kinematics] needs a muscle-driven model; "

@@ -15,8 +15,13 @@ from ocp.errors import ProblemError, suggestion
 from ocp.io.tables import TableReader, kind
 from ocp.models.custom import ModelFileError, load_model_file
 from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
-from ocp.models.library import (build_model, default_muscles, is_muscle_model, model_names,
-                                parameter_names)
+from ocp.models.library import (
+    build_model,
+    default_muscles,
+    is_muscle_model,
+    model_names,
+    parameter_names,
+)
 from ocp.models.muscle_driven import Muscle
 from ocp.models.muscles.curves import CURVE_SETS
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry
