@@ -138,3 +138,20 @@ class CostTerm:
 
     def check(self, model) -> None:
         """Raise ValueError with a clear message if the term does not fit the model."""
+
+    def value_unit(self, model) -> str:
+        """Unit of the term's unweighted value (``"-"`` when unknown), for reports."""
+        return "-"
+
+
+def squared_integral_unit(names, model) -> str:
+    """Unit of ``integral of sum_i y_i^2 dt`` over the named quantities: ``(unit)^2*s``
+    when they share one unit, ``s`` when it is dimensionless, else ``"-"``."""
+    units = model.units()
+    found = {units.get(n, "-") for n in names}
+    if len(found) != 1:
+        return "-"
+    unit = found.pop()
+    if unit in ("-", ""):
+        return "s"  # dimensionless quantities (excitations, activations) squared, over time
+    return f"({unit})^2*s" if any(c in unit for c in "*/^") else f"{unit}^2*s"

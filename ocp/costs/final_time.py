@@ -13,5 +13,8 @@ class FinalTime(CostTerm):
 
     toml_name: ClassVar[str] = "final_time"
 
+    def value_unit(self, model):
+        return "s"
+
     def endpoint(self, e):
         return e.tf - e.t0

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import casadi as ca
 
-from ocp.costs.base import CostContext, CostTerm
+from ocp.costs.base import CostContext, CostTerm, squared_integral_unit
 from ocp.errors import suggestion
 from ocp.io.declarations import option, read_options
 
@@ -48,6 +48,9 @@ class SquaredControls(CostTerm):
             if c not in model.control_names:
                 raise ValueError(f"unknown control '{c}'; the model has "
                                  f"{list(model.control_names)}")
+
+    def value_unit(self, model):
+        return squared_integral_unit(self.controls or model.control_names, model)
 
     def integrand(self, v):
         names = self.controls or v.model.control_names

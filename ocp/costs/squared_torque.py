@@ -20,5 +20,8 @@ class SquaredTorque(CostTerm):
         if model.joint_torques(x, u) is None:
             raise ValueError(f"model '{model.name}' reports no joint torques")
 
+    def value_unit(self, model):
+        return "(N*m)^2*s"
+
     def integrand(self, v):
         return ca.sumsqr(v.model.joint_torques(v.x, v.u))

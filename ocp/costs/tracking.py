@@ -7,7 +7,7 @@ from typing import ClassVar
 import casadi as ca
 import numpy as np
 
-from ocp.costs.base import CostContext, CostTerm
+from ocp.costs.base import CostContext, CostTerm, squared_integral_unit
 from ocp.data.natural_spline import NaturalSpline
 from ocp.errors import ProblemError, suggestion
 from ocp.io.declarations import option
@@ -104,6 +104,9 @@ class Tracking(CostTerm):
             if n not in known:
                 raise ValueError(f"cannot track '{n}': not a state, control or "
                                  f"output of model '{model.name}'")
+
+    def value_unit(self, model):
+        return squared_integral_unit(list(self.reference), model)
 
     def integrand(self, v):
         total = 0
