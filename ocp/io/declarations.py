@@ -20,21 +20,24 @@ and register the class in its extension point's :class:`Registry`
 from __future__ import annotations
 
 import dataclasses
+from contextlib import contextmanager
 from dataclasses import MISSING, dataclass
 
 from ocp.errors import ProblemError, suggestion
 
 
 def option(default=MISSING, *, unit: str = "-", doc: str = "", key: str | None = None,
-           default_factory=MISSING, in_file: bool = True):
+           default_factory=MISSING, in_file: bool = True, minimum=None, choices=None):
     """A dataclass field that declares a file option.
 
     ``unit`` is the SI unit the value is read in (``"-"`` when it has none),
     ``doc`` one line for the documentation, ``key`` the option's name in files
     when it differs from the field's, ``in_file = False`` a field set by the
-    reader or in Python only (not a key of the file).
+    reader or in Python only (not a key of the file). ``minimum`` (numbers)
+    and ``choices`` (strings) are checked by :func:`read_options`.
     """
-    metadata = {"unit": unit, "doc": doc, "key": key, "in_file": in_file}
+    metadata = {"unit": unit, "doc": doc, "key": key, "in_file": in_file,
+                "minimum": minimum, "choices": tuple(choices) if choices else None}
     if default_factory is not MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -55,10 +58,20 @@ class OptionDoc:
         return self.default is MISSING
 
 
+def options_class(cls):
+    """The dataclass holding ``cls``'s declared options: ``cls`` itself, or its
+    nested ``Options`` dataclass (for classes that are not dataclasses), or None."""
+    if dataclasses.is_dataclass(cls):
+        return cls
+    nested = getattr(cls, "Options", None)
+    return nested if nested is not None and dataclasses.is_dataclass(nested) else None
+
+
 def declared_options(cls) -> list[OptionDoc]:
     """The file options a dataclass declares (fields made by :func:`option`)."""
     out = []
-    for f in dataclasses.fields(cls):
+    cls = options_class(cls)
+    for f in dataclasses.fields(cls) if cls is not None else ():
         meta = f.metadata
         if "doc" not in meta or not meta.get("in_file", True):
             continue
@@ -71,6 +84,55 @@ def declared_options(cls) -> list[OptionDoc]:
         type_name = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         out.append(OptionDoc(meta.get("key") or f.name, type_name, default, meta["unit"],
                              meta["doc"]))
+    return out
+
+
+def declared_fields(cls) -> list:
+    """The dataclass fields of ``cls`` that are keys of a file, in declaration order."""
+    cls = options_class(cls)
+    return [f for f in (dataclasses.fields(cls) if cls is not None else ())
+            if "doc" in f.metadata and f.metadata.get("in_file", True)]
+
+
+def option_keys(cls) -> list[str]:
+    """The file keys ``cls`` declares."""
+    return [f.metadata.get("key") or f.name for f in declared_fields(cls)]
+
+
+def read_options(cls, reader, skip=()) -> dict:
+    """The declared options of ``cls`` that ``reader``'s table gives, as field -> value.
+
+    Each value is read by the field's type: ``float`` a number in the option's
+    unit (``"2 min"`` accepted where the unit is s), ``int`` an integer,
+    ``bool`` true or false, ``str`` a string (one of ``choices``), a tuple or
+    list of ``str`` a list of strings (returned as a tuple). ``reader`` is an
+    :class:`ocp.io.tables.TableReader`; keys in ``skip`` are left to the caller.
+    Absent keys are left out, so the dataclass defaults apply.
+    """
+    out = {}
+    for f in declared_fields(cls):
+        meta = f.metadata
+        key = meta.get("key") or f.name
+        if key in skip or key not in reader.table:
+            continue
+        kind = f.type.__name__ if isinstance(f.type, type) else str(f.type)
+        kind = kind.replace(" | None", "").strip()
+        if kind == "float":
+            unit = meta["unit"] if meta["unit"] not in ("-", "") else None
+            value = reader.number(key, unit=unit, minimum=meta.get("minimum"))
+        elif kind == "int":
+            value = reader.integer(key, minimum=meta.get("minimum"))
+        elif kind == "bool":
+            value = reader.boolean(key)
+        elif kind == "str":
+            value = reader.string(key, choices=meta.get("choices"))
+        elif kind.startswith(("tuple[str", "list[str")):
+            value = reader.strings(key)
+            value = tuple(value) if kind.startswith("tuple") else value
+        else:
+            raise TypeError(f"{cls.__qualname__}.{f.name}: no generic reader for type "
+                            f"'{f.type}'; override the class's reader")
+        out[f.name] = value
     return out
 
 
@@ -101,6 +163,20 @@ class Registry:
                                  f"{cls.__module__}.{cls.__qualname__}")
             self._classes[n] = cls
         return cls
+
+    def unregister(self, cls) -> None:
+        """Remove every name under which ``cls`` is registered (tests use it)."""
+        for n in [n for n, c in self._classes.items() if c is cls]:
+            del self._classes[n]
+
+    @contextmanager
+    def registered(self, cls):
+        """Register ``cls`` for the ``with`` block only (no class leaks between tests)."""
+        self.register(cls, aliases=getattr(cls, "aliases", ()))
+        try:
+            yield cls
+        finally:
+            self.unregister(cls)
 
     def names(self) -> list[str]:
         return list(self._classes)
@@ -137,7 +213,8 @@ class Registry:
         for cls, names in seen.items():
             options = ", ".join(
                 f"`{o.key}`" + (f" ({o.unit})" if o.unit not in ("-", "") else "")
-                for o in declared_options(cls)) if dataclasses.is_dataclass(cls) else ""
+                for o in declared_options(cls))
             label = " / ".join(f"`{n}`" for n in names)
-            rows.append(f"| {label} | {first_line(cls.__doc__)} | {options or '-'} |")
+            what = first_line(cls.__doc__).replace("|", "\\|")  # a bar would end the cell
+            rows.append(f"| {label} | {what} | {options or '-'} |")
         return "\n".join(rows)

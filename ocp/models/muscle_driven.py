@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import casadi as ca
 
+from ocp.errors import ProblemError
 from ocp.models.base import Model
 from ocp.models.contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
                       sphere_forces)
@@ -68,8 +69,9 @@ class MuscleDrivenTree(Model):
         self.reserves = dict(reserves or {})
         unknown = set(self.reserves) - set(tree.coordinates)
         if unknown:
-            raise ValueError(f"model '{name}': reserve actuators on unknown coordinates "
-                             f"{sorted(unknown)}; coordinates: {list(tree.coordinates)}")
+            raise ProblemError(f"model '{name}': reserve actuators on unknown coordinates "
+                               f"{sorted(unknown)}; coordinates: {list(tree.coordinates)}",
+                               key="reserves")
         self.curves, self.activation_smoothing = curves, activation_smoothing
         self.passive_fiber_force = bool(passive_fiber_force)
         self.contacts = tuple(contacts)

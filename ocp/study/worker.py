@@ -72,31 +72,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def cost_unit(term, model) -> str:
-    """Unit of the unweighted value of a cost term (``"-"`` when unknown).
-
-    squared_torque: (N*m)^2*s; final_time: s; squared_controls and tracking:
-    (unit)^2*s when all their quantities share one unit.
-    """
-    from ocp.costs import FinalTime, SquaredControls, SquaredTorque, Tracking
-
-    units = model.units()
-    if isinstance(term, FinalTime):
-        return "s"
-    if isinstance(term, SquaredTorque):
-        return "(N*m)^2*s"
-    if isinstance(term, SquaredControls):
-        names = term.controls or model.control_names
-    elif isinstance(term, Tracking):
-        names = list(term.reference)
-    else:
-        return "-"
-    found = {units.get(n, "-") for n in names}
-    if len(found) != 1:
-        return "-"
-    unit = found.pop()
-    if unit in ("-", ""):
-        return "s"  # dimensionless quantities (excitations, activations) squared, over time
-    return f"({unit})^2*s" if any(c in unit for c in "*/^") else f"{unit}^2*s"
+    """Unit of the unweighted value of a cost term (``"-"`` when unknown): each cost
+    type says its own (:meth:`ocp.costs.CostTerm.value_unit`)."""
+    return term.value_unit(model)
 
 
 def _process_identity(pid: int):

@@ -15,9 +15,16 @@ A transcription only says
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
 
 import casadi as ca
 import numpy as np
+
+from ocp.io.declarations import Registry, option
+
+#: Transcriptions by their name in problem files (``[transcription] method = ...``).
+TRANSCRIPTIONS = Registry("transcription")
 
 
 def lagrange_basis(nodes: np.ndarray, tau: float) -> np.ndarray:
@@ -48,9 +55,30 @@ class Transcription(ABC):
 
     ``mesh`` (``intervals + 1`` increasing numbers from 0 to 1) is where the
     intervals start and end as fractions of the horizon; None is a uniform mesh.
+
+    A scheme declares ``toml_name`` (its ``method`` in problem files; setting
+    it registers the class in :data:`TRANSCRIPTIONS`), ``order`` (the order of
+    accuracy of its states at the mesh points, which the convergence tests
+    check) and ``Options``: a dataclass of its ``[transcription]`` keys, the
+    keyword arguments of its constructor.
     """
 
     name: str = ""
+    #: The ``method`` of a problem file's [transcription]; subclasses that set it are registered.
+    toml_name: ClassVar[str] = ""
+    #: Order of accuracy of the states at the mesh points: the error falls as h^order.
+    order: ClassVar[int] = 0
+
+    @dataclass(frozen=True)
+    class Options:
+        """The [transcription] keys every scheme takes."""
+
+        intervals: int = option(50, minimum=1, doc="number of mesh intervals")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("toml_name"):
+            TRANSCRIPTIONS.register(cls)
 
     def __init__(self, intervals: int, mesh=None):
         if int(intervals) != intervals or intervals < 1:

@@ -1,7 +1,10 @@
 """Hermite-Simpson collocation in separated form: fourth order."""
+from dataclasses import dataclass
+
 import casadi as ca
 import numpy as np
 
+from ocp.io.declarations import option
 from ocp.transcriptions.base import Transcription, per_interval
 
 
@@ -18,11 +21,20 @@ class HermiteSimpson(Transcription):
     linear (OpenSim Moco's default, ``interpolate_control_midpoints``).
     """
 
-    name = "hermite-simpson"
+    name = toml_name = "hermite-simpson"
+    order = 4
     points = np.array([0.0, 0.5, 1.0])
     quadrature_weights = np.array([1.0, 4.0, 1.0]) / 6.0
     control_points = np.array([0, 1, 2])
     MIDPOINT_CHOICES = ("free", "linear")
+
+    @dataclass(frozen=True)
+    class Options(Transcription.Options):
+        """The [transcription] keys of Hermite-Simpson."""
+
+        control_midpoints: str = option(
+            "free", choices=("free", "linear"),
+            doc="free: a control variable at each midpoint; linear: the mean of its neighbours")
 
     def __init__(self, intervals: int, control_midpoints: str = "free", mesh=None):
         super().__init__(intervals, mesh)

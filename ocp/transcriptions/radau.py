@@ -1,8 +1,16 @@
 """Legendre-Gauss-Radau orthogonal collocation of selectable degree."""
+from dataclasses import dataclass
+
 import casadi as ca
 import numpy as np
 
-from ocp.transcriptions.base import Transcription, per_interval, lagrange_basis, lagrange_derivative_matrix
+from ocp.io.declarations import option
+from ocp.transcriptions.base import (
+    Transcription,
+    lagrange_basis,
+    lagrange_derivative_matrix,
+    per_interval,
+)
 
 
 class Radau(Transcription):
@@ -17,8 +25,19 @@ class Radau(Transcription):
     first interval's control polynomial so it is well defined.
     """
 
-    name = "radau"
+    name = toml_name = "radau"
     dynamics_at_start = False
+
+    @dataclass(frozen=True)
+    class Options(Transcription.Options):
+        """The [transcription] keys of Radau collocation."""
+
+        degree: int = option(3, minimum=1, doc="collocation points per interval (1 to 9)")
+
+    @property
+    def order(self) -> int:
+        """``2 degree - 1`` at the mesh points (Garg et al. 2010); 1 is implicit Euler."""
+        return 2 * self.degree - 1
 
     def __init__(self, intervals: int, degree: int = 3, mesh=None):
         super().__init__(intervals, mesh)

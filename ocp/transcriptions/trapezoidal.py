@@ -7,7 +7,8 @@ from ocp.transcriptions.base import Transcription, per_interval
 class Trapezoidal(Transcription):
     """``x_{k+1} - x_k = h/2 (f_k + f_{k+1})`` (Betts 2010, sec. 4.6)."""
 
-    name = "trapezoidal"
+    name = toml_name = "trapezoidal"
+    order = 2
     points = np.array([0.0, 1.0])
     quadrature_weights = np.array([0.5, 0.5])
     control_points = np.array([0, 1])

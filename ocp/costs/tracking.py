@@ -1,0 +1,174 @@
+"""Tracking: squared differences to constant targets or to measured data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import casadi as ca
+import numpy as np
+
+from ocp.costs.base import CostContext, CostTerm, squared_integral_unit
+from ocp.data.natural_spline import NaturalSpline
+from ocp.errors import ProblemError, suggestion
+from ocp.io.declarations import option
+from ocp.io.tables import TableReader, kind
+
+INTERPOLATIONS = ("linear", "quintic", "gcv")
+LOWPASS_FILTERS = ("butterworth", "opensim")
+
+
+@dataclass
+class Tracking(CostTerm):
+    """``integral of sum_i (y_i(t) - r_i(t))^2 dt`` for states, controls or outputs.
+
+    ``reference`` maps a name to a constant, to a pair ``(times_s, values)``
+    interpolated linearly in time, or to a spline through the samples
+    (:class:`ocp.data.natural_spline.NaturalSpline`, Moco's GCV spline); held
+    constant outside the data.
+    ``scale`` multiplies the squared errors: ``1 / (m g)`` (N^-1) makes a
+    ground-reaction tracking term Moco's MocoContactTrackingGoal, which
+    divides the integral of squared force errors by the body weight.
+
+    In a problem file, ``reference`` (a data file) or ``target`` (constants)
+    gives the references; the other keys say how the file is read. The fields
+    after ``scale`` record those keys: the reader has already built
+    ``reference`` and ``scale`` from them.
+    """
+
+    toml_name: ClassVar[str] = "tracking"
+
+    reference: dict = field(default_factory=dict)
+    scale: float = 1.0
+    target: dict | None = option(None, doc="a table {name = constant value} to track "
+                                           "(in the name's unit)")
+    reference_file: str | None = option(
+        None, key="reference", doc="a data file to track: .mot, .sto, .trc, .csv or .c3d")
+    columns: list | dict | None = option(
+        None, doc="the data columns to track, or a table {model name = data column}")
+    lowpass_hz: float | None = option(None, unit="Hz", minimum=0.0,
+                                      doc="cut-off of a low-pass filter of the reference")
+    lowpass_filter: str = option("butterworth", choices=LOWPASS_FILTERS,
+                                 doc="butterworth (zero-phase) or opensim "
+                                     "(TabOpLowPassFilter)")
+    interpolation: str = option("linear", choices=INTERPOLATIONS,
+                                doc="linear, quintic or gcv (OpenSim's GCVSpline) in time")
+    speeds: bool = option(False, doc="also track the speeds, differentiated from the "
+                                     "coordinates")
+    divide_by_body_weight: bool = option(False, doc="divide by m g (Moco's "
+                                                    "MocoContactTrackingGoal)")
+
+    @classmethod
+    def from_table(cls, name, reader: TableReader, context: CostContext):
+        from ocp.analysis.tracking import (
+            body_weight_N,
+            natural_spline_references,
+            quintic_references,
+            with_speed_references,
+        )
+        reader.only(cls.file_keys())
+        model = context.model
+        weight = reader.number("weight", 1.0, minimum=0.0)
+        scale = 1.0
+        divide = reader.boolean("divide_by_body_weight", False)
+        if divide:
+            try:
+                scale = 1.0 / body_weight_N(model)
+            except ValueError as exc:
+                raise reader.error("divide_by_body_weight", str(exc)) from None
+        reference = tracking_reference(reader, model, context.base)
+        # "gcv": Moco's references, OpenSim's GCVSpline (degree 5, error variance 0)
+        interpolation = reader.string("interpolation", "linear", choices=list(INTERPOLATIONS))
+        speeds = reader.boolean("speeds", False)
+        if speeds:
+            reference = with_speed_references(reference, model,
+                                              natural=interpolation == "gcv")
+        if interpolation == "quintic":
+            reference = quintic_references(reference)
+        elif interpolation == "gcv":
+            try:
+                reference = natural_spline_references(reference)
+            except ValueError as exc:
+                source = reader.table.get("reference", "the reference")
+                raise reader.error("interpolation", f"{source}: {exc}") from None
+        lowpass_hz, lowpass_filter = read_lowpass(reader)
+        return cls(name, weight, divide_by_displacement=reader.string("divide_by_displacement"),
+                   reference=reference, scale=scale, target=reader.table.get("target"),
+                   reference_file=reader.string("reference"),
+                   columns=reader.table.get("columns"), lowpass_hz=lowpass_hz,
+                   lowpass_filter=lowpass_filter, interpolation=interpolation, speeds=speeds,
+                   divide_by_body_weight=divide)
+
+    def check(self, model):
+        known = set(model.state_names) | set(model.control_names) | set(model.output_units())
+        for n in self.reference:
+            if n not in known:
+                raise ValueError(f"cannot track '{n}': not a state, control or "
+                                 f"output of model '{model.name}'")
+
+    def value_unit(self, model):
+        return squared_integral_unit(list(self.reference), model)
+
+    def integrand(self, v):
+        total = 0
+        for n, ref in self.reference.items():
+            if np.isscalar(ref):
+                r = float(ref)
+            elif isinstance(ref, NaturalSpline):  # a spline through the samples
+                r = ref.expression(v.t)
+            else:
+                times, values = (np.asarray(a, dtype=float) for a in ref)
+                interp = ca.interpolant(f"ref_{n}", "linear", [times], values)
+                r = interp(ca.fmin(ca.fmax(v.t, times[0]), times[-1]))
+            total += (v.value(n) - r) ** 2
+        return self.scale * total
+
+
+def read_lowpass(reader: TableReader) -> tuple:
+    """``lowpass_hz`` (Hz or None) and ``lowpass_filter`` of a reference: "butterworth"
+    (zero-phase) or "opensim" (OpenSim's TabOpLowPassFilter, as Moco's examples)."""
+    lowpass_hz = reader.number("lowpass_hz", minimum=0.0)
+    lowpass_filter = reader.string("lowpass_filter", "butterworth",
+                                   choices=list(LOWPASS_FILTERS))
+    if "lowpass_filter" in reader.table and not lowpass_hz:
+        raise reader.error("lowpass_filter", "chooses the filter of 'lowpass_hz', "
+                           "which is not given")
+    return lowpass_hz, lowpass_filter
+
+
+def tracking_reference(reader: TableReader, model, base) -> dict:
+    """The references of a tracking table: its ``target`` constants or its
+    ``reference`` file's columns, by model name (values in SI units)."""
+    from ocp.analysis.tracking import reference_from_file
+    units = model.units()
+    if ("target" in reader.table) == ("reference" in reader.table):
+        raise reader.error(None, "give either 'target' (a table of constant values) or "
+                           "'reference' (a data file: .mot, .sto, .trc, .csv or .c3d)")
+    if "target" in reader.table:
+        for key in ("lowpass_hz", "lowpass_filter"):
+            if key in reader.table:
+                raise reader.error(key, "filters a 'reference' file; a 'target' is "
+                                   "constant")
+        target = reader.sub("target")
+        out = {}
+        for name in target.table:
+            if name not in units:
+                raise target.error(name, f"'{name}' is not a state, control or output" +
+                                   suggestion(name, sorted(units)))
+            out[name] = target.number(name, unit=units[name])
+        return out
+    data_path = reader.path("reference", base)
+    columns = reader.table.get("columns")
+    if columns is not None and not (
+            (isinstance(columns, list) and all(isinstance(c, str) for c in columns)) or
+            (isinstance(columns, dict) and all(isinstance(c, str) for c in columns.values()))):
+        raise reader.error("columns", "expected a list of column names or a table "
+                           "{model name = \"data column\"}, got " + kind(columns))
+    lowpass_hz, lowpass_filter = read_lowpass(reader)
+    try:
+        return reference_from_file(data_path, model, columns, lowpass_hz=lowpass_hz,
+                                   lowpass_filter=lowpass_filter,
+                                   file_times=reader.table.get("interpolation") == "gcv")
+    except ProblemError as exc:  # a DataError naming the data file and its column
+        tracked = set(columns.values() if isinstance(columns, dict) else columns or ())
+        blame = "columns" if getattr(exc, "column", None) in tracked else "reference"
+        raise reader.error(blame, str(exc)) from None

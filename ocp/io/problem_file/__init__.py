@@ -1,0 +1,179 @@
+"""Problem files: a movement task in TOML, validated once into a Problem.
+
+Every value is checked here, at the boundary: an unknown key (with the
+closest valid one suggested), a wrong type, a wrong unit, a missing file or
+contradicting bounds raise :class:`ProblemError` naming the file and the
+dotted key. Behind this package, the engine trusts its inputs. One module per
+section: :mod:`.model`, :mod:`.costs`, :mod:`.transcription`, :mod:`.solver`,
+:mod:`.guess`, :mod:`.kinematics`, :mod:`.constraints`; this module reads the
+rest (time, bounds, periodicity) and assembles the Problem.
+
+The sections (see README.md and ``problems/`` for complete examples)::
+
+    title, description
+    [model]          name = built-in model | file = "my_model.py"; [model.parameters]
+                     passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
+                     contact_stiffness = N/m^2 (.osim files: every contact sphere)
+    [time]           start, final (value: fixed; [lo, hi]: free), guess
+    [kinematics]     file (CSV of joint angles), columns: the muscle redundancy problem
+    [bounds]         name = [lo, hi] for states, controls and outputs
+    [initial] [final]  name = value or [lo, hi]
+    [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
+    [average_speed]  coordinate, value (m/s)
+    [costs.NAME]     type = a registered cost type, and that type's keys: the list
+                     and its keys are ocp.costs.COST_TYPES (COST_TYPES.markdown_table())
+    [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
+    [transcription]  method = a registered scheme (ocp.transcriptions.TRANSCRIPTIONS),
+                     intervals and the scheme's own keys (degree, control_midpoints),
+                     dynamics; [transcription.refinement] tolerance (state units),
+                     passes: cut the intervals whose re-simulation is off and solve again
+    [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
+                     linear_solver, graph, compile, threads; [solver.ipopt] any IPOPT
+                     option
+    [guess]          solution = folder or solution.npz of an earlier solve;
+                     reference = data file of states (and lowpass_hz, lowpass_filter);
+                     values;
+                     half_cycle_of = the mirrored problem a --guess solution solved
+    [intervention.NAME]  do = set | scale_max_isometric_force | remove_muscle |
+                     lock_joint | external_load | segment_load (what-if questions, ocp.causal)
+    [parameters]     "segment.forearm.mass" = [lo, hi], ...: model numbers estimated
+                     with the trajectory (ocp.estimation)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ocp.errors import ProblemError, suggestion
+from ocp.io.problem_file.constraints import read_constraint
+from ocp.io.problem_file.costs import read_cost
+from ocp.io.problem_file.guess import read_guess
+from ocp.io.problem_file.kinematics import read_kinematics
+from ocp.io.problem_file.model import fit_ranges, read_model
+from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
+from ocp.io.problem_file.transcription import read_transcription
+from ocp.io.tables import TableReader, apply_overrides, read_toml
+from ocp.problem import Problem
+
+__all__ = ["load_problem", "problem_from_dict", "read_model", "fit_ranges", "SECTIONS",
+           "LINEAR_SOLVERS"]
+
+SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
+            "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
+            "average_speed", "intervention", "parameters"}
+
+
+def load_problem(path, overrides: dict | None = None) -> Problem:
+    """Read, validate and build a Problem from a TOML file.
+
+    ``overrides`` maps dotted keys to values, applied before validation (the
+    same mechanism studies and ``ocp solve --set`` use).
+    """
+    path = Path(path)
+    data = apply_overrides(read_toml(path), overrides, str(path))
+    return problem_from_dict(data, path)
+
+
+def problem_from_dict(data: dict, path: Path) -> Problem:
+    """The Problem the TOML ``data`` of the file ``path`` describes (relative file
+    names start from ``path``'s folder)."""
+    file = str(path)
+    base = path.parent
+    root = TableReader(data, "", file)
+    root.only(SECTIONS)
+    if isinstance(data.get("model"), str):  # model = "data/2D_gait.osim"
+        data = {**data, "model": {"file": data["model"]}}
+        root = TableReader(data, "", file)
+    model = read_model(root.sub("model", required=True), base, data.get("bounds", {}))
+    redundancy = None
+    if "kinematics" in data:
+        redundancy = read_kinematics(root.sub("kinematics"), model, base)
+        if "time" in data:
+            raise root.error("time", "with [kinematics] the time span comes from the "
+                             "kinematics file; remove [time]")
+        model = redundancy.model
+        start, final_time, final_guess = redundancy.start_time, redundancy.final_time, None
+    else:
+        start, final_time, final_guess = read_time(root.sub("time", required=True))
+    units = model.units()
+    known = set(units)
+
+    def named(section: str) -> dict:
+        reader = root.sub(section)
+        out = {}
+        for name in reader.table:
+            if name not in known:
+                raise reader.error(name, f"'{name}' is not a state, control or output of "
+                                   f"model '{model.name}'" + suggestion(name, sorted(known)))
+            out[name] = reader.quantity_or_range(name, units[name])
+        return out
+
+    periodic, mirror = read_periodic(root.sub("periodic"))
+    average_speed = read_average_speed(root.sub("average_speed"))
+    transcription, dynamics, mesh_refinement = read_transcription(root.sub("transcription"))
+
+    problem = Problem(
+        model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
+        bounds=named("bounds"), initial=named("initial"), final=named("final"),
+        periodic=periodic, mirror=mirror,
+        average_speed=average_speed,
+        transcription=transcription, dynamics=dynamics, mesh_refinement=mesh_refinement,
+        solver=read_solver(root.sub("solver")),
+        name=root.string("title") or path.stem)
+    if redundancy is not None:
+        problem.path_constraints.extend(redundancy.path_constraints)
+    if hasattr(model, "rest_conditions"):  # a learned activation step starts at rest
+        problem.initial.update(model.rest_conditions(problem.initial))
+    costs = root.sub("costs", required=True)
+    for name in costs.table:
+        problem.minimize(read_cost(name, costs.sub(name), model, base))
+    constraints = root.sub("constraints")
+    for name in constraints.table:
+        problem.subject_to(read_constraint(name, constraints.sub(name), base))
+    read_guess(root.sub("guess"), problem, base, load_problem)
+    if "parameters" in data:  # model numbers to estimate (ocp.estimation)
+        from ocp.estimation.problem_table import read_parameters
+        problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
+    try:
+        problem.validate()
+    except ProblemError as exc:
+        exc.file = file
+        raise
+    if "intervention" in data:  # do() operations (ocp.causal), checked against the problem
+        from ocp.causal.problem_table import read_interventions
+        problem.interventions = read_interventions(root.sub("intervention"), problem)
+    return problem
+
+
+def read_time(reader: TableReader) -> tuple:
+    """``[time]``: start (s), final (s, or a (lo, hi) range when free) and its guess (s)."""
+    reader.only({"start", "final", "guess"})
+    start = reader.number("start", 0.0, unit="s")
+    if "final" not in reader.table:
+        raise reader.error("final", "the final time is required: a value (fixed) "
+                           "or [lower, upper] (free)")
+    return start, reader.quantity_or_range("final", "s"), reader.number("guess", unit="s")
+
+
+def read_periodic(reader: TableReader) -> tuple[list, list]:
+    """``[periodic]``: the names equal at both ends, and the mirrored pairs."""
+    reader.only({"states", "controls", "mirror"})
+    mirror = reader.table.get("mirror", [])
+    if not (isinstance(mirror, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p)
+            for p in mirror)):
+        raise reader.error("mirror", 'expected pairs of state names, e.g. '
+                           '[["hip_flexion_r", "hip_flexion_l"]]')
+    names = reader.strings("states", []) + reader.strings("controls", [])
+    return names, [tuple(p) for p in mirror]
+
+
+def read_average_speed(reader: TableReader):
+    """``[average_speed]``: (coordinate, speed in m/s), or None."""
+    reader.only({"coordinate", "value"})
+    if not reader.table:
+        return None
+    coordinate = reader.string("coordinate")
+    if coordinate is None or "value" not in reader.table:
+        raise reader.error(None, "give 'coordinate' (e.g. 'pelvis_tx') and 'value' "
+                           "(e.g. '1.2 m/s')")
+    return (coordinate, reader.number("value", unit="m/s"))

@@ -1,0 +1,20 @@
+"""``[costs.NAME]``: one cost term per table, its type looked up in COST_TYPES.
+
+Each cost type reads its own table (:meth:`ocp.costs.CostTerm.from_table`)
+from the keys it declares; a new type needs no change here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ocp.costs import COST_TYPES, CostContext, CostTerm
+from ocp.io.tables import TableReader
+
+
+def read_cost(name: str, reader: TableReader, model, base: Path) -> CostTerm:
+    """The term a ``[costs.NAME]`` table describes (``base``: the problem file's folder)."""
+    kind = reader.string("type")
+    if kind is None:
+        raise reader.error("type", "every cost term needs a type: " + ", ".join(COST_TYPES))
+    cls = COST_TYPES.get(kind, reader.key("type"), reader.file)
+    return cls.from_table(name, reader, CostContext(model, base, reader.file))
