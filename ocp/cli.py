@@ -50,17 +50,16 @@ def report(solution, out: Path | None = None) -> str:
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
     ]
-    refinement = solution.extra.get("mesh_refinement")
-    if refinement:
+    refinement = solution.mesh_refinement
+    if refinement is not None:
         steps = ", ".join(f"{p['intervals']} intervals {_error(p['max_dynamics_error'])}"
-                          for p in refinement["passes"])
-        lines.append(f"refinement   {steps} (tolerance {refinement['tolerance']:g})")
-    if solution.extra.get("parameters"):
-        from ocp.estimation.uncertainty import parameter_lines
-        lines += parameter_lines(solution.extra["parameters"])
-    for message in solution.extra.get("warnings", []):
+                          for p in refinement.passes)
+        lines.append(f"refinement   {steps} (tolerance {refinement.tolerance:g})")
+    if solution.parameters is not None:  # estimated model numbers: ParameterReport.lines()
+        lines += solution.parameters.lines()
+    for message in solution.warnings:
         lines.append(f"warning      {message}")
-    for term, columns in solution.extra.get("tracking_error", {}).items():
+    for term, columns in (solution.tracking_error or {}).items():
         for name, err in columns.items():
             deg = f" ({err['rms_deg']:.3g} deg)" if "rms_deg" in err else ""
             lines.append(f"tracking     {term}: {name} RMS {err['rms']:.3g} "
