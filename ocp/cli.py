@@ -178,8 +178,8 @@ def _cmd_export(args) -> int:
         problem = load_problem(Path(args.opensim))
         try:
             paths = write_opensim_solution(Solution.load(folder), problem, out)
-        except ValueError as exc:
-            raise ProblemError(f"{args.opensim}: {exc}") from None
+        except ProblemError as exc:  # about the problem file given with --opensim
+            raise ProblemError(exc.message, exc.key, exc.file or args.opensim) from None
         for path in filter(None, paths):
             print(f"written      {path}")
         return EXIT_OK
@@ -229,14 +229,12 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    try:  # torch is needed to train, never to solve: imported only here
-        from learned_components.train import run
-    except ModuleNotFoundError as exc:
-        if exc.name != "learned_components":
-            raise
-        raise ProblemError("the learned_components package is not installed; install "
-                           "ocp with: pip install \"ocp-movement[learned]\"") from None
-    result = run(args.spec, out=args.out, progress=not args.quiet)
+    from ocp.engine.plugins import load_plugin
+
+    # torch is needed to train, never to solve: training is the learned-components
+    # plugin's, loaded only here (ProblemError with the install command if absent)
+    learned = load_plugin("learned", "ocp train")
+    result = learned.train(args.spec, out=args.out, progress=not args.quiet)
     print(result.report())
     return EXIT_OK
 
@@ -332,14 +330,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: OS errors about a path the user gave (it is missing, a folder, not writable...):
+#: bad input. Any other OSError, like any other exception, is a bug and shows
+#: its traceback.
+PATH_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError,
+               PermissionError)
+
+
 def main(argv=None) -> int:
+    """Run one command; bad input (ProblemError and its subclasses, an OS error on
+    a named path) prints one line and returns 2."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except ProblemError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OSError, ValueError) as exc:
+    except PATH_ERRORS as exc:
+        if exc.filename is None:
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -121,7 +121,7 @@ def _point_function(call: _Call):
 def _block_key(function: ca.Function) -> str:
     """Cache name of a per-point function's derivative blocks: the digest of the
     function itself and of the code that differentiates and compiles it."""
-    from ocp import compiled
+    from ocp.engine import compiled
     digest = hashlib.sha256(function.serialize().encode())
     for module in (__file__, compiled.__file__):
         digest.update(Path(module).read_bytes())

@@ -68,7 +68,7 @@ class SurrogateRangeWarning(UserWarning):
     """A solution visits inputs outside a surrogate's training range."""
 
 
-class SurrogateMismatch(ValueError):
+class SurrogateMismatch(ProblemError):
     """A surrogate that does not fit the component it replaces."""
 
 
