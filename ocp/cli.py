@@ -1,9 +1,11 @@
 """The ``ocp`` command: solve problem files, plot solutions, list models, run studies,
 train learned surrogates, inspect and clear the cache.
 
-The command line only formats what the Python API returns. Bad input prints
-one line naming the file and key and exits with status 2; a solve that does
-not converge still writes its last iterate and exits with status 1.
+The command line only formats what the Python API returns. Bad input (a
+ProblemError or one of its subclasses, or a named file that is missing or
+unreadable) prints one line naming the file and key and exits with status 2;
+any other exception is a bug and shows its traceback. A solve that does not
+converge still writes its last iterate and exits with status 1.
 """
 from __future__ import annotations
 

@@ -94,7 +94,10 @@ class Solution:
     state with the transcription's own control interpolant by an adaptive
     integrator (CVODES, tolerance 1e-10); ``max_dynamics_error_open_loop``
     re-simulates the whole horizon from the initial state, which also measures
-    how unstable the motion is.
+    how unstable the motion is. The reports of the solve (``warnings``,
+    ``mesh_refinement``, ``tracking_error``, ``muscle_geometry_fit``,
+    ``parameters``, ``final_misses``, ``study``) are typed fields, written to
+    summary.json under their own names.
     """
 
     time: np.ndarray
