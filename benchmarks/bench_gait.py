@@ -50,9 +50,9 @@ def row(label, n, s, model, wall=None):
     humps = grf_humps(*stride_vertical_grf(s), body_weight_N(model))
     peaks = "/".join(f"{p:.2f}" for p in humps.peaks_bw) or "-"
     total = s.setup_time_s + s.solve_time_s
-    refined = s.extra.get("mesh_refinement")
-    mesh = f"{n}>{refined['passes'][-1]['intervals']}" if refined and len(
-        refined["passes"]) > 1 else str(n)
+    refined = s.mesh_refinement
+    mesh = f"{n}>{refined.passes[-1]['intervals']}" if refined and len(
+        refined.passes) > 1 else str(n)
     wall = "" if wall is None else f" {wall:>6.1f}"
     print(f"{label:<26} {mesh:>7} {s.status[:10]:<10} {s.setup_time_s:>7.1f} "
           f"{s.solve_time_s:>8.1f} {total:>8.1f}{wall} {s.iterations:>5} {s.objective:>11.6g} "

@@ -109,8 +109,7 @@ def contact_drop_in(repeats: int):
           f"{cpu_b / cpu_a:.2f} (target at most 1.5); per iteration "
           f"{(cpu_b / b.iterations) / (cpu_a / a.iterations):.2f}; building the NLP "
           f"{setup_b / setup_a:.2f}")
-    print("range warnings: " + ("; ".join(b.extra["warnings"]) if "warnings" in b.extra
-                                else "none"))
+    print("range warnings: " + ("; ".join(b.warnings) if b.warnings else "none"))
 
 
 def callback_cost():

@@ -21,7 +21,7 @@ from ocp.solution import atomic_write
 
 from learned_components._torch import require_torch
 from learned_components.export import jsonable
-from learned_components.networks import build
+from learned_components.networks import MLP, MeanVarianceMLP
 
 torch = require_torch()
 
@@ -119,3 +119,22 @@ def load_checkpoint(path, component: str | None = None, inputs=None,
             raise error(f"checkpoint {what} {got} do not match the {what} of the component "
                         f"it should replace, {list(expected)}")
     return checkpoint
+
+
+def build(architecture: dict):
+    """An untrained module of the given architecture (see :meth:`MLP.architecture`).
+
+    Graph networks (graph.py) and recurrent networks (recurrent.py) too.
+    """
+    # graph and recurrent networks depend on networks.py, so they are reached from
+    # here, the module that restores every kind, and networks.py reaches none of them
+    kind = architecture["kind"]
+    if kind == "graph":
+        from learned_components.graph import CHANNELS, GraphNetwork
+        return GraphNetwork(**{c: architecture[c] for c in CHANNELS})
+    if kind in ("rnn", "gru", "lstm"):
+        from learned_components.recurrent import SequenceNet
+        return SequenceNet(kind, architecture["hidden"])
+    cls = {MLP.kind: MLP, MeanVarianceMLP.kind: MeanVarianceMLP}[architecture["kind"]]
+    return cls(architecture["n_in"], architecture["n_out"], architecture["hidden"],
+               architecture["activation"])

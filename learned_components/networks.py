@@ -147,20 +147,3 @@ class MeanVarianceMLP(MLP):
         variance = (torch.log1p(torch.exp(z[:, self.n_out:])) + MIN_VARIANCE) \
             * self.output_std ** 2
         return mean, variance
-
-
-def build(architecture: dict) -> MLP:
-    """An untrained module of the given architecture (see :meth:`MLP.architecture`).
-
-    Graph networks (graph.py) and recurrent networks (recurrent.py) too.
-    """
-    kind = architecture["kind"]
-    if kind == "graph":
-        from learned_components.graph import CHANNELS, GraphNetwork
-        return GraphNetwork(**{c: architecture[c] for c in CHANNELS})
-    if kind in ("rnn", "gru", "lstm"):
-        from learned_components.recurrent import SequenceNet
-        return SequenceNet(kind, architecture["hidden"])
-    cls = {MLP.kind: MLP, MeanVarianceMLP.kind: MeanVarianceMLP}[architecture["kind"]]
-    return cls(architecture["n_in"], architecture["n_out"], architecture["hidden"],
-               architecture["activation"])

@@ -15,7 +15,6 @@ Writes, next to each other (``out`` in the specification):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import casadi as ca
@@ -29,27 +28,11 @@ from learned_components.datasets import Dataset, contact_normal_force_data, musc
 from learned_components.ensemble import outside_points, train_ensemble, uncertainty_report
 from learned_components.export import contact_function, ensemble_function, geometry_function, write_surrogate
 from learned_components.spec import TrainSpec, load_spec
-from learned_components.training import Progress, errors, train_network
+from learned_components.training import Progress, TrainResult, errors, train_network
 
 torch = require_torch()
 
 ENSEMBLE = "muscle_geometry_ensemble"
-
-
-@dataclass
-class TrainResult:
-    """What ``ocp train`` produced: files and measured errors."""
-
-    spec: TrainSpec
-    checkpoint: Path
-    exported: list = field(default_factory=list)
-    metrics: dict = field(default_factory=dict)
-    lines: list = field(default_factory=list)
-
-    def report(self) -> str:
-        written = [f"{self.checkpoint} (checkpoint)"] + [
-            f"{p}, {p.with_suffix('.json').name}" for p in self.exported]
-        return "\n".join(self.lines + [f"written      {w}" for w in written])
 
 
 def make_data(spec: TrainSpec) -> Dataset:

@@ -21,6 +21,7 @@ from learned_components.recurrent import (gait_sequence, gradient_profile, gradi
                         step_function, train_sequence_net)
 from learned_components.sequence import emg_data
 from learned_components.structured_spec import TREE_DYNAMICS, StructuredSpec
+from learned_components.training import TrainResult
 from learned_components.tree_data import STATE_RANGES, rnea, tree_of_model
 
 torch = require_torch()
@@ -53,7 +54,6 @@ def check_tree_export(function: ca.Function, tree: dict, target: str, samples: i
 
 
 def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
-    from learned_components.train import TrainResult
     task = GraphTask(spec.target, spec.segments, spec.samples, spec.channels, spec.epochs,
                      spec.learning_rate, spec.lbfgs_steps, spec.forward_steps, spec.seed,
                      spec.threads)
@@ -100,7 +100,6 @@ def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
 
 
 def train_emg_activation(spec: StructuredSpec, progress: bool = True):
-    from learned_components.train import TrainResult
     train = emg_data("fast", spec.sequences, spec.duration_s, spec.rate_hz, spec.noise,
                      spec.seed)
     test = emg_data("fast", max(4, spec.sequences // 3), spec.duration_s, spec.rate_hz,

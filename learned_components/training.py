@@ -23,6 +23,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -316,3 +317,19 @@ def errors(module: MLP, data: Dataset, index) -> dict:
             "rms_error_per_output": np.sqrt(np.mean(residual ** 2, axis=0)).tolist(),
             "derivative_rms_error": float(np.sqrt(np.mean(d_residual ** 2))),
             "derivative_max_abs_error": float(np.max(np.abs(d_residual)))}
+
+
+@dataclass
+class TrainResult:
+    """What ``ocp train`` produced: files and measured errors."""
+
+    spec: object                  # the TrainSpec or StructuredSpec trained
+    checkpoint: Path
+    exported: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    lines: list = field(default_factory=list)
+
+    def report(self) -> str:
+        written = [f"{self.checkpoint} (checkpoint)"] + [
+            f"{p}, {p.with_suffix('.json').name}" for p in self.exported]
+        return "\n".join(self.lines + [f"written      {w}" for w in written])

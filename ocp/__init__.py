@@ -14,6 +14,14 @@ from ocp.solution import Solution
 from ocp.solve import solve
 from ocp.transcriptions import HermiteSimpson, Radau, Trapezoidal
 
+# The features that report on every solve register their reporters when
+# imported (ocp.engine.reports): tracking errors, surrogate ranges, fitted
+# muscle geometry, estimated parameters.
+import ocp.analysis.tracking  # noqa: E402,F401
+import ocp.estimation.uncertainty  # noqa: E402,F401
+import ocp.models.surrogate  # noqa: E402,F401
+import ocp.osim.model  # noqa: E402,F401
+
 __version__ = "0.1.0"
 
 __all__ = ["CostTerm", "CustomCost", "FinalTime", "PointVariables", "SquaredActivations",

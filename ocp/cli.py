@@ -1,9 +1,11 @@
 """The ``ocp`` command: solve problem files, plot solutions, list models, run studies,
 train learned surrogates, inspect and clear the cache.
 
-The command line only formats what the Python API returns. Bad input prints
-one line naming the file and key and exits with status 2; a solve that does
-not converge still writes its last iterate and exits with status 1.
+The command line only formats what the Python API returns. Bad input (a
+ProblemError or one of its subclasses, or a named file that is missing or
+unreadable) prints one line naming the file and key and exits with status 2;
+any other exception is a bug and shows its traceback. A solve that does not
+converge still writes its last iterate and exits with status 1.
 """
 from __future__ import annotations
 
@@ -50,17 +52,16 @@ def report(solution, out: Path | None = None) -> str:
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
     ]
-    refinement = solution.extra.get("mesh_refinement")
-    if refinement:
+    refinement = solution.mesh_refinement
+    if refinement is not None:
         steps = ", ".join(f"{p['intervals']} intervals {_error(p['max_dynamics_error'])}"
-                          for p in refinement["passes"])
-        lines.append(f"refinement   {steps} (tolerance {refinement['tolerance']:g})")
-    if solution.extra.get("parameters"):
-        from ocp.estimation.uncertainty import parameter_lines
-        lines += parameter_lines(solution.extra["parameters"])
-    for message in solution.extra.get("warnings", []):
+                          for p in refinement.passes)
+        lines.append(f"refinement   {steps} (tolerance {refinement.tolerance:g})")
+    if solution.parameters is not None:  # estimated model numbers: ParameterReport.lines()
+        lines += solution.parameters.lines()
+    for message in solution.warnings:
         lines.append(f"warning      {message}")
-    for term, columns in solution.extra.get("tracking_error", {}).items():
+    for term, columns in (solution.tracking_error or {}).items():
         for name, err in columns.items():
             deg = f" ({err['rms_deg']:.3g} deg)" if "rms_deg" in err else ""
             lines.append(f"tracking     {term}: {name} RMS {err['rms']:.3g} "
@@ -179,8 +180,8 @@ def _cmd_export(args) -> int:
         problem = load_problem(Path(args.opensim))
         try:
             paths = write_opensim_solution(Solution.load(folder), problem, out)
-        except ValueError as exc:
-            raise ProblemError(f"{args.opensim}: {exc}") from None
+        except ProblemError as exc:  # about the problem file given with --opensim
+            raise ProblemError(exc.message, exc.key, exc.file or args.opensim) from None
         for path in filter(None, paths):
             print(f"written      {path}")
         return EXIT_OK
@@ -230,14 +231,12 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    try:  # torch is needed to train, never to solve: imported only here
-        from learned_components.train import run
-    except ModuleNotFoundError as exc:
-        if exc.name != "learned_components":
-            raise
-        raise ProblemError("the learned_components package is not installed; install "
-                           "ocp with: pip install \"ocp-movement[learned]\"") from None
-    result = run(args.spec, out=args.out, progress=not args.quiet)
+    from ocp.engine.plugins import load_plugin
+
+    # torch is needed to train, never to solve: training is the learned-components
+    # plugin's, loaded only here (ProblemError with the install command if absent)
+    learned = load_plugin("learned", "ocp train")
+    result = learned.train(args.spec, out=args.out, progress=not args.quiet)
     print(result.report())
     return EXIT_OK
 
@@ -333,14 +332,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: OS errors about a path the user gave (it is missing, a folder, not writable...):
+#: bad input. Any other OSError, like any other exception, is a bug and shows
+#: its traceback.
+PATH_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError,
+               PermissionError)
+
+
 def main(argv=None) -> int:
+    """Run one command; bad input (ProblemError and its subclasses, an OS error on
+    a named path) prints one line and returns 2."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except ProblemError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OSError, ValueError) as exc:
+    except PATH_ERRORS as exc:
+        if exc.filename is None:
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ocp.costs import CostTerm, PointVariables
+from ocp.engine.parameters import check_parameters
 from ocp.errors import ProblemError, suggestion
 from ocp.models.base import Model
 from ocp.transcriptions import HermiteSimpson, Transcription
@@ -133,8 +134,9 @@ class Problem:
     #: do() operations of the problem file's [intervention] table (ocp.causal);
     #: ``ocp solve`` answers them after solving the problem as written
     interventions: list = field(default_factory=list)
-    #: model numbers to estimate with the trajectory (ocp.estimation.UnknownParameter,
-    #: the problem file's [parameters] table): time-invariant decision variables
+    #: model numbers to estimate with the trajectory: time-invariant decision variables,
+    #: each an ocp.engine.parameters.ModelParameter (ocp.estimation.UnknownParameter for
+    #: the problem file's [parameters] table)
     parameters: list = field(default_factory=list)
 
     def _check_sample_time(self) -> None:
@@ -190,9 +192,7 @@ class Problem:
     def validate(self) -> None:
         """Check names and contradictions; raise ProblemError naming the key."""
         names = self.names()
-        if self.parameters:
-            from ocp.estimation.unknowns import check_unknowns
-            check_unknowns(self.model, self.parameters)
+        check_parameters(self.model, self.parameters)
         for section in ("bounds", "initial", "final"):
             for key, value in getattr(self, section).items():
                 if key not in names:

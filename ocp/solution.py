@@ -6,7 +6,10 @@ A solve leaves two files in its output folder:
   iterations, solve time and the dynamic-consistency errors; with a
   ``[parameters]`` table, each estimated model number's value, bounds and
   standard error (``parameters``, read back by :meth:`Solution.load` as a
-  ParameterReport without its covariance);
+  ParameterReport without its covariance), and the other reports of the
+  solve (``warnings``, ``tracking_error``, ``muscle_geometry_fit``,
+  ``mesh_refinement``, ``final_misses``, ``study``), each a typed field of
+  :class:`Solution`;
 - ``solution.npz``: plain arrays (no pickles) on the collocation grid:
   ``time`` (n_t,), ``states`` (n_t, n_x), ``controls`` (n_t, n_u),
   ``outputs`` (n_t, n_y), ``cost_integrands`` (n_t, n_terms) and the
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ocp.engine.reports import summary_readers
 
 SUCCESS = "success"
 
@@ -52,6 +57,32 @@ def _json_number(x):
 
 
 @dataclass
+class MeshRefinementRecord:
+    """How a solve refined its mesh (ocp.engine.mesh_refinement), as summary.json holds it.
+
+    ``tolerance``: the re-simulation error aimed at (state units);
+    ``started_on``: the transcription the first pass was solved on
+    (``Transcription.describe()``); ``passes``: one dict per solve (intervals,
+    status, objective, iterations, times in s, max_dynamics_error); ``mesh``:
+    the normalised mesh points of the last pass, in [0, 1].
+    """
+
+    tolerance: float
+    started_on: str
+    passes: list
+    mesh: list
+
+    def to_dict(self) -> dict:
+        return {"tolerance": self.tolerance, "started_on": self.started_on,
+                "passes": self.passes, "mesh": self.mesh}
+
+    @classmethod
+    def from_dict(cls, record: dict) -> "MeshRefinementRecord":
+        return cls(record["tolerance"], record.get("started_on", ""),
+                   list(record.get("passes", [])), list(record.get("mesh", [])))
+
+
+@dataclass
 class Solution:
     """Named arrays of a solved (or last-iterate) trajectory and its report.
 
@@ -63,7 +94,10 @@ class Solution:
     state with the transcription's own control interpolant by an adaptive
     integrator (CVODES, tolerance 1e-10); ``max_dynamics_error_open_loop``
     re-simulates the whole horizon from the initial state, which also measures
-    how unstable the motion is.
+    how unstable the motion is. The reports of the solve (``warnings``,
+    ``mesh_refinement``, ``tracking_error``, ``muscle_geometry_fit``,
+    ``parameters``, ``final_misses``, ``study``) are typed fields, written to
+    summary.json under their own names.
     """
 
     time: np.ndarray
@@ -95,9 +129,21 @@ class Solution:
     #: IPOPT's multipliers of the variable bounds and constraints, for warm starts
     multipliers_x: np.ndarray | None = None
     multipliers_g: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
+    #: what a solve warns about (surrogates outside their training range, estimated
+    #: parameters that are not identifiable, a refinement stopped short), in words
+    warnings: list = field(default_factory=list)
+    #: the mesh refinement's passes and final mesh, or None when the mesh was not refined
+    mesh_refinement: MeshRefinementRecord | None = None
+    #: RMS tracking error per tracking term and column (ocp.analysis.tracking), or None
+    tracking_error: dict | None = None
+    #: fitted muscle geometry's errors against the exact paths (ocp.osim), or None
+    muscle_geometry_fit: dict | None = None
     #: estimated model numbers with standard errors (ocp.estimation.ParameterReport), or None
     parameters: object = None
+    #: an intervention's answer: how far each final condition is missed (ocp.causal), or None
+    final_misses: dict | None = None
+    #: the study run this solution belongs to (ocp.study), or None
+    study: dict | None = None
 
     @property
     def success(self) -> bool:
@@ -136,6 +182,27 @@ class Solution:
             "n_points": int(len(self.time)),
             **self.extra,
         }
+
+    @property
+    def extra(self) -> dict:
+        """The summary's report sections beyond the core fields, by their summary.json
+        keys (a read-only view of the typed fields; absent ones are left out)."""
+        out = {}
+        if self.tracking_error:
+            out["tracking_error"] = self.tracking_error
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        if self.muscle_geometry_fit:
+            out["muscle_geometry_fit"] = self.muscle_geometry_fit
+        if self.parameters is not None:
+            out.update(self.parameters.to_dict())
+        if self.mesh_refinement is not None:
+            out["mesh_refinement"] = self.mesh_refinement.to_dict()
+        if self.final_misses is not None:
+            out["final_misses"] = self.final_misses
+        if self.study is not None:
+            out["study"] = self.study
+        return out
 
     def save(self, folder) -> Path:
         """Write ``summary.json`` and ``solution.npz`` into ``folder`` atomically."""
@@ -205,11 +272,19 @@ class Solution:
             transcription=summary.get("transcription", ""),
             multipliers_x=arrays.get("multipliers_x"),
             multipliers_g=arrays.get("multipliers_g"))
-        # what the solve added to the summary (tracking errors, warnings, estimated
-        # parameters) comes back in extra, so that saving again writes it again
-        own = set(solution.summary())
-        solution.extra = {k: v for k, v in summary.items() if k not in own}
-        if "parameters" in summary:  # [parameters]: values, bounds, standard errors
-            from ocp.estimation.uncertainty import ParameterReport
-            solution.parameters = ParameterReport.from_dict(summary)
+        # what the solve added to the summary comes back in the typed fields, so
+        # that saving again writes it again
+        solution.warnings = list(summary.get("warnings", []))
+        solution.tracking_error = summary.get("tracking_error")
+        solution.muscle_geometry_fit = summary.get("muscle_geometry_fit")
+        solution.final_misses = summary.get("final_misses")
+        solution.study = summary.get("study")
+        if "mesh_refinement" in summary:
+            solution.mesh_refinement = MeshRefinementRecord.from_dict(summary["mesh_refinement"])
+        # fields whose value is a feature's object (estimated parameters: a
+        # ParameterReport) are read by the reader that feature registered
+        for name, reader in summary_readers().items():
+            value = reader(summary)
+            if value is not None:
+                setattr(solution, name, value)
         return solution

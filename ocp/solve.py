@@ -10,12 +10,12 @@ import numpy as np
 from ocp.engine.consistency import dynamics_errors, interval_errors
 from ocp.engine.guess import interpolated_guess, warm_start_guess
 from ocp.engine.mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_transcription
-from ocp.models.surrogate import range_report
 from ocp.engine.nlp import transcribe
-from ocp.problem import Problem
-from ocp.solution import SUCCESS, Solution
+from ocp.engine.parameters import with_values
+from ocp.engine.reports import SolveContext, reporters
 from ocp.engine.solver import IPOPT_SUCCESS, make_solver
-from ocp.analysis.tracking import tracking_summary
+from ocp.problem import Problem
+from ocp.solution import SUCCESS, MeshRefinementRecord, Solution
 
 
 def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = True) -> Solution:
@@ -30,7 +30,11 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     more than its tolerance are cut and the problem is solved again from the
     solution, up to its number of passes (:mod:`ocp.engine.mesh_refinement`). The
     solution on the last mesh is returned, with the iterations and times of
-    all passes added up and each pass in ``solution.extra["mesh_refinement"]``.
+    all passes added up and each pass in ``solution.mesh_refinement``.
+
+    After each solve the registered reporters (:mod:`ocp.engine.reports`) add
+    their parts: tracking errors, surrogate range warnings, muscle-geometry
+    fit errors, estimated parameters with standard errors.
     A warm start refined from the same transcription starts on its refined
     mesh (:func:`ocp.engine.mesh_refinement.resumed_transcription`).
     """
@@ -58,12 +62,11 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     solution.iterations = sum(p["iterations"] for p in passes)
     solution.setup_time_s = sum(p["setup_time_s"] for p in passes)
     solution.solve_time_s = sum(p["solve_time_s"] for p in passes)
-    solution.extra["mesh_refinement"] = {
-        "tolerance": refinement.tolerance, "started_on": started_on,
-        "passes": passes,
-        "mesh": current.transcription.mesh_points.tolist()}
+    solution.mesh_refinement = MeshRefinementRecord(
+        tolerance=refinement.tolerance, started_on=started_on, passes=passes,
+        mesh=current.transcription.mesh_points.tolist())
     if solution.success and not solution.max_dynamics_error <= refinement.tolerance:
-        solution.extra["warnings"] = solution.extra.get("warnings", []) + [
+        solution.warnings = solution.warnings + [
             f"mesh refinement stopped after {len(passes) - 1} passes on "
             f"{current.transcription.intervals} intervals with a re-simulation error of "
             f"{solution.max_dynamics_error:.3g}, above its tolerance "
@@ -118,9 +121,7 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
     t0 = problem.start_time
     model = problem.model
     if problem.parameters:  # the model with the estimated numbers, for the replay and report
-        from ocp.estimation.names import with_values
-        model = with_values(model, dict(zip(tp.parameter_names,
-                                            np.array(tp.parameters(w)).ravel())))
+        model = with_values(model, problem.parameters, np.array(tp.parameters(w)).ravel())
     local_err = open_loop_err = float("nan")
     errors = np.full(problem.transcription.intervals, np.nan)
     if check_dynamics and np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
@@ -153,23 +154,10 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
         multipliers_x=np.array(result["lam_x"]).ravel(),
         multipliers_g=np.array(result["lam_g"]).ravel(),
     )
-    # The tracking error per tracked column goes into summary.json ("tracking_error").
-    solution.extra.update(tracking_summary(problem, solution))
-    # Learned surrogates visited outside their training range: a warning with the
-    # range and the amount, also in summary.json ("warnings").
-    solution.extra.update(range_report(model, solution))
-    # Fitted muscle geometry (polynomial or neural): its errors against the exact
-    # paths, per muscle, in summary.json ("muscle_geometry_fit").
-    from ocp.osim.model import geometry_fit_summary
-    solution.extra.update(geometry_fit_summary(model))
-    if problem.parameters:  # [parameters]: values, bounds and standard errors
-        from ocp.estimation.uncertainty import parameter_report
-        estimated = parameter_report(problem, tp, w, result["lam_g"], result["lam_x"],
-                                     solution.cost_terms, tf, solver)
-        solution.extra.update(estimated.to_dict())
-        if estimated.warnings:
-            solution.extra["warnings"] = solution.extra.get("warnings", []) + estimated.warnings
-        solution.parameters = estimated
+    context = SolveContext(transcribed=tp, w=w, lam_g=result["lam_g"], lam_x=result["lam_x"],
+                           final_time=tf, solver=solver)
+    for reporter in reporters():
+        add_report(solution, reporter(problem, model, solution, context))
     return solution, errors
 
 
@@ -177,3 +165,14 @@ def _iterations(stats: dict) -> int:
     """IPOPT's iteration count; IPOPT leaves it unset (garbage) when it never started."""
     count = int(stats.get("iter_count", 0) or 0)
     return count if 0 <= count < 10 ** 7 else 0
+
+
+def add_report(solution: Solution, report: dict) -> None:
+    """Set the Solution fields of a reporter's partial report; ``warnings`` are appended."""
+    for name, value in report.items():
+        if name == "warnings":
+            solution.warnings = solution.warnings + list(value)
+        elif name in Solution.__dataclass_fields__:
+            setattr(solution, name, value)
+        else:
+            raise KeyError(f"a reporter returned '{name}', which is not a field of Solution")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 
+from ocp.errors import ProblemError
+
 #: SI unit -> {accepted unit: factor to SI}
 CONVERSIONS = {
     "rad": {"rad": 1.0, "deg": math.pi / 180.0},
@@ -28,7 +30,7 @@ CONVERSIONS = {
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf)\s*(\S+)?\s*$")
 
 
-class UnitError(ValueError):
+class UnitError(ProblemError):
     """A value whose unit does not fit; the message says what was expected."""
 
 

@@ -33,6 +33,7 @@ from ocp.data.natural_spline import NaturalSpline
 from ocp.data.opensim_filter import opensim_lowpass
 from ocp.data.tables import ANGLE_UNITS, Table, unit_factor
 from ocp.errors import ProblemError, suggestion
+from ocp.engine.reports import register_reporter
 
 
 def to_unit(table: Table, column: str, unit: str, owner: str = "the model") -> np.ndarray:
@@ -262,3 +263,11 @@ def tracking_summary(problem, solution) -> dict:
     except (ValueError, ProblemError):
         return {}
     return {"tracking_error": report} if report else {}
+
+
+def tracking_reporter(problem, model, solution, context) -> dict:
+    """Reporter (ocp.engine.reports): the RMS tracking error per tracked column."""
+    return tracking_summary(problem, solution)
+
+
+register_reporter(tracking_reporter, order=10)

@@ -181,7 +181,7 @@ def open_loop(problem: Problem, original: Solution, interventions, keys=None
     controls = _held_controls(intervened.model, original, signals, transcription=scheme)
     states = simulate(intervened.model, time, _initial_state(intervened, original), controls)
     answer = _as_solution(intervened, time, states, controls, OPEN_LOOP)
-    answer.extra["final_misses"] = final_misses(intervened, answer)
+    answer.final_misses = final_misses(intervened, answer)
     return answer, replay
 
 
@@ -292,7 +292,7 @@ def compare(original: Solution, answer: Solution, kind: str, reference: Solution
                                        (original.time[-1] - original.time[0]),
                                        _integral(answer.time, np.abs(after)) /
                                        (answer.time[-1] - answer.time[0]))}
-    out.final_misses = dict(answer.extra.get("final_misses", {}))
+    out.final_misses = dict(answer.final_misses or {})
     return out
 
 
@@ -336,7 +336,7 @@ def what_if(problem: Problem, original: Solution, interventions, keys=None, *,
         comparisons.append(c)
     if REOPTIMISED in answers:
         ro = reoptimised(problem, original, interventions, keys, verbose=verbose)
-        ro.extra["final_misses"] = final_misses(problem, ro)
+        ro.final_misses = final_misses(problem, ro)
         comparisons.append(compare(original, ro, REOPTIMISED, intervened_muscles=touched))
     return WhatIf(list(interventions), ol, ro, comparisons)
 

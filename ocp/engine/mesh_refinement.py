@@ -90,10 +90,11 @@ def transcription_of(solution, transcription: Transcription) -> Transcription:
     """The transcription ``solution`` was solved on.
 
     ``transcription`` (the problem's) itself, or a copy on the solution's
-    refined mesh (``solution.extra["mesh_refinement"]["mesh"]``, also in
-    summary.json) when the solve refined it.
+    refined mesh (``solution.mesh_refinement.mesh``, also in summary.json)
+    when the solve refined it.
     """
-    mesh = solution.extra.get("mesh_refinement", {}).get("mesh")
+    record = solution.mesh_refinement
+    mesh = record.mesh if record is not None else None
     if mesh is None:
         return transcription
     solved_on = copy.copy(transcription)
@@ -117,8 +118,8 @@ def resumed_transcription(transcription: Transcription, guess, refinement) -> Tr
     ``transcription`` itself is returned when there is no refinement, no such
     guess, or the problem's mesh is already graded.
     """
-    record = getattr(guess, "extra", {}).get("mesh_refinement")
+    record = guess.mesh_refinement if guess is not None else None
     if (refinement is None or record is None or transcription.mesh is not None
-            or record.get("started_on") != transcription.describe()):
+            or record.started_on != transcription.describe()):
         return transcription
     return transcription_of(guess, transcription)

@@ -18,9 +18,8 @@ import numpy as np
 
 from ocp.costs import EndpointVariables, PointVariables
 from ocp.errors import ProblemError
-from ocp.estimation.names import parametrised
-from ocp.estimation.unknowns import guesses, scales
 from ocp.engine.lifted import PointCalls, lifted_nlp
+from ocp.engine.parameters import parametrised, scales, start_values
 from ocp.problem import IMPLICIT, Problem, as_range
 
 
@@ -63,22 +62,104 @@ class TranscribedProblem:
         return np.append(w, p / self.parameter_scale if p.size else p)
 
 
+@dataclass
+class Symbols:
+    """The NLP's symbols while it is built, shared by the steps of :func:`transcribe`.
+
+    ``X`` (nx, P), ``U`` (nu, P), ``Z`` (nz, P) are the trajectory on the
+    mesh, ``tf`` the final time (a symbol when free, else a float, s), ``p``
+    the parameters in SI units, ``w`` the whole decision vector. ``t_s``,
+    ``x_s``, ``u_s``, ``z_s``, ``p_s`` are the SX symbols of one point, from
+    which each per-point function is built; ``model`` is the problem's model
+    with ``p_s`` in place of its estimated numbers.
+    """
+
+    problem: Problem
+    model: object
+    Sym: type
+    calls: PointCalls
+    nx: int
+    nu: int
+    nz: int
+    P: int
+    N: int
+    W: object
+    X: object
+    U: object
+    Z: object
+    t0: float
+    tf: object
+    w: object
+    p: object
+    p_s: ca.SX
+    p_scale: np.ndarray
+    h: object
+    grid: np.ndarray
+    times: object
+    t_s: ca.SX
+    x_s: ca.SX
+    u_s: ca.SX
+    z_s: ca.SX
+    point: PointVariables
+    parallel: tuple
+
+
+class Constraints:
+    """The constraints ``lbg <= g <= ubg`` in the order they are added."""
+
+    def __init__(self):
+        self.g, self.lbg, self.ubg = [], [], []
+
+    def add(self, expr, lo, hi) -> None:
+        """Append ``vec(expr)`` with bounds broadcast to its length."""
+        expr = ca.vec(expr)
+        self.g.append(expr)
+        self.lbg.append(np.broadcast_to(np.asarray(lo, dtype=float), expr.shape[0]))
+        self.ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
+
+
 def transcribe(problem: Problem) -> TranscribedProblem:
+    """The problem as one sparse NLP: variables, constraints in a fixed order, objective.
+
+    Constraints, in this order: dynamics defects (with the discrete map, the
+    control defects, the implicit residuals, the path residuals and the first
+    interval's control extrapolation), output bounds and output endpoint
+    conditions, path constraints, periodicity, mirror symmetry and average
+    speed. Raises ProblemError for a problem that fails validation or whose
+    bounds contradict each other.
+    """
     problem.validate()
+    v = variables(problem)
+    con = Constraints()
+    dynamics_constraints(v, con)
+    lbx, ubx, output_bounds, endpoint_outputs = variable_bounds(v)
+    out_fun, output_names = output_constraints(v, con, output_bounds, endpoint_outputs)
+    path_constraints(v, con)
+    cycle_constraints(v, con)
+    term_vec, integrand_matrix = objective_terms(v)
+    return assemble(v, con, lbx, ubx, term_vec, integrand_matrix, out_fun, output_names)
+
+
+def variables(problem: Problem) -> Symbols:
+    """The decision variables ``w = [x_0, u_0, z_0, x_1, ..., tf?, p / scale]`` and the
+    symbols of one point.
+
+    Estimated model numbers (``problem.parameters``, ocp.engine.parameters) are
+    SX symbols ``p_s`` in the model and time-invariant decision variables at the
+    end of ``w``, divided by their scales so that each is near 1 (a stiffness of
+    3e6 N/m^2 and an inertia of 0.02 kg m^2 alike); the model sees ``p`` in SI
+    units, and every per-point function takes it as its last input.
+    """
     tr = problem.transcription
-    # Estimated model numbers are SX symbols p_s in the model, and time-invariant
-    # decision variables p at the end of w; every per-point function takes p.
-    model, p_s = parametrised(problem.model, [q.name for q in problem.parameters])
+    model, p_s = parametrised(problem.model, problem.parameters)
     nx, nu = model.nx, model.nu
     nz = model.nz if problem.dynamics == IMPLICIT else 0
-    P, N = tr.n_points, tr.intervals
-
+    P = tr.n_points
     Sym = ca.SX if problem.solver.graph == "sx" else ca.MX
     # every per-point function goes through calls: mapped inline, or lifted
     # out of the graph and differentiated per point (ocp/engine/lifted.py)
     calls = PointCalls(problem.solver.graph == "lifted")
     W = Sym.sym("w", nx + nu + nz, P)
-    X, U, Z = W[:nx, :], W[nx:nx + nu, :], W[nx + nu:, :]
     t0 = problem.start_time
     if problem.free_final_time:
         tf = Sym.sym("tf")
@@ -86,76 +167,91 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     else:
         tf = float(problem.final_time)
         w = ca.vec(W)
-    # w holds p / scale (each near 1: a stiffness of 3e6 N/m^2 and an inertia of
-    # 0.02 kg m^2 alike), the model sees p in SI units
-    p_scale = np.array(scales(problem.model, problem.parameters), dtype=float)
+    p_scale = scales(problem.model, problem.parameters)
     p_scaled = Sym.sym("p", p_s.shape[0])
     w = ca.vertcat(w, p_scaled)
     p = p_scaled * ca.DM(p_scale) if p_scale.size else p_scaled
-    h = tr.durations(tf - t0)  # scalar, or (1, N) on a refined mesh
     grid = tr.grid()
-    times = t0 + ca.DM(grid).T * (tf - t0)  # (1, P)
-
-    # Symbols of one point, from which every per-point function is built.
     t_s, x_s, u_s, z_s = (ca.SX.sym("t"), ca.SX.sym("x", nx),
                           ca.SX.sym("u", nu), ca.SX.sym("z", nz))
-    point = PointVariables(model, t_s, x_s, u_s, z_s)
+    return Symbols(
+        problem=problem, model=model, Sym=Sym, calls=calls, nx=nx, nu=nu, nz=nz,
+        P=P, N=tr.intervals, W=W, X=W[:nx, :], U=W[nx:nx + nu, :], Z=W[nx + nu:, :],
+        t0=t0, tf=tf, w=w, p=p, p_s=p_s, p_scale=p_scale,
+        h=tr.durations(tf - t0),  # scalar, or (1, N) on a refined mesh
+        grid=grid, times=t0 + ca.DM(grid).T * (tf - t0),  # (1, P)
+        t_s=t_s, x_s=x_s, u_s=u_s, z_s=z_s,
+        point=PointVariables(model, t_s, x_s, u_s, z_s),
+        parallel=(("thread", problem.solver.threads) if problem.solver.threads > 1 else ()))
+
+
+def dynamics_constraints(v: Symbols, con: Constraints) -> None:
+    """The transcription's defects, then the control defects, the implicit
+    residuals, the model's path residuals and the first interval's control
+    extrapolation (each only where the transcription or the model has them)."""
+    problem, model, tr, calls = v.problem, v.model, v.problem.transcription, v.calls
+    X, U, Z, p = v.X, v.U, v.Z, v.p
+    x_s, u_s, z_s, p_s = v.x_s, v.u_s, v.z_s, v.p_s
     if problem.dynamics == IMPLICIT:
         xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
     else:
         xdot, residual = model.dynamics(x_s, u_s), ca.SX(0, 1)
-    parallel = ("thread", problem.solver.threads) if problem.solver.threads > 1 else ()
-    F, R = calls(ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]), P,
-                 X, U, Z, p, parallel=parallel)
-
-    g, lbg, ubg = [], [], []
-
-    def constrain(expr, lo, hi):
-        expr = ca.vec(expr)
-        g.append(expr)
-        lbg.append(np.broadcast_to(np.asarray(lo, dtype=float), expr.shape[0]))
-        ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
-
+    F, R = calls(ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]), v.P,
+                 X, U, Z, p, parallel=v.parallel)
     if model.discrete_state_names:
         # States of a discrete map (a learned recurrent step): the map between
         # mesh points, a straight line inside an interval; the ODE for the rest.
         discrete = [model.state_names.index(n) for n in model.discrete_state_names]
-        continuous = [i for i in range(nx) if i not in discrete]
+        continuous = [i for i in range(v.nx) if i not in discrete]
         Xp, Fp = tr.by_point(X), tr.by_point(F)
-        constrain(tr.defects(h, [x[continuous, :] for x in Xp],
-                             [f[continuous, :] for f in Fp]), 0.0, 0.0)
+        con.add(tr.defects(v.h, [x[continuous, :] for x in Xp],
+                           [f[continuous, :] for f in Fp]), 0.0, 0.0)
         step = ca.Function("discrete_step", [x_s, u_s, p_s], [model.discrete_step(x_s, u_s)])
-        constrain(tr.discrete_defects([x[discrete, :] for x in Xp],
-                                      calls(step, N, Xp[0], tr.by_point(U)[-1], p)), 0.0, 0.0)
+        con.add(tr.discrete_defects([x[discrete, :] for x in Xp],
+                                    calls(step, v.N, Xp[0], tr.by_point(U)[-1], p)), 0.0, 0.0)
     else:
-        constrain(tr.defects(h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
+        con.add(tr.defects(v.h, tr.by_point(X), tr.by_point(F)), 0.0, 0.0)
     control_defects = tr.control_defects(tr.by_point(U))
-    if control_defects is not None and nu:
-        constrain(control_defects, 0.0, 0.0)
+    if control_defects is not None and v.nu:
+        con.add(control_defects, 0.0, 0.0)
     first = 0 if tr.dynamics_at_start else 1
-    if nz:
-        constrain(R[:, first:], 0.0, 0.0)
+    if v.nz:
+        con.add(R[:, first:], 0.0, 0.0)
     path_residual = model.path_residuals(x_s, u_s)
     if path_residual.shape[0]:
-        residuals = calls(ca.Function("path_residuals", [x_s, u_s, p_s], [path_residual]), P,
-                          X, U, p)
-        constrain(residuals[:, first:], 0.0, 0.0)
+        residuals = calls(ca.Function("path_residuals", [x_s, u_s, p_s], [path_residual]),
+                          v.P, X, U, p)
+        con.add(residuals[:, first:], 0.0, 0.0)
     w0 = tr.initial_control_weights()
-    if w0 is not None and nu + nz:
+    if w0 is not None and v.nu + v.nz:
         cols = tr.interval_columns(0)
         UZ = ca.vertcat(U, Z)
-        constrain(UZ[:, 0] - ca.mtimes(UZ[:, cols][:, 1:], ca.DM(w0[1:])), 0.0, 0.0)
+        con.add(UZ[:, 0] - ca.mtimes(UZ[:, cols][:, 1:], ca.DM(w0[1:])), 0.0, 0.0)
 
-    # Bounds on variables (states, controls, algebraics) and on outputs.
+
+def variable_names(v: Symbols) -> list[str]:
+    """The rows of W: states, controls, then algebraics in the implicit form."""
+    model = v.model
+    return list(model.state_names) + list(model.control_names) + \
+        (list(model.algebraic_names) if v.nz else [])
+
+
+def variable_bounds(v: Symbols):
+    """Bounds on the trajectory: (lbx, ubx) of shape (nx + nu + nz, P), the output
+    bounds {name: (lo, hi)} and the output endpoint conditions
+    [(column, name, lo, hi, section)], in SI units.
+
+    The model's default bounds overridden by the problem's; initial and final
+    conditions on states, controls and algebraics narrow the first and last
+    columns; those on outputs become constraints (:func:`output_constraints`).
+    """
+    problem = v.problem
     kinds = problem.names()
-    bounds = problem.merged_bounds()
-    lbx = -np.inf * np.ones((nx + nu + nz, P))
-    ubx = np.inf * np.ones((nx + nu + nz, P))
-    var_names = list(model.state_names) + list(model.control_names) + \
-        (list(model.algebraic_names) if nz else [])
-    row = {n: i for i, n in enumerate(var_names)}
+    lbx = -np.inf * np.ones((v.nx + v.nu + v.nz, v.P))
+    ubx = np.inf * np.ones((v.nx + v.nu + v.nz, v.P))
+    row = {n: i for i, n in enumerate(variable_names(v))}
     output_bounds = {}
-    for name, (lo, hi) in bounds.items():
+    for name, (lo, hi) in problem.merged_bounds().items():
         if name in row:
             lbx[row[name], :], ubx[row[name], :] = lo, hi
         elif kinds.get(name) == "output":
@@ -164,7 +260,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
             continue  # only meaningful in the implicit form
     endpoint_outputs = []
     for column, conditions, section in ((0, problem.initial, "initial"),
-                                        (P - 1, problem.final, "final")):
+                                        (v.P - 1, problem.final, "final")):
         for name, value in conditions.items():
             lo, hi = as_range(value)
             if name in row:
@@ -172,28 +268,48 @@ def transcribe(problem: Problem) -> TranscribedProblem:
                 ubx[row[name], column] = min(hi, ubx[row[name], column])
             else:
                 endpoint_outputs.append((column, name, lo, hi, section))
+    return lbx, ubx, output_bounds, endpoint_outputs
 
+
+def output_constraints(v: Symbols, con: Constraints, output_bounds: dict,
+                       endpoint_outputs: list) -> tuple[ca.Function, list]:
+    """Bounds on model outputs at every point, then output endpoint conditions.
+
+    Returns the per-point output function ``(x, u, p) -> (n_outputs, 1)`` and
+    the output names, for reading the solution back.
+    """
+    x_s, u_s, p_s = v.x_s, v.u_s, v.p_s
     used_outputs = sorted(set(output_bounds) | {e[1] for e in endpoint_outputs})
-    all_outputs = model.outputs(x_s, u_s)
+    all_outputs = v.model.outputs(x_s, u_s)
     output_names = list(all_outputs)
     out_fun = ca.Function("outputs", [x_s, u_s, p_s],
                           [ca.vertcat(*all_outputs.values()) if all_outputs else ca.SX(0, 1)])
     if used_outputs:
-        O = calls(out_fun, P, X, U, p)
+        O = v.calls(out_fun, v.P, v.X, v.U, v.p)
         for name in output_bounds:
             lo, hi = output_bounds[name]
-            constrain(O[output_names.index(name), :], lo, hi)
+            con.add(O[output_names.index(name), :], lo, hi)
         for column, name, lo, hi, _ in endpoint_outputs:
-            constrain(O[output_names.index(name), column], lo, hi)
+            con.add(O[output_names.index(name), column], lo, hi)
+    return out_fun, output_names
 
-    for pc in problem.path_constraints:
-        expr = pc.function(point)
-        fun = ca.Function(f"path_{pc.name}", [t_s, x_s, u_s, z_s, p_s], [expr])
-        values = calls(fun, P, times, X, U, Z, p)
+
+def path_constraints(v: Symbols, con: Constraints) -> None:
+    """``lower <= function(t, x, u, z, p) <= upper`` at every point, per PathConstraint."""
+    for pc in v.problem.path_constraints:
+        expr = pc.function(v.point)
+        fun = ca.Function(f"path_{pc.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s], [expr])
+        values = v.calls(fun, v.P, v.times, v.X, v.U, v.Z, v.p)
         m = values.shape[0]
         lo = np.broadcast_to(np.asarray(pc.lower, dtype=float), m)
         hi = np.broadcast_to(np.asarray(pc.upper, dtype=float), m)
-        constrain(values, np.tile(lo, P), np.tile(hi, P))
+        con.add(values, np.tile(lo, v.P), np.tile(hi, v.P))
+
+
+def cycle_constraints(v: Symbols, con: Constraints) -> None:
+    """Periodicity ``y(t_f) = y(t_0)``, mirror symmetry ``a(t_f) = b(t_0)``,
+    ``b(t_f) = a(t_0)``, and the average speed ``q(t_f) - q(t_0) = speed (t_f - t_0)`` (m)."""
+    problem, model, X, U = v.problem, v.model, v.X, v.U
 
     def trajectory(name):  # a state's or a control's row
         if name in model.state_names:
@@ -201,28 +317,37 @@ def transcribe(problem: Problem) -> TranscribedProblem:
         return U[model.control_names.index(name), :]
 
     for name in problem.periodic:
-        constrain(trajectory(name)[-1] - trajectory(name)[0], 0.0, 0.0)
+        con.add(trajectory(name)[-1] - trajectory(name)[0], 0.0, 0.0)
     for a, b in mirror_pairs(problem):
         ya, yb = trajectory(a), trajectory(b)
-        constrain(ca.vertcat(ya[-1] - yb[0], yb[-1] - ya[0]), 0.0, 0.0)
+        con.add(ca.vertcat(ya[-1] - yb[0], yb[-1] - ya[0]), 0.0, 0.0)
     if problem.average_speed is not None:
         coordinate, speed = problem.average_speed
         i = model.state_names.index(coordinate)
-        constrain(X[i, -1] - X[i, 0] - speed * (tf - t0), 0.0, 0.0)
+        con.add(X[i, -1] - X[i, 0] - speed * (v.tf - v.t0), 0.0, 0.0)
 
-    # Objective: each weighted term, integrals by the transcription's quadrature.
-    endpoint = EndpointVariables(model, t0, tf, X[:, 0], X[:, -1])
+
+def objective_terms(v: Symbols):
+    """Each weighted cost term (n_terms, 1) and the weighted integrands (n_terms, P).
+
+    An integral is the transcription's quadrature of its integrand; an endpoint
+    term is added as is; a term with ``divide_by_displacement`` is divided by
+    that coordinate's travel ``q(t_f) - q(t_0)``.
+    """
+    problem, model, tr, X = v.problem, v.model, v.problem.transcription, v.X
+    endpoint = EndpointVariables(model, v.t0, v.tf, X[:, 0], X[:, -1])
     term_values, integrand_rows = [], []
     for term in problem.costs:
         value = 0
-        expr = term.integrand(point)
+        expr = term.integrand(v.point)
         if expr is not None:
-            fun = ca.Function(f"L_{term.name}", [t_s, x_s, u_s, z_s, p_s], [expr])
-            row_values = term.weight * calls(fun, P, times, X, U, Z, p, parallel=parallel)
+            fun = ca.Function(f"L_{term.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s], [expr])
+            row_values = term.weight * v.calls(fun, v.P, v.times, X, v.U, v.Z, v.p,
+                                               parallel=v.parallel)
             integrand_rows.append(row_values)
-            value += tr.integral(tf - t0, row_values)
+            value += tr.integral(v.tf - v.t0, row_values)
         else:
-            integrand_rows.append(Sym.zeros(1, P))
+            integrand_rows.append(v.Sym.zeros(1, v.P))
         end = term.endpoint(endpoint)
         if end is not None:
             value += term.weight * end
@@ -230,43 +355,49 @@ def transcribe(problem: Problem) -> TranscribedProblem:
             i = model.state_names.index(term.divide_by_displacement)
             value = value / (X[i, -1] - X[i, 0])
         term_values.append(value)
-    term_vec = ca.vertcat(*term_values)
-    objective = ca.sum1(term_vec)
+    return ca.vertcat(*term_values), ca.vertcat(*integrand_rows)
 
+
+def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
+             out_fun: ca.Function, output_names: list) -> TranscribedProblem:
+    """The NLP, its variable bounds (trajectory, final time, parameters / scale)
+    checked for contradictions, and the functions that read a solution back."""
+    problem = v.problem
     lbx_all, ubx_all = lbx.ravel(order="F"), ubx.ravel(order="F")
     if problem.free_final_time:
         lo, hi = problem.final_time_range()
         lbx_all, ubx_all = np.append(lbx_all, lo), np.append(ubx_all, hi)
-    lbx_all = np.append(lbx_all, [q.lower for q in problem.parameters] / p_scale)
-    ubx_all = np.append(ubx_all, [q.upper for q in problem.parameters] / p_scale)
+    lbx_all = np.append(lbx_all, [q.lower for q in problem.parameters] / v.p_scale)
+    ubx_all = np.append(ubx_all, [q.upper for q in problem.parameters] / v.p_scale)
     bad = np.nonzero(lbx_all > ubx_all)[0]
     if bad.size:
-        i = bad[0] % (nx + nu + nz) if bad[0] < (nx + nu + nz) * P else None
-        name = var_names[i] if i is not None else "time.final"
+        n_rows = v.nx + v.nu + v.nz
+        i = bad[0] % n_rows if bad[0] < n_rows * v.P else None
+        name = variable_names(v)[i] if i is not None else "time.final"
         raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
 
-    g_all = ca.vertcat(*g)
-    integrand_matrix = ca.vertcat(*integrand_rows)
-    nlp, solver_functions = lifted_nlp(calls, w, objective, g_all,
+    objective = ca.sum1(term_vec)
+    nlp, solver_functions = lifted_nlp(v.calls, v.w, objective, ca.vertcat(*con.g),
                                        compile_blocks=problem.solver.compile)
-    term_vec, integrand_matrix = calls.substitute(w, [term_vec, integrand_matrix])
-    tf_expr = tf if problem.free_final_time else Sym(tf)
+    term_vec, integrand_matrix = v.calls.substitute(v.w, [term_vec, integrand_matrix])
+    tf_expr = v.tf if problem.free_final_time else v.Sym(v.tf)
+    w = v.w
     return TranscribedProblem(
         nlp=nlp, solver_functions=solver_functions,
         lbx=lbx_all, ubx=ubx_all,
-        lbg=np.concatenate(lbg) if lbg else np.zeros(0),
-        ubg=np.concatenate(ubg) if ubg else np.zeros(0),
-        unpack=ca.Function("unpack", [w], [X, U, Z, tf_expr]),
+        lbg=np.concatenate(con.lbg) if con.lbg else np.zeros(0),
+        ubg=np.concatenate(con.ubg) if con.ubg else np.zeros(0),
+        unpack=ca.Function("unpack", [w], [v.X, v.U, v.Z, tf_expr]),
         cost_terms=ca.Function("cost_terms", [w], [term_vec]),
         cost_names=[t.name for t in problem.costs],
         integrands=ca.Function("integrands", [w], [integrand_matrix]),
-        outputs=ca.Function("outputs", [w], [out_fun.map(P)(X, U, p)]),
+        outputs=ca.Function("outputs", [w], [out_fun.map(v.P)(v.X, v.U, v.p)]),
         output_names=output_names,
-        grid=grid, n_points=P, nx=nx, nu=nu, nz=nz,
+        grid=v.grid, n_points=v.P, nx=v.nx, nu=v.nu, nz=v.nz,
         parameter_names=[q.name for q in problem.parameters],
-        parameter_guess=np.array(guesses(problem.model, problem.parameters), dtype=float),
-        parameters=ca.Function("parameters", [w], [p]),
-        parameter_scale=p_scale)
+        parameter_guess=start_values(problem.model, problem.parameters),
+        parameters=ca.Function("parameters", [w], [v.p]),
+        parameter_scale=v.p_scale)
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

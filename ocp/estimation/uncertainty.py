@@ -39,6 +39,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ocp.estimation.names import model_numbers
+from ocp.engine.reports import register_reporter, register_summary_reader
 
 #: eigenvalues of the scaled reduced Hessian below this fraction of the largest are singular
 SINGULAR_RATIO = 1e-8
@@ -305,3 +306,23 @@ def parameter_report(problem, tp, w, lam_g, lam_x, cost_terms: dict,
             full[index[i], :] = full[:, index[i]] = math.inf
     report.covariance = full
     return report
+
+
+def parameter_reporter(problem, model, solution, context) -> dict:
+    """Reporter (ocp.engine.reports): the estimated parameters' values, bounds and
+    standard errors (``parameters``), and their warnings."""
+    if not problem.parameters:
+        return {}
+    estimated = parameter_report(problem, context.transcribed, context.w, context.lam_g,
+                                 context.lam_x, solution.cost_terms, context.final_time,
+                                 context.solver)
+    return {"parameters": estimated, "warnings": estimated.warnings}
+
+
+def read_parameter_report(summary: dict) -> ParameterReport | None:
+    """summary.json's estimated parameters as a ParameterReport (no covariance), or None."""
+    return ParameterReport.from_dict(summary) if "parameters" in summary else None
+
+
+register_reporter(parameter_reporter, order=40)
+register_summary_reader("parameters", read_parameter_report)

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 
 from ocp.errors import ProblemError, suggestion
-from ocp.estimation.names import model_numbers
+from ocp.engine.parameters import check_parameters
+from ocp.estimation.names import model_numbers, with_values
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class UnknownParameter:
 
     ``name`` is one of :func:`ocp.estimation.names.model_numbers` (for example
     ``segment.forearm.mass``); ``guess`` defaults to the model's own value.
+    Implements the engine's :class:`ocp.engine.parameters.ModelParameter`.
     """
 
     name: str
@@ -27,37 +29,56 @@ class UnknownParameter:
     upper: float
     guess: float | None = None
 
+    def check(self, model, key: str = "parameters") -> None:
+        """Raise ProblemError (key ``<key>.<name>``) for an unknown that does not fit.
 
-def check_unknowns(model, unknowns, key: str = "parameters") -> None:
-    """Raise ProblemError (key ``parameters.<name>``) for an unknown that does not fit.
-
-    Refused: a name that is not a number of the model (the closest names are
-    suggested), a name given twice, bounds that are not ordered or exclude the
-    model's own value, and a guess outside the bounds.
-    """
-    numbers = model_numbers(model)
-    seen = set()
-    for u in unknowns:
-        where = f"{key}.{u.name}"
-        if u.name not in numbers:
+        Refused: a name that is not a number of the model (the closest names
+        are suggested), bounds that are not ordered or exclude the model's own
+        value, and a guess outside the bounds.
+        """
+        numbers = model_numbers(model)
+        where = f"{key}.{self.name}"
+        if self.name not in numbers:
             if not numbers:
                 raise ProblemError(f"model '{model.name}' has no numbers to estimate "
                                    f"(segments, muscles or contacts)", where)
-            raise ProblemError(f"'{u.name}' is not a number of model '{model.name}'" +
-                               _closest(u.name, list(numbers)), where)
-        if u.name in seen:
-            raise ProblemError(f"'{u.name}' is estimated twice", where)
-        seen.add(u.name)
-        if not (math.isfinite(u.lower) and math.isfinite(u.upper)) or not u.lower < u.upper:
-            raise ProblemError(f"bounds [{u.lower:g}, {u.upper:g}] must be finite with "
+            raise ProblemError(f"'{self.name}' is not a number of model '{model.name}'" +
+                               _closest(self.name, list(numbers)), where)
+        lower, upper = self.lower, self.upper
+        if not (math.isfinite(lower) and math.isfinite(upper)) or not lower < upper:
+            raise ProblemError(f"bounds [{lower:g}, {upper:g}] must be finite with "
                                f"lower < upper", where)
-        own = numbers[u.name]
-        if not u.lower <= own.value <= u.upper:
-            raise ProblemError(f"bounds [{u.lower:g}, {u.upper:g}] {own.unit} exclude the "
+        own = numbers[self.name]
+        if not lower <= own.value <= upper:
+            raise ProblemError(f"bounds [{lower:g}, {upper:g}] {own.unit} exclude the "
                                f"model's own value {own.value:g} {own.unit}", where)
-        if u.guess is not None and not u.lower <= u.guess <= u.upper:
-            raise ProblemError(f"guess {u.guess:g} {own.unit} is outside the bounds "
-                               f"[{u.lower:g}, {u.upper:g}]", where)
+        if self.guess is not None and not lower <= self.guess <= upper:
+            raise ProblemError(f"guess {self.guess:g} {own.unit} is outside the bounds "
+                               f"[{lower:g}, {upper:g}]", where)
+
+    def start_value(self, model) -> float:
+        """The guess, else the model's own value (SI)."""
+        return self.guess if self.guess is not None else model_numbers(model)[self.name].value
+
+    def scale(self, model) -> float:
+        """The size by which the NLP divides the unknown (SI units).
+
+        The model's own value, or the width of the bounds when that is zero: a
+        contact stiffness of 3e6 N/m^2 and a foot inertia of 0.02 kg m^2 then
+        both enter the NLP as numbers near 1, so that IPOPT's steps and its
+        tolerances mean the same for every parameter.
+        """
+        return abs(model_numbers(model)[self.name].value) or (self.upper - self.lower)
+
+    def with_value(self, model, value):
+        """``model`` with this number replaced by ``value`` (a float or a CasADi symbol)."""
+        return with_values(model, {self.name: value})
+
+
+def check_unknowns(model, unknowns, key: str = "parameters") -> None:
+    """Raise ProblemError (key ``<key>.<name>``) for an unknown that does not fit,
+    or for a name given twice (:meth:`UnknownParameter.check`)."""
+    check_parameters(model, unknowns, key)
 
 
 def _closest(name: str, valid: list[str]) -> str:
@@ -76,20 +97,12 @@ def _closest(name: str, valid: list[str]) -> str:
 
 def guesses(model, unknowns) -> list[float]:
     """The starting value of each unknown: its guess, else the model's own value."""
-    numbers = model_numbers(model)
-    return [u.guess if u.guess is not None else numbers[u.name].value for u in unknowns]
+    return [u.start_value(model) for u in unknowns]
 
 
 def scales(model, unknowns) -> list[float]:
-    """The size of each unknown, by which the NLP divides it (SI units).
-
-    The model's own value, or the width of the bounds when that is zero: a
-    contact stiffness of 3e6 N/m^2 and a foot inertia of 0.02 kg m^2 then
-    both enter the NLP as numbers near 1, so that IPOPT's steps and its
-    tolerances mean the same for every parameter.
-    """
-    numbers = model_numbers(model)
-    return [abs(numbers[u.name].value) or (u.upper - u.lower) for u in unknowns]
+    """The size of each unknown, by which the NLP divides it (SI units)."""
+    return [u.scale(model) for u in unknowns]
 
 
 class Unknowns(list):

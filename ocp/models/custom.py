@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from ocp.errors import ProblemError
 from ocp.models.base import Model
 
 
@@ -62,7 +63,7 @@ class CustomModel(Model):
         return dict(self._parameters)
 
 
-class ModelFileError(Exception):
+class ModelFileError(ProblemError):
     """A user's model file could not be loaded; the message says why."""
 
 

@@ -31,6 +31,7 @@ import casadi as ca
 import numpy as np
 
 from ocp.errors import ProblemError
+from ocp.engine.reports import register_reporter
 
 FORMAT, FORMAT_VERSION = "ocp-surrogate", 1
 MUSCLE_GEOMETRY = "muscle_geometry"
@@ -67,7 +68,7 @@ class SurrogateRangeWarning(UserWarning):
     """A solution visits inputs outside a surrogate's training range."""
 
 
-class SurrogateMismatch(ValueError):
+class SurrogateMismatch(ProblemError):
     """A surrogate that does not fit the component it replaces."""
 
 
@@ -457,3 +458,12 @@ def learned_tree_dynamics(surrogate: Surrogate, model) -> tuple[ca.Function, str
             f"for another tree ({surrogate.metadata.get('model', '?')}); export the graph "
             f"network for this model (ocp train with this [model])")
     return f, target
+
+
+def range_reporter(problem, model, solution, context) -> dict:
+    """Reporter (ocp.engine.reports): learned surrogates visited outside their
+    training range, as warnings with the range and the amount."""
+    return range_report(model, solution)
+
+
+register_reporter(range_reporter, order=20)

@@ -17,6 +17,7 @@ import numpy as np
 from ocp.data.export import solution_table
 from ocp.data.opensim_text import write_storage
 from ocp.data.tables import Table
+from ocp.errors import ProblemError
 from ocp.analysis.stride import full_stride
 
 
@@ -24,7 +25,7 @@ def opensim_names(model) -> dict:
     """Our state and control names -> OpenSim's component paths (a model read from .osim)."""
     skeleton = getattr(model, "osim", None)
     if skeleton is None:
-        raise ValueError(f"model '{model.name}' was not read from an .osim file")
+        raise ProblemError(f"model '{model.name}' was not read from an .osim file")
     joint_of = {c.name: j.name for j in skeleton.doc.joints for c in j.coordinates}
     out = {}
     for c in model.tree.coordinates:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ocp.engine.reports import register_reporter
 from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.muscles.hill import MuscleParameters
@@ -449,3 +450,12 @@ def describe_osim(path) -> str:
             lines.append("    drawn only, e.g. " + "; ".join(drawn[:3]))
         lines += [f"    {e}" for e in doc.ignored if e not in drawn]   # the rest, each
     return "\n".join(lines)
+
+
+def geometry_fit_reporter(problem, model, solution, context) -> dict:
+    """Reporter (ocp.engine.reports): fitted muscle geometry (polynomial or neural),
+    its errors against the exact paths per muscle."""
+    return geometry_fit_summary(model)
+
+
+register_reporter(geometry_fit_reporter, order=30)

@@ -1,6 +1,7 @@
 """``[model] geometry = "neural"``: an .osim model's muscle paths replaced by small networks.
 
-The networks are trained (``learned_components.osim_geometry``, needs
+The networks are trained by the learned-components plugin
+(``learned_components.osim_geometry`` through ocp.engine.plugins, needs
 PyTorch) on samples of the model's exact paths over the fitted ranges, once:
 the exported surrogate (``NAME.casadi`` + ``NAME.json``, the muscle-geometry
 format of ``ocp.models.surrogate``, plus the ``NAME.pt`` checkpoint) is
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ocp.engine.cache import cache_folder
+from ocp.engine.plugins import PluginMissing, load_plugin
 from ocp.errors import ProblemError
 from ocp.models.surrogate import MUSCLE_GEOMETRY, Surrogate, load_surrogate
 
@@ -101,20 +103,16 @@ def neural_geometry(osim_path, exact, coordinates, units, muscles, ranges: dict,
         except ProblemError as exc:
             warnings.warn(f"cached neural geometry unusable, training it again: {exc}",
                           stacklevel=2)
-    try:
-        from learned_components.osim_geometry import (export_neural_geometry,
-                                                      train_neural_geometry)
-    except ModuleNotFoundError as exc:
-        if exc.name != "learned_components":
-            raise
+    try:  # training is the learned-components plugin's (ocp.engine.plugins)
+        learned = load_plugin("learned", "geometry = \"neural\"")
+    except PluginMissing:
         raise ProblemError("geometry = \"neural\" trains networks on the first run, which "
                            "needs the learned_components package: pip install "
                            "\"ocp-movement[learned]\"", file=str(osim_path)) from None
-    fit = train_neural_geometry(exact, coordinates, muscles, ranges, options)
-    export_neural_geometry(fit, path, model=model_name, coordinates=coordinates,
-                           muscles=muscles, ranges=ranges, units=units, options=options,
-                           source={"file": str(osim_path), "sha256": hashlib.sha256(
-                               osim_path.read_bytes()).hexdigest(),
-                               "conditional_smoothing_rad": smoothing_rad})
+    learned.fit_neural_geometry(exact, coordinates, muscles, ranges, options, path,
+                                model=model_name, units=units,
+                                source={"file": str(osim_path), "sha256": hashlib.sha256(
+                                    osim_path.read_bytes()).hexdigest(),
+                                    "conditional_smoothing_rad": smoothing_rad})
     surrogate = load_surrogate(path, MUSCLE_GEOMETRY)
     return surrogate, fit_errors(surrogate), True

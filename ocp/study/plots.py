@@ -17,7 +17,7 @@ import numpy as np
 
 from ocp.io.plotting import DISPLAY
 from ocp.solution import Solution
-from ocp.study.report import cost_names, cost_units
+from ocp.study.store import cost_names, cost_units
 from ocp.study.spec import numeric, short
 
 #: Units read from the end of a parameter name (``forearm_mass_kg``), longest first.

@@ -21,25 +21,7 @@ from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
 from ocp.solution import atomic_write
-from ocp.study.store import SUCCESS, read_runs
-
-
-def cost_names(runs: list[dict]) -> list[str]:
-    """Cost term names in the order of the problem file (first run that has them)."""
-    names: list[str] = []
-    for run in runs:
-        for name in run["cost_terms"]:
-            if name not in names:
-                names.append(name)
-    return names
-
-
-def cost_units(runs: list[dict]) -> dict[str, str]:
-    units = {}
-    for run in runs:
-        for name, term in run["cost_terms"].items():
-            units.setdefault(name, term["unit"] or "-")
-    return units
+from ocp.study.store import SUCCESS, cost_names, cost_units, read_runs
 
 
 def _number(x, digits: int = 6) -> str:

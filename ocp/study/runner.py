@@ -168,9 +168,9 @@ def _finish(study, out, store, order, bar, result, outcome: RunOutcome, run) -> 
     if solution is not None:
         source = store.conn.execute("SELECT warm_start_from FROM runs WHERE run_id = ?",
                                     (run.run_id,)).fetchone()[0]
-        solution.extra = {**solution.extra, "study": {
+        solution.study = {
             "title": study.title, "spec_hash": study.spec_hash, "run_id": run.run_id,
-            "overrides": run.overrides, "warm_start_from": source}}
+            "overrides": run.overrides, "warm_start_from": source}
         folder = run_folder(run.run_id)
         for stale in (out / folder).glob(".*.tmp"):  # left by a study killed mid-write
             stale.unlink()

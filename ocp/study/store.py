@@ -372,3 +372,21 @@ def _unlock(fd: int | None) -> None:
     if fd is not None:
         os.close(fd)  # closing the descriptor releases the flock
 
+
+def cost_names(runs: list[dict]) -> list[str]:
+    """Cost term names in the order of the problem file (first run that has them)."""
+    names: list[str] = []
+    for run in runs:
+        for name in run["cost_terms"]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def cost_units(runs: list[dict]) -> dict[str, str]:
+    """Each cost term's unit, from the first run that has it ("-" when it has none)."""
+    units = {}
+    for run in runs:
+        for name, term in run["cost_terms"].items():
+            units.setdefault(name, term["unit"] or "-")
+    return units
