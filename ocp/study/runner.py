@@ -64,7 +64,9 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
 
     ``workers``: runs in flight (1: in this process; N: a local process pool;
     with ``scheduler``, at most N on the Dask cluster, default all its
-    threads). ``resume`` continues a store of the same study (runs left
+    threads); without either, the study file's ``[backend]``
+    (:data:`ocp.study.backends.BACKENDS`), else this process. ``resume``
+    continues a store of the same study (runs left
     ``running`` by a killed study start again; finished ones are kept);
     ``retry_failed`` also starts failed runs again. ``warm_start=False``
     solves every run from the problem's own initial guess, in id order.
@@ -78,7 +80,8 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
         raise ProblemError(f"--workers must be at least 1, got {workers}")
     started = time.perf_counter()
     out = Path(out)
-    backend = make_backend(workers, scheduler)  # first: an unreachable cluster writes nothing
+    # first: an unreachable cluster writes nothing
+    backend = make_backend(workers, scheduler, study.backend)
     try:
         store = Store.open(out, study, resume)
         try:

@@ -9,6 +9,10 @@ A study file names one problem file and the keys to vary::
     [fixed]                # overrides applied to every run (optional)
     "transcription.intervals" = 30
 
+    [backend]              # where the runs execute (optional; --workers, --scheduler win)
+    name = "pool"          # inline (default), pool or dask: ocp.study.backends.BACKENDS
+    workers = 2
+
     [sweep]                # dotted key of the problem file -> values
     "costs.effort.weight" = {logspace = [0.1, 10, 4]}    # 0.1, 0.464, 2.15, 10
     "costs.time.weight" = [1, 2, 5, 10]
@@ -43,8 +47,9 @@ import numpy as np
 
 from ocp.errors import ProblemError, suggestion
 from ocp.io.tables import TableReader, read_toml
+from ocp.study.backends import BackendChoice, read_backend
 
-STUDY_KEYS = {"title", "description", "problem", "mode", "sweep", "fixed"}
+STUDY_KEYS = {"title", "description", "problem", "mode", "sweep", "fixed", "backend"}
 MODES = ("grid", "zip")
 RANGES = ("linspace", "logspace")
 #: A value-range of a swept key spanning at least this ratio is normalised on a
@@ -114,6 +119,7 @@ class Study:
     fixed: dict
     runs: tuple
     spec_hash: str
+    backend: BackendChoice | None = None   # the file's [backend]; command-line flags win
 
     @property
     def keys(self) -> list[str]:
@@ -327,6 +333,7 @@ def load_study(path, validate: bool = True) -> Study:
     if not isinstance(reader.table.get("fixed", {}), dict):
         raise reader.error("fixed", "expected a table of problem-file key -> value")
     fixed = _flatten_fixed(reader.sub("fixed").table)
+    backend = read_backend(reader.sub("backend"))
     sweep = reader.sub("sweep")
     sweep = TableReader(_flatten_sweep(sweep.table), sweep.prefix, sweep.file)
     flat = sweep.table
@@ -360,7 +367,7 @@ def load_study(path, validate: bool = True) -> Study:
     _check_named_tables(problem_data, {**{k: "fixed" for k in fixed}, **{k: "sweep" for k in flat}},
                         reader, problem_path)
     spec_hash = _hash(problem_data, runs)
-    study = Study(path, problem_path, title, mode, axes, fixed, tuple(runs), spec_hash)
+    study = Study(path, problem_path, title, mode, axes, fixed, tuple(runs), spec_hash, backend)
     if validate:
         validate_runs(study)
     return study
