@@ -29,7 +29,11 @@ class TableReader:
         return f"{self.prefix}.{name}" if self.prefix else name
 
     def error(self, name: str | None, message: str) -> ProblemError:
-        return ProblemError(message, self.key(name) if name else self.prefix or None, self.file)
+        """A ProblemError for key ``name`` of this table (the table itself if None),
+        carrying the file, the dotted key and the value written there."""
+        value = self.table.get(name) if name else None
+        return ProblemError(message, self.key(name) if name else self.prefix or None, self.file,
+                            value=value)
 
     def only(self, allowed) -> None:
         for name in self.table:
