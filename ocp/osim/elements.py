@@ -117,9 +117,6 @@ class ElementReader:
         """The line of ``el`` (0 if unknown)."""
         return self.lines.get(el, 0)
 
-    def where(self, el) -> str:
-        return element_name(el)
-
     def error(self, el, message: str) -> OsimError:
         return OsimError(message, element_name(el), self.file, self.lines.get(el))
 

@@ -10,8 +10,9 @@ supported is an error.
 
 This module reads the model's sets (with :class:`ocp.osim.elements.ElementReader`);
 :mod:`ocp.osim.bodies` reads bodies, frames and joints, :mod:`ocp.osim.forces`
-muscles, actuators and contacts. This package only reads. ``ocp.osim.tree`` turns bodies and joints into a planar
-kinematic tree, ``ocp.osim.model`` builds the model.
+muscles, actuators and contacts. These modules only read: ``ocp.osim.tree``
+turns bodies and joints into a planar kinematic tree, ``ocp.osim.model``
+builds the model.
 """
 from __future__ import annotations
 

@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ocp.errors import ProblemError
 from ocp.solution import Solution
-from ocp.study.backends import make_backend
+from ocp.study.backends import check_workers, make_backend
 from ocp.study.order import NeighbourOrder
 from ocp.study.progress import Progress
 from ocp.study.spec import Study, short
@@ -76,8 +75,8 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
     ``max_crashes``: deaths of a pool worker solving a run alone before the
     run is recorded as failed.
     """
-    if workers is not None and workers < 1:
-        raise ProblemError(f"--workers must be at least 1, got {workers}")
+    if workers is not None:
+        check_workers(workers)
     started = time.perf_counter()
     out = Path(out)
     # first: an unreachable cluster writes nothing

@@ -346,15 +346,16 @@ def load_study(path, validate: bool = True) -> Study:
     if mode == "zip":
         lengths = {a.key: len(a.values) for a in axes}
         if len(set(lengths.values())) > 1:
-            raise reader.error("sweep", "zip mode pairs the i-th values of every key, but the lists "
-                        "differ in length: " + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
+            raise reader.error("sweep", "zip mode pairs the i-th values of every key, but the "
+                               "lists differ in length: "
+                               + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
         combos = list(zip(*(a.values for a in axes)))
         seen: dict = {}
         for i, combo in enumerate(combos):
             text = json.dumps(combo, sort_keys=True)
             if text in seen:
                 raise reader.error("sweep", f"runs {seen[text]} and {i} set the same values: "
-                            "every such run would be solved twice")
+                                   "every such run would be solved twice")
             seen[text] = i
     else:
         combos = list(itertools.product(*(a.values for a in axes)))
@@ -450,7 +451,8 @@ def validate_runs(study: Study) -> None:
         if culprit is None:
             raise  # the problem file itself is wrong: its own error names it
         raise ProblemError(f"{culprit} = {toml_value(study.fixed[culprit])} is rejected: "
-                           f"{exc}", f"fixed.{culprit}", file) from None
+                           f"{exc}", f"fixed.{culprit}", file,
+                           value=study.fixed[culprit]) from None
     for run in study.runs:
         try:
             load_problem(study.problem_path, run.overrides)
@@ -459,7 +461,7 @@ def validate_runs(study: Study) -> None:
             if culprit is not None:
                 raise ProblemError(f"run {run.run_id} sets {culprit} = "
                                    f"{toml_value(run.sweep[culprit])}, rejected: {exc}",
-                                   f"sweep.{culprit}", file) from None
+                                   f"sweep.{culprit}", file, value=run.sweep[culprit]) from None
             setting = ", ".join(f"{k} = {toml_value(v)}" for k, v in run.sweep.items())
             raise ProblemError(f"run {run.run_id} ({setting}) is rejected: {exc}",
                                "sweep", file) from None
