@@ -96,10 +96,10 @@ def load_spec(path) -> TrainSpec:
 
 def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     from learned_components.structured_spec import STRUCTURED_COMPONENTS, structured_spec_from_dict
-    if data.get("component") in STRUCTURED_COMPONENTS:  # graph and recurrent networks
-        return structured_spec_from_dict(data, path)
     file, base = str(path), path.parent
     root = TableReader(data, "", file)
+    if root.table.get("component") in STRUCTURED_COMPONENTS:  # graph and recurrent networks
+        return structured_spec_from_dict(data, path)
     root.only({"component", "out", "model", "sphere", "inputs", "data", "network", "training",
                "description", "title"})
     component = root.string("component", choices=list(COMPONENTS) + ["tree_dynamics",
@@ -112,10 +112,10 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     inputs_reader = root.sub("inputs", required=True)
     spec = TrainSpec(path, component, out_path, {}, {})
     if component == "muscle_geometry":
-        if "sphere" in data:
+        if "sphere" in root:
             raise root.error("sphere", "[sphere] belongs to contact_normal_force")
         model_reader = root.sub("model", required=True)
-        if model_reader.table.get("geometry", "analytic") != "analytic":
+        if model_reader.string("geometry", "analytic") != "analytic":
             raise model_reader.error("geometry", "train on the analytic geometry: remove "
                                      "'geometry' from [model]")
         model = read_model(model_reader, base)
@@ -125,13 +125,13 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
         names = list(model.tree.coordinates)
         units = {c: u for c, u in zip(model.state_names, model.state_units) if c in names}
     else:
-        if "model" in data:
+        if "model" in root:
             raise root.error("model", "[model] belongs to muscle_geometry; a contact "
                              "surrogate is described by its [sphere]")
         spec.sphere = _sphere(root.sub("sphere", required=True))
         names, units = list(CONTACT_INPUTS), dict(CONTACT_INPUTS)
     inputs_reader.only(set(names))
-    missing = [n for n in names if n not in inputs_reader.table]
+    missing = [n for n in names if n not in inputs_reader]
     if missing:
         raise inputs_reader.error(None, f"give the training range of every input; missing "
                                   f"{', '.join(missing)} (e.g. {missing[0]} = [lower, upper])")
@@ -150,11 +150,8 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
         raise net.error("architecture", f"a {component} surrogate is a perceptron ('mlp'); "
                         f"'graph' is for component = \"tree_dynamics\", 'rnn', 'gru' and "
                         f"'lstm' for component = \"emg_activation\"")
-    hidden = net.table.get("hidden", [16])
-    if not (isinstance(hidden, list) and hidden and all(
-            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden)):
-        raise net.error("hidden", f"expected a list of positive layer widths, e.g. [16] or "
-                        f"[32, 32], got {hidden!r}")
+    hidden = net.integers("hidden", [16], minimum=1, expected="a list of positive layer "
+                          "widths, e.g. [16] or [32, 32]")
     spec.hidden = tuple(hidden)
     spec.activation = net.string("activation", "tanh", choices=list(ACTIVATIONS))
 
@@ -198,7 +195,7 @@ def _sphere(reader: TableReader) -> ContactSphere:
     fields = {f.name: f for f in dataclasses.fields(ContactSphere)}
     allowed = set(fields) - {"name", "segment", "center_m"}
     reader.only(allowed)
-    if "radius_m" not in reader.table:
+    if "radius_m" not in reader:
         raise reader.error("radius_m", "the sphere's radius is required (m)")
     values = {k: reader.number(k) for k in reader.table}
     sphere = ContactSphere("surrogate", "ground", (0.0, 0.0), **values)

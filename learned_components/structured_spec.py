@@ -97,11 +97,8 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
                     for c, d in zip(CHANNELS, (4, 2, 2, 4, 4))}
         chains = root.sub("chains")
         chains.only({"segments", "samples", "seed"})
-        segments = chains.table.get("segments", [2, 3, 4])
-        if not (isinstance(segments, list) and segments and all(
-                isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in segments)):
-            raise chains.error("segments", f"expected a list of chain sizes, e.g. [2, 3, 4], "
-                               f"got {segments!r}")
+        segments = chains.integers("segments", [2, 3, 4], minimum=1,
+                                   expected="a list of chain sizes, e.g. [2, 3, 4]")
         model_reader = root.sub("model", required=True)
         model = read_model(model_reader, base)
         if not hasattr(model, "tree") or getattr(model, "contacts", ()) or \
@@ -123,11 +120,9 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         architecture = net.string("architecture", None, choices=list(KINDS))
         if architecture is None:
             raise net.error("architecture", f"required: one of {', '.join(KINDS)}")
-        hidden = net.table.get("hidden", [16])
-        if not (isinstance(hidden, list) and len(hidden) == 1 and isinstance(hidden[0], int)
-                and not isinstance(hidden[0], bool) and hidden[0] > 0):
-            raise net.error("hidden", f"a recurrent network has one layer: give its width, "
-                            f"e.g. [16], got {hidden!r}")
+        hidden = net.integers("hidden", [16], minimum=1, length=1,
+                              expected="one layer width (a recurrent network has one "
+                              "layer), e.g. [16]")
         d = root.sub("data")
         d.only({"sequences", "duration", "rate", "noise", "seed"})
         spec = StructuredSpec(path, component, out_path, architecture, hidden=hidden[0])

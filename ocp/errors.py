@@ -7,15 +7,22 @@ import difflib
 class ProblemError(ValueError):
     """A problem (file or Python object) that cannot be solved as written.
 
-    ``key`` is the dotted key of the problem file (``costs.effort.weight``);
-    ``file`` is filled in by the problem-file loader.
+    The common base of the project's input errors (:class:`ocp.data.DataError`,
+    :class:`ocp.osim.OsimError`, :class:`ocp.models.custom.ModelFileError`):
+    the command line reports any of them as bad input. ``key`` is the dotted
+    key of the problem file (``costs.effort.weight``); ``file`` is filled in
+    by the problem-file loader; ``value`` is the value written there, when
+    known. Code that must tell errors apart reads these attributes, never the
+    message text.
     """
 
-    def __init__(self, message: str, key: str | None = None, file: str | None = None):
+    def __init__(self, message: str, key: str | None = None, file: str | None = None, *,
+                 value=None):
         super().__init__(message)
         self.message = message
         self.key = key
         self.file = file
+        self.value = value
 
     def __str__(self):
         where = []

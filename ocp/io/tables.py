@@ -21,11 +21,19 @@ class TableReader:
     def __init__(self, table: dict, prefix: str, file: str):
         self.table, self.prefix, self.file = table, prefix, file
 
+    def __contains__(self, name: str) -> bool:
+        """Whether the file gives ``name`` (a key of this table)."""
+        return name in self.table
+
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
 
     def error(self, name: str | None, message: str) -> ProblemError:
-        return ProblemError(message, self.key(name) if name else self.prefix or None, self.file)
+        """A ProblemError for key ``name`` of this table (the table itself if None),
+        carrying the file, the dotted key and the value written there."""
+        value = self.table.get(name) if name else None
+        return ProblemError(message, self.key(name) if name else self.prefix or None, self.file,
+                            value=value)
 
     def only(self, allowed) -> None:
         for name in self.table:
@@ -85,6 +93,24 @@ class TableReader:
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(name, f"expected a list of strings, got {kind(value)}")
+        return value
+
+    def integers(self, name: str, default=None, minimum=None, length: int | None = None,
+                 expected: str | None = None) -> list | None:
+        """A non-empty list of integers (each at least ``minimum``; ``length`` of them
+        if given). ``expected`` describes a valid value for the error message
+        (``"a list of positive layer widths, e.g. [16]"``)."""
+        value = self.table.get(name, default)
+        if value is None:
+            return None
+        valid = (isinstance(value, list) and value
+                 and (length is None or len(value) == length)
+                 and all(isinstance(v, int) and not isinstance(v, bool)
+                         and (minimum is None or v >= minimum) for v in value))
+        if not valid:
+            what = expected or ("a list of " + (f"{length} " if length else "") + "integers"
+                                + (f" of at least {minimum}" if minimum is not None else ""))
+            raise self.error(name, f"expected {what}, got {value!r}")
         return value
 
     def quantity_or_range(self, name: str, unit: str):

@@ -64,7 +64,17 @@ class CustomModel(Model):
 
 
 class ModelFileError(ProblemError):
-    """A user's model file could not be loaded; the message says why."""
+    """A user's model file could not be loaded; the message says why.
+
+    A :class:`ocp.errors.ProblemError` whose ``file`` is the model file; the
+    message names the file already, so it is shown as is.
+    """
+
+    def __init__(self, message: str, file=None):
+        super().__init__(message, None, str(file) if file else None)
+
+    def __str__(self):
+        return self.message
 
 
 def load_model_file(path: Path, parameters: dict) -> Model:
@@ -74,7 +84,7 @@ def load_model_file(path: Path, parameters: dict) -> Model:
     """
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file '{path}' does not exist")
+        raise ModelFileError(f"model file '{path}' does not exist", path)
     module_name = f"_ocp_user_model_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -83,13 +93,13 @@ def load_model_file(path: Path, parameters: dict) -> Model:
         spec.loader.exec_module(module)
     except Exception as exc:  # the user's code: report, don't crash
         raise ModelFileError(f"model file '{path}' failed to import: "
-                             f"{type(exc).__name__}: {exc}") from exc
+                             f"{type(exc).__name__}: {exc}", path) from exc
     factory = getattr(module, "model", None)
     if not callable(factory):
         raise ModelFileError(f"model file '{path}' must define a function "
-                             f"'model(parameters) -> ocp.Model'")
+                             f"'model(parameters) -> ocp.Model'", path)
     built = factory(dict(parameters))
     if not isinstance(built, Model):
         raise ModelFileError(f"model file '{path}': model() returned "
-                             f"{type(built).__name__}, expected an ocp.Model")
+                             f"{type(built).__name__}, expected an ocp.Model", path)
     return built

@@ -1,40 +1,99 @@
 """Where the runs of a study execute: in this process, a local process pool, or Dask.
 
-All three offer the same small interface to the runner: ``capacity`` (runs to
-keep in flight), ``submit(fn, *args) -> future``, ``wait(futures) -> done``
-(at least one), ``close()``. Futures follow ``concurrent.futures`` (Dask's
-have the same ``result()``).
+Each backend is one class registered in :data:`BACKENDS` under its name in
+study files (``[backend] name = "pool"``), with a docstring whose first line
+describes it and its options declared once (:func:`ocp.io.declarations.option`);
+``BACKENDS.markdown_table()`` lists them for the documentation. All offer the
+same small interface to the runner: ``capacity`` (runs to keep in flight),
+``submit(fn, *args) -> future``, ``wait(futures) -> done`` (at least one),
+``restart(future)``, ``close()``. Futures follow ``concurrent.futures``
+(Dask's have the same ``result()``).
 
-- :class:`InlineBackend` (``--workers 1``): solves in the study process, no
-  start-up cost.
-- :class:`PoolBackend` (``--workers N``): a ``ProcessPoolExecutor`` whose
-  workers come from a fork server (spawn where there is none) that has
+- ``inline`` (:class:`InlineBackend`, ``--workers 1``): solves in the study
+  process, no start-up cost.
+- ``pool`` (:class:`PoolBackend`, ``--workers N``): a ``ProcessPoolExecutor``
+  whose workers come from a fork server (spawn where there is none) that has
   already imported ocp and CasADi; never a plain fork of the study process.
-- :class:`DaskBackend` (``--scheduler ADDRESS``): a Dask distributed cluster;
-  its workers need ocp installed and the problem file (and any model file)
-  at the same path, e.g. on a shared file system. Start them with one thread
-  each (``dask worker ADDRESS --nthreads 1``): solves hold the GIL.
+- ``dask`` (:class:`DaskBackend`, ``--scheduler ADDRESS``): a Dask distributed
+  cluster; its workers need ocp installed and the problem file (and any model
+  file) at the same path, e.g. on a shared file system. Start them with one
+  thread each (``dask worker ADDRESS --nthreads 1``): solves hold the GIL.
+
+The command-line flags, when given, choose the backend (each class says
+which flags select it, :meth:`StudyBackend.selected_by`); else the study
+file's ``[backend]`` table; else ``inline``.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
-from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 import os
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ocp.errors import ProblemError
+from ocp.io.declarations import Registry, declared_options, option
+from ocp.io.tables import TableReader
 from ocp.study.worker import watch_study
 
 #: Modules the fork server imports once, so that every worker starts warm.
 PRELOAD = ["ocp.study.worker", "ocp.solve", "ocp.io.problem_file"]
 
+#: The study backends, by their name in study files.
+BACKENDS = Registry("study backend")
 
-class InlineBackend:
-    """Runs each submitted call at once, in this process."""
 
-    capacity = 1
-    description = "1 worker (this process)"
+class StudyBackend:
+    """Base of the study backends: registers each subclass in :data:`BACKENDS`.
+
+    A subclass is a dataclass whose :func:`~ocp.io.declarations.option`
+    fields are its study-file keys; it sets ``toml_name``, ``flags`` (the
+    command line that selects it, for messages and docs) and
+    :meth:`selected_by`.
+    """
+
+    toml_name: ClassVar[str]
+    flags: ClassVar[str]
     lost_worker_errors: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        BACKENDS.register(cls)
+
+    @classmethod
+    def selected_by(cls, workers: int | None, scheduler: str | None) -> bool:
+        """Whether the command-line flags ``--workers``/``--scheduler`` choose this backend."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_flags(cls, workers: int | None, scheduler: str | None) -> "StudyBackend":
+        """The backend the command-line flags describe."""
+        raise NotImplementedError
+
+    def restart(self, future=None):
+        """Start afresh after a lost worker (nothing to do unless a backend says so)."""
+
+    def close(self, cancel: bool = True):
+        """Release the backend's workers or connection."""
+
+
+@dataclass
+class InlineBackend(StudyBackend):
+    """Solves each run in the study process, one at a time (no start-up cost)."""
+
+    toml_name: ClassVar[str] = "inline"
+    flags: ClassVar[str] = "--workers 1 (the default)"
+    capacity: ClassVar[int] = 1
+    description: ClassVar[str] = "1 worker (this process)"
+
+    @classmethod
+    def selected_by(cls, workers, scheduler) -> bool:
+        return scheduler is None and workers in (None, 1)
+
+    @classmethod
+    def from_flags(cls, workers, scheduler) -> "InlineBackend":
+        return cls()
 
     def submit(self, fn, *args):
         future = cf.Future()
@@ -47,21 +106,29 @@ class InlineBackend:
     def wait(self, futures):
         return {f for f in futures if f.done()}
 
-    def restart(self, future=None):
-        pass
 
-    def close(self, cancel: bool = True):
-        pass
+@dataclass
+class PoolBackend(StudyBackend):
+    """A local pool of worker processes, started warm from a fork server."""
 
+    toml_name: ClassVar[str] = "pool"
+    flags: ClassVar[str] = "--workers N (N >= 2)"
+    lost_worker_errors: ClassVar[tuple] = (BrokenProcessPool,)
+    workers: int = option(2, doc="worker processes (runs solved at once); at least 1")
+    pool: object = field(default=None, init=False, repr=False)
 
-class PoolBackend:
-    """A local process pool of ``workers`` processes."""
+    @classmethod
+    def selected_by(cls, workers, scheduler) -> bool:
+        return scheduler is None and workers is not None and workers > 1
 
-    lost_worker_errors = (BrokenProcessPool,)
+    @classmethod
+    def from_flags(cls, workers, scheduler) -> "PoolBackend":
+        return cls(workers)
 
-    def __init__(self, workers: int):
-        self.capacity = workers
-        self.description = f"{workers} local worker processes"
+    def __post_init__(self):
+        check_workers(self.workers)
+        self.capacity = self.workers
+        self.description = f"{self.workers} local worker processes"
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods
                                                    else "spawn")
@@ -105,10 +172,29 @@ class PoolBackend:
         self.pool.shutdown(wait=True, cancel_futures=cancel)
 
 
-class DaskBackend:
-    """A Dask distributed scheduler at ``address`` (``tcp://host:8786``)."""
+@dataclass
+class DaskBackend(StudyBackend):
+    """A Dask distributed cluster: runs go to its scheduler's workers."""
 
-    def __init__(self, address: str, workers: int | None = None):
+    toml_name: ClassVar[str] = "dask"
+    flags: ClassVar[str] = "--scheduler ADDRESS [--workers N]"
+    scheduler: str = option(doc="the scheduler's address, e.g. tcp://host:8786")
+    workers: int | None = option(None, doc="at most this many runs in flight "
+                                 "(default: all the cluster's threads)")
+    client: object = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def selected_by(cls, workers, scheduler) -> bool:
+        return scheduler is not None
+
+    @classmethod
+    def from_flags(cls, workers, scheduler) -> "DaskBackend":
+        return cls(scheduler, workers)
+
+    def __post_init__(self):
+        address = self.scheduler
+        if self.workers is not None:
+            check_workers(self.workers)
         try:
             import distributed
         except ImportError:
@@ -119,7 +205,7 @@ class DaskBackend:
             self.client = distributed.Client(address, set_as_default=False)
         except (OSError, ValueError, TypeError) as exc:
             raise ProblemError(f"cannot reach the Dask scheduler at '{address}': {exc}") from None
-        self.limit = workers
+        self.limit = self.workers
         # Dask retries a task whose worker died and names the culprit itself
         # (KilledWorker): that is recorded as the run's failure.
         self.lost_worker_errors = ()
@@ -139,21 +225,61 @@ class DaskBackend:
         with self.client.as_current():  # wait() uses the current client
             return self._distributed.wait(list(futures), return_when="FIRST_COMPLETED").done
 
-    def restart(self, future=None):
-        pass  # the scheduler replaces lost workers itself
+    # restart: nothing to do, the scheduler replaces lost workers itself
 
     def close(self, cancel: bool = True):
         self.client.close()
 
 
-def make_backend(workers: int | None = None, scheduler: str | None = None):
-    """Dask if a scheduler address is given (at most ``workers`` runs in flight,
-    default: all its threads); else a local pool of ``workers`` (default 1)."""
-    if workers is not None and workers < 1:
-        raise ProblemError(f"--workers must be at least 1, got {workers}")
-    if scheduler:
-        return DaskBackend(scheduler, workers)
-    workers = workers or 1
+def check_workers(workers: int) -> None:
+    """``--workers`` (or ``workers`` in a study file) is at least 1."""
     if workers < 1:
         raise ProblemError(f"--workers must be at least 1, got {workers}")
-    return InlineBackend() if workers == 1 else PoolBackend(workers)
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """A backend named in a study file's ``[backend]`` table, with its options."""
+
+    name: str
+    options: dict
+
+
+def read_backend(reader: TableReader) -> BackendChoice | None:
+    """The ``[backend]`` table of a study file (``name`` and the backend's options),
+    checked against the backend's declared options; None if there is none."""
+    if not reader.table:
+        return None
+    name = reader.string("name", "inline")
+    cls = BACKENDS.get(name, reader.key("name"), reader.file)
+    declared = {o.key: o for o in declared_options(cls)}
+    reader.only({"name", *declared})
+    options = {}
+    for key, doc in declared.items():
+        if doc.type in ("int", "int | None"):
+            value = reader.integer(key, minimum=1)
+        else:
+            value = reader.string(key)
+        if value is None and doc.required:
+            raise reader.error(key, f"the {name} backend needs '{key}': {doc.doc}")
+        if value is not None:
+            options[key] = value
+    return BackendChoice(name, options)
+
+
+def make_backend(workers: int | None = None, scheduler: str | None = None,
+                 chosen: BackendChoice | None = None) -> StudyBackend:
+    """The backend the command-line flags choose (Dask if a scheduler address is
+    given, at most ``workers`` runs in flight, default all its threads; else a
+    local pool of ``workers``, one worker in this process); without flags the
+    study file's ``chosen`` backend, else ``inline``."""
+    if workers is not None:
+        check_workers(workers)
+    if workers is None and scheduler is None and chosen is not None:
+        return BACKENDS[chosen.name](**chosen.options)
+    classes = {cls for _, cls in BACKENDS.items()}
+    selected = [cls for cls in classes if cls.selected_by(workers, scheduler)]
+    if len(selected) != 1:  # the classes' rules do not cover the flags once each
+        raise RuntimeError(f"--workers {workers} --scheduler {scheduler} select "
+                           f"{len(selected)} study backends: {selected}")
+    return selected[0].from_flags(workers, scheduler)

@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ocp.errors import ProblemError
 from ocp.solution import Solution
-from ocp.study.backends import make_backend
+from ocp.study.backends import check_workers, make_backend
 from ocp.study.order import NeighbourOrder
 from ocp.study.progress import Progress
 from ocp.study.spec import Study, short
@@ -64,7 +63,9 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
 
     ``workers``: runs in flight (1: in this process; N: a local process pool;
     with ``scheduler``, at most N on the Dask cluster, default all its
-    threads). ``resume`` continues a store of the same study (runs left
+    threads); without either, the study file's ``[backend]``
+    (:data:`ocp.study.backends.BACKENDS`), else this process. ``resume``
+    continues a store of the same study (runs left
     ``running`` by a killed study start again; finished ones are kept);
     ``retry_failed`` also starts failed runs again. ``warm_start=False``
     solves every run from the problem's own initial guess, in id order.
@@ -74,11 +75,12 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
     ``max_crashes``: deaths of a pool worker solving a run alone before the
     run is recorded as failed.
     """
-    if workers is not None and workers < 1:
-        raise ProblemError(f"--workers must be at least 1, got {workers}")
+    if workers is not None:
+        check_workers(workers)
     started = time.perf_counter()
     out = Path(out)
-    backend = make_backend(workers, scheduler)  # first: an unreachable cluster writes nothing
+    # first: an unreachable cluster writes nothing
+    backend = make_backend(workers, scheduler, study.backend)
     try:
         store = Store.open(out, study, resume)
         try:

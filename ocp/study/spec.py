@@ -9,6 +9,10 @@ A study file names one problem file and the keys to vary::
     [fixed]                # overrides applied to every run (optional)
     "transcription.intervals" = 30
 
+    [backend]              # where the runs execute (optional; --workers, --scheduler win)
+    name = "pool"          # inline (default), pool or dask: ocp.study.backends.BACKENDS
+    workers = 2
+
     [sweep]                # dotted key of the problem file -> values
     "costs.effort.weight" = {logspace = [0.1, 10, 4]}    # 0.1, 0.464, 2.15, 10
     "costs.time.weight" = [1, 2, 5, 10]
@@ -42,8 +46,10 @@ from pathlib import Path
 import numpy as np
 
 from ocp.errors import ProblemError, suggestion
+from ocp.io.tables import TableReader, read_toml
+from ocp.study.backends import BackendChoice, read_backend
 
-STUDY_KEYS = {"title", "description", "problem", "mode", "sweep", "fixed"}
+STUDY_KEYS = {"title", "description", "problem", "mode", "sweep", "fixed", "backend"}
 MODES = ("grid", "zip")
 RANGES = ("linspace", "logspace")
 #: A value-range of a swept key spanning at least this ratio is normalised on a
@@ -113,6 +119,7 @@ class Study:
     fixed: dict
     runs: tuple
     spec_hash: str
+    backend: BackendChoice | None = None   # the file's [backend]; command-line flags win
 
     @property
     def keys(self) -> list[str]:
@@ -209,37 +216,46 @@ def _is_range(table: dict) -> bool:
         difflib.get_close_matches(str(k), RANGES, n=1, cutoff=0.75) for k in table)
 
 
-def _range_values(spec: dict, key: str, error) -> tuple[list, str]:
-    """Values and scale of a ``{linspace = [a, b, n]}`` / ``{logspace = ...}`` table."""
+def range_values(reader: TableReader) -> tuple[list, str]:
+    """Values and scale of a ``{linspace = [a, b, n]}`` / ``{logspace = ...}`` table.
+
+    ``reader`` holds the range table; its errors name the swept key
+    (``sweep.costs.effort.weight``).
+    """
+    spec = reader.table
+
+    def error(message):
+        return reader.error(None, message)
+
     kinds = [r for r in RANGES if r in spec]
     extra = sorted(set(spec) - set(RANGES))
     if len(kinds) != 1 or extra:
-        raise error(key, "a range is {linspace = [start, stop, count]} or "
+        raise error("a range is {linspace = [start, stop, count]} or "
                     "{logspace = [start, stop, count]}" +
                     (f"; unknown key '{extra[0]}'" + suggestion(extra[0], RANGES) if extra else ""))
     kind = kinds[0]
     triple = spec[kind]
     if not (isinstance(triple, list) and len(triple) == 3):
-        raise error(key, f"{kind} expects [start, stop, count], got {triple!r}")
+        raise error(f"{kind} expects [start, stop, count], got {triple!r}")
     start, stop, count = triple
     if isinstance(count, bool) or not isinstance(count, int):
-        raise error(key, f"{kind}: the count must be an integer, got {count!r}")
+        raise error(f"{kind}: the count must be an integer, got {count!r}")
     if count < 1:
-        raise error(key, f"empty range: {kind} with count {count} gives no values")
+        raise error(f"empty range: {kind} with count {count} gives no values")
     a, b = numeric(start), numeric(stop)
     if a is None or b is None or isinstance(start, bool) or isinstance(stop, bool):
-        raise error(key, f"{kind}: start and stop must be numbers or quantities "
+        raise error(f"{kind}: start and stop must be numbers or quantities "
                     f"like \"0.5 s\", got {start!r} and {stop!r}")
     unit_a, unit_b = unit_of(start), unit_of(stop)
     if unit_a != unit_b:
-        raise error(key, f"{kind}: start and stop must have the same unit, got "
+        raise error(f"{kind}: start and stop must have the same unit, got "
                     f"'{unit_a or 'none'}' and '{unit_b or 'none'}'")
     if count == 1 and a != b:
-        raise error(key, f"{kind} with count 1 would drop the stop value {stop!r}; "
+        raise error(f"{kind} with count 1 would drop the stop value {stop!r}; "
                     "use count >= 2 or a list")
     if kind == "logspace":
         if a <= 0 or b <= 0:
-            raise error(key, f"logspace needs positive start and stop (the values themselves, "
+            raise error(f"logspace needs positive start and stop (the values themselves, "
                         f"not exponents: [0.01, 10, 4] gives 0.01, 0.1, 1, 10), got {start!r} "
                         f"and {stop!r}")
         numbers = np.geomspace(a, b, count)
@@ -256,19 +272,21 @@ def _range_values(spec: dict, key: str, error) -> tuple[list, str]:
     return values, ("log" if kind == "logspace" else "linear")
 
 
-def _axis(key: str, spec, error, mode: str) -> Axis:
+def read_axis(sweep: TableReader, key: str, mode: str) -> Axis:
+    """The swept key ``key`` (dotted) of the ``[sweep]`` table: a list or a range."""
+    spec = sweep.table[key]
     if isinstance(spec, dict):
-        values, scale = _range_values(spec, key, error)
+        values, scale = range_values(TableReader(spec, sweep.key(key), sweep.file))
     elif isinstance(spec, list):
         values = spec
         if not values:
-            raise error(key, "empty range: the list of values is empty")
+            raise sweep.error(key, "empty range: the list of values is empty")
         scale = _list_scale(values)
     else:
-        raise error(key, f"expected a list of values or {{linspace = [start, stop, count]}} / "
-                    f"{{logspace = [start, stop, count]}}, got {spec!r}")
+        raise sweep.error(key, f"expected a list of values or {{linspace = [start, stop, count]}}"
+                          f" / {{logspace = [start, stop, count]}}, got {spec!r}")
     if mode == "grid" and len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
-        raise error(key, f"repeated values in {values!r}: every run would be solved twice")
+        raise sweep.error(key, f"repeated values in {values!r}: every run would be solved twice")
     units = {unit_of(v) for v in values}
     return Axis(key, tuple(values), scale, units.pop() if len(units) == 1 else "")
 
@@ -284,7 +302,7 @@ def _list_scale(values: list) -> str:
 
 
 def read_study(path) -> dict:
-    from ocp.io.tables import read_toml
+    """The TOML data of a study file; a missing file or bad TOML is a ProblemError."""
     return read_toml(Path(path), "study file")
 
 
@@ -296,58 +314,48 @@ def load_study(path, validate: bool = True) -> Study:
     lengths, or a value the problem file rejects (with the run it belongs to).
     """
     path = Path(path)
-    file = str(path)
-
-    def error(key, message):
-        return ProblemError(message, key, file)
-
-    data = read_study(path)
-    for name in data:
-        if name not in STUDY_KEYS:
-            raise error(name, f"unknown key '{name}'" + suggestion(name, sorted(STUDY_KEYS)))
-    problem = data.get("problem")
-    if not isinstance(problem, str):
-        raise error("problem", "the problem file to sweep is required: "
-                    "problem = \"path/to/problem.toml\" (relative to the study file)")
-    problem_path = Path(problem)
+    reader = TableReader(read_study(path), "", str(path))
+    reader.only(STUDY_KEYS)
+    if not isinstance(reader.table.get("problem"), str):
+        raise reader.error("problem", "the problem file to sweep is required: "
+                           "problem = \"path/to/problem.toml\" (relative to the study file)")
+    problem_path = Path(reader.string("problem"))
     if not problem_path.is_absolute():
         problem_path = Path(os.path.normpath(path.parent / problem_path))
     if not problem_path.exists():
-        raise error("problem", f"problem file '{problem_path}' does not exist")
-    mode = data.get("mode", "grid")
-    if mode not in MODES:
-        raise error("mode", f"'{mode}' is not one of 'grid', 'zip'" + suggestion(str(mode), MODES))
-    title = data.get("title", path.stem)
-    if not isinstance(title, str):
-        raise error("title", f"expected a string, got {title!r}")
-    sweep = data.get("sweep")
-    if not isinstance(sweep, dict) or not sweep:
-        raise error("sweep", "a [sweep] table of at least one problem-file key -> values "
-                    "is required")
-    fixed = data.get("fixed", {})
-    if not isinstance(fixed, dict):
-        raise error("fixed", "expected a table of problem-file key -> value")
-    fixed = _flatten_fixed(fixed)
-    flat = _flatten_sweep(sweep)
-    axes = tuple(_axis(key, spec, lambda k, m: error(f"sweep.{k}", m), mode)
-                 for key, spec in flat.items())
+        raise reader.error("problem", f"problem file '{problem_path}' does not exist")
+    mode = reader.string("mode", "grid", choices=MODES)
+    title = reader.string("title", path.stem)
+    reader.string("description")
+    if not isinstance(reader.table.get("sweep"), dict) or not reader.table["sweep"]:
+        raise reader.error("sweep", "a [sweep] table of at least one problem-file key -> values "
+                           "is required")
+    if not isinstance(reader.table.get("fixed", {}), dict):
+        raise reader.error("fixed", "expected a table of problem-file key -> value")
+    fixed = _flatten_fixed(reader.sub("fixed").table)
+    backend = read_backend(reader.sub("backend"))
+    sweep = reader.sub("sweep")
+    sweep = TableReader(_flatten_sweep(sweep.table), sweep.prefix, sweep.file)
+    flat = sweep.table
+    axes = tuple(read_axis(sweep, key, mode) for key in flat)
     for key in flat:
         if key in fixed:
-            raise error(f"fixed.{key}", f"'{key}' is both swept and fixed")
-    _check_overlap(list(flat), error)
+            raise reader.error(f"fixed.{key}", f"'{key}' is both swept and fixed")
+    _check_overlap(sweep)
 
     if mode == "zip":
         lengths = {a.key: len(a.values) for a in axes}
         if len(set(lengths.values())) > 1:
-            raise error("sweep", "zip mode pairs the i-th values of every key, but the lists "
-                        "differ in length: " + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
+            raise reader.error("sweep", "zip mode pairs the i-th values of every key, but the "
+                               "lists differ in length: "
+                               + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
         combos = list(zip(*(a.values for a in axes)))
         seen: dict = {}
         for i, combo in enumerate(combos):
             text = json.dumps(combo, sort_keys=True)
             if text in seen:
-                raise error("sweep", f"runs {seen[text]} and {i} set the same values: "
-                            "every such run would be solved twice")
+                raise reader.error("sweep", f"runs {seen[text]} and {i} set the same values: "
+                                   "every such run would be solved twice")
             seen[text] = i
     else:
         combos = list(itertools.product(*(a.values for a in axes)))
@@ -358,9 +366,9 @@ def load_study(path, validate: bool = True) -> Study:
                         tuple(a.normalise(v) for a, v in zip(axes, combo))))
     problem_data = _problem_data(problem_path)
     _check_named_tables(problem_data, {**{k: "fixed" for k in fixed}, **{k: "sweep" for k in flat}},
-                        error, problem_path)
+                        reader, problem_path)
     spec_hash = _hash(problem_data, runs)
-    study = Study(path, problem_path, title, mode, axes, fixed, tuple(runs), spec_hash)
+    study = Study(path, problem_path, title, mode, axes, fixed, tuple(runs), spec_hash, backend)
     if validate:
         validate_runs(study)
     return study
@@ -378,15 +386,15 @@ def _flatten_fixed(table: dict, prefix: str = "") -> dict:
     return out
 
 
-def _check_overlap(keys: list[str], error) -> None:
-    for a in keys:
-        for b in keys:
+def _check_overlap(sweep: TableReader) -> None:
+    """No swept key lies inside another swept key's table."""
+    for a in sweep.table:
+        for b in sweep.table:
             if a != b and b.startswith(a + "."):
-                raise error(f"sweep.{b}", f"'{b}' lies inside the swept table '{a}'")
+                raise sweep.error(b, f"'{b}' lies inside the swept table '{a}'")
 
 
 def _problem_data(problem_path: Path) -> dict:
-    from ocp.io.tables import read_toml
     return read_toml(problem_path)
 
 
@@ -395,7 +403,8 @@ def _problem_data(problem_path: Path) -> dict:
 _NAMED_SECTIONS = ("costs", "constraints")
 
 
-def _check_named_tables(problem_data: dict, keys: dict, error, problem_path: Path) -> None:
+def _check_named_tables(problem_data: dict, keys: dict, reader: TableReader,
+                        problem_path: Path) -> None:
     """A key under a cost or constraint name the problem file lacks is a typo.
 
     ``keys`` maps each dotted key to where it is written (``sweep`` or
@@ -410,7 +419,7 @@ def _check_named_tables(problem_data: dict, keys: dict, error, problem_path: Pat
             continue
         if parts[0] == "costs" and f"costs.{parts[1]}.type" in keys:
             continue
-        raise error(f"{where}.{key}", f"the problem file '{problem_path}' has no "
+        raise reader.error(f"{where}.{key}", f"the problem file '{problem_path}' has no "
                     f"[{parts[0]}.{parts[1]}]" + suggestion(parts[1], sorted(existing)))
 
 
@@ -442,7 +451,8 @@ def validate_runs(study: Study) -> None:
         if culprit is None:
             raise  # the problem file itself is wrong: its own error names it
         raise ProblemError(f"{culprit} = {toml_value(study.fixed[culprit])} is rejected: "
-                           f"{exc}", f"fixed.{culprit}", file) from None
+                           f"{exc}", f"fixed.{culprit}", file,
+                           value=study.fixed[culprit]) from None
     for run in study.runs:
         try:
             load_problem(study.problem_path, run.overrides)
@@ -451,7 +461,7 @@ def validate_runs(study: Study) -> None:
             if culprit is not None:
                 raise ProblemError(f"run {run.run_id} sets {culprit} = "
                                    f"{toml_value(run.sweep[culprit])}, rejected: {exc}",
-                                   f"sweep.{culprit}", file) from None
+                                   f"sweep.{culprit}", file, value=run.sweep[culprit]) from None
             setting = ", ".join(f"{k} = {toml_value(v)}" for k, v in run.sweep.items())
             raise ProblemError(f"run {run.run_id} ({setting}) is rejected: {exc}",
                                "sweep", file) from None
