@@ -34,21 +34,8 @@ WARM_START = {
 #: entries against 2.51 M with AMF). For the sparse blocks of a torque-driven
 #: model it is the worse one, and the automatic choice switches to it as the
 #: mesh grows: the torque walk at 100 intervals took 616 iterations with it,
-#: 128 with QAMD. One run each, whole solves from the shipped guesses (the
-#: torque walk on 2026-12-03: one mesh, lifted graph, implicit dynamics; the
-#: AMF and METIS figures of the musculoskeletal problems are earlier ones):
-#:
-#: ======================  =========  ===============  ===============  ===============  ===============
-#: problem                 Jacobian   automatic (7)    QAMD (6)         AMF (2)          METIS (5)
-#:                         nnz / row
-#: ======================  =========  ===============  ===============  ===============  ===============
-#: torque walk, N = 50     11         136 it, 3.7 s    136 it, 3.6 s    146 it, 3.8 s
-#: torque walk, N = 75     11                          160 it, 6.9 s    162 it, 6.8 s
-#: torque walk, N = 100    11         616 it, 58.7 s   128 it, 9.1 s    116 it, 7.3 s    as automatic
-#: Moco tracking, N = 50   24                                           (30 it: 4.3 s)   (30 it: 1.9 s)
-#: muscle walk, N = 50     30                                           322 it, 60.2 s   225 it, 24.1 s
-#: muscle walk, N = 100    31                                           158 it, 142.3 s  161 it, 36.8 s
-#: ======================  =========  ===============  ===============  ===============  ===============
+#: 128 with QAMD. The measured table (iterations and seconds per ordering,
+#: dated) is in benchmarks/README.md, "MUMPS's fill-reducing ordering".
 #:
 #: Size does not separate the two kinds (the torque walk at N = 100 is larger
 #: than the muscle walk at N = 50); the density of the blocks does, so
