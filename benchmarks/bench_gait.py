@@ -36,7 +36,7 @@ from pathlib import Path
 
 import ocp
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
-from ocp.analysis.tracking import body_weight_N
+from ocp.data.references import body_weight_N
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"

@@ -9,7 +9,7 @@ from conftest import PROBLEMS
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
 from ocp.engine.mesh_refinement import transcription_of
 from ocp.io.plotting_gait import animate_gait, plot_gait
-from ocp.analysis.tracking import body_weight_N
+from ocp.data.references import body_weight_N
 
 G = 9.80665
 

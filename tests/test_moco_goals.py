@@ -16,7 +16,7 @@ import ocp
 from conftest import PROBLEMS
 from ocp.costs import PointVariables, SquaredControls
 from ocp.engine.nlp import transcribe
-from ocp.analysis.tracking import body_weight_N, model_name_of_column, with_speed_references
+from ocp.data.references import body_weight_N, model_name_of_column, with_speed_references
 
 GAIT = PROBLEMS / "data" / "gait2d"
 

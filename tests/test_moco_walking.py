@@ -11,7 +11,7 @@ import pytest
 import ocp
 from conftest import PROBLEMS
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
-from ocp.analysis.tracking import body_weight_N
+from ocp.data.references import body_weight_N
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from ocp import data
 from ocp.cli import main
 from ocp.engine.guess import interpolated_guess
 from ocp.engine.nlp import transcribe
-from ocp.analysis.tracking import reference_from_file
+from ocp.data.references import reference_from_file
 
 ARM_DATA = PROBLEMS / "data" / "arm_reach.mot"
 

@@ -59,7 +59,7 @@ class Tracking(CostTerm):
 
     @classmethod
     def from_table(cls, name, reader: TableReader, context: CostContext):
-        from ocp.analysis.tracking import (
+        from ocp.data.references import (
             body_weight_N,
             natural_spline_references,
             quintic_references,
@@ -138,7 +138,7 @@ def read_lowpass(reader: TableReader) -> tuple:
 def tracking_reference(reader: TableReader, model, base) -> dict:
     """The references of a tracking table: its ``target`` constants or its
     ``reference`` file's columns, by model name (values in SI units)."""
-    from ocp.analysis.tracking import reference_from_file
+    from ocp.data.references import reference_from_file
     units = model.units()
     if ("target" in reader.table) == ("reference" in reader.table):
         raise reader.error(None, "give either 'target' (a table of constant values) or "

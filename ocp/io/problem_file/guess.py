@@ -20,7 +20,7 @@ def read_guess(reader: TableReader, problem: Problem, base: Path, load_problem) 
     ``half_cycle_of`` the mirrored problem file (read with ``load_problem``)
     whose solutions a ``--guess`` gives.
     """
-    from ocp.analysis.tracking import reference_from_file, with_speed_references
+    from ocp.data.references import reference_from_file, with_speed_references
     model = problem.model
     units = model.units()
     known = set(units)
