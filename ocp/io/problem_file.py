@@ -189,7 +189,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         name=root.string("title") or path.stem)
     if redundancy is not None:
         problem.path_constraints.extend(redundancy.path_constraints)
-    if hasattr(model, "rest_conditions"):  # a learned activation step starts at rest
+    from ocp.models.protocols import RestConditionsModel
+    if isinstance(model, RestConditionsModel):  # a learned activation step starts at rest
         problem.initial.update(model.rest_conditions(problem.initial))
     costs = root.sub("costs", required=True)
     for name in costs.table:
@@ -347,7 +348,7 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
         except ModelFileError as exc:
             raise reader.error("file", str(exc)) from None
         if reader.string("dynamics", "analytic") != "analytic":
-            _learned_dynamics(reader, model, base)
+            model = _learned_dynamics(reader, model, base)
         return model
     if name not in model_names():
         raise reader.error("name", f"unknown model '{name}'" + suggestion(name, model_names()))
@@ -367,7 +368,7 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
         except ValueError as exc:
             raise params_reader.error(None, str(exc)) from None
         if reader.string("dynamics", "analytic") != "analytic":
-            _learned_dynamics(reader, model, base)
+            model = _learned_dynamics(reader, model, base)
         return model
     if "dynamics" in reader.table:
         raise reader.error("dynamics", f"model '{name}' is muscle-driven; learned dynamics "
@@ -434,14 +435,16 @@ def _learned_activation(reader: TableReader, model, base: Path):
         raise reader.error("activation_dynamics", str(exc)) from None
 
 
-def _learned_dynamics(reader: TableReader, model, base: Path) -> None:
-    """``[model] dynamics = "surrogates/x.casadi"``: a graph network's equations of motion."""
+def _learned_dynamics(reader: TableReader, model, base: Path):
+    """``[model] dynamics = "surrogates/x.casadi"``: ``model`` with a graph network's
+    equations of motion (a new model)."""
+    from ocp.models.protocols import LearnableDynamicsModel
     from ocp.models.surrogate import TREE_DYNAMICS, SurrogateMismatch, load_surrogate
-    if not hasattr(model, "use_learned_dynamics"):
+    if not isinstance(model, LearnableDynamicsModel):
         raise reader.error("dynamics", f"model '{model.name}' is not a torque-driven tree")
     try:
-        model.use_learned_dynamics(load_surrogate(reader.path("dynamics", base),
-                                                  TREE_DYNAMICS))
+        return model.with_learned_dynamics(load_surrogate(reader.path("dynamics", base),
+                                                          TREE_DYNAMICS))
     except ProblemError as exc:
         raise reader.error("dynamics", str(exc)) from None
     except SurrogateMismatch as exc:
