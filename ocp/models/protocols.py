@@ -11,15 +11,20 @@ holds the list):
 protocol                 satisfied by
 =======================  ==================================================
 TreeModel                every model on a kinematic tree
-ContactModel             torque- and muscle-driven trees (spheres may be none)
-MuscleModel              muscle-driven trees, and models wrapping one
-SurrogateModel           torque- and muscle-driven trees (surrogates may be none)
+ContactModel             torque- and muscle-driven trees (spheres may be
+                         none), a learned activation around one
+MuscleModel              muscle-driven trees, and wrappers of one
+SurrogateModel           torque- and muscle-driven trees (surrogates may be
+                         none), a learned activation
 LearnableDynamicsModel   torque-driven trees
 OsimModel                models read from an .osim file
 DiscreteStepModel        a learned recurrent activation (learned_activation)
 RestConditionsModel      a learned recurrent activation (learned_activation)
-WrapperModel             learned activation, do() interventions
+WrapperModel             a learned activation, do() interventions
 =======================  ==================================================
+
+A do() intervention (ocp.causal.interventions.IntervenedModel) forwards its
+base's tree and muscles, not its contacts or surrogates.
 
 As in bioptim's ``models/protocols/`` (a model declares what it can do) and
 PEP 544 (structural subtyping).
