@@ -7,6 +7,7 @@ and capability probes (getattr/hasattr on a capability name) are gone from the
 engine and the features.
 """
 import ast
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def test_wrappers_declare_what_they_wrap():
     pendulum = build_model("pendulum")
     locked = IntervenedModel(pendulum, locks=[LockJoint("pendulum", 0.3)])
     assert set(capabilities(locked)) == {TreeModel, WrapperModel}
+    assert type(copy.copy(locked)) is type(locked)
     custom = CustomModel("decay", ["x"], ["u"], lambda x, u, p: -x + u)
     assert capabilities(custom) == ()
     assert set(capabilities(IntervenedModel(custom))) == {WrapperModel}

@@ -156,7 +156,9 @@ class IntervenedModel(Model):
     picks the class.
     """
 
-    def __new__(cls, base: Model, *args, **kwargs):
+    def __new__(cls, base: Model | None = None, *args, **kwargs):
+        if base is None:  # copy and pickle make the object first, then fill its __dict__
+            return super().__new__(cls)
         if isinstance(base, MuscleModel):
             cls = IntervenedMuscleModel
         elif isinstance(base, TreeModel):
