@@ -11,7 +11,6 @@ import copy
 import dataclasses
 from pathlib import Path
 
-import casadi as ca
 import numpy as np
 import pytest
 
