@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocp.models.contact import ContactSphere
+from ocp.models.protocols import MuscleModel
 from ocp.io.problem_file import read_model
 from ocp.io.tables import TableReader, read_toml
 from ocp.units import UnitError, to_si
@@ -119,7 +120,7 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
             raise model_reader.error("geometry", "train on the analytic geometry: remove "
                                      "'geometry' from [model]")
         model = read_model(model_reader, base)
-        if not hasattr(model, "muscles"):
+        if not isinstance(model, MuscleModel):
             raise model_reader.error("name", f"model '{model.name}' has no muscles")
         spec.model, spec.model_table = model, dict(model_reader.table)
         names = list(model.tree.coordinates)

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from ocp.io.problem_file import read_model
 from ocp.io.tables import TableReader
+from ocp.models.protocols import ContactModel, MuscleModel, TreeModel
 
 from learned_components.graph import CHANNELS, TARGETS
 from learned_components.recurrent import KINDS
@@ -101,8 +102,8 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
                                    expected="a list of chain sizes, e.g. [2, 3, 4]")
         model_reader = root.sub("model", required=True)
         model = read_model(model_reader, base)
-        if not hasattr(model, "tree") or getattr(model, "contacts", ()) or \
-                hasattr(model, "muscles"):
+        if not isinstance(model, TreeModel) or isinstance(model, MuscleModel) or \
+                (isinstance(model, ContactModel) and model.contacts):
             raise model_reader.error("name", f"model '{model.name}' is not a torque-driven "
                                      f"tree without contacts; a graph network replaces the "
                                      f"dynamics of one")

@@ -22,6 +22,7 @@ from ocp.costs import CostTerm, PointVariables
 from ocp.engine.parameters import check_parameters
 from ocp.errors import ProblemError, suggestion
 from ocp.models.base import Model
+from ocp.models.protocols import ContactModel, DiscreteStepModel
 from ocp.transcriptions import HermiteSimpson, Transcription
 
 EXPLICIT, IMPLICIT = "explicit", "implicit"
@@ -142,7 +143,8 @@ class Problem:
     def _check_sample_time(self) -> None:
         """A discrete map (e.g. a GRU step at 100 Hz) needs mesh intervals of its time step."""
         dt = self.model.sample_time_s
-        origin = getattr(self.model, "discrete_origin", f"model '{self.model.name}'")
+        origin = self.model.discrete_origin if isinstance(self.model, DiscreteStepModel) \
+            else f"model '{self.model.name}'"
         if self.free_final_time:
             raise ProblemError(f"{origin} advances its states every {dt:g} s, so the mesh "
                                f"interval is fixed and the final time must be too; give a "
@@ -243,7 +245,7 @@ class Problem:
                     f"at {speed} m/s for at least {self.final_time_range()[0]} s, "
                     f"'{coordinate}' must travel {abs(shortest):.3g} m, but its bounds "
                     f"[{lo}, {hi}] allow {hi - lo:.3g} m", "average_speed.value")
-        spheres = getattr(self.model, "contacts", ())
+        spheres = self.model.contacts if isinstance(self.model, ContactModel) else ()
         if spheres:
             from ocp.models.contact import lowest_reachable_sphere_bottom
             lowest = lowest_reachable_sphere_bottom(self.model.tree, spheres,
@@ -269,7 +271,9 @@ class Problem:
         if self.model.discrete_state_names:
             self._check_sample_time()
             if self.mesh_refinement is not None or self.transcription.mesh is not None:
-                raise ProblemError(f"{getattr(self.model, 'discrete_origin', 'the model')} "
+                origin = self.model.discrete_origin \
+                    if isinstance(self.model, DiscreteStepModel) else "the model"
+                raise ProblemError(f"{origin} "
                                    f"advances its states once per mesh interval, so the "
                                    f"intervals must stay equal: remove the refinement",
                                    "transcription.refinement")

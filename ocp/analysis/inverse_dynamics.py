@@ -26,6 +26,7 @@ from ocp.data.errors import DataError
 from ocp.data.tables import Table
 from ocp.errors import ProblemError, suggestion
 from ocp.models.multibody import REVOLUTE, PointForce, inverse_dynamics
+from ocp.models.protocols import TreeModel
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,11 +72,10 @@ class JointMoments:
 
 
 def _tree(model):
-    tree = getattr(model, "tree", None)
-    if tree is None:
+    if not isinstance(model, TreeModel):
         raise ProblemError(f"model '{getattr(model, 'name', model)}' has no kinematic tree; "
                            f"inverse dynamics needs a multibody model")
-    return tree
+    return model.tree
 
 
 def rnea_function(tree, segments_with_loads=()) -> ca.Function:

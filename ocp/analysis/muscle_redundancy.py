@@ -105,6 +105,10 @@ class MuscleStates(Model):
         self.state_units = ("-",) * len(self.state_names)
         self.control_units = ("-",) * len(self.control_names)
 
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return {"model": self.source}
+
     def split(self, x, u):
         m = len(self.source.muscles)
         compliant = self.source.tendon == COMPLIANT

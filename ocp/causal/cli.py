@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ocp.models.protocols import WrapperModel
 from ocp.solution import atomic_write
 from ocp.causal.answers import what_if, report_text
 from ocp.causal.graph import causal_graph, draw
@@ -20,7 +21,8 @@ def print_causal_graph(problem_path, overrides: dict, out=None) -> int:
     model = problem.model
     if problem.interventions:
         model = intervene(problem, problem.interventions, problem.interventions.keys).model
-        model = getattr(model, "base", model)  # set signals and locks keep the graph's nodes
+        if isinstance(model, WrapperModel):  # set signals and locks keep the graph's nodes
+            model = model.base
     graph = causal_graph(model)
     print(graph.to_text())
     path = Path(out) if out else Path("results") / Path(problem_path).stem / "causal_graph.png"

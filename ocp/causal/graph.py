@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
+from ocp.models.protocols import TreeModel
+
 CONTROL, STATE, FORCE, MOMENT, ACCELERATION, NEXT_STATE = range(6)
 LAYER_NAMES = ("controls (t)", "states (t)", "forces (t)", "moments (t)",
                "accelerations (t)", "states (t+dt)")
@@ -195,7 +197,7 @@ def causal_graph(model) -> CausalGraph:
     from ocp.models.torque_driven import TorqueDrivenTree
 
     b = _Builder(model.name)
-    tree = getattr(model, "tree", None)
+    tree = model.tree if isinstance(model, TreeModel) else None
     n_angles = tree.n if tree is not None else 0
     x = [b.free(ca.SX.sym(name), angle=i < n_angles) for i, name in enumerate(model.state_names)]
     u = [b.free(ca.SX.sym(name)) for name in model.control_names]

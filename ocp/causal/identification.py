@@ -47,7 +47,9 @@ class StrengthScaledTree(MuscleDrivenTree):
     """A muscle-driven tree whose named muscles' forces are scaled by extra constant states."""
 
     def __init__(self, base: MuscleDrivenTree, muscles):
-        self.__dict__.update(base.__dict__)
+        super().__init__(**MuscleDrivenTree.arguments(base))
+        #: the model without strength states (its constructor's arguments are ours)
+        self.unscaled = base
         names = [m.name for m in base.muscles]
         unknown = [m for m in muscles if m not in names]
         if unknown:
@@ -57,6 +59,14 @@ class StrengthScaledTree(MuscleDrivenTree):
         self.state_names = tuple(base.state_names) + tuple(strength_name(m) for m in muscles)
         self.state_units = tuple(base.state_units) + ("-",) * len(muscles)
         self._nx_base = len(base.state_names)
+
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return {"base": self.unscaled, "muscles": self.scaled}
+
+    def replace(self, **changes) -> "StrengthScaledTree":
+        """The same strength states on the unscaled model with ``changes`` (Model.replace)."""
+        return StrengthScaledTree(self.unscaled.replace(**changes), self.scaled)
 
     def _scales(self, x):
         scales = [1.0] * len(self.muscles)

@@ -37,6 +37,7 @@ import numpy as np
 from ocp.errors import ProblemError, suggestion
 from ocp.models.base import Model
 from ocp.models.multibody import PointForce, inverse_dynamics, mass_matrix, point_positions
+from ocp.models.protocols import MuscleModel, OsimModel, TreeModel
 from ocp.problem import PathConstraint, Problem, as_range
 
 CLOCK = "intervention_clock"
@@ -146,7 +147,25 @@ class SegmentLoad:
 
 
 class IntervenedModel(Model):
-    """A model with set signals, locked joints and external loads (see module docstring)."""
+    """A model with set signals, locked joints and external loads (see module docstring).
+
+    A wrapper (ocp.models.protocols.WrapperModel) that declares what its base
+    is: built around a tree model it is an IntervenedTreeModel (``tree``
+    forwarded), around a muscle model an IntervenedMuscleModel (``muscles``,
+    ``tendon`` and ``activation_dynamics`` too); ``IntervenedModel(base, ...)``
+    picks the class.
+    """
+
+    def __new__(cls, base: Model | None = None, *args, **kwargs):
+        if base is None:  # copy and pickle make the object first, then fill its __dict__
+            return super().__new__(cls)
+        if isinstance(base, MuscleModel):
+            cls = IntervenedMuscleModel
+        elif isinstance(base, TreeModel):
+            cls = IntervenedTreeModel
+        else:
+            cls = IntervenedModel
+        return super().__new__(cls)
 
     def __init__(self, base: Model, signals=(), locks=(), loads=(), start_time: float = 0.0,
                  segment_loads=()):
@@ -162,10 +181,13 @@ class IntervenedModel(Model):
         self.state_units = tuple(base.state_units) + (("s",) if extra else ())
         self.control_names, self.control_units = base.control_names, base.control_units
         self.algebraic_names, self.algebraic_units = base.algebraic_names, base.algebraic_units
-        self.tree = getattr(base, "tree", None)
-        self.muscles = getattr(base, "muscles", ())
-        if (self.locks or self.loads or self.segment_loads) and self.tree is None:
+        if (self.locks or self.loads or self.segment_loads) and not isinstance(base, TreeModel):
             raise ValueError(f"model '{base.name}' has no kinematic tree to lock or load")
+
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return dict(base=self.base, signals=self.signals, locks=self.locks, loads=self.loads,
+                    start_time=self.start_time, segment_loads=self.segment_loads)
 
     # -- the rewrite ----------------------------------------------------------
     def _clock(self, x):
@@ -285,6 +307,30 @@ class IntervenedModel(Model):
         return out
 
 
+class IntervenedTreeModel(IntervenedModel):
+    """An intervened tree model: the base's kinematic tree (a TreeModel)."""
+
+    @property
+    def tree(self):
+        return self.base.tree
+
+
+class IntervenedMuscleModel(IntervenedTreeModel):
+    """An intervened muscle model: the base's muscles (a MuscleModel)."""
+
+    @property
+    def muscles(self):
+        return self.base.muscles
+
+    @property
+    def tendon(self) -> str:
+        return self.base.tendon
+
+    @property
+    def activation_dynamics(self) -> bool:
+        return self.base.activation_dynamics
+
+
 # -- applying a list of interventions to a problem ---------------------------
 
 def _muscle_model(model, key):
@@ -296,32 +342,21 @@ def _muscle_model(model, key):
 
 def _rebuild_muscles(model, muscles):
     """The same muscle-driven model (same class, contacts, bounds) with another list of muscles."""
-    kwargs = dict(
-        tendon=model.tendon, activation_dynamics=model.activation_dynamics,
-        reserves=model.reserves, curves=model.curves,
-        activation_smoothing=model.activation_smoothing,
-        passive_fiber_force=model.passive_fiber_force,
-        geometry=model.surrogates.get("geometry"), parameters=model._parameters,
-        contacts=model.contacts, contact_normal_force=model.contact_normal_force)
-    if hasattr(model, "osim"):  # read from an .osim file: keep the file's bounds
+    changes = {"muscles": muscles}
+    if isinstance(model, OsimModel):  # read from an .osim file: keep the file's other bounds
         names = {m.name for m in muscles}
         removed = [m.name for m in model.muscles if m.name not in names]
-        bounds = {k: v for k, v in model._bounds.items()
-                  if not any(k.startswith(r + "_") for r in removed)}
-        kwargs.update(bounds=bounds, osim=model.osim, notes=model.notes)
-    rebuilt = type(model)(model.name, model.tree, muscles, **kwargs)
-    if hasattr(model, "geometry_fit"):
-        rebuilt.geometry_fit = model.geometry_fit
-    return rebuilt
+        changes["bounds"] = {k: v for k, v in model.file_bounds.items()
+                             if not any(k.startswith(r + "_") for r in removed)}
+    return model.replace(**changes)
 
 
 def nodes(model) -> list[str]:
     """Names an intervention can act on: controls, activation states, muscles, coordinates."""
     out = list(model.control_names)
     out += [n for n in model.state_names if n.endswith("_activation")]
-    out += [m.name for m in getattr(model, "muscles", ())]
-    tree = getattr(model, "tree", None)
-    out += list(tree.coordinates) if tree is not None else []
+    out += [m.name for m in model.muscles] if isinstance(model, MuscleModel) else []
+    out += list(model.tree.coordinates) if isinstance(model, TreeModel) else []
     return out
 
 
@@ -394,8 +429,7 @@ def intervene(problem: Problem, interventions, keys=None) -> Problem:
                                    f"{key}.value")
             signals.append(item)
         elif isinstance(item, LockJoint):
-            tree = getattr(model, "tree", None)
-            coords = list(tree.coordinates) if tree is not None else []
+            coords = list(model.tree.coordinates) if isinstance(model, TreeModel) else []
             if item.coordinate not in coords:
                 raise ProblemError(f"'{item.coordinate}' is not a coordinate of model "
                                    f"'{model.name}'" + suggestion(item.coordinate, coords),
@@ -416,16 +450,15 @@ def intervene(problem: Problem, interventions, keys=None) -> Problem:
                         del table[name]
             locks.append(item)
         elif isinstance(item, ExternalLoad):
-            tree = getattr(model, "tree", None)
-            coords = list(tree.coordinates) if tree is not None else []
+            coords = list(model.tree.coordinates) if isinstance(model, TreeModel) else []
             if item.coordinate not in coords:
                 raise ProblemError(f"'{item.coordinate}' is not a coordinate of model "
                                    f"'{model.name}'" + suggestion(item.coordinate, coords),
                                    f"{key}.coordinate")
             loads.append(item)
         elif isinstance(item, SegmentLoad):
-            tree = getattr(model, "tree", None)
-            segments = [seg.name for seg in tree.segments] if tree is not None else []
+            segments = [seg.name for seg in model.tree.segments] \
+                if isinstance(model, TreeModel) else []
             if item.segment not in segments:
                 raise ProblemError(f"'{item.segment}' is not a segment of model "
                                    f"'{model.name}'" + suggestion(item.segment, segments),

@@ -28,6 +28,7 @@ from ocp.data.natural_spline import NaturalSpline
 from ocp.data.opensim_filter import opensim_lowpass
 from ocp.data.tables import ANGLE_UNITS, Table, unit_factor
 from ocp.errors import ProblemError, suggestion
+from ocp.models.protocols import TreeModel
 
 
 def to_unit(table: Table, column: str, unit: str, owner: str = "the model") -> np.ndarray:
@@ -194,7 +195,7 @@ def quintic_references(reference: dict, oversample: int = 20) -> dict:
 
 def body_weight_N(model) -> float:
     """``m g`` (N): the total mass of the model's segments times its gravity."""
-    tree = getattr(model, "tree", None)
-    if tree is None:
+    if not isinstance(model, TreeModel):
         raise ValueError(f"model '{model.name}' has no segments to weigh")
+    tree = model.tree
     return sum(s.mass_kg for s in tree.segments) * tree.gravity_m_s2

@@ -22,11 +22,12 @@ parameter vector as an extra input.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass
 
 import casadi as ca
+
+from ocp.models.protocols import ContactModel, MuscleModel, TreeModel, WrapperModel
 
 #: quantity -> (field of the element's dataclass, SI unit)
 SEGMENT_QUANTITIES = {"mass": ("mass_kg", "kg"), "inertia": ("inertia_kg_m2", "kg*m^2")}
@@ -63,16 +64,15 @@ def _split(name: str):
 def model_numbers(model) -> dict[str, ModelNumber]:
     """Every estimable number of ``model`` by name (see the module docstring)."""
     out = {}
-    tree = getattr(model, "tree", None)
-    for seg in (tree.segments if tree is not None else ()):
+    for seg in (model.tree.segments if isinstance(model, TreeModel) else ()):
         for quantity, (attr, unit) in SEGMENT_QUANTITIES.items():
             name = f"segment.{seg.name}.{quantity}"
             out[name] = ModelNumber(name, float(getattr(seg, attr)), unit)
-    for m in getattr(model, "muscles", ()):
+    for m in (model.muscles if isinstance(model, MuscleModel) else ()):
         for quantity, (attr, unit) in MUSCLE_QUANTITIES.items():
             name = f"muscle.{m.name}.{quantity}"
             out[name] = ModelNumber(name, float(getattr(m.parameters, attr)), unit)
-    for s in getattr(model, "contacts", ()):
+    for s in (model.contacts if isinstance(model, ContactModel) else ()):
         for quantity, (attr, unit) in CONTACT_QUANTITIES.items():
             name = f"contact.{s.name}.{quantity}"
             out[name] = ModelNumber(name, float(getattr(s, attr)), unit)
@@ -80,22 +80,18 @@ def model_numbers(model) -> dict[str, ModelNumber]:
 
 
 def with_values(model, values: dict):
-    """A copy of ``model`` with the named numbers replaced (floats or CasADi symbols).
+    """A new ``model`` with the named numbers replaced (floats or CasADi symbols).
 
     Works for every model built on a kinematic tree (torque- and muscle-driven,
-    .osim, gait) and for models wrapped by do() interventions. ``values`` must
-    hold names of :func:`model_numbers` only.
+    .osim, gait) and for models wrapped by do() interventions or a learned
+    activation (rebuilt around the changed base). ``values`` must hold names
+    of :func:`model_numbers` only. ``model`` is unchanged (Model.replace).
     """
     if not values:
         return model
-    base = getattr(model, "base", None)
-    new = copy.copy(model)
-    if base is not None:  # a wrapper (an intervened model): rebuild what it wraps
-        new.base = with_values(base, values)
-        for attr in ("tree", "muscles", "contacts"):
-            if hasattr(model, attr):
-                setattr(new, attr, getattr(new.base, attr, getattr(model, attr)))
-        return new
+    if isinstance(model, WrapperModel):
+        return model.replace(base=with_values(model.base, values))
+    changes = {}
     by_kind = {"segment": {}, "muscle": {}, "contact": {}}
     for name, value in values.items():
         kind, element, quantity = _split(name)
@@ -105,19 +101,19 @@ def with_values(model, values: dict):
             dataclasses.replace(seg, **{SEGMENT_QUANTITIES[q][0]: v for q, v in
                                         by_kind["segment"][seg.name].items()})
             if seg.name in by_kind["segment"] else seg for seg in model.tree.segments)
-        new.tree = dataclasses.replace(model.tree, segments=segments)
+        changes["tree"] = dataclasses.replace(model.tree, segments=segments)
     if by_kind["muscle"]:
-        new.muscles = tuple(
+        changes["muscles"] = tuple(
             dataclasses.replace(m, parameters=dataclasses.replace(
                 m.parameters, **{MUSCLE_QUANTITIES[q][0]: v for q, v in
                                  by_kind["muscle"][m.name].items()}))
             if m.name in by_kind["muscle"] else m for m in model.muscles)
     if by_kind["contact"]:
-        new.contacts = tuple(
+        changes["contacts"] = tuple(
             dataclasses.replace(s, **{CONTACT_QUANTITIES[q][0]: v for q, v in
                                       by_kind["contact"][s.name].items()})
             if s.name in by_kind["contact"] else s for s in model.contacts)
-    return new
+    return model.replace(**changes)
 
 
 def parametrised(model, names) -> tuple[object, ca.SX]:

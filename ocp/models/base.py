@@ -3,21 +3,76 @@
 A model is a small object that names its states and controls (with units) and
 builds CasADi expressions of its dynamics from CasADi symbols. It holds
 parameters only; it never holds symbols or solver state.
+
+Models are immutable: once built, none of their attributes can be set. A
+changed model is a new one, ``model.replace(muscles=...)`` (as
+``dataclasses.replace``), so a model shared by problems, studies and caches is
+never modified behind their backs. What a model can do beyond this interface
+(a kinematic tree, muscles, contacts ...) it declares by satisfying the
+protocols of ocp.models.protocols.
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+import dataclasses
+from abc import ABC, ABCMeta, abstractmethod
 
 import casadi as ca
 
 
-class Model(ABC):
+class ImmutableAfterInit(ABCMeta):
+    """Metaclass of Model: marks a model built once its ``__init__`` has returned."""
+
+    def __call__(cls, *args, **kwargs):
+        model = super().__call__(*args, **kwargs)
+        object.__setattr__(model, "_built", True)
+        return model
+
+
+class Model(ABC, metaclass=ImmutableAfterInit):
     """Base class of every dynamic model, built-in or brought by a user.
 
     Subclasses define ``name``, ``state_names``, ``state_units``,
     ``control_names``, ``control_units`` and :meth:`dynamics`. Everything else
-    has a default.
+    has a default. Attributes are set in ``__init__`` only; :meth:`replace`
+    makes changed copies (a subclass that is not a dataclass lists its
+    constructor's arguments in :meth:`arguments`).
     """
+
+    def __setattr__(self, name, value):
+        if self.__dict__.get("_built"):
+            raise AttributeError(f"model '{self.name}' is immutable: cannot set '{name}'; "
+                                 f"use model.replace({name}=...) for a changed copy")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        if self.__dict__.get("_built"):
+            raise AttributeError(f"model '{self.name}' is immutable: cannot delete '{name}'")
+        object.__delattr__(self, name)
+
+    def arguments(self) -> dict:
+        """The keyword arguments that build this model again: ``type(m)(**m.arguments())``.
+
+        A dataclass model gets its init fields; other models override this.
+        """
+        if dataclasses.is_dataclass(self):
+            return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        raise NotImplementedError(f"model '{self.name}' ({type(self).__name__}) does not list "
+                                  f"its constructor's arguments (Model.arguments), so it "
+                                  f"cannot be replace()d")
+
+    def replace(self, **changes) -> "Model":
+        """A new model with the named constructor arguments changed; this one is unchanged.
+
+        The new model is built by the constructor, so it is checked and its
+        derived quantities (state names, path functions) follow the change.
+        Raises TypeError for a name that is not an argument of :meth:`arguments`.
+        """
+        arguments = self.arguments()
+        unknown = sorted(set(changes) - set(arguments))
+        if unknown:
+            raise TypeError(f"model '{self.name}': replace() takes {sorted(arguments)}, "
+                            f"not {unknown}")
+        return type(self)(**{**arguments, **changes})
 
     name: str = "model"
     state_names: tuple[str, ...] = ()

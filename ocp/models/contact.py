@@ -78,7 +78,10 @@ class ContactSphere:
     def check(self):
         for key in ("radius_m", "stiffness_N_m2", "dissipation_s_m", "transition_velocity_m_s",
                     "friction_kink_smoothing"):
-            if not getattr(self, key) > 0:
+            value = getattr(self, key)
+            if isinstance(value, (ca.SX, ca.MX)):  # an estimated parameter: bounded in the NLP
+                continue
+            if not value > 0:
                 raise ValueError(f"contact sphere '{self.name}': {key} must be positive, "
                                  f"got {getattr(self, key)}")
         if self.friction_law not in FRICTION_LAWS:

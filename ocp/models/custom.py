@@ -36,6 +36,13 @@ class CustomModel(Model):
         self._parameters = dict(parameters or {})
         self._outputs = outputs
 
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return dict(name=self.name, state_names=self.state_names,
+                    control_names=self.control_names, dynamics=self._dynamics,
+                    state_units=self.state_units, control_units=self.control_units,
+                    bounds=self._bounds, parameters=self._parameters, outputs=self._outputs)
+
     def dynamics(self, x, u):
         xdot = self._dynamics(x, u, self._parameters)
         import casadi as ca

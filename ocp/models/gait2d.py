@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
+from ocp.io.declarations import option
 from ocp.models.contact import ContactSphere
+from ocp.models.library import ModelKind
 from ocp.models.multibody import PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree, Marker, Segment
 from ocp.models.passive import ANDERSON_1999
 from ocp.models.torque_driven import TorqueDrivenTree
@@ -42,16 +45,20 @@ JOINTS = ("hip_flexion", "knee_angle", "ankle_angle")
 class Gait2DParameters:
     """Body size, actuator strength and contact properties of the gait model."""
 
-    body_mass_kg: float = 75.0
-    height_m: float = 1.75
-    gravity_m_s2: float = STANDARD_GRAVITY_M_S2
-    hip_optimal_torque_Nm: float = 150.0
-    knee_optimal_torque_Nm: float = 150.0
-    ankle_optimal_torque_Nm: float = 150.0
-    contact_stiffness_N_m2: float = 3067776.0
-    contact_dissipation_s_m: float = 2.0
-    friction_coefficient: float = 0.8
-    transition_velocity_m_s: float = 0.2
+    body_mass_kg: float = option(75.0, unit="kg", doc="total body mass (Winter 2009 fractions)")
+    height_m: float = option(1.75, unit="m", doc="body height (Winter 2009 segment lengths)")
+    gravity_m_s2: float = option(STANDARD_GRAVITY_M_S2, unit="m/s^2", doc="gravity, along -y")
+    hip_optimal_torque_Nm: float = option(150.0, unit="N*m",
+                                          doc="hip torque at control 1 (controls in [-1, 1])")
+    knee_optimal_torque_Nm: float = option(150.0, unit="N*m", doc="knee torque at control 1")
+    ankle_optimal_torque_Nm: float = option(150.0, unit="N*m", doc="ankle torque at control 1")
+    contact_stiffness_N_m2: float = option(3067776.0, unit="N/m^2",
+                                           doc="plane-strain modulus of the contact spheres")
+    contact_dissipation_s_m: float = option(2.0, unit="s/m",
+                                            doc="Hunt-Crossley dissipation of the spheres")
+    friction_coefficient: float = option(0.8, unit="-", doc="dynamic friction coefficient")
+    transition_velocity_m_s: float = option(0.2, unit="m/s",
+                                            doc="slip speed at which friction saturates")
 
     def check(self):
         for f in dataclasses.fields(self):
@@ -154,6 +161,18 @@ def passive_joint_moment_elements(kind: str) -> dict:
     """coordinate (both sides) -> PassiveJointMoment, for ``[model] passive_joint_moments``."""
     return {f"{joint}_{side}": element
             for joint, element in PASSIVE_JOINT_MOMENTS[kind].items() for side in SIDES}
+
+
+@dataclass(frozen=True)
+class Gait2DTorque(Gait2DParameters, ModelKind):
+    """A planar 9-degree-of-freedom walker with heel and toe contacts, normalised joint torques."""
+
+    toml_name: ClassVar[str] = "gait2d_torque"
+
+    def build(self, contact_normal_force=None,
+              passive_joint_moments: str = "none") -> TorqueDrivenTree:
+        """See :func:`gait2d_torque` for the two options."""
+        return gait2d_torque(self, contact_normal_force, passive_joint_moments)
 
 
 def standing_height(p: Gait2DParameters) -> float:

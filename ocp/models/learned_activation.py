@@ -38,6 +38,7 @@ import casadi as ca
 import numpy as np
 
 from ocp.models.base import Model
+from ocp.models.protocols import ContactModel, MuscleModel, SurrogateModel
 from ocp.models.surrogate import Surrogate, SurrogateMismatch, load_surrogate
 
 EMG_ACTIVATION = "emg_activation"
@@ -116,13 +117,19 @@ def load_recurrent_activation(path) -> RecurrentActivation:
 class LearnedActivationModel(Model):
     """A muscle-driven model whose activation ODE is replaced by a recurrent step.
 
-    ``base`` is a MuscleDrivenTree with activation dynamics; its states come
-    first (activations included, now discrete), then the hidden states, muscle
-    by muscle. Everything else (tree, muscles, outputs, forces) is the base's.
+    ``base`` is a muscle model (ocp.models.protocols.MuscleModel) with
+    activation dynamics; its states come first (activations included, now
+    discrete), then the hidden states, muscle by muscle. Everything else
+    (outputs, forces) is the base's. It declares what it is: a wrapper
+    (``base``), a muscle and contact model (``tree``, ``muscles``, ``tendon``,
+    ``activation_dynamics``, ``contacts`` forwarded from the base), a model
+    with surrogates, with a discrete step, and with rest conditions.
     """
 
     def __init__(self, base, activation: RecurrentActivation):
-        if not getattr(base, "activation_dynamics", False):
+        if not isinstance(base, MuscleModel):
+            raise ValueError(f"model '{base.name}' has no muscles whose activation to replace")
+        if not base.activation_dynamics:
             raise ValueError(f"model '{base.name}' has no activation dynamics to replace: "
                              f"its controls are the activations")
         self.base, self.activation = base, activation
@@ -138,14 +145,37 @@ class LearnedActivationModel(Model):
         self.sample_time_s = activation.sample_time_s
         self.discrete_origin = (f"the learned activation '{activation.surrogate.path.name}' "
                                 f"([model] activation_dynamics)")
-        self.surrogates = {**getattr(base, "surrogates", {}),
-                           "activation": activation.surrogate}
+        base_surrogates = base.surrogates if isinstance(base, SurrogateModel) else {}
+        self.surrogates = {**base_surrogates, "activation": activation.surrogate}
+        self.surrogate_inputs = dict(base.surrogate_inputs) \
+            if isinstance(base, SurrogateModel) else {}
         self._activation_rows = [base.state_names.index(f"{m}_activation") for m in muscles]
 
-    def __getattr__(self, name):  # tree, muscles, tendon, geometry ... of the base model
-        if name == "base":
-            raise AttributeError(name)
-        return getattr(self.base, name)
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return {"base": self.base, "activation": self.activation}
+
+    # -- what the base model is, forwarded (ocp.models.protocols) ------------
+    @property
+    def tree(self):
+        return self.base.tree
+
+    @property
+    def muscles(self):
+        return self.base.muscles
+
+    @property
+    def tendon(self) -> str:
+        return self.base.tendon
+
+    @property
+    def activation_dynamics(self) -> bool:
+        """True: the controls are excitations, the activations states (here discrete)."""
+        return True
+
+    @property
+    def contacts(self):
+        return self.base.contacts if isinstance(self.base, ContactModel) else ()
 
     def _base_x(self, x):
         return x[:self.base.nx]

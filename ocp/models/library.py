@@ -1,16 +1,59 @@
-"""Built-in models, each built from a frozen dataclass of named parameters.
+"""Built-in model kinds: each a frozen dataclass of declared parameters, registered by name.
 
-A problem file names a model (``[model] name = "acrobot"``) and may override
-any parameter in ``[model.parameters]``; ``ocp models`` lists them all.
+A problem file names a model kind (``[model] name = "acrobot"``) and may
+override any of its parameters in ``[model.parameters]``; ``ocp models``
+lists them all. Each kind is one class: its name in problem files
+(``toml_name``), a docstring whose first line says what it is, its
+parameters declared with :func:`ocp.io.declarations.option` (unit, default,
+doc) and ``build()``, which makes the Model. Defining a subclass of
+:class:`ModelKind` with a ``toml_name`` registers it in :data:`MODEL_KINDS`,
+whose ``markdown_table()`` is the documentation's table of models.
+
+This module holds the planar torque-driven kinds; ``gait2d_torque`` is in
+ocp.models.gait2d and ``six_muscle_arm`` in ocp.models.six_muscle_arm
+(ocp.models imports both, so the registry is complete whenever ocp.models is).
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
+from ocp.io.declarations import Registry, declared_options, option
+from ocp.models.base import Model
 from ocp.models.multibody import (PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree,
-                        Marker, Segment)
+                                  Marker, Segment)
 from ocp.models.torque_driven import TorqueDrivenTree
+
+#: Every built-in model kind by its name in problem files.
+MODEL_KINDS = Registry("model")
+
+
+class ModelKind:
+    """A model kind: its name in problem files, its declared parameters, how it is built.
+
+    Subclasses are frozen dataclasses whose fields (made with ``option()``)
+    are the parameters of ``[model.parameters]``; defining one with a
+    ``toml_name`` registers it in MODEL_KINDS.
+    """
+
+    toml_name: ClassVar[str]
+    #: True for a muscle-driven kind: build() takes ``muscles`` and the muscle options
+    #: (tendon, activation_dynamics, reserves, curves, activation_smoothing, ...)
+    muscle_driven: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "toml_name" in cls.__dict__:
+            MODEL_KINDS.register(cls)
+
+    def build(self, **options) -> Model:
+        """The model with these parameters (and the kind's own ``options``)."""
+        raise NotImplementedError(f"model kind '{self.toml_name}' has no build()")
+
+    def default_muscles(self) -> dict:
+        """Muscle name -> Muscle before user changes (muscle-driven kinds only)."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -20,11 +63,12 @@ class PendulumParameters:
     ``q = 0`` hangs straight down; positive angles are counter-clockwise.
     """
 
-    mass_kg: float = 1.0
-    length_m: float = 1.0
-    inertia_kg_m2: float = 0.0  # about the centre of mass; 0 for a point mass
-    gravity_m_s2: float = STANDARD_GRAVITY_M_S2
-    max_torque_Nm: float = 20.0
+    mass_kg: float = option(1.0, unit="kg", doc="mass at the end of the rod")
+    length_m: float = option(1.0, unit="m", doc="length of the rod")
+    inertia_kg_m2: float = option(0.0, unit="kg*m^2",
+                                  doc="inertia about the centre of mass; 0 for a point mass")
+    gravity_m_s2: float = option(STANDARD_GRAVITY_M_S2, unit="m/s^2", doc="gravity, along -y")
+    max_torque_Nm: float = option(20.0, unit="N*m", doc="bound on the pivot torque")
 
 
 def pendulum(p: PendulumParameters) -> TorqueDrivenTree:
@@ -45,16 +89,18 @@ class DoublePendulumParameters:
     of the second link relative to the first.
     """
 
-    mass1_kg: float = 1.0
-    mass2_kg: float = 1.0
-    length1_m: float = 1.0
-    length2_m: float = 1.0
-    com1_m: float = 0.5  # distance of the centre of mass from the proximal joint
-    com2_m: float = 0.5
-    inertia1_kg_m2: float = 1.0 / 12.0  # uniform rod of 1 kg, 1 m
-    inertia2_kg_m2: float = 1.0 / 12.0
-    gravity_m_s2: float = STANDARD_GRAVITY_M_S2
-    max_torque_Nm: float = 20.0
+    mass1_kg: float = option(1.0, unit="kg", doc="mass of the first link")
+    mass2_kg: float = option(1.0, unit="kg", doc="mass of the second link")
+    length1_m: float = option(1.0, unit="m", doc="length of the first link")
+    length2_m: float = option(1.0, unit="m", doc="length of the second link")
+    com1_m: float = option(0.5, unit="m", doc="centre of mass of link 1 from its proximal joint")
+    com2_m: float = option(0.5, unit="m", doc="centre of mass of link 2 from its proximal joint")
+    inertia1_kg_m2: float = option(1.0 / 12.0, unit="kg*m^2",
+                                   doc="inertia of link 1 about its centre of mass")
+    inertia2_kg_m2: float = option(1.0 / 12.0, unit="kg*m^2",
+                                   doc="inertia of link 2 about its centre of mass")
+    gravity_m_s2: float = option(STANDARD_GRAVITY_M_S2, unit="m/s^2", doc="gravity, along -y")
+    max_torque_Nm: float = option(20.0, unit="N*m", doc="bound on each actuated joint's torque")
 
 
 def _two_rods(p: DoublePendulumParameters, first: str, second: str) -> KinematicTree:
@@ -95,16 +141,20 @@ class TwoLinkArmParameters:
     upper arm; gravity is zero because the arm is supported in the plane.
     """
 
-    upper_arm_mass_kg: float = 1.4
-    forearm_mass_kg: float = 1.0
-    upper_arm_length_m: float = 0.30
-    forearm_length_m: float = 0.33
-    upper_arm_com_m: float = 0.11
-    forearm_com_m: float = 0.16
-    upper_arm_inertia_kg_m2: float = 0.025
-    forearm_inertia_kg_m2: float = 0.045
-    gravity_m_s2: float = 0.0
-    max_torque_Nm: float = 50.0
+    upper_arm_mass_kg: float = option(1.4, unit="kg", doc="mass of the upper arm")
+    forearm_mass_kg: float = option(1.0, unit="kg", doc="mass of the forearm and hand")
+    upper_arm_length_m: float = option(0.30, unit="m", doc="shoulder to elbow")
+    forearm_length_m: float = option(0.33, unit="m", doc="elbow to hand")
+    upper_arm_com_m: float = option(0.11, unit="m", doc="upper arm's centre of mass from the "
+                                    "shoulder")
+    forearm_com_m: float = option(0.16, unit="m", doc="forearm's centre of mass from the elbow")
+    upper_arm_inertia_kg_m2: float = option(0.025, unit="kg*m^2",
+                                            doc="upper arm's inertia about its centre of mass")
+    forearm_inertia_kg_m2: float = option(0.045, unit="kg*m^2",
+                                          doc="forearm's inertia about its centre of mass")
+    gravity_m_s2: float = option(0.0, unit="m/s^2",
+                                 doc="gravity, along -y; 0: the arm is supported in the plane")
+    max_torque_Nm: float = option(50.0, unit="N*m", doc="bound on each joint torque")
 
 
 def two_link_arm(p: TwoLinkArmParameters) -> TorqueDrivenTree:
@@ -129,8 +179,8 @@ def two_link_arm(p: TwoLinkArmParameters) -> TorqueDrivenTree:
 class SlidingMassParameters:
     """A block sliding without friction along x, pushed by a bounded force."""
 
-    mass_kg: float = 1.0
-    max_force_N: float = 1.0
+    mass_kg: float = option(1.0, unit="kg", doc="mass of the block")
+    max_force_N: float = option(1.0, unit="N", doc="bound on the pushing force")
 
 
 def sliding_mass(p: SlidingMassParameters) -> TorqueDrivenTree:
@@ -143,37 +193,77 @@ def sliding_mass(p: SlidingMassParameters) -> TorqueDrivenTree:
                             {"position": p.max_force_N}, dataclasses.asdict(p))
 
 
-from ocp.models.gait2d import Gait2DParameters, gait2d_torque  # noqa: E402
+# -- the kinds ---------------------------------------------------------------
 
-#: name -> (builder, parameter dataclass)
-BUILT_IN_MODELS = {
-    "gait2d_torque": (gait2d_torque, Gait2DParameters),
-    "pendulum": (pendulum, PendulumParameters),
-    "double_pendulum": (double_pendulum, DoublePendulumParameters),
-    "acrobot": (acrobot, DoublePendulumParameters),
-    "two_link_arm": (two_link_arm, TwoLinkArmParameters),
-    "sliding_mass": (sliding_mass, SlidingMassParameters),
-}
+@dataclass(frozen=True)
+class Pendulum(PendulumParameters, ModelKind):
+    """A point mass on a massless rod pinned to the ground, with a torque at the pivot."""
+
+    toml_name: ClassVar[str] = "pendulum"
+
+    def build(self) -> TorqueDrivenTree:
+        return pendulum(self)
 
 
-def _muscle_models():
-    """name -> (builder(params, muscles, **options), parameter class, default muscles(params))."""
-    from ocp.models.six_muscle_arm import SixMuscleArmParameters, muscles_of_the_arm, six_muscle_arm
-    return {"six_muscle_arm": (six_muscle_arm, SixMuscleArmParameters, muscles_of_the_arm)}
+@dataclass(frozen=True)
+class DoublePendulum(DoublePendulumParameters, ModelKind):
+    """Two uniform rods in series, torques at both joints (``shoulder``, ``elbow``)."""
+
+    toml_name: ClassVar[str] = "double_pendulum"
+
+    def build(self) -> TorqueDrivenTree:
+        return double_pendulum(self)
+
+
+@dataclass(frozen=True)
+class Acrobot(DoublePendulumParameters, ModelKind):
+    """Spong's acrobot: two rods on a passive ``bar`` joint, torque at the ``hip``."""
+
+    toml_name: ClassVar[str] = "acrobot"
+
+    def build(self) -> TorqueDrivenTree:
+        return acrobot(self)
+
+
+@dataclass(frozen=True)
+class TwoLinkArm(TwoLinkArmParameters, ModelKind):
+    """A planar shoulder-elbow arm in the horizontal plane (Li and Todorov 2004), joint torques."""
+
+    toml_name: ClassVar[str] = "two_link_arm"
+
+    def build(self) -> TorqueDrivenTree:
+        return two_link_arm(self)
+
+
+@dataclass(frozen=True)
+class SlidingMass(SlidingMassParameters, ModelKind):
+    """A block sliding without friction along x, pushed by a bounded force."""
+
+    toml_name: ClassVar[str] = "sliding_mass"
+
+    def build(self) -> TorqueDrivenTree:
+        return sliding_mass(self)
+
+
+# -- views of the registry (used by the problem-file reader and the CLI) --------
+
+def model_names() -> list[str]:
+    """Names of every built-in model kind, in registration order."""
+    return MODEL_KINDS.names()
 
 
 def is_muscle_model(name: str) -> bool:
-    return name in _muscle_models()
+    return name in MODEL_KINDS and MODEL_KINDS[name].muscle_driven
 
 
-def model_names() -> list[str]:
-    return list(BUILT_IN_MODELS) + list(_muscle_models())
+def parameter_names(name: str) -> list[str]:
+    """The keys of ``[model.parameters]`` of model kind ``name`` (KeyError if unknown)."""
+    return [o.key for o in declared_options(MODEL_KINDS[name])]
 
 
 def default_muscles(name: str, parameters: dict | None = None) -> dict:
     """The muscles a built-in muscle model has before user changes: name -> Muscle."""
-    _, params_cls, muscles = _muscle_models()[name]
-    return muscles(params_cls(**(parameters or {})))
+    return MODEL_KINDS[name](**(parameters or {})).default_muscles()
 
 
 def build_model(name: str, parameters: dict | None = None, muscles=None, **options):
@@ -185,14 +275,7 @@ def build_model(name: str, parameters: dict | None = None, muscles=None, **optio
     model and TypeError for an unknown parameter; the problem-file loader turns
     both into messages that name the file and key.
     """
-    muscle_models = _muscle_models()
-    if name in muscle_models:
-        builder, params_cls, _ = muscle_models[name]
-        return builder(params_cls(**(parameters or {})), muscles, **options)
-    builder, params_cls = BUILT_IN_MODELS[name]
-    return builder(params_cls(**(parameters or {})), **options)
-
-
-def parameter_names(name: str) -> list[str]:
-    cls = _muscle_models()[name][1] if is_muscle_model(name) else BUILT_IN_MODELS[name][1]
-    return [f.name for f in dataclasses.fields(cls)]
+    kind = MODEL_KINDS[name](**(parameters or {}))
+    if kind.muscle_driven:
+        return kind.build(muscles, **options)
+    return kind.build(**options)

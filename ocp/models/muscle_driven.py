@@ -113,11 +113,21 @@ class MuscleDrivenTree(Model):
                                     ["q"], ["length_m", "moment_arm_m"])
         # A learned surrogate (ocp.models.surrogate.Surrogate) of the same signature
         # replaces the analytic paths; it is checked against them first.
-        self.surrogates = {}
+        # role -> Surrogate, SurrogateInputs (ocp.models.protocols.SurrogateModel)
+        self.surrogates, self.surrogate_inputs = {}, {}
         if geometry is not None:
             from ocp.models.surrogate import learned_geometry
             self.geometry = learned_geometry(geometry, tree, self.muscles, self.geometry)
             self.surrogates["geometry"] = geometry
+
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return dict(name=self.name, tree=self.tree, muscles=self.muscles, tendon=self.tendon,
+                    activation_dynamics=self.activation_dynamics, reserves=self.reserves,
+                    curves=self.curves, activation_smoothing=self.activation_smoothing,
+                    passive_fiber_force=self.passive_fiber_force,
+                    geometry=self.surrogates.get("geometry"), parameters=self._parameters,
+                    contacts=self.contacts, contact_normal_force=self.contact_normal_force)
 
     # -- pieces of the state and control vectors ---------------------------
     def _split(self, x, u):

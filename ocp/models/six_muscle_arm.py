@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
-from ocp.models.library import TwoLinkArmParameters, two_link_arm
+from ocp.io.declarations import option
+from ocp.models.library import ModelKind, TwoLinkArmParameters, two_link_arm
 from ocp.models.muscle_driven import Muscle, MuscleDrivenTree
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry
 from ocp.models.muscles.hill import MuscleParameters
@@ -92,7 +94,8 @@ def _elbow_path(p: MuscleParameters, humerus_length: float, insertion, origin_of
 class SixMuscleArmParameters(TwoLinkArmParameters):
     """Skeleton parameters of ``two_link_arm``; muscles are set in [model.muscles]."""
 
-    max_torque_Nm: float = 0.0  # no torque motors: muscles (and reserves) only
+    max_torque_Nm: float = option(0.0, unit="N*m",
+                                  doc="no torque motors: muscles (and reserves) only")
 
 
 def muscles_of_the_arm(p: SixMuscleArmParameters) -> dict[str, Muscle]:
@@ -116,3 +119,18 @@ def six_muscle_arm(p: SixMuscleArmParameters, muscles=None, **options) -> Muscle
     chosen = list(muscles_of_the_arm(p).values()) if muscles is None else list(muscles)
     from dataclasses import asdict
     return MuscleDrivenTree("six_muscle_arm", skeleton, chosen, parameters=asdict(p), **options)
+
+
+@dataclass(frozen=True)
+class SixMuscleArm(SixMuscleArmParameters, ModelKind):
+    """The two-link arm driven by six Hill-type muscles (arm26 parameters, Holzbaur et al. 2005)."""
+
+    toml_name: ClassVar[str] = "six_muscle_arm"
+    muscle_driven: ClassVar[bool] = True
+
+    def build(self, muscles=None, **options) -> MuscleDrivenTree:
+        """``muscles``: list of Muscle (default the six); ``options``: of MuscleDrivenTree."""
+        return six_muscle_arm(self, muscles, **options)
+
+    def default_muscles(self) -> dict[str, Muscle]:
+        return muscles_of_the_arm(self)

@@ -32,6 +32,7 @@ import numpy as np
 
 from ocp.errors import ProblemError
 from ocp.engine.reports import register_reporter
+from ocp.models.protocols import ContactModel, MuscleModel, SurrogateModel, TreeModel
 
 FORMAT, FORMAT_VERSION = "ocp-surrogate", 1
 MUSCLE_GEOMETRY = "muscle_geometry"
@@ -398,8 +399,9 @@ def range_report(model, solution) -> dict:
     Returns ``{"warnings": [...]}`` for summary.json, or ``{}`` when the model
     has no surrogates or the solution stays inside their ranges.
     """
-    messages = range_messages(getattr(model, "surrogates", {}) or {}, solution,
-                              getattr(model, "surrogate_inputs", None))
+    if not isinstance(model, SurrogateModel):
+        return {}
+    messages = range_messages(model.surrogates, solution, model.surrogate_inputs)
     for message in messages:
         warnings.warn(message, SurrogateRangeWarning, stacklevel=3)
     return {"warnings": messages} if messages else {}
@@ -426,10 +428,11 @@ def learned_tree_dynamics(surrogate: Surrogate, model) -> tuple[ca.Function, str
     if surrogate.component != TREE_DYNAMICS:
         raise SurrogateMismatch(f"surrogate '{name}' is a '{surrogate.component}' surrogate, "
                                 f"not '{TREE_DYNAMICS}'")
-    tree = getattr(model, "tree", None)
-    if tree is None or getattr(model, "contacts", ()) or hasattr(model, "muscles"):
+    if not isinstance(model, TreeModel) or isinstance(model, MuscleModel) or \
+            (isinstance(model, ContactModel) and model.contacts):
         raise SurrogateMismatch(f"learned dynamics replace those of a torque-driven tree "
                                 f"without contacts; model '{model.name}' is not one")
+    tree = model.tree
     coords = list(tree.coordinates)
     trained = list(surrogate.metadata.get("coordinates", []))
     if trained != coords:

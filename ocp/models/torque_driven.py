@@ -12,6 +12,7 @@ from ocp.models.multibody import (REVOLUTE, KinematicTree, forward_dynamics,
                         inverse_dynamics, marker_output_units, marker_outputs,
                         mechanical_energy)
 from ocp.models.passive import passive_moments
+from ocp.models.surrogate import LearnedNormalForce, learned_tree_dynamics
 
 
 def coordinate_units(kind: str) -> tuple[str, str, str, str]:
@@ -38,7 +39,8 @@ class TorqueDrivenTree(Model):
                  max_torque: dict[str, float] | None = None,
                  parameters: dict | None = None, contacts=(),
                  optimal_torque: dict[str, float] | None = None,
-                 contact_normal_force=None, passive_moments: dict | None = None):
+                 contact_normal_force=None, passive_moments: dict | None = None,
+                 dynamics_surrogate=None):
         unknown = set(actuated) - set(tree.coordinates)
         if unknown:
             raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
@@ -69,9 +71,11 @@ class TorqueDrivenTree(Model):
             element.check(c)
         #: normal-force law of the contacts (None: the analytic Hertz/Hunt-Crossley)
         self.contact_normal_force = contact_normal_force
-        if hasattr(contact_normal_force, "surrogate"):  # a learned one: watch its inputs
-            self.surrogates = {"contact": contact_normal_force.surrogate}
-            self.surrogate_inputs = {"contact": contact_normal_force.inputs(self.contacts)}
+        #: role -> Surrogate and SurrogateInputs (ocp.models.protocols.SurrogateModel)
+        surrogates, surrogate_inputs = {}, {}
+        if isinstance(contact_normal_force, LearnedNormalForce):  # watch its inputs
+            surrogates["contact"] = contact_normal_force.surrogate
+            surrogate_inputs["contact"] = contact_normal_force.inputs(self.contacts)
         for sphere in self.contacts:
             sphere.check()
             if sphere.segment not in {seg.name for seg in tree.segments}:
@@ -83,16 +87,30 @@ class TorqueDrivenTree(Model):
         self._selection = ca.DM.zeros(tree.n, len(self.actuated))
         for k, c in enumerate(self.actuated):
             self._selection[coords.index(c), k] = self.optimal_torque.get(c, 1.0)
+        #: (function, target) of a learned graph network replacing the equations of
+        #: motion (ocp.models.surrogate.learned_tree_dynamics), or None: Newton-Euler.
+        self.learned_dynamics = None
+        if dynamics_surrogate is not None:
+            self.learned_dynamics = learned_tree_dynamics(dynamics_surrogate, self)
+            surrogates = {"dynamics": dynamics_surrogate}
+        self.surrogates, self.surrogate_inputs = surrogates, surrogate_inputs
 
-    #: (function, target) of a learned graph network replacing the equations of
-    #: motion (ocp.models.surrogate.learned_tree_dynamics), or None: Newton-Euler.
-    learned_dynamics = None
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return dict(name=self.name, tree=self.tree, actuated=self.actuated,
+                    max_torque=self._max_torque, parameters=self._parameters,
+                    contacts=self.contacts, optimal_torque=self.optimal_torque,
+                    contact_normal_force=self.contact_normal_force,
+                    passive_moments=self.passive_moments,
+                    dynamics_surrogate=self.surrogates.get("dynamics"))
 
-    def use_learned_dynamics(self, surrogate) -> None:
-        """Replace the equations of motion by a checked tree-dynamics surrogate."""
-        from ocp.models.surrogate import learned_tree_dynamics
-        self.learned_dynamics = learned_tree_dynamics(surrogate, self)
-        self.surrogates = {"dynamics": surrogate}
+    def with_learned_dynamics(self, surrogate) -> "TorqueDrivenTree":
+        """A new model whose equations of motion are a checked tree-dynamics surrogate.
+
+        Raises SurrogateMismatch (ocp.models.surrogate.learned_tree_dynamics)
+        for a surrogate of another tree; this model is unchanged.
+        """
+        return self.replace(dynamics_surrogate=surrogate)
 
     def _learned_accelerations(self, q, qd, tau):
         """q'' of the learned dynamics: directly, or M^-1 (tau - b) of a learned tau(q'').
@@ -171,7 +189,7 @@ class TorqueDrivenTree(Model):
                 if c in self.passive_moments:
                     out[f"{c}_passive_moment"] = passive[k]
         out.update(ground_reactions(self.contacts, self.contact_forces(x)))
-        if "contact" in getattr(self, "surrogates", {}):  # the learned contact's inputs
+        if "contact" in self.surrogates:  # the learned contact's inputs
             for s, (d, v, _, _) in zip(self.contacts,
                                        sphere_kinematics(self.tree, q, qd, self.contacts)):
                 out[f"indentation_{s.name}"], out[f"indentation_speed_{s.name}"] = d, v
@@ -180,7 +198,7 @@ class TorqueDrivenTree(Model):
     def output_units(self):
         units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
         units["mechanical_energy"] = "J"
-        if "contact" in getattr(self, "surrogates", {}):
+        if "contact" in self.surrogates:
             for s in self.contacts:
                 units[f"indentation_{s.name}"], units[f"indentation_speed_{s.name}"] = \
                     "m", "m/s"

@@ -18,20 +18,21 @@ from ocp.data.export import solution_table
 from ocp.data.opensim_text import write_storage
 from ocp.data.tables import Table
 from ocp.errors import ProblemError
+from ocp.models.protocols import MuscleModel, OsimModel
 from ocp.analysis.stride import full_stride
 
 
 def opensim_names(model) -> dict:
     """Our state and control names -> OpenSim's component paths (a model read from .osim)."""
-    skeleton = getattr(model, "osim", None)
-    if skeleton is None:
+    if not isinstance(model, OsimModel):
         raise ProblemError(f"model '{model.name}' was not read from an .osim file")
+    skeleton = model.osim
     joint_of = {c.name: j.name for j in skeleton.doc.joints for c in j.coordinates}
     out = {}
     for c in model.tree.coordinates:
         out[c] = f"/jointset/{joint_of[c]}/{c}/value"
         out[f"{c}_speed"] = f"/jointset/{joint_of[c]}/{c}/speed"
-    for m in getattr(model, "muscles", ()):
+    for m in (model.muscles if isinstance(model, MuscleModel) else ()):
         out[f"{m.name}_activation"] = f"/forceset/{m.name}/activation"
         out[f"{m.name}_excitation"] = f"/forceset/{m.name}"
     for a in skeleton.doc.actuators:

@@ -29,6 +29,7 @@ from ocp.engine.reports import register_reporter
 from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.muscles.hill import MuscleParameters
+from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
 from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
@@ -205,16 +206,28 @@ def with_contact_stiffness(spheres, stiffness_N_m2: float) -> tuple:
 # -- the models --------------------------------------------------------------
 
 class _FromOsim:
-    """Keeps the .osim file's bounds (coordinate ranges, control limits) and notes."""
+    """Keeps the .osim file's bounds (coordinate ranges, control limits), notes and fit.
 
-    def __init__(self, *args, bounds=None, osim=None, notes=(), **kwargs):
+    Satisfies ocp.models.protocols.OsimModel: ``osim`` (the Skeleton),
+    ``file_bounds``, ``notes``, ``geometry_fit`` and ``geometry_method``.
+    """
+
+    def __init__(self, *args, bounds=None, osim=None, notes=(), geometry_fit=(),
+                 geometry_method: str = "exact", **kwargs):
         super().__init__(*args, **kwargs)
-        self._bounds = dict(bounds or {})
+        self.file_bounds = dict(bounds or {})
         self.osim, self.notes = osim, tuple(notes)
+        self.geometry_fit, self.geometry_method = tuple(geometry_fit), geometry_method
+
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return {**super().arguments(), "bounds": self.file_bounds, "osim": self.osim,
+                "notes": self.notes, "geometry_fit": self.geometry_fit,
+                "geometry_method": self.geometry_method}
 
     def default_bounds(self):
         bounds = super().default_bounds()
-        bounds.update(self._bounds)
+        bounds.update(self.file_bounds)
         return bounds
 
 
@@ -288,9 +301,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         model = OsimTorqueModel(doc.name, skeleton.tree, tuple(reserves),
                                 parameters=parameters, contacts=contacts,
                                 optimal_torque=reserves, bounds=bounds, osim=skeleton,
-                                notes=notes)
-        model.geometry_fit, model.geometry_method = (), "exact"   # no paths to fit
-        return model
+                                notes=notes, geometry_fit=(), geometry_method="exact")
+        return model   # no paths to fit
     if tendon is None:
         rigid = {f["rigid"] for f in flags}
         if len(rigid) > 1:
@@ -324,9 +336,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                            activation_smoothing=smoothing.pop(),
                            passive_fiber_force=passive.pop(), reserves=reserves,
                            parameters=parameters, contacts=contacts, bounds=bounds,
-                           osim=skeleton, notes=notes, geometry=learned)
-    model.geometry_fit = fit
-    model.geometry_method = geometry
+                           osim=skeleton, notes=notes, geometry=learned,
+                           geometry_fit=fit, geometry_method=geometry)
     return model
 
 
@@ -384,19 +395,19 @@ def geometry_fit_summary(model) -> dict:
 
     Empty for a model whose geometry is not fitted (exact paths, built-in models).
     """
-    errors = getattr(model, "geometry_fit", ())
-    if not errors:
+    if not isinstance(model, OsimModel) or not model.geometry_fit:
         return {}
+    errors = model.geometry_fit
     muscles = {e.muscle: {"coordinates": list(e.coordinates),
                           "length_rms_mm": e.length_rms_m * 1e3,
                           "length_max_mm": e.length_max_m * 1e3,
                           "moment_arm_rms_mm": e.moment_arm_rms_m * 1e3,
                           "moment_arm_max_mm": e.moment_arm_max_m * 1e3} for e in errors}
-    summary = {"method": getattr(model, "geometry_method", "polynomial"),
+    summary = {"method": model.geometry_method,
                "worst_length_rms_mm": max(m["length_rms_mm"] for m in muscles.values()),
                "worst_moment_arm_mm": max(m["moment_arm_max_mm"] for m in muscles.values()),
                "muscles": muscles}
-    learned = (getattr(model, "surrogates", None) or {}).get("geometry")
+    learned = model.surrogates.get("geometry") if isinstance(model, SurrogateModel) else None
     if learned is not None:
         summary["networks"] = str(learned.path)
         summary["training_time_s"] = learned.metadata.get("training", {}).get("time_s")

@@ -52,6 +52,7 @@ from ocp.io.problem_file.model import fit_ranges, read_model
 from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
 from ocp.io.problem_file.transcription import read_transcription
 from ocp.io.tables import TableReader, apply_overrides, read_toml
+from ocp.models.protocols import RestConditionsModel
 from ocp.problem import Problem
 
 __all__ = ["load_problem", "problem_from_dict", "read_model", "fit_ranges", "SECTIONS",
@@ -121,7 +122,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         name=root.string("title") or path.stem)
     if redundancy is not None:
         problem.path_constraints.extend(redundancy.path_constraints)
-    if hasattr(model, "rest_conditions"):  # a learned activation step starts at rest
+    if isinstance(model, RestConditionsModel):  # a learned activation step starts at rest
         problem.initial.update(model.rest_conditions(problem.initial))
     costs = root.sub("costs", required=True)
     for name in costs.table:

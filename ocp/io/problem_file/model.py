@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
 from ocp.io.tables import TableReader, kind
+from ocp.models.protocols import LearnableDynamicsModel
 from ocp.models.custom import ModelFileError, load_model_file
 from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
 from ocp.models.library import (
@@ -95,7 +96,7 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
         except ModelFileError as exc:
             raise reader.error("file", str(exc)) from None
         if reader.string("dynamics", "analytic") != "analytic":
-            learned_dynamics(reader, model, base)
+            model = learned_dynamics(reader, model, base)
         return model
     if name not in model_names():
         raise reader.error("name", f"unknown model '{name}'" + suggestion(name, model_names()))
@@ -115,7 +116,7 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
         except ValueError as exc:
             raise params_reader.error(None, str(exc)) from None
         if reader.string("dynamics", "analytic") != "analytic":
-            learned_dynamics(reader, model, base)
+            model = learned_dynamics(reader, model, base)
         return model
     if "dynamics" in reader.table:
         raise reader.error("dynamics", f"model '{name}' is muscle-driven; learned dynamics "
@@ -187,14 +188,15 @@ def learned_activation(reader: TableReader, model, base: Path):
         raise reader.error("activation_dynamics", str(exc)) from None
 
 
-def learned_dynamics(reader: TableReader, model, base: Path) -> None:
-    """``[model] dynamics = "surrogates/x.casadi"``: a graph network's equations of motion."""
+def learned_dynamics(reader: TableReader, model, base: Path):
+    """``[model] dynamics = "surrogates/x.casadi"``: ``model`` with a graph network's
+    equations of motion (a new model; the one given is left as it was)."""
     from ocp.models.surrogate import TREE_DYNAMICS
-    if not hasattr(model, "use_learned_dynamics"):
+    if not isinstance(model, LearnableDynamicsModel):
         raise reader.error("dynamics", f"model '{model.name}' is not a torque-driven tree")
     try:
-        model.use_learned_dynamics(load_surrogate(reader.path("dynamics", base),
-                                                  TREE_DYNAMICS))
+        return model.with_learned_dynamics(load_surrogate(reader.path("dynamics", base),
+                                                          TREE_DYNAMICS))
     except ProblemError as exc:
         raise reader.error("dynamics", str(exc)) from None
     except SurrogateMismatch as exc:

@@ -45,6 +45,8 @@ class MuscleParameters:
             "deactivation_time_constant_s": self.deactivation_time_constant_s,
         }
         for key, value in positive.items():
+            if isinstance(value, (ca.SX, ca.MX)):  # an estimated parameter: bounded in the NLP
+                continue
             if not value > 0:
                 raise ValueError(f"muscle '{name}': {key} must be positive, got {value}")
         if not 0 <= self.pennation_angle_at_optimal_rad < math.pi / 2:
