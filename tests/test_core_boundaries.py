@@ -43,6 +43,8 @@ def imports(path: Path, module_level_only: bool) -> set[str]:
 
     def visit(node, in_function):
         for child in ast.iter_child_nodes(node):
+            if is_type_checking_block(child):
+                continue  # names for annotations only: never imported when the code runs
             inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                        ast.Lambda))
             if module_level_only and inside:
@@ -57,6 +59,15 @@ def imports(path: Path, module_level_only: bool) -> set[str]:
 
     visit(tree, False)
     return found
+
+
+def is_type_checking_block(node) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``), read by type checkers only."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def is_under(name: str, package: str) -> bool:
@@ -120,15 +131,8 @@ def test_no_import_cycle_among_module_level_imports():
     assert cycles(module_level_only=True) == []
 
 
-#: Cycles closed only by an import inside a function, still to break: the model
-#: library builds the six-muscle arm, which is built on the library's two-link
-#: arm (the model-kind registry of issue 25 takes the builders out of library.py).
-KNOWN_FUNCTION_LEVEL_CYCLES = [["ocp.models.library", "ocp.models.six_muscle_arm"]]
-
-
-def test_no_new_import_cycle_counting_imports_inside_functions_too():
-    found = cycles(module_level_only=False)
-    assert [c for c in found if c not in KNOWN_FUNCTION_LEVEL_CYCLES] == []
+def test_no_import_cycle_counting_imports_inside_functions_too():
+    assert cycles(module_level_only=False) == []
 
 
 def test_shipped_plugins_are_the_ones_pyproject_registers():
