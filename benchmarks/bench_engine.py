@@ -104,7 +104,8 @@ def linear_solvers():
         s = ocp.solve(ocp.load_problem(PROBLEMS / "acrobot_swingup.toml",
                                        {"solver.linear_solver": ls}))
         print(f"{ls:<6} {s.status:<10} objective {s.objective:.6g}  iterations {s.iterations:>4}  "
-              f"IPOPT {s.solve_time_s:.3f} s  ({1e3 * s.solve_time_s / max(s.iterations, 1):.2f} ms/iter)")
+              f"IPOPT {s.solve_time_s:.3f} s  "
+              f"({1e3 * s.solve_time_s / max(s.iterations, 1):.2f} ms/iter)")
 
 
 def moco_comparison(params: dict, repeats: int):
@@ -125,7 +126,8 @@ def moco_comparison(params: dict, repeats: int):
     moco_time = statistics.median(r["solve_time_s"] for r in moco_runs)
     our_time = statistics.median(t for _, t in ours)
     moco_obj, our_obj = moco_runs[0]["objective"], ours[0][0].objective
-    print(f"{'':<14} {'objective':>14} {'status':<22} {'time s (median of ' + str(repeats) + ')':>24}")
+    timing = f"time s (median of {repeats})"
+    print(f"{'':<14} {'objective':>14} {'status':<22} {timing:>24}")
     print(f"{'OpenSim Moco':<14} {moco_obj:>14.8f} {moco_runs[0]['status']:<22} {moco_time:>24.3f}")
     print(f"{'this engine':<14} {our_obj:>14.8f} {ours[0][0].status:<22} {our_time:>24.3f}")
     print(f"relative objective difference: {abs(our_obj - moco_obj) / abs(moco_obj):.2e} "

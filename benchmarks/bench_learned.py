@@ -116,6 +116,7 @@ def callback_cost():
     print("\n## Evaluation cost: exported CasADi function vs torch through casadi.Callback\n")
     try:
         import torch
+
         from learned_components.checkpoint import load_checkpoint
     except Exception as exc:  # ProblemError without torch
         print(f"skipped: {exc}")
@@ -222,8 +223,14 @@ def ensemble_spread():
 
 def pinn():
     print("\n## PINN: I, b, k of a joint from 20 samples with 5 % noise\n")
-    from learned_components.pinn import (PARAMETERS, Joint, fit_data_only, fit_output_error,
-                                         fit_pinn, noisy_samples)
+    from learned_components.pinn import (
+        PARAMETERS,
+        Joint,
+        fit_data_only,
+        fit_output_error,
+        fit_pinn,
+        noisy_samples,
+    )
     joint = Joint()
     truth = joint.parameters()
     print("true: " + ", ".join(f"{p} {truth[p]:.4g}" for p in PARAMETERS))
@@ -244,8 +251,13 @@ def pinn():
 
 def sequence():
     print("\n## EMG envelope to activation: GRU vs static map (RMS error, activation units)\n")
-    from learned_components.sequence import (emg_data, predict_gru, predict_static,
-                                             train_gru, train_static)
+    from learned_components.sequence import (
+        emg_data,
+        predict_gru,
+        predict_static,
+        train_gru,
+        train_static,
+    )
     print(f"{'patterns':<9} {'GRU':>7} {'static':>7} {'envelope':>9}")
     for kind in ("fast", "slow"):
         train = emg_data(kind, 32, 1.5, 100.0, seed=0)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 import ocp
-from ocp.models.library import build_model
 from ocp.analysis.muscle_redundancy import kinematics_from_samples, static_optimization
+from ocp.models.library import build_model
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 

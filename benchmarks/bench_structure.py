@@ -48,8 +48,14 @@ def _pct(v):
 
 
 def graph(quick: bool):
-    from learned_components.graph_training import (GraphTask, compare, evaluate,
-                                                   evaluation_sets, mlp_predict, train_mlp)
+    from learned_components.graph_training import (
+        GraphTask,
+        compare,
+        evaluate,
+        evaluation_sets,
+        mlp_predict,
+        train_mlp,
+    )
     print("\n## Graph network over the kinematic tree vs a perceptron of the same size\n")
     kw = dict(samples=300, epochs=150, lbfgs_steps=10, forward_steps=3) if quick else {}
     for target in ("inverse_dynamics", "forward_dynamics"):
@@ -57,7 +63,7 @@ def graph(quick: bool):
         r = compare(task, 500 if quick else 2000)
         g, m = r["graph"], r["mlp"]
         big, t_big = train_mlp(task, (64, 64))   # for scale: about 25 times the weights
-        big_errors = evaluate(lambda b: mlp_predict(big, b, target),
+        big_errors = evaluate(lambda b: mlp_predict(big, b, target),  # noqa: B023 (called in this iteration)
                               evaluation_sets(500 if quick else 2000), target)
         n_big = sum(p.numel() for p in big.parameters())
         bound = "5 %" if target == "inverse_dynamics" else "10 %"
@@ -158,11 +164,19 @@ def swingup():
 
 
 def recurrent(quick: bool, figures: Path):
-    from learned_components.recurrent import (KINDS, SequenceNet, gait_sequence,
-                                              gradient_profile, gradient_ratio, predict,
-                                              step_function, train_sequence_net)
-    from learned_components.sequence import emg_data, predict_static, train_static
     import torch
+
+    from learned_components.recurrent import (
+        KINDS,
+        SequenceNet,
+        gait_sequence,
+        gradient_profile,
+        gradient_ratio,
+        predict,
+        step_function,
+        train_sequence_net,
+    )
+    from learned_components.sequence import emg_data, predict_static, train_static
     print("\n## Recurrent networks: EMG envelope -> activation\n")
     steps = 150 if quick else 600
     train = emg_data("fast", 24, 3.0, 100.0, seed=0)
@@ -244,7 +258,7 @@ def gru_in_nlp(step):
             opti.subject_to(a[0] == target[0])
             dt = 1 / rate
             for k in range(T - 1):   # excitation held over the interval, one RK4 step
-                f = lambda s: activation_rate(e[k + 1], s)  # noqa: E731
+                f = lambda s: activation_rate(e[k + 1], s)  # noqa: E731, B023 (called in this iteration)
                 k1 = f(a[k])
                 k2 = f(a[k] + dt / 2 * k1)
                 k3 = f(a[k] + dt / 2 * k2)
@@ -261,7 +275,7 @@ def gru_in_nlp(step):
                           np.array(sol.value(a)), sol.stats()["iter_count"])
     print("| activation model | IPOPT s | iterations | RMS tracking error |")
     print("|---|---|---|---|")
-    for label, (seconds, e, a, it) in results.items():
+    for label, (seconds, _, a, it) in results.items():
         print(f"| {label} | {seconds:.3f} | {it} | "
               f"{np.sqrt(np.mean((a[20:] - target[20:]) ** 2)):.4f} |")
     e_gru, e_ode = results["GRU step"][1], results["activation ODE (RK4)"][1]
@@ -271,8 +285,13 @@ def gru_in_nlp(step):
 
 def uncertainty(quick: bool, figures: Path):
     from learned_components.ensemble import ensemble_predict, interval_coverage, train_ensemble
-    from learned_components.laplace import (fit_laplace, gaussian_nll, laplace_predict,
-                                            toy_dataset, toy_noise_std)
+    from learned_components.laplace import (
+        fit_laplace,
+        gaussian_nll,
+        laplace_predict,
+        toy_dataset,
+        toy_noise_std,
+    )
     from learned_components.training import TrainOptions, train_network
     print("\n## Uncertainty: last-layer Laplace vs a 5-member deep ensemble\n")
     options = TrainOptions(epochs=600 if quick else 1500, learning_rate=1e-2, patience=300)
@@ -296,8 +315,8 @@ def uncertainty(quick: bool, figures: Path):
         members = [t.module for t in train_ensemble(data, 5, (32, 32), "tanh", options)]
         t_ensemble = time.perf_counter() - started
         for name, predict, seconds in (
-                ("Laplace", lambda x: laplace_predict(laplace, x), t_laplace),
-                ("ensemble", lambda x: ensemble_predict(members, x), t_ensemble)):
+                ("Laplace", lambda x: laplace_predict(laplace, x), t_laplace),  # noqa: B023 (called in this iteration)
+                ("ensemble", lambda x: ensemble_predict(members, x), t_ensemble)):  # noqa: B023 (called in this iteration)
             p, g = predict(test.inputs), predict(grid)
             ep = g.epistemic[:, 0]
             curves[name, samples] = np.sqrt(ep)

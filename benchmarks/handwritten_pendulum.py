@@ -51,7 +51,8 @@ def solve_handwritten(params: dict) -> dict:
     w0 = np.concatenate([x0.flatten("F"), u0.flatten("F")])
 
     nlp = {"x": w, "f": J, "g": ca.vertcat(*g_defects)}
-    opts = {"ipopt.tol": params["tolerance"], "ipopt.print_level": 0, "ipopt.sb": "yes", "print_time": False}
+    opts = {"ipopt.tol": params["tolerance"], "ipopt.print_level": 0, "ipopt.sb": "yes",
+            "print_time": False}
     solver = ca.nlpsol("solver", "ipopt", nlp, opts)
     sol = solver(x0=w0, lbx=lbw, ubx=ubw, lbg=0, ubg=0)
     solve_time = time.perf_counter() - t_start

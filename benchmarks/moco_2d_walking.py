@@ -53,7 +53,8 @@ def bounds(problem):
                          ("groundPelvis/pelvis_tx", 0, 1), ("groundPelvis/pelvis_ty", 0.75, 1.25),
                          ("hip_l/hip_flexion_l", -10 * DEG, 60 * DEG),
                          ("hip_r/hip_flexion_r", -10 * DEG, 60 * DEG),
-                         ("knee_l/knee_angle_l", -50 * DEG, 0), ("knee_r/knee_angle_r", -50 * DEG, 0),
+                         ("knee_l/knee_angle_l", -50 * DEG, 0),
+                         ("knee_r/knee_angle_r", -50 * DEG, 0),
                          ("ankle_l/ankle_angle_l", -15 * DEG, 25 * DEG),
                          ("ankle_r/ankle_angle_r", -15 * DEG, 25 * DEG),
                          ("lumbar/lumbar", 0, 20 * DEG)):

@@ -31,7 +31,8 @@ DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 CI = ROOT / ".ci" / "run"
 
-BLOCK = re.compile(r"(<!-- generated: (?P<source>[^>]+?) -->\n)(?P<body>.*?)(<!-- end generated -->)",
+BLOCK = re.compile(r"(<!-- generated: (?P<source>[^>]+?) -->\n)(?P<body>.*?)"
+                   r"(<!-- end generated -->)",
                    re.DOTALL)
 
 
@@ -42,7 +43,8 @@ class MissingSource(Exception):
 def readme_section(heading: str) -> str:
     """The body of the README's ``## heading`` section, without blank lines at its ends."""
     text = README.read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text,
+                      re.DOTALL | re.MULTILINE)
     if match is None:
         raise MissingSource(f"{README.name} has no section '## {heading}'")
     return match.group(1).strip("\n")

@@ -16,12 +16,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocp.errors import ProblemError
-from ocp.solution import atomic_write
-
 from learned_components._torch import require_torch
 from learned_components.export import jsonable
 from learned_components.networks import MLP, MeanVarianceMLP
+from ocp.errors import ProblemError
+from ocp.solution import atomic_write
 
 torch = require_torch()
 

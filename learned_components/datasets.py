@@ -45,7 +45,7 @@ class Dataset:
         """The outputs without noise."""
         return self.outputs if self.clean_outputs is None else self.clean_outputs
 
-    def subset(self, index) -> "Dataset":
+    def subset(self, index) -> Dataset:
         clean = None if self.clean_outputs is None else self.clean_outputs[index]
         return Dataset(self.inputs[index], self.outputs[index], self.derivatives[index],
                        self.noise_std[index], self.input_names, self.input_units,

@@ -22,7 +22,7 @@ from statistics import NormalDist
 import numpy as np
 
 from learned_components.datasets import Dataset
-from learned_components.training import Progress, TrainOptions, Trained, predict, train_network
+from learned_components.training import Progress, Trained, TrainOptions, predict, train_network
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from learned_components._torch import require_torch
-from learned_components.graph import (FORWARD_DYNAMICS, INVERSE_DYNAMICS, GraphNetwork, padded_inputs,
-                    relative_rms, tensors_of)
+from learned_components.graph import (
+    FORWARD_DYNAMICS,
+    INVERSE_DYNAMICS,
+    GraphNetwork,
+    padded_inputs,
+    relative_rms,
+    tensors_of,
+)
 from learned_components.networks import MLP
 from learned_components.tree_data import chain_batch
 

@@ -31,15 +31,13 @@ from dataclasses import asdict, dataclass
 import casadi as ca
 import numpy as np
 
-from ocp.models.muscles.polynomial_fit import (CROSSED_ARM_M, evaluate_exact, fit_box,
-                                               sample_box)
-from ocp.models.surrogate import MUSCLE_GEOMETRY
-from ocp.osim.neural_geometry import NeuralFitError, NeuralGeometryOptions
-
 from learned_components._torch import require_torch
 from learned_components.checkpoint import save_checkpoint
 from learned_components.export import mlp_expression, write_surrogate
 from learned_components.networks import MLP, activate_with_slope
+from ocp.models.muscles.polynomial_fit import CROSSED_ARM_M, evaluate_exact, fit_box, sample_box
+from ocp.models.surrogate import MUSCLE_GEOMETRY
+from ocp.osim.neural_geometry import NeuralFitError, NeuralGeometryOptions
 
 torch = require_torch()
 

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ocp.models.muscles.activation import activation_rate
-
 from learned_components._torch import require_torch
 from learned_components.networks import MLP
+from ocp.models.muscles.activation import activation_rate
 
 torch = require_torch()
 nn = torch.nn

@@ -41,14 +41,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ocp.models.contact import ContactSphere
-from ocp.models.protocols import MuscleModel
-from ocp.io.problem_file import read_model
-from ocp.io.tables import TableReader, read_toml
-from ocp.units import UnitError, to_si
-
 from learned_components.networks import ACTIVATIONS
 from learned_components.training import TrainOptions
+from ocp.io.problem_file import read_model
+from ocp.io.tables import TableReader, read_toml
+from ocp.models.contact import ContactSphere
+from ocp.models.protocols import MuscleModel
+from ocp.units import UnitError, to_si
 
 COMPONENTS = ("muscle_geometry", "contact_normal_force")
 CONTACT_INPUTS = {"indentation": "m", "indentation_speed": "m/s"}

@@ -40,12 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from learned_components.graph import CHANNELS, TARGETS
+from learned_components.recurrent import KINDS
 from ocp.io.problem_file import read_model
 from ocp.io.tables import TableReader
 from ocp.models.protocols import ContactModel, MuscleModel, TreeModel
-
-from learned_components.graph import CHANNELS, TARGETS
-from learned_components.recurrent import KINDS
 
 TREE_DYNAMICS, EMG_ACTIVATION = "tree_dynamics", "emg_activation"
 STRUCTURED_COMPONENTS = (TREE_DYNAMICS, EMG_ACTIVATION)

@@ -20,15 +20,19 @@ from pathlib import Path
 import casadi as ca
 import numpy as np
 
-from ocp.models.surrogate import MUSCLE_GEOMETRY, _show
-
 from learned_components._torch import require_torch
 from learned_components.checkpoint import save_checkpoint
 from learned_components.datasets import Dataset, contact_normal_force_data, muscle_geometry_data
 from learned_components.ensemble import outside_points, train_ensemble, uncertainty_report
-from learned_components.export import contact_function, ensemble_function, geometry_function, write_surrogate
+from learned_components.export import (
+    contact_function,
+    ensemble_function,
+    geometry_function,
+    write_surrogate,
+)
 from learned_components.spec import TrainSpec, load_spec
 from learned_components.training import Progress, TrainResult, errors, train_network
+from ocp.models.surrogate import MUSCLE_GEOMETRY, _show
 
 torch = require_torch()
 

@@ -16,9 +16,22 @@ from learned_components._torch import require_torch
 from learned_components.checkpoint import save_checkpoint
 from learned_components.export import write_surrogate
 from learned_components.graph import INVERSE_DYNAMICS, graph_function, relative_rms
-from learned_components.graph_training import GraphTask, evaluate, evaluation_sets, graph_predict, train_graph
-from learned_components.recurrent import (gait_sequence, gradient_profile, gradient_ratio, predict, rollout,
-                        step_function, train_sequence_net)
+from learned_components.graph_training import (
+    GraphTask,
+    evaluate,
+    evaluation_sets,
+    graph_predict,
+    train_graph,
+)
+from learned_components.recurrent import (
+    gait_sequence,
+    gradient_profile,
+    gradient_ratio,
+    predict,
+    rollout,
+    step_function,
+    train_sequence_net,
+)
 from learned_components.sequence import emg_data
 from learned_components.structured_spec import TREE_DYNAMICS, StructuredSpec
 from learned_components.training import TrainResult

@@ -196,7 +196,6 @@ def fit(module: MLP, data: Dataset, train_index, validation_index, options: Trai
             return True
         return False
 
-    total = options.epochs + options.lbfgs_steps
     optimiser = torch.optim.Adam(module.parameters(), lr=options.learning_rate)
     # Learning rate down by 10x over the run: large steps first, fine ones last.
     decay = 0.1 ** (1.0 / max(options.epochs, 1))

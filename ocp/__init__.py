@@ -5,15 +5,6 @@
     solution = ocp.solve(problem)
     solution.state("pendulum"), solution.cost_terms, solution.status
 """
-from ocp.costs import (CostTerm, CustomCost, FinalTime, PointVariables, SquaredActivations,
-                    SquaredControls, SquaredTorque, Tracking)
-from ocp.errors import ProblemError
-from ocp.models import CustomModel, Model, build_model
-from ocp.problem import PathConstraint, Problem, SolverOptions
-from ocp.solution import Solution
-from ocp.solve import solve
-from ocp.transcriptions import HermiteSimpson, Radau, Trapezoidal
-
 # The features that report on every solve register their reporters when
 # imported (ocp.engine.reports): tracking errors, surrogate ranges, fitted
 # muscle geometry, estimated parameters.
@@ -21,6 +12,22 @@ import ocp.analysis.tracking  # noqa: E402,F401
 import ocp.estimation.uncertainty  # noqa: E402,F401
 import ocp.models.surrogate  # noqa: E402,F401
 import ocp.osim.model  # noqa: E402,F401
+from ocp.costs import (
+    CostTerm,
+    CustomCost,
+    FinalTime,
+    PointVariables,
+    SquaredActivations,
+    SquaredControls,
+    SquaredTorque,
+    Tracking,
+)
+from ocp.errors import ProblemError
+from ocp.models import CustomModel, Model, build_model
+from ocp.problem import PathConstraint, Problem, SolverOptions
+from ocp.solution import Solution
+from ocp.solve import solve
+from ocp.transcriptions import HermiteSimpson, Radau, Trapezoidal
 
 __version__ = "0.1.0"
 

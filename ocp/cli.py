@@ -39,7 +39,8 @@ def report(solution, out: Path | None = None) -> str:
     lines = [
         f"problem      {solution.problem_name}",
         f"status       {solution.status}" + (
-            f" ({solution.message})" if solution.message and solution.message != "Solve_Succeeded" else ""),
+            f" ({solution.message})"
+            if solution.message and solution.message != "Solve_Succeeded" else ""),
         f"objective    {solution.objective:.8g}",
     ]
     for name, value in solution.cost_terms.items():
@@ -47,7 +48,8 @@ def report(solution, out: Path | None = None) -> str:
     lines += [
         f"final time   {solution.final_time:.6g} s",
         f"iterations   {solution.iterations}",
-        f"wall time    {solution.solve_time_s:.3f} s in IPOPT, {solution.setup_time_s:.3f} s to build",
+        f"wall time    {solution.solve_time_s:.3f} s in IPOPT, "
+        f"{solution.setup_time_s:.3f} s to build",
         f"dynamics     max error {solution.max_dynamics_error:.2e} per interval, "
         f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
         f"mesh         {solution.transcription}",
@@ -76,8 +78,8 @@ def _error(value) -> str:
 
 
 def _cmd_solve(args) -> int:
-    from ocp.models.surrogate import SurrogateRangeWarning
     from ocp.io.problem_file import load_problem
+    from ocp.models.surrogate import SurrogateRangeWarning
     from ocp.solution import Solution
     from ocp.solve import solve
 
@@ -118,7 +120,8 @@ def _cmd_plot(args) -> int:
 
     folder = Path(args.folder)
     if not (folder / "solution.npz").exists():
-        raise ProblemError(f"no solution.npz in '{folder}'; run 'ocp solve ... --out {folder}' first")
+        raise ProblemError(f"no solution.npz in '{folder}'; "
+                           f"run 'ocp solve ... --out {folder}' first")
     for path in plot_solution(Solution.load(folder), folder):
         print(path)
     return EXIT_OK
@@ -168,7 +171,8 @@ def _cmd_export(args) -> int:
 
     folder = Path(args.folder)
     if not (folder / "solution.npz").exists():
-        raise ProblemError(f"no solution.npz in '{folder}'; run 'ocp solve ... --out {folder}' first")
+        raise ProblemError(f"no solution.npz in '{folder}'; "
+                           f"run 'ocp solve ... --out {folder}' first")
     out = Path(args.out) if args.out else folder / f"solution.{args.format}"
     if out.suffix.lower() != f".{args.format}":
         out = out.with_suffix(f".{args.format}")

@@ -15,8 +15,8 @@ SI units.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ocp.costs import CostTerm, PointVariables
 from ocp.engine.parameters import check_parameters
@@ -124,7 +124,8 @@ class Problem:
     transcription: Transcription = field(default_factory=lambda: HermiteSimpson(50))
     dynamics: str = EXPLICIT
     #: re-solve on finer meshes until every interval re-simulates within a tolerance
-    #: (ocp.engine.mesh_refinement.MeshRefinement, the file's [transcription.refinement]); None: one mesh
+    #: (ocp.engine.mesh_refinement.MeshRefinement, the file's [transcription.refinement]);
+    #: None: one mesh
     mesh_refinement: object = None
     solver: SolverOptions = field(default_factory=SolverOptions)
     guess: object = None  # a Solution to warm-start from, or None
@@ -161,11 +162,11 @@ class Problem:
                                "transcription.intervals")
 
     # -- reading like the methods section of a paper ----------------------
-    def minimize(self, *terms: CostTerm) -> "Problem":
+    def minimize(self, *terms: CostTerm) -> Problem:
         self.costs.extend(terms)
         return self
 
-    def subject_to(self, *constraints: PathConstraint) -> "Problem":
+    def subject_to(self, *constraints: PathConstraint) -> Problem:
         self.path_constraints.extend(constraints)
         return self
 

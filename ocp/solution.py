@@ -77,7 +77,7 @@ class MeshRefinementRecord:
                 "passes": self.passes, "mesh": self.mesh}
 
     @classmethod
-    def from_dict(cls, record: dict) -> "MeshRefinementRecord":
+    def from_dict(cls, record: dict) -> MeshRefinementRecord:
         return cls(record["tolerance"], record.get("started_on", ""),
                    list(record.get("passes", [])), list(record.get("mesh", [])))
 
@@ -237,7 +237,7 @@ class Solution:
         return folder
 
     @classmethod
-    def load(cls, folder) -> "Solution":
+    def load(cls, folder) -> Solution:
         """Read a folder written by :meth:`save` (or a path to its solution.npz)."""
         folder = Path(folder)
         npz_path = folder if folder.suffix == ".npz" else folder / "solution.npz"

@@ -11,9 +11,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS, ROOT
 
 import ocp
-from conftest import PROBLEMS, ROOT
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("opensim") is None,
                                 reason="opensim (OpenSim Moco) is not installed")

@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from ocp.engine.cache import cache_folder, cache_usage, clear_cache
 from ocp.cli import main
+from ocp.engine.cache import cache_folder, cache_usage, clear_cache
 
 
 @pytest.fixture

@@ -3,14 +3,20 @@ import math
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp import Problem, ProblemError, SquaredControls
 from ocp.causal import causal_graph
 from ocp.causal.answers import REOPTIMISED, open_loop, simulator, what_if
-from ocp.causal.interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce,
-                                      SetSignal, intervene)
+from ocp.causal.interventions import (
+    ExternalLoad,
+    LockJoint,
+    RemoveMuscle,
+    ScaleMaxForce,
+    SetSignal,
+    intervene,
+)
 from ocp.cli import main
 from ocp.models.library import build_model
 from ocp.solution import Solution

@@ -207,8 +207,9 @@ def test_a_learned_contact_model_drops_in_with_one_key(tmp_path):
     """[model] contact = surrogate: the walker's ground reactions at quiet standing stay
     within the surrogate's recorded accuracy of the analytic contact law (heel and toe
     per side, the toe's error scaled by sqrt(r_toe / r_heel) like its force)."""
-    import ocp
     from conftest import PROBLEMS
+
+    import ocp
     text = (PROBLEMS / "gait2d_torque.toml").read_text().replace(
         'name = "gait2d_torque"',
         'name = "gait2d_torque"\ncontact = "%s"'

@@ -2,9 +2,9 @@
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.models.contact import sphere_kinematics
 from ocp.models.gait2d import Gait2DParameters, gait2d_torque
 

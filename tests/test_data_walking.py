@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from scipy import integrate
 
-from conftest import ROOT
 from ocp import data
 
 WALKING = ROOT.parent / "shared" / "data" / "walking"

@@ -5,8 +5,13 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from ocp.models import Joint, KinematicTree, Segment, build_model
-from ocp.models.multibody import (PRISMATIC, forward_dynamics, inverse_dynamics,
-                                  mass_matrix, mechanical_energy)
+from ocp.models.multibody import (
+    PRISMATIC,
+    forward_dynamics,
+    inverse_dynamics,
+    mass_matrix,
+    mechanical_energy,
+)
 
 G = 9.80665
 

@@ -2,14 +2,14 @@
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 from scipy.integrate import solve_ivp
 
 import ocp
-from conftest import PROBLEMS
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
+from ocp.data.references import body_weight_N
 from ocp.engine.mesh_refinement import transcription_of
 from ocp.io.plotting_gait import animate_gait, plot_gait
-from ocp.data.references import body_weight_N
 
 G = 9.80665
 

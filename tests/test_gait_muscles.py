@@ -7,9 +7,9 @@ Biomechanics and Motor Control of Human Movement, 4th ed., ch. 1 and 5).
 """
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
 from ocp.data.references import body_weight_N
 

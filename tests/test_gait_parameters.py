@@ -10,9 +10,9 @@ import math
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.estimation import model_numbers, parametrised
 from ocp.models.library import build_model
 from ocp.solution import Solution

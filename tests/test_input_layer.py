@@ -3,8 +3,9 @@ typed errors that carry the file, the key or element, the line and the value as
 attributes, all instances of ProblemError (the command line's "bad input").
 Study backends describe themselves in one registry."""
 import pytest
-
 from osim_pendulum import pendulum_osim
+from test_study import write_study
+
 from ocp.data import DataError, read_csv
 from ocp.errors import ProblemError
 from ocp.io.tables import TableReader
@@ -13,7 +14,6 @@ from ocp.osim import OsimError, read_osim
 from ocp.osim.elements import ElementReader, parse_xml
 from ocp.study.backends import BACKENDS, InlineBackend, make_backend, read_backend
 from ocp.study.spec import load_study
-from test_study import write_study
 
 
 def test_a_misspelled_study_key_gets_the_closest_name_with_file_and_dotted_key(tmp_path):

@@ -10,10 +10,10 @@ import math
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 from scipy.integrate import solve_ivp
 
 import ocp
-from conftest import PROBLEMS
 from ocp import data
 from ocp.analysis.inverse_dynamics import ExternalLoad, joint_moments, joint_moments_from_table
 from ocp.models.multibody import forward_dynamics, mass_matrix

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.cli import main
 from ocp.models.surrogate import SurrogateRangeWarning, load_surrogate, range_messages
 

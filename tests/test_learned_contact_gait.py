@@ -15,12 +15,18 @@ import tomllib
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.models.contact import ContactSphere, normal_force
-from ocp.models.surrogate import (CLAMP_WIDTH, SurrogateInputs, learned_normal_force,
-                                  load_surrogate, range_messages, smooth_lower_clamp)
+from ocp.models.surrogate import (
+    CLAMP_WIDTH,
+    SurrogateInputs,
+    learned_normal_force,
+    load_surrogate,
+    range_messages,
+    smooth_lower_clamp,
+)
 
 SURROGATE = PROBLEMS / "surrogates" / "contact_heel_normal_force.casadi"
 HEEL = ContactSphere("heel_r", "foot_r", (0.0, 0.0), 0.035)

@@ -7,12 +7,17 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ocp  # noqa: E402
 from conftest import PROBLEMS  # noqa: E402
+
+import ocp  # noqa: E402
 from learned_components.datasets import muscle_geometry_data  # noqa: E402
-from learned_components.ensemble import (ensemble_predict, interval_coverage,  # noqa: E402
-                                         outside_points, train_ensemble,
-                                         uncertainty_report)
+from learned_components.ensemble import (  # noqa: E402
+    ensemble_predict,
+    interval_coverage,
+    outside_points,
+    train_ensemble,
+    uncertainty_report,
+)
 from learned_components.export import ensemble_function  # noqa: E402
 from learned_components.training import TrainOptions  # noqa: E402
 

@@ -13,6 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from conftest import PROBLEMS  # noqa: E402
+
 from learned_components import export  # noqa: E402
 from learned_components.networks import ACTIVATIONS, MLP, MeanVarianceMLP  # noqa: E402
 from learned_components.sequence import ActivationGRU, rollout  # noqa: E402
@@ -55,7 +56,7 @@ def test_exported_jacobian_and_hessian_match_torch_autograd(activation):
         J_torch = torch.autograd.functional.jacobian(lambda v: net(v[None])[0], xt).numpy()
         np.testing.assert_allclose(np.array(jacobian(x)), J_torch, rtol=0, atol=1e-10)
         for i, h in enumerate(hessians):
-            H_torch = torch.autograd.functional.hessian(lambda v: net(v[None])[0, i], xt)
+            H_torch = torch.autograd.functional.hessian(lambda v: net(v[None])[0, i], xt)  # noqa: B023 (called in this iteration)
             np.testing.assert_allclose(np.array(h(x)), H_torch.numpy(), rtol=0, atol=1e-10)
 
 

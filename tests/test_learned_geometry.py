@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.models.surrogate import load_surrogate
 
 SURROGATE = PROBLEMS / "surrogates" / "six_muscle_arm_geometry.casadi"

@@ -8,15 +8,26 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import ocp  # noqa: E402
-from learned_components.graph import (FORWARD_DYNAMICS, INVERSE_DYNAMICS,  # noqa: E402
-                                      GraphNetwork, graph_function, padded_inputs, tensors_of)
-from learned_components.graph_training import (GraphTask, compare, evaluate,  # noqa: E402
-                                               evaluation_sets, graph_predict, train_graph)
+from learned_components.graph import (  # noqa: E402
+    FORWARD_DYNAMICS,
+    INVERSE_DYNAMICS,
+    GraphNetwork,
+    graph_function,
+    padded_inputs,
+    tensors_of,
+)
+from learned_components.graph_training import (  # noqa: E402
+    GraphTask,
+    compare,
+    evaluate,
+    evaluation_sets,
+    graph_predict,
+    train_graph,
+)
 from learned_components.tree_data import chain_batch, tree_of_model  # noqa: E402
 from ocp.errors import ProblemError  # noqa: E402
 from ocp.models.library import build_model  # noqa: E402
-from ocp.models.multibody import (Joint, KinematicTree, Segment,  # noqa: E402
-                                  inverse_dynamics)
+from ocp.models.multibody import Joint, KinematicTree, Segment, inverse_dynamics  # noqa: E402
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 LEARNED = PROBLEMS / "double_pendulum_swingup_learned.toml"
@@ -68,7 +79,7 @@ def test_graph_network_unrolled_in_casadi_matches_torch_values_and_jacobians(tar
         np.testing.assert_allclose(np.array(f(q, qd, x)).ravel(), torch_value, rtol=0,
                                    atol=1e-10 * max(1.0, np.abs(torch_value).max()))
         jac = torch.autograd.functional.jacobian(
-            lambda qq: _torch_one(net, tree, qq, qd, x, target),
+            lambda qq: _torch_one(net, tree, qq, qd, x, target),  # noqa: B023 (called in this iteration)
             torch.as_tensor(q, dtype=torch.float64)).numpy()
         qs = ca.SX.sym("q", 2)
         J = ca.Function("J", [qs], [ca.jacobian(f(qs, qd, x), qs)])

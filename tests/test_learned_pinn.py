@@ -4,8 +4,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from learned_components.pinn import (PARAMETERS, AngleNetwork, Joint,  # noqa: E402
-                                     fit_data_only, fit_pinn, noisy_samples, simulate)
+from learned_components.pinn import (  # noqa: E402
+    PARAMETERS,
+    AngleNetwork,
+    Joint,
+    fit_data_only,
+    fit_pinn,
+    noisy_samples,
+    simulate,
+)
 
 
 def test_simulated_joint_matches_the_closed_form_free_response():

@@ -5,12 +5,20 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from learned_components.recurrent import (KINDS, SequenceNet, gait_sequence,  # noqa: E402
-                                          gradient_profile, gradient_ratio, predict, rollout,
-                                          step_function, train_sequence_net)
+from learned_components.recurrent import (  # noqa: E402
+    KINDS,
+    SequenceNet,
+    gait_sequence,
+    gradient_profile,
+    gradient_ratio,
+    predict,
+    rollout,
+    step_function,
+    train_sequence_net,
+)
 from learned_components.sequence import emg_data, predict_static, train_static  # noqa: E402
-from learned_components.train import train_from_spec  # noqa: E402
 from learned_components.spec import spec_from_dict  # noqa: E402
+from learned_components.train import train_from_spec  # noqa: E402
 from ocp.models.surrogate import load_surrogate  # noqa: E402
 
 

@@ -6,9 +6,16 @@ from scipy.integrate import solve_ivp
 torch = pytest.importorskip("torch")
 
 from learned_components.export import gru_step_function  # noqa: E402
-from learned_components.sequence import (activation_response, emg_data,  # noqa: E402
-                                         excitation_patterns, predict_gru, predict_static,
-                                         rollout, train_gru, train_static)
+from learned_components.sequence import (  # noqa: E402
+    activation_response,
+    emg_data,
+    excitation_patterns,
+    predict_gru,
+    predict_static,
+    rollout,
+    train_gru,
+    train_static,
+)
 from ocp.models.muscles.activation import activation_rate  # noqa: E402
 
 

@@ -11,12 +11,10 @@ torch = pytest.importorskip("torch")
 import ocp  # noqa: E402
 from learned_components.checkpoint import load_checkpoint  # noqa: E402
 from learned_components.datasets import muscle_geometry_data  # noqa: E402
-from learned_components.training import (TrainOptions, errors, predict,  # noqa: E402
-                                         train_network)
+from learned_components.training import TrainOptions, errors, predict, train_network  # noqa: E402
 from ocp.cli import main  # noqa: E402
 from ocp.models.contact import ContactSphere, normal_force  # noqa: E402
-from ocp.models.surrogate import (SurrogateMismatch, learned_normal_force,  # noqa: E402
-                                  load_surrogate)
+from ocp.models.surrogate import SurrogateMismatch, learned_normal_force, load_surrogate  # noqa: E402
 
 RANGES = {"shoulder": (math.radians(-30), math.radians(150)),
           "elbow": (math.radians(10), math.radians(150))}
@@ -181,6 +179,7 @@ def test_exported_function_is_differentiable_twice_in_casadi(tmp_path):
 
 def test_progress_prints_lines_every_tenth_when_not_a_terminal():
     import io
+
     from learned_components.training import Progress
     stream = io.StringIO()
     progress = Progress(100, "training", stream=stream)

@@ -3,10 +3,10 @@ equal CasADi's own derivatives of the whole graph (the second method)."""
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
 from ocp.engine.nlp import transcribe
-from conftest import PROBLEMS
 
 
 def _whole_graph_derivatives(tp, w0, sigma, lam):

@@ -10,13 +10,20 @@ import casadi as ca
 import numpy as np
 import pytest
 import scipy.linalg as sl
+from conftest import PROBLEMS
+from test_transcription_convergence import (
+    X0,
+    A,
+    P,
+    T,
+    assert_control_function_reproduces_every_point,
+    exact_states,
+    lq_problem,
+    mesh_point_error,
+)
 
 import ocp
-from conftest import PROBLEMS
 from ocp.engine.mesh_refinement import MAX_PIECES, MeshRefinement, pieces, refined_mesh
-from test_transcription_convergence import (A, P, T, X0,
-                                            assert_control_function_reproduces_every_point,
-                                            exact_states, lq_problem, mesh_point_error)
 
 #: a graded mesh of 8 intervals, short where the optimal motion is fast (early)
 GRADED = np.linspace(0.0, 1.0, 9) ** 1.5

@@ -5,18 +5,17 @@ MocoStateTrackingGoal's track_reference_position_derivatives, and
 MocoContactTrackingGoal's division by body weight; periodic controls.
 """
 import functools
-import math
 from pathlib import Path
 
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.costs import PointVariables, SquaredControls
-from ocp.engine.nlp import transcribe
 from ocp.data.references import body_weight_N, model_name_of_column, with_speed_references
+from ocp.engine.nlp import transcribe
 
 GAIT = PROBLEMS / "data" / "gait2d"
 

@@ -7,9 +7,9 @@ example2DWalking (issue #9).
 """
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
 from ocp.data.references import body_weight_N
 

@@ -13,19 +13,33 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from osim_pendulum import pendulum_osim
 
 from ocp.causal.interventions import IntervenedModel, LockJoint, SetSignal
 from ocp.estimation import model_numbers, with_values
 from ocp.models import MODEL_KINDS, CustomModel
 from ocp.models.learned_activation import learned_activation
-from ocp.models.library import (build_model, default_muscles, is_muscle_model, model_names,
-                                parameter_names)
-from ocp.models.protocols import (CAPABILITY_NAMES, ContactModel, DiscreteStepModel,
-                                  LearnableDynamicsModel, MuscleModel, OsimModel,
-                                  RestConditionsModel, SurrogateModel, TreeModel, WrapperModel,
-                                  capabilities)
+from ocp.models.library import (
+    build_model,
+    default_muscles,
+    is_muscle_model,
+    model_names,
+    parameter_names,
+)
+from ocp.models.protocols import (
+    CAPABILITY_NAMES,
+    ContactModel,
+    DiscreteStepModel,
+    LearnableDynamicsModel,
+    MuscleModel,
+    OsimModel,
+    RestConditionsModel,
+    SurrogateModel,
+    TreeModel,
+    WrapperModel,
+    capabilities,
+)
 from ocp.osim import build_osim_model
-from osim_pendulum import pendulum_osim
 
 ROOT = Path(__file__).resolve().parents[1]
 GAIT2D_OSIM = ROOT / "problems" / "data" / "gait2d" / "2D_gait.osim"

@@ -1,12 +1,18 @@
 """Which fill-reducing ordering MUMPS gets (ocp/engine/solver.py): METIS for KKT matrices of
 dense per-point blocks (musculoskeletal models), QAMD for sparser ones."""
 import casadi as ca
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.engine.nlp import transcribe
-from ocp.engine.solver import (AUTOMATIC, DENSE_BLOCKS_NNZ_PER_ROW, METIS, QAMD, ipopt_options,
-                        mumps_pivot_order)
+from ocp.engine.solver import (
+    AUTOMATIC,
+    DENSE_BLOCKS_NNZ_PER_ROW,
+    METIS,
+    QAMD,
+    ipopt_options,
+    mumps_pivot_order,
+)
 
 
 def test_the_ordering_follows_the_jacobians_nonzeros_per_row():

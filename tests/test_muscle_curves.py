@@ -7,14 +7,20 @@ import sys
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import ROOT
 from scipy.integrate import solve_ivp
 
-from conftest import ROOT
 from ocp.models.muscles.activation import activation_rate
-from ocp.models.muscles.curves import (DE_GROOTE_2016, OPENSIM_2016, active_force_length,
-                                       force_velocity, passive_force_length,
-                                       tendon_force_length, tendon_length_from_force,
-                                       tendon_stiffness_shape)
+from ocp.models.muscles.curves import (
+    DE_GROOTE_2016,
+    OPENSIM_2016,
+    active_force_length,
+    force_velocity,
+    passive_force_length,
+    tendon_force_length,
+    tendon_length_from_force,
+    tendon_stiffness_shape,
+)
 
 
 def value(expr):
@@ -22,7 +28,8 @@ def value(expr):
 
 
 def test_published_curves_pass_near_their_key_points():
-    """The supplement's rounded constants: f_L(1) = 1, f_V(0) = 1, f_V(-1) = 0, f_T = 1 at 4.74 %."""
+    """The supplement's rounded constants: f_L(1) = 1, f_V(0) = 1, f_V(-1) = 0,
+    f_T = 1 at 4.74 %."""
     p = DE_GROOTE_2016
     assert value(active_force_length(1.0, p)) == pytest.approx(1.0, abs=1e-3)
     assert value(force_velocity(0.0, p)) == pytest.approx(1.0, abs=3e-3)

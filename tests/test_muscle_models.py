@@ -4,12 +4,16 @@ import math
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.models.library import build_model
-from ocp.models.muscles.hill import (MuscleParameters, compliant_tendon, rigid_tendon,
-                                     tendon_force_norm_at_rest)
+from ocp.models.muscles.hill import (
+    MuscleParameters,
+    compliant_tendon,
+    rigid_tendon,
+    tendon_force_norm_at_rest,
+)
 
 ARM = build_model("six_muscle_arm")
 
@@ -108,7 +112,8 @@ path = [["upper_arm", 0.08, 0.03], ["forearm", 0.25, 0.01]]
 
 
 @pytest.mark.parametrize("lines, fragment", [
-    ('[model.muscles.BRA]\noptimal_fiber_length_m = -0.1', "optimal_fiber_length_m must be positive"),
+    ('[model.muscles.BRA]\noptimal_fiber_length_m = -0.1',
+     "optimal_fiber_length_m must be positive"),
     ('[model.muscles.BRA]\npennation_angle_at_optimal_rad = 1.6', "pennation"),
     ('remove_muscles = ["BRAA"]', "did you mean 'BRA'"),
     ('[model.muscles.NEW]\nmax_isometric_force_N = 100\noptimal_fiber_length_m = 0.1\n'

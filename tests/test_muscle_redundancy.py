@@ -1,11 +1,15 @@
 """The muscle redundancy solver and static optimisation against a known forward simulation."""
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
+from ocp.analysis.muscle_redundancy import (
+    kinematics_from_samples,
+    muscle_moments,
+    static_optimization,
+)
 from ocp.models.library import build_model
-from ocp.analysis.muscle_redundancy import kinematics_from_samples, muscle_moments, static_optimization
 
 DATA = PROBLEMS / "data" / "arm_kinematics.csv"
 

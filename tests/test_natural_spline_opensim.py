@@ -24,9 +24,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.data.files import read_tables
 from ocp.data.natural_spline import NaturalSpline
 from ocp.data.opensim_filter import opensim_lowpass

@@ -9,9 +9,9 @@ from pathlib import Path
 import casadi as ca
 import numpy as np
 import pytest
+from osim_pendulum import pendulum_osim
 
 import ocp
-from osim_pendulum import pendulum_osim
 from ocp.errors import ProblemError
 from ocp.models.multibody import inverse_dynamics, mechanical_energy
 from ocp.osim import OsimError, build_osim_model, read_osim

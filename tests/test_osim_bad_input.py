@@ -5,11 +5,10 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 from osim_pendulum import pendulum_osim
-from ocp.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
+from ocp.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
 MUSCLE_ON_FOREARM = """<DeGrooteFregly2016Muscle name="flexor">
         <max_isometric_force>100</max_isometric_force>

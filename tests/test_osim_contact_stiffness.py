@@ -7,12 +7,12 @@ i.e. F = (sqrt(2) / 3) E sqrt(r) d^(3/2).
 import math
 
 import pytest
+from conftest import PROBLEMS
+from osim_pendulum import pendulum_osim
 
 import ocp
-from conftest import PROBLEMS
 from ocp.errors import ProblemError
 from ocp.models.contact import normal_force
-from osim_pendulum import pendulum_osim
 
 GAIT_OSIM = PROBLEMS / "data" / "gait2d" / "2D_gait.osim"
 FILE_STIFFNESS_N_M2 = 3067776.0          # <stiffness> of every sphere in 2D_gait.osim

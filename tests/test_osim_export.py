@@ -7,12 +7,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
+from test_stride import half_cycle
 
 import ocp
-from conftest import PROBLEMS
 from ocp.data.files import read_tables
 from ocp.osim.export import opensim_names, write_opensim_solution
-from test_stride import half_cycle
 
 READ_BACK = """
 import json, sys, opensim as osim

@@ -2,10 +2,9 @@
 import casadi as ca
 import numpy as np
 import pytest
-
 from conftest import PROBLEMS
-from ocp.models.muscles.polynomial_fit import (evaluate_exact, fit_polynomial_geometry,
-                                               sample_box)
+
+from ocp.models.muscles.polynomial_fit import evaluate_exact, fit_polynomial_geometry, sample_box
 from ocp.osim.model import build_osim_model
 
 OSIM = PROBLEMS / "data" / "gait2d" / "2D_gait.osim"

@@ -12,13 +12,13 @@ import time
 import casadi as ca
 import numpy as np
 import pytest
-
 from conftest import PROBLEMS, ROOT
 from osim_pendulum import pendulum_osim
+
+from ocp.io.problem_file import fit_ranges
 from ocp.models.muscles.polynomial_fit import evaluate_exact, sample_box
 from ocp.osim.model import build_osim_model
 from ocp.osim.neural_geometry import NeuralGeometryOptions, cache_key, neural_geometry
-from ocp.io.problem_file import fit_ranges
 
 pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore::ocp.osim.OsimConversionNote")

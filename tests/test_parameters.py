@@ -130,7 +130,8 @@ def test_muscle_strength_and_fibre_length_come_back_and_a_silent_muscle_is_flagg
     excited (and passive forces are off), so the data say nothing about its strength."""
     model = build_model("six_muscle_arm", None, None, passive_fiber_force=False)
     numbers = model_numbers(model)
-    truth = {"muscle.BRA.max_isometric_force": 0.8 * numbers["muscle.BRA.max_isometric_force"].value,
+    truth = {"muscle.BRA.max_isometric_force":
+             0.8 * numbers["muscle.BRA.max_isometric_force"].value,
              "muscle.TRIlat.optimal_fiber_length":
                  1.2 * numbers["muscle.TRIlat.optimal_fiber_length"].value}
     x0 = np.zeros(model.nx)

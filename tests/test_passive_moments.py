@@ -1,12 +1,13 @@
-"""Passive joint moments (Anderson 1999 soft stops plus damping): closed form, derivatives, inputs."""
+"""Passive joint moments (Anderson 1999 soft stops plus damping): closed form, derivatives,
+inputs."""
 import math
 
 import casadi as ca
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.models.gait2d import Gait2DParameters, gait2d_torque
 from ocp.models.passive import ANDERSON_1999, PassiveJointMoment
 

@@ -1,9 +1,9 @@
 """The shipped problem files solve from a cold start, and their answers check out."""
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in PROBLEMS.glob("*.toml")))

@@ -1,9 +1,9 @@
 """Solutions are written atomically and read back unchanged."""
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.solution import Solution, atomic_write
 
 

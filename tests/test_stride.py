@@ -1,11 +1,11 @@
 """A whole stride from a mirrored half cycle, checked on a step whose stride is known."""
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
-from ocp.solution import Solution
 from ocp.analysis.stride import full_stride
+from ocp.solution import Solution
 
 
 def half_cycle(problem, points=21, step_m=0.6):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import PROBLEMS
+
 from ocp.cli import _parse_set, main
 from ocp.errors import ProblemError
 from ocp.study.order import NeighbourOrder

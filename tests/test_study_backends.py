@@ -6,10 +6,10 @@ warm starts the order differs between backends and the objectives agree to
 the solver tolerance.
 """
 import pytest
+from test_study import write_study
 
 from ocp.cli import main
 from ocp.study import load_study, read_runs, run_study
-from test_study import write_study
 
 distributed = pytest.importorskip("distributed")
 

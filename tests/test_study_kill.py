@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_study import write_study
 
 from ocp.cli import main
 from ocp.study import read_runs
 from ocp.study.store import STORE_FILE
-from test_study import write_study
 
 
 def finished_runs(store: Path) -> dict:

@@ -17,13 +17,13 @@ import sqlite3
 
 import numpy as np
 import pytest
-
 from conftest import PROBLEMS
+from test_study import write_study
+
 from ocp import load_problem, solve
 from ocp.cli import main
 from ocp.study import load_study, read_runs, run_study
 from ocp.study.store import STORE_FILE
-from test_study import write_study
 
 EXAMPLE = PROBLEMS / "studies" / "reach_weights.toml"
 

@@ -6,14 +6,14 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp import data
 from ocp.cli import main
+from ocp.data.references import reference_from_file
 from ocp.engine.guess import interpolated_guess
 from ocp.engine.nlp import transcribe
-from ocp.data.references import reference_from_file
 
 ARM_DATA = PROBLEMS / "data" / "arm_reach.mot"
 

@@ -2,9 +2,9 @@
 import math
 
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 
 
 def test_hand_written_pendulum_has_the_same_optimum_as_the_multibody_one():

@@ -5,9 +5,9 @@ produces less plantarflexion moment, the effort per metre rises, and other
 muscles' activity grows to carry the walk.
 """
 import pytest
+from conftest import PROBLEMS
 
 import ocp
-from conftest import PROBLEMS
 from ocp.causal.answers import REOPTIMISED, what_if
 
 pytestmark = pytest.mark.slow

@@ -1,1 +1,2 @@
-"""Analyses of motions and data: gait events, strides, inverse dynamics, muscle redundancy, tracking references."""
+"""Analyses of motions and data: gait events, strides, inverse dynamics, muscle redundancy,
+tracking errors."""

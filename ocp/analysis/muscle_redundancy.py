@@ -27,7 +27,7 @@ from ocp.models.base import Model
 from ocp.models.multibody import inverse_dynamics
 from ocp.models.muscle_driven import COMPLIANT, MuscleDrivenTree
 from ocp.models.muscles.activation import activation_rate
-from ocp.models.muscles.hill import (TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon)
+from ocp.models.muscles.hill import TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon
 from ocp.problem import PathConstraint, Problem
 
 

@@ -12,17 +12,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, interpolate
+from scipy import integrate
 
 from ocp.costs import Tracking
-from ocp.data.errors import DataError
-from ocp.data.files import read_tables
-from ocp.data.filters import zero_phase
 from ocp.data.natural_spline import NaturalSpline
-from ocp.data.opensim_filter import opensim_lowpass
-from ocp.data.tables import ANGLE_UNITS, Table, unit_factor
-from ocp.errors import ProblemError, suggestion
 from ocp.engine.reports import register_reporter
+from ocp.errors import ProblemError
 
 
 def _values(solution, name):

@@ -25,11 +25,11 @@ import casadi as ca
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ocp.causal.interventions import CLOCK, SetSignal, intervene, is_trajectory
 from ocp.engine.mesh_refinement import transcription_of
 from ocp.engine.nlp import transcribe
 from ocp.problem import Problem, as_range
 from ocp.solution import Solution
-from ocp.causal.interventions import CLOCK, SetSignal, is_trajectory, intervene
 
 OPEN_LOOP, REOPTIMISED = "open-loop", "re-optimised"
 #: scipy solve_ivp tolerances of the open-loop simulation (LSODA: activation
@@ -94,7 +94,8 @@ def _held_controls(model, original: Solution, signals=(), transcription=None):
         value = next((s.value for s in signals if s.node == name), None)
         if value is not None:
             times, values = value if is_trajectory(value) else ([0.0], [value])
-            columns.append(lambda t, a=np.asarray(times, float), b=np.asarray(values, float):
+            # the arrays bound as defaults: each column keeps its own samples
+            columns.append(lambda t, a=np.asarray(times, float), b=np.asarray(values, float):  # noqa: B008
                            np.interp(t, a, b))
         elif scheme is not None and name in original.control_names:
             j = list(original.control_names).index(name)
@@ -374,6 +375,7 @@ def report_text(result: WhatIf) -> str:
             lines.append("  activation integrals  " + ", ".join(changes))
         if c.kind == REOPTIMISED or c.takes_over:
             lines.append("  takes over   " + (", ".join(
-                f"{m} (+{100 * (c.activation_integrals[m][1] / max(c.activation_integrals[m][0], 1e-12) - 1):.0f} %)"
-                for m in c.takes_over) or "none"))
+                f"{m} (+{100 * (after / max(before, 1e-12) - 1):.0f} %)"
+                for m, (before, after) in ((m, c.activation_integrals[m])
+                                           for m in c.takes_over)) or "none"))
     return "\n".join(lines)

@@ -4,18 +4,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ocp.causal.answers import report_text, what_if
+from ocp.causal.graph import causal_graph, draw
 from ocp.models.protocols import WrapperModel
 from ocp.solution import atomic_write
-from ocp.causal.answers import what_if, report_text
-from ocp.causal.graph import causal_graph, draw
 
 EXIT_OK, EXIT_NOT_CONVERGED = 0, 1
 
 
 def print_causal_graph(problem_path, overrides: dict, out=None) -> int:
     """``ocp causal-graph``: the DAG of the problem's model (after its interventions)."""
-    from ocp.io.problem_file import load_problem
     from ocp.causal.interventions import intervene
+    from ocp.io.problem_file import load_problem
 
     problem = load_problem(problem_path, overrides)
     model = problem.model

@@ -170,7 +170,8 @@ class _Builder:
         if not candidates:
             return
         every = ca.vertcat(*self.symbols)
-        jac = ca.Function("partials", [every], [ca.jacobian(expr, ca.vertcat(*[s for _, s in candidates]))])
+        chosen = ca.vertcat(*[s for _, s in candidates])
+        jac = ca.Function("partials", [every], [ca.jacobian(expr, chosen)])
         rng = np.random.default_rng(0)
         points = rng.uniform(-1.0, 1.0, (SAMPLES, every.numel()))
         for i in self.angles:

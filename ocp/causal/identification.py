@@ -64,7 +64,7 @@ class StrengthScaledTree(MuscleDrivenTree):
         """The constructor's arguments (Model.replace)."""
         return {"base": self.unscaled, "muscles": self.scaled}
 
-    def replace(self, **changes) -> "StrengthScaledTree":
+    def replace(self, **changes) -> StrengthScaledTree:
         """The same strength states on the unscaled model with ``changes`` (Model.replace)."""
         return StrengthScaledTree(self.unscaled.replace(**changes), self.scaled)
 
@@ -209,9 +209,9 @@ def identify_strengths(problem: Problem, bounds: dict[str, tuple[float, float]],
     module docstring); ``excitations`` (control name -> (times_s, values)) are
     the known inputs, applied as do() after the parameters are added.
     """
+    from ocp.causal.interventions import SetSignal, intervene
     from ocp.costs import Tracking
     from ocp.solve import solve
-    from ocp.causal.interventions import SetSignal, intervene
     fit = with_strength_parameters(problem, bounds)
     if excitations:
         fit = intervene(fit, [SetSignal(k, v) for k, v in excitations.items()])

@@ -44,11 +44,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ocp.causal.answers import OPEN_LOOP, REOPTIMISED
+from ocp.causal.interventions import (
+    ExternalLoad,
+    LockJoint,
+    RemoveMuscle,
+    ScaleMaxForce,
+    SegmentLoad,
+    SetSignal,
+    intervene,
+)
 from ocp.errors import ProblemError, suggestion
 from ocp.units import UnitError, to_si
-from ocp.causal.answers import OPEN_LOOP, REOPTIMISED
-from ocp.causal.interventions import (ExternalLoad, LockJoint, RemoveMuscle, ScaleMaxForce, SegmentLoad,
-                            SetSignal, intervene)
 
 KINDS = {
     "set": {"do", "node", "value", "time", "values"},

@@ -16,8 +16,13 @@ Modules, one job each: :mod:`.tables` (the Table), :mod:`.opensim_text`
 """
 from ocp.data.c3d import C3DData, read_c3d, write_c3d
 from ocp.data.csv_table import read_csv, write_csv
-from ocp.data.derivatives import (FiniteDifferences, InterpolatingSpline, LowpassSpline,
-                          SmoothingSpline, acceleration_noise_gain)
+from ocp.data.derivatives import (
+                          FiniteDifferences,
+                          InterpolatingSpline,
+                          LowpassSpline,
+                          SmoothingSpline,
+                          acceleration_noise_gain,
+)
 from ocp.data.emg import emg_envelopes, linear_envelope, normalise
 from ocp.data.errors import DataError
 from ocp.data.export import export_solution, solution_table

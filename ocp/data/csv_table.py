@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.solution import atomic_write
 from ocp.data.errors import DataError
 from ocp.data.opensim_text import parse_row, read_lines
 from ocp.data.tables import Table
+from ocp.solution import atomic_write
 
 _NAME_UNIT = re.compile(r"^\s*(.*?)\s*(?:\[([^\]]*)\]|\(([^)]*)\))\s*$")
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "": 1.0}

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.solution import atomic_write
 from ocp.data.errors import DataError
 from ocp.data.tables import ANGLE_UNITS, Table
+from ocp.solution import atomic_write
 
 AXES = ("x", "y", "z")
 

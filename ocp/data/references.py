@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, interpolate
+from scipy import interpolate
 
 from ocp.data.errors import DataError
 from ocp.data.files import read_tables
@@ -27,7 +27,7 @@ from ocp.data.filters import zero_phase
 from ocp.data.natural_spline import NaturalSpline
 from ocp.data.opensim_filter import opensim_lowpass
 from ocp.data.tables import ANGLE_UNITS, Table, unit_factor
-from ocp.errors import ProblemError, suggestion
+from ocp.errors import suggestion
 from ocp.models.protocols import TreeModel
 
 

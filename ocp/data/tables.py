@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocp.data.errors import DataError
 from ocp.errors import suggestion
 from ocp.units import CONVERSIONS
-from ocp.data.errors import DataError
 
 #: A time column is uniform if no sample is further than this fraction of a
 #: period from the uniform grid (see the module docstring).
@@ -210,13 +210,13 @@ class Table:
                             self.source or None, name)
         return self.column(name) * factor
 
-    def select(self, names) -> "Table":
+    def select(self, names) -> Table:
         """A table of the listed columns only, in that order."""
         idx = [self.index(n) for n in names]
         return self.replace(values=self.values[:, idx], columns=tuple(names),
                             units=tuple(self.units[i] for i in idx))
 
-    def window(self, start_s: float, end_s: float) -> "Table":
+    def window(self, start_s: float, end_s: float) -> Table:
         """Samples with ``start_s <= t <= end_s``."""
         keep = (self.time_s >= start_s) & (self.time_s <= end_s)
         if keep.sum() < 1:
@@ -225,7 +225,7 @@ class Table:
                             self.source or None, "time")
         return self.replace(time_s=self.time_s[keep], values=self.values[keep])
 
-    def replace(self, **changes) -> "Table":
+    def replace(self, **changes) -> Table:
         """A copy with some fields changed (the rate is re-measured unless given)."""
         if "time_s" in changes and "rate_hz" not in changes:
             changes["rate_hz"] = None

@@ -1,1 +1,2 @@
-"""The engine: a Problem transcribed into one sparse NLP, solved by IPOPT, checked by re-simulation."""
+"""The engine: a Problem transcribed into one sparse NLP, solved by IPOPT, checked by
+re-simulation."""

@@ -11,7 +11,6 @@ import os
 import shutil
 from pathlib import Path
 
-
 #: What is cached, by kind: ``ocp cache`` lists and clears these.
 KINDS = {"compiled": "derivative blocks compiled to machine code (ocp/engine/compiled.py)",
          "osim_geometry": "neural muscle-path surrogates of .osim models "

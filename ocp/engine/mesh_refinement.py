@@ -80,7 +80,8 @@ def refined_mesh(mesh_points: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def refine(transcription: Transcription, errors: np.ndarray, tolerance: float) -> Transcription:
-    """A copy of ``transcription`` on the mesh that cuts the intervals off by more than ``tolerance``."""
+    """A copy of ``transcription`` on the mesh that cuts the intervals off by more than
+    ``tolerance``."""
     refined = copy.copy(transcription)
     refined.set_mesh(refined_mesh(transcription.mesh_points, pieces(errors, tolerance)))
     return refined

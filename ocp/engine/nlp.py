@@ -17,9 +17,9 @@ import casadi as ca
 import numpy as np
 
 from ocp.costs import EndpointVariables, PointVariables
-from ocp.errors import ProblemError
 from ocp.engine.lifted import PointCalls, lifted_nlp
 from ocp.engine.parameters import parametrised, scales, start_values
+from ocp.errors import ProblemError
 from ocp.problem import IMPLICIT, Problem, as_range
 
 

@@ -16,8 +16,9 @@ list is complete once ``ocp`` is imported. A feature whose report is an object
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ numbers or exclude the model's own value, a guess outside the bounds.
 """
 from __future__ import annotations
 
-from ocp.units import UnitError, to_si
 from ocp.estimation.names import model_numbers
 from ocp.estimation.unknowns import UnknownParameter, Unknowns, check_unknowns
+from ocp.units import UnitError, to_si
 
 ENTRY_KEYS = {"bounds", "guess"}
 

@@ -38,8 +38,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ocp.estimation.names import model_numbers
 from ocp.engine.reports import register_reporter, register_summary_reader
+from ocp.estimation.names import model_numbers
 
 #: eigenvalues of the scaled reduced Hessian below this fraction of the largest are singular
 SINGULAR_RATIO = 1e-8
@@ -92,7 +92,7 @@ class ParameterReport:
                 "parameter_warnings": list(self.warnings)}
 
     @classmethod
-    def from_dict(cls, summary: dict) -> "ParameterReport":
+    def from_dict(cls, summary: dict) -> ParameterReport:
         """The report from summary.json's fields (:meth:`to_dict`); no covariance.
 
         Non-finite numbers written as strings ("inf", "nan") come back as floats.

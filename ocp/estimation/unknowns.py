@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ocp.errors import ProblemError, suggestion
 from ocp.engine.parameters import check_parameters
+from ocp.errors import ProblemError, suggestion
 from ocp.estimation.names import model_numbers, with_values
 
 

@@ -40,7 +40,7 @@ class TableReader:
             if name not in allowed:
                 raise self.error(name, f"unknown key '{name}'" + suggestion(name, sorted(allowed)))
 
-    def sub(self, name: str, required: bool = False) -> "TableReader":
+    def sub(self, name: str, required: bool = False) -> TableReader:
         value = self.table.get(name, {})
         if name not in self.table and required:
             raise self.error(name, "this table is required")

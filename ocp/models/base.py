@@ -60,7 +60,7 @@ class Model(ABC, metaclass=ImmutableAfterInit):
                                   f"its constructor's arguments (Model.arguments), so it "
                                   f"cannot be replace()d")
 
-    def replace(self, **changes) -> "Model":
+    def replace(self, **changes) -> Model:
         """A new model with the named constructor arguments changed; this one is unchanged.
 
         The new model is built by the constructor, so it is checked and its

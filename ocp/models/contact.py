@@ -48,8 +48,13 @@ from dataclasses import dataclass
 
 import casadi as ca
 
-from ocp.models.multibody import (KinematicTree, PointForce, body_velocities, fixed_point,
-                        material_point_velocity)
+from ocp.models.multibody import (
+    KinematicTree,
+    PointForce,
+    body_velocities,
+    fixed_point,
+    material_point_velocity,
+)
 
 
 @dataclass(frozen=True)

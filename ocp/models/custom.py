@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ocp.errors import ProblemError
 from ocp.models.base import Model

@@ -33,7 +33,14 @@ from typing import ClassVar
 from ocp.io.declarations import option
 from ocp.models.contact import ContactSphere
 from ocp.models.library import ModelKind
-from ocp.models.multibody import PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree, Marker, Segment
+from ocp.models.multibody import (
+    PRISMATIC,
+    STANDARD_GRAVITY_M_S2,
+    Joint,
+    KinematicTree,
+    Marker,
+    Segment,
+)
 from ocp.models.passive import ANDERSON_1999
 from ocp.models.torque_driven import TorqueDrivenTree
 

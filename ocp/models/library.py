@@ -21,8 +21,14 @@ from typing import ClassVar
 
 from ocp.io.declarations import Registry, declared_options, option
 from ocp.models.base import Model
-from ocp.models.multibody import (PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree,
-                                  Marker, Segment)
+from ocp.models.multibody import (
+    PRISMATIC,
+    STANDARD_GRAVITY_M_S2,
+    Joint,
+    KinematicTree,
+    Marker,
+    Segment,
+)
 from ocp.models.torque_driven import TorqueDrivenTree
 
 #: Every built-in model kind by its name in problem files.

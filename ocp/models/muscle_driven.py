@@ -18,16 +18,29 @@ import casadi as ca
 
 from ocp.errors import ProblemError
 from ocp.models.base import Model
-from ocp.models.contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
-                      sphere_forces)
-from ocp.models.multibody import (KinematicTree, forward_dynamics, inverse_dynamics,
-                        marker_output_units, marker_outputs,
-                        mechanical_energy)
+from ocp.models.contact import (
+    ground_reaction_power,
+    ground_reaction_units,
+    ground_reactions,
+    sphere_forces,
+)
+from ocp.models.multibody import (
+    KinematicTree,
+    forward_dynamics,
+    inverse_dynamics,
+    marker_output_units,
+    marker_outputs,
+    mechanical_energy,
+)
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
 from ocp.models.muscles.geometry import crossed_coordinates
-from ocp.models.muscles.hill import (TENDON_FORCE_RATE_SCALE, MuscleParameters, compliant_tendon,
-                           rigid_tendon)
+from ocp.models.muscles.hill import (
+    TENDON_FORCE_RATE_SCALE,
+    MuscleParameters,
+    compliant_tendon,
+    rigid_tendon,
+)
 from ocp.models.torque_driven import coordinate_units
 
 RIGID, COMPLIANT = "rigid", "compliant"
@@ -230,7 +243,7 @@ class MuscleDrivenTree(Model):
     def outputs(self, x, u):
         q, qd, *_ = self._split(x, u)
         out = marker_outputs(self.tree, q, qd)
-        for m, (s, arms) in zip(self.muscles, self.muscle_states(x, u)):
+        for m, (s, _) in zip(self.muscles, self.muscle_states(x, u)):
             out[f"{m.name}_force"] = s.tendon_force_N
             out[f"{m.name}_fiber_length"] = s.fiber_length_norm
             out[f"{m.name}_fiber_velocity"] = s.fiber_velocity_norm

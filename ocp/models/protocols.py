@@ -31,7 +31,8 @@ PEP 544 (structural subtyping).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # annotations only: importing these at run time would be a cycle
     from ocp.models.base import Model

@@ -30,8 +30,8 @@ from pathlib import Path
 import casadi as ca
 import numpy as np
 
-from ocp.errors import ProblemError
 from ocp.engine.reports import register_reporter
+from ocp.errors import ProblemError
 from ocp.models.protocols import ContactModel, MuscleModel, SurrogateModel, TreeModel
 
 FORMAT, FORMAT_VERSION = "ocp-surrogate", 1
@@ -320,7 +320,7 @@ class LearnedNormalForce:
             force = force * (0.5 + 0.5 * ca.tanh(above_edge + AIR_GATE_SHIFT))
         return math.sqrt(sphere.radius_m / self.radius_m) * force
 
-    def inputs(self, spheres) -> "SurrogateInputs":
+    def inputs(self, spheres) -> SurrogateInputs:
         """Where a solution of a model with these spheres holds the network's inputs."""
         return SurrogateInputs(
             {"indentation": tuple(f"indentation_{s.name}" for s in spheres),

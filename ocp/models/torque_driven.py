@@ -6,11 +6,22 @@ import math
 import casadi as ca
 
 from ocp.models.base import Model
-from ocp.models.contact import (ground_reaction_power, ground_reaction_units, ground_reactions,
-                      sphere_forces, sphere_kinematics)
-from ocp.models.multibody import (REVOLUTE, KinematicTree, forward_dynamics,
-                        inverse_dynamics, marker_output_units, marker_outputs,
-                        mechanical_energy)
+from ocp.models.contact import (
+    ground_reaction_power,
+    ground_reaction_units,
+    ground_reactions,
+    sphere_forces,
+    sphere_kinematics,
+)
+from ocp.models.multibody import (
+    REVOLUTE,
+    KinematicTree,
+    forward_dynamics,
+    inverse_dynamics,
+    marker_output_units,
+    marker_outputs,
+    mechanical_energy,
+)
 from ocp.models.passive import passive_moments
 from ocp.models.surrogate import LearnedNormalForce, learned_tree_dynamics
 
@@ -104,7 +115,7 @@ class TorqueDrivenTree(Model):
                     passive_moments=self.passive_moments,
                     dynamics_surrogate=self.surrogates.get("dynamics"))
 
-    def with_learned_dynamics(self, surrogate) -> "TorqueDrivenTree":
+    def with_learned_dynamics(self, surrogate) -> TorqueDrivenTree:
         """A new model whose equations of motion are a checked tree-dynamics surrogate.
 
         Raises SurrogateMismatch (ocp.models.surrogate.learned_tree_dynamics)

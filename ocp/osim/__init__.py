@@ -1,7 +1,12 @@
 """OpenSim models (.osim, OpenSim 4) read without OpenSim: ``build_osim_model(path)``."""
-from ocp.osim.model import (OsimConversionNote, OsimMuscleModel, OsimTorqueModel, build_osim_model,
-                    describe_osim)
 from ocp.osim.elements import OsimError
+from ocp.osim.model import (
+                    OsimConversionNote,
+                    OsimMuscleModel,
+                    OsimTorqueModel,
+                    build_osim_model,
+                    describe_osim,
+)
 from ocp.osim.reader import read_osim
 from ocp.osim.tree import build_skeleton
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ocp.analysis.stride import full_stride
 from ocp.data.export import solution_table
 from ocp.data.opensim_text import write_storage
 from ocp.data.tables import Table
 from ocp.errors import ProblemError
 from ocp.models.protocols import MuscleModel, OsimModel
-from ocp.analysis.stride import full_stride
 
 
 def opensim_names(model) -> dict:

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from ocp.osim.bodies import Body, read_frames, read_joint
 from ocp.osim.elements import ElementReader, OsimError, objects, parse_xml
-from ocp.osim.forces import (read_actuator, read_contact_geometry, read_muscle,
-                             read_smooth_contact)
+from ocp.osim.forces import read_actuator, read_contact_geometry, read_muscle, read_smooth_contact
 
 #: Elements read (the rest of the file, by tag, is either ignored as display-only
 #: or rejected). Muscles other than DeGrooteFregly2016Muscle are converted.

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ocp.models.multibody import PRISMATIC, REVOLUTE, Joint as TreeJoint, KinematicTree, Segment
+from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree, Segment
+from ocp.models.multibody import Joint as TreeJoint
 from ocp.osim.functions import Constant, Linear
 from ocp.osim.reader import OsimDocument
 
@@ -48,12 +49,12 @@ class Pose:
         c, s = math.cos(self.angle), math.sin(self.angle)
         return (c * p[0] - s * p[1] + self.x, s * p[0] + c * p[1] + self.y, p[2] + self.z)
 
-    def then(self, inner: "Pose") -> "Pose":
+    def then(self, inner: Pose) -> Pose:
         """self o inner: first inner, then self."""
         x, y, z = self.apply((inner.x, inner.y, inner.z))
         return Pose(self.angle + inner.angle, x, y, z)
 
-    def inverse(self) -> "Pose":
+    def inverse(self) -> Pose:
         c, s = math.cos(self.angle), math.sin(self.angle)
         return Pose(-self.angle, -(c * self.x + s * self.y), -(-s * self.x + c * self.y), -self.z)
 
@@ -239,7 +240,7 @@ def build_skeleton(doc: OsimDocument) -> Skeleton:
                             "supported", where, j.line)
         children.setdefault(parent_body, []).append((j, child_body))
     joint_of = {}
-    for parent, items in children.items():
+    for items in children.values():
         for j, child in items:
             if child in joint_of:
                 raise doc.error(f"body '{child}' is the child of two joints "

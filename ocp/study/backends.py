@@ -67,7 +67,7 @@ class StudyBackend:
         raise NotImplementedError
 
     @classmethod
-    def from_flags(cls, workers: int | None, scheduler: str | None) -> "StudyBackend":
+    def from_flags(cls, workers: int | None, scheduler: str | None) -> StudyBackend:
         """The backend the command-line flags describe."""
         raise NotImplementedError
 
@@ -92,7 +92,7 @@ class InlineBackend(StudyBackend):
         return scheduler is None and workers in (None, 1)
 
     @classmethod
-    def from_flags(cls, workers, scheduler) -> "InlineBackend":
+    def from_flags(cls, workers, scheduler) -> InlineBackend:
         return cls()
 
     def submit(self, fn, *args):
@@ -122,7 +122,7 @@ class PoolBackend(StudyBackend):
         return scheduler is None and workers is not None and workers > 1
 
     @classmethod
-    def from_flags(cls, workers, scheduler) -> "PoolBackend":
+    def from_flags(cls, workers, scheduler) -> PoolBackend:
         return cls(workers)
 
     def __post_init__(self):
@@ -188,7 +188,7 @@ class DaskBackend(StudyBackend):
         return scheduler is not None
 
     @classmethod
-    def from_flags(cls, workers, scheduler) -> "DaskBackend":
+    def from_flags(cls, workers, scheduler) -> DaskBackend:
         return cls(scheduler, workers)
 
     def __post_init__(self):

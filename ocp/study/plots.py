@@ -17,8 +17,8 @@ import numpy as np
 
 from ocp.io.plotting import DISPLAY
 from ocp.solution import Solution
-from ocp.study.store import cost_names, cost_units
 from ocp.study.spec import numeric, short
+from ocp.study.store import cost_names, cost_units
 
 #: Units read from the end of a parameter name (``forearm_mass_kg``), longest first.
 _NAME_UNITS = [("_Nms_per_rad", "N*m*s/rad"), ("_m_s2", "m/s^2"), ("_kg_m2", "kg*m^2"),
@@ -117,7 +117,7 @@ def costs_against_keys(meta: dict, runs: list[dict], out: Path) -> list[Path]:
             groups.setdefault(tuple(repr(run["sweep"][k]) for k in others), []).append(run)
         plt, fig, axes = _panels(len(quantities))
         cmap = plt.get_cmap("viridis")
-        for g, (group, members) in enumerate(groups.items()):
+        for g, members in enumerate(groups.values()):
             x, ordinal = _positions(axis, members)
             order = np.argsort(x)
             colour = cmap(g / max(len(groups) - 1, 1))
@@ -230,7 +230,7 @@ def trajectories(meta: dict, runs: list[dict], folder: Path, out: Path) -> list[
         cmap = plt.get_cmap("viridis")
         for run, value in zip(runs, x):
             solution = solutions[run["run_id"]]
-            for ax, (name, unit, values) in zip(axes, _columns(solution)):
+            for ax, (_, unit, values) in zip(axes, _columns(solution)):
                 scale = DISPLAY.get(unit, (None, 1.0))[1]
                 ax.plot(solution.time, values * scale, color=cmap(norm(value)), lw=1.0,
                         alpha=0.85)

@@ -30,7 +30,7 @@ import math
 import os
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ocp.errors import ProblemError
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS cost_terms (
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _finite(x):
@@ -122,7 +122,7 @@ class Store:
 
     # -- opening -----------------------------------------------------------------
     @classmethod
-    def open(cls, folder, study, resume: bool) -> "Store":
+    def open(cls, folder, study, resume: bool) -> Store:
         """Create the store for ``study`` in ``folder``, or reopen it to resume.
 
         Raises ProblemError (before anything is written) when ``folder`` holds

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
 from ocp.io.tables import TableReader, kind
-from ocp.models.protocols import LearnableDynamicsModel
 from ocp.models.custom import ModelFileError, load_model_file
 from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
 from ocp.models.library import (
@@ -27,6 +26,7 @@ from ocp.models.muscle_driven import Muscle
 from ocp.models.muscles.curves import CURVE_SETS
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry
 from ocp.models.muscles.hill import MuscleParameters
+from ocp.models.protocols import LearnableDynamicsModel
 from ocp.models.surrogate import MUSCLE_GEOMETRY, SurrogateMismatch, load_surrogate
 from ocp.units import UnitError, to_si
 

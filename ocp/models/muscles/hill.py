@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 import casadi as ca
 
-from ocp.models.muscles.curves import (OPENSIM_2016, CurveParameters, active_force_length,
-                     force_velocity, passive_force_length, tendon_length_from_force, tendon_stiffness_shape)
+from ocp.models.muscles.curves import (
+    OPENSIM_2016,
+    CurveParameters,
+    active_force_length,
+    force_velocity,
+    passive_force_length,
+    tendon_length_from_force,
+    tendon_stiffness_shape,
+)
 
 #: Scale of the tendon-force derivative control (De Groote et al. 2016): the
 #: control u is dF~T/dt / 10, which keeps it of order one.
