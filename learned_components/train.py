@@ -32,7 +32,7 @@ from learned_components.export import (
 )
 from learned_components.spec import TrainSpec, load_spec
 from learned_components.training import Progress, TrainResult, errors, train_network
-from ocp.models.surrogate import MUSCLE_GEOMETRY, _show
+from ocp.models.surrogate import MUSCLE_GEOMETRY, shown
 
 torch = require_torch()
 
@@ -181,7 +181,7 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
 
     lines += [
         f"data         {len(data)} samples ({n_train} training, {n_val} validation), "
-        f"seed {spec.options.seed}" + (f", noise {_show(spec.noise, unit)}" if spec.noise
+        f"seed {spec.options.seed}" + (f", noise {shown(spec.noise, unit)}" if spec.noise
                                        else ""),
         f"network      {_layers(networks[0])}, {spec.activation}, "
         f"{networks[0].architecture()['parameters']} parameters"
@@ -195,12 +195,12 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
     d_unit = unit if geometry else "N/m or N s/m"
     if spec.ensemble or spec.laplace:
         lines += [
-            f"validation   mean RMS {_show(metrics['validation_rms_error'], unit)} "
-            f"against noisy data (noise {_show(metrics['true_noise_std'], unit)}); "
+            f"validation   mean RMS {shown(metrics['validation_rms_error'], unit)} "
+            f"against noisy data (noise {shown(metrics['true_noise_std'], unit)}); "
             f"95% interval covers {100 * metrics['validation_coverage']:.1f}%",
-            f"uncertainty  aleatoric std {_show(metrics['validation_aleatoric_std'], unit)}, "
-            f"epistemic std {_show(metrics['validation_epistemic_std'], unit)} inside; "
-            f"epistemic std {_show(metrics['outside_epistemic_std'], unit)} outside the "
+            f"uncertainty  aleatoric std {shown(metrics['validation_aleatoric_std'], unit)}, "
+            f"epistemic std {shown(metrics['validation_epistemic_std'], unit)} inside; "
+            f"epistemic std {shown(metrics['outside_epistemic_std'], unit)} outside the "
             f"range ({metrics['epistemic_growth']:.3g}x the variance)"]
     else:
         scale = ""
@@ -210,10 +210,10 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
                     f"{peak:.4g} {unit})"
             metrics["peak_output"] = peak
         lines.append(
-            f"validation   RMS {_show(metrics['validation_rms_error'], unit)}{scale}, max "
-            f"{_show(metrics['validation_max_abs_error'], unit)}; {derivative} RMS "
-            f"{_show(metrics['derivative_rms_error'], d_unit)}, max "
-            f"{_show(metrics['derivative_max_abs_error'], d_unit)}")
+            f"validation   RMS {shown(metrics['validation_rms_error'], unit)}{scale}, max "
+            f"{shown(metrics['validation_max_abs_error'], unit)}; {derivative} RMS "
+            f"{shown(metrics['derivative_rms_error'], d_unit)}, max "
+            f"{shown(metrics['derivative_max_abs_error'], d_unit)}")
     return TrainResult(spec, checkpoint, exported, training, lines)
 
 

@@ -21,7 +21,7 @@ from ocp.errors import ProblemError
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _parse_set(items) -> dict:
+def parse_set(items) -> dict:
     """``key=value`` pairs; the value is read as TOML (numbers, strings, lists)."""
     out = {}
     for item in items or ():
@@ -83,7 +83,7 @@ def _cmd_solve(args) -> int:
     from ocp.solution import Solution
     from ocp.solve import solve
 
-    problem = load_problem(args.problem, _parse_set(args.set))
+    problem = load_problem(args.problem, parse_set(args.set))
     if args.guess:
         problem.guess = Solution.load(args.guess)
     out = Path(args.out) if args.out else Path("results") / Path(args.problem).stem
@@ -111,7 +111,7 @@ def _cmd_solve(args) -> int:
 
 def _cmd_causal_graph(args) -> int:
     from ocp.causal.cli import print_causal_graph
-    return print_causal_graph(args.problem, _parse_set(args.set), args.out)
+    return print_causal_graph(args.problem, parse_set(args.set), args.out)
 
 
 def _cmd_plot(args) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import PROBLEMS
 
-from ocp.cli import _parse_set, main
+from ocp.cli import main, parse_set
 from ocp.errors import ProblemError
 from ocp.study.order import NeighbourOrder
 from ocp.study.plots import pareto_indices
@@ -109,7 +109,7 @@ def test_spec_hash_changes_with_the_problem_file_but_not_its_comments(tmp_path):
                                    [0.2, "2 s"], [-50, 50], {"elbow": "90 deg"}, True,
                                    'say "hi"'])
 def test_set_reads_back_every_value_a_study_writes(value):
-    assert _parse_set([f"key={toml_value(value)}"]) == {"key": value}
+    assert parse_set([f"key={toml_value(value)}"]) == {"key": value}
 
 
 def test_stored_command_reads_back_to_the_run_overrides(tmp_path):
@@ -119,7 +119,7 @@ def test_stored_command_reads_back_to_the_run_overrides(tmp_path):
         argv = shlex.split(study.command(run))
         assert argv[:2] == ["ocp", "solve"] and Path(argv[2]).resolve() == FREE_TIME.resolve()
         sets = [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
-        assert _parse_set(sets) == run.overrides
+        assert parse_set(sets) == run.overrides
 
 
 # -- bad input: clear error before any run starts --------------------------------------------

@@ -95,7 +95,7 @@ class Surrogate:
         return self.metadata["outputs"]
 
 
-def _show(value: float, unit: str) -> str:
+def shown(value: float, unit: str) -> str:
     """A value in a readable unit: angles in degrees."""
     if unit == "rad":
         return f"{math.degrees(value):.4g} deg"
@@ -220,7 +220,7 @@ def learned_geometry(surrogate: Surrogate, tree, muscles, analytic: ca.Function)
     tolerance = max(GEOMETRY_MISMATCH_M, 2 * training_max)
     if difference.max() > tolerance:
         i, j = np.unravel_index(np.argmax(difference), difference.shape)
-        posture = ", ".join(f"{c} {_show(v, 'rad')}" for c, v in zip(coords, points[:, j]))
+        posture = ", ".join(f"{c} {shown(v, 'rad')}" for c, v in zip(coords, points[:, j]))
         raise SurrogateMismatch(
             f"surrogate '{name}' was trained on another geometry: the length of "
             f"'{names[i]}' differs from the model's by {difference.max() * 1000:.3g} mm at "
@@ -387,8 +387,8 @@ def range_messages(surrogates: dict, solution, inputs: dict | None = None) -> li
                     at = f" ('{column}')" if column != spec["name"] else ""
                     messages.append(
                         f"the {role} surrogate '{s.path.name}' was trained on "
-                        f"'{spec['name']}' in [{_show(lo, unit)}, {_show(hi, unit)}]; the "
-                        f"solution reaches {_show(value, unit)}{at}, {_show(excess, unit)} "
+                        f"'{spec['name']}' in [{shown(lo, unit)}, {shown(hi, unit)}]; the "
+                        f"solution reaches {shown(value, unit)}{at}, {shown(excess, unit)} "
                         f"{side} that range, where the surrogate extrapolates")
     return messages
 
