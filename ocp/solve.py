@@ -13,7 +13,7 @@ from ocp.engine.mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_trans
 from ocp.engine.nlp import transcribe
 from ocp.engine.parameters import with_values
 from ocp.engine.reports import SolveContext, reporters
-from ocp.engine.solver import IPOPT_SUCCESS, make_solver
+from ocp.engine.solver import IPOPT_ACCEPTABLE, acceptable_note, converged, make_solver
 from ocp.problem import Problem
 from ocp.solution import SUCCESS, MeshRefinementRecord, Solution
 
@@ -139,7 +139,7 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
         outputs=np.array(tp.outputs(w)).T, output_names=tp.output_names,
         output_units=[units.get(n, "-") for n in tp.output_names],
         cost_integrands=np.array(tp.integrands(w)).T,
-        status=SUCCESS if return_status == IPOPT_SUCCESS else return_status,
+        status=SUCCESS if converged(return_status) else return_status,
         message=return_status,
         objective=float(result["f"]),
         cost_terms=dict(zip(tp.cost_names, map(float, terms))),
@@ -154,6 +154,8 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
         multipliers_x=np.array(result["lam_x"]).ravel(),
         multipliers_g=np.array(result["lam_g"]).ravel(),
     )
+    if return_status == IPOPT_ACCEPTABLE:  # converged, with a note of how loosely
+        solution.warnings = [acceptable_note(problem.solver)]
     context = SolveContext(transcribed=tp, w=w, lam_g=result["lam_g"], lam_x=result["lam_x"],
                            final_time=tf, solver=solver)
     for reporter in reporters():

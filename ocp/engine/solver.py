@@ -7,6 +7,14 @@ from ocp.problem import SolverOptions
 
 #: IPOPT's return status when it converged to the requested tolerance.
 IPOPT_SUCCESS = "Solve_Succeeded"
+#: IPOPT's return status when ``acceptable_iter`` successive iterates met its
+#: looser "acceptable" tolerances (``acceptable_tol`` ...) but not ``tol``:
+#: converged, less tightly than asked (Ipopt documentation, "Termination").
+IPOPT_ACCEPTABLE = "Solved_To_Acceptable_Level"
+#: IPOPT's return status when it stopped at ``max_iter``.
+IPOPT_MAX_ITERATIONS = "Maximum_Iterations_Exceeded"
+#: IPOPT's own defaults of the acceptable-level options the note below quotes.
+IPOPT_ACCEPTABLE_DEFAULTS = {"acceptable_tol": 1e-6, "acceptable_iter": 15}
 
 
 #: IPOPT settings that keep a warm start where it is (Ipopt documentation,
@@ -57,6 +65,40 @@ DENSE_BLOCKS_NNZ_PER_ROW = 18
 #: 100 %). When the estimate falls short, IPOPT raises the percentage and
 #: factorises again.
 MUMPS_OPTIONS = {"mumps_mem_percent": 100}
+
+
+def converged(return_status: str) -> bool:
+    """Whether IPOPT's return status is a converged solve: to the requested
+    tolerance, or to its acceptable level (see :func:`acceptable_note`)."""
+    return return_status in (IPOPT_SUCCESS, IPOPT_ACCEPTABLE)
+
+
+def setting(options: SolverOptions, ipopt_key: str) -> tuple[str, object]:
+    """(problem-file key, value) of an IPOPT setting as the solve used it:
+    ``[solver.ipopt]`` when it sets the option, else the ``[solver]`` key
+    :func:`ipopt_options` maps to it."""
+    if ipopt_key in options.ipopt:
+        return f"solver.ipopt.{ipopt_key}", options.ipopt[ipopt_key]
+    own = {"tol": ("solver.tolerance", options.tolerance),
+           "max_iter": ("solver.max_iterations", options.max_iterations)}
+    if ipopt_key in own:
+        return own[ipopt_key]
+    return f"solver.ipopt.{ipopt_key}", IPOPT_ACCEPTABLE_DEFAULTS.get(ipopt_key)
+
+
+def acceptable_note(options: SolverOptions) -> str:
+    """What a solve IPOPT ended at ``Solved_To_Acceptable_Level`` reports beside
+    its ``success``: which tolerance was met and which was not."""
+    tol_key, tol = setting(options, "tol")
+    acc_key, acc = setting(options, "acceptable_tol")
+    iter_key, count = setting(options, "acceptable_iter")
+    return (f"IPOPT solved to its acceptable level ({IPOPT_ACCEPTABLE}): {count} successive "
+            f"iterates ({iter_key}) met {acc_key} = {_number(acc)} but not "
+            f"{tol_key} = {_number(tol)}; counted as converged, less tightly than asked")
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def mumps_pivot_order(nlp: dict, functions: dict | None = None) -> int:
