@@ -5,7 +5,9 @@ The command line only formats what the Python API returns. Bad input (a
 ProblemError or one of its subclasses, or a named file that is missing or
 unreadable) prints one line naming the file and key and exits with status 2;
 any other exception is a bug and shows its traceback. A solve that does not
-converge still writes its last iterate and exits with status 1.
+converge still writes its last iterate and exits with status 1; one that IPOPT
+solved to its acceptable level is converged (status 0, with a note). The
+output folder is checked before the solve (ocp.io.results_folder).
 """
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ def _error(value) -> str:
 
 def _cmd_solve(args) -> int:
     from ocp.io.problem_file import load_problem
+    from ocp.io.results_folder import check_results_folder, clear_results
     from ocp.models.surrogate import SurrogateRangeWarning
     from ocp.solution import Solution
     from ocp.solve import solve
@@ -87,9 +90,16 @@ def _cmd_solve(args) -> int:
     if args.guess:
         problem.guess = Solution.load(args.guess)
     out = Path(args.out) if args.out else Path("results") / Path(args.problem).stem
+    problem_file = str(Path(args.problem).resolve())
+    # before the solve: another problem's results, a file or an unwritable path
+    check_results_folder(out, problem.name, problem_file, force=args.force)
     with warnings.catch_warnings():  # the report below prints them, once
         warnings.simplefilter("ignore", SurrogateRangeWarning)
         solution = solve(problem, verbose=not args.quiet)
+    solution.problem_file = problem_file
+    # no plot or export of the previous solve left beside this one; its summary and
+    # arrays are replaced atomically by save(), so a crash keeps one or the other
+    clear_results(out, keep=("summary.json", "solution.npz"))
     solution.save(out)
     print(report(solution, out))
     if args.plot:
@@ -97,16 +107,33 @@ def _cmd_solve(args) -> int:
         for path in plot_solution(solution, out):
             print(f"plot         {path}")
     if not solution.success:
-        print(f"error: IPOPT did not converge ({solution.message}); the last iterate "
-              f"was written to {out}. To try: more mesh intervals "
-              f"(--set transcription.intervals=...), a warm start from a related solution "
-              f"(--guess DIR), the implicit form (--set transcription.dynamics=\"implicit\"), "
-              f"or a looser tolerance", file=sys.stderr)
+        print(not_converged_advice(solution, problem.solver, out), file=sys.stderr)
         return EXIT_NOT_CONVERGED
     if problem.interventions:  # [intervention]: both answers against this solution
         from ocp.causal.cli import answer_interventions
         return answer_interventions(problem, solution, out, verbose=not args.quiet)
     return EXIT_OK
+
+
+def not_converged_advice(solution, options, out: Path) -> str:
+    """The one line ``ocp solve`` prints when IPOPT did not converge: what it
+    stopped at, where the last iterate is, and what to try; after the iteration
+    limit, the problem-file key of that limit and the value used first."""
+    from ocp.engine.solver import IPOPT_MAX_ITERATIONS, setting
+
+    tries = ("more mesh intervals (--set transcription.intervals=...), a warm start from "
+             "a related solution (--guess DIR), the implicit form "
+             "(--set transcription.dynamics=\"implicit\"), or a looser tolerance "
+             "(solver.tolerance)")
+    if solution.message == IPOPT_MAX_ITERATIONS:
+        key, limit = setting(options, "max_iter")
+        more = max(2 * limit, 100) if isinstance(limit, int) else "..."
+        return (f"error: IPOPT stopped at its iteration limit, {key} = {limit} "
+                f"({IPOPT_MAX_ITERATIONS}); the last iterate was written to {out}. To try: "
+                f"more iterations (--set {key}={more}), and continuing from this last "
+                f"iterate (--guess {out}); if it still does not converge, " + tries)
+    return (f"error: IPOPT did not converge ({solution.message}); the last iterate was "
+            f"written to {out}. To try: " + tries)
 
 
 def _cmd_causal_graph(args) -> int:
@@ -202,6 +229,7 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_study(args) -> int:
+    from ocp.io.results_folder import writable_folder
     from ocp.study.report import dry_run_text, study_summary
     from ocp.study.runner import run_study
     from ocp.study.spec import load_study
@@ -211,6 +239,8 @@ def _cmd_study(args) -> int:
         print(dry_run_text(study))
         return EXIT_OK
     out = Path(args.out) if args.out else Path("results") / Path(args.study).stem
+    # a file or an unwritable path: now, not after the first run (created by the store)
+    writable_folder(out, create=False)
     try:
         result = run_study(study, out, workers=args.workers, scheduler=args.scheduler,
                            resume=args.resume or args.retry_failed,
@@ -240,6 +270,9 @@ def _cmd_train(args) -> int:
     # torch is needed to train, never to solve: training is the learned-components
     # plugin's, loaded only here (ProblemError with the install command if absent)
     learned = load_plugin("learned", "ocp train")
+    if args.out:  # a file or an unwritable folder: now, not after the training
+        from ocp.io.results_folder import writable_folder
+        writable_folder(Path(args.out).parent, "--out", create=False)
     result = learned.train(args.spec, out=args.out, progress=not args.quiet)
     print(result.report())
     return EXIT_OK
@@ -266,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a key of the problem file, e.g. costs.effort.weight=2")
     p.add_argument("--guess", metavar="DIR", help="warm start from an earlier solution folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace the results of another problem in --out")
     p.add_argument("--plot", action="store_true", help="also draw the plots")
     p.add_argument("--quiet", action="store_true", help="no IPOPT iteration log")
     p.set_defaults(run=_cmd_solve)

@@ -123,6 +123,9 @@ class Solution:
     output_units: list = field(default_factory=list)
     cost_integrands: np.ndarray | None = None
     problem_name: str = ""
+    #: the problem file solved (absolute path; "" when solved from Python): with
+    #: problem_name, what tells one problem's results folder from another's
+    problem_file: str = ""
     model_name: str = ""
     transcription: str = ""
     setup_time_s: float = 0.0
@@ -177,6 +180,7 @@ class Solution:
             "max_dynamics_error": _json_number(self.max_dynamics_error),
             "max_dynamics_error_open_loop": _json_number(self.max_dynamics_error_open_loop),
             "problem": self.problem_name,
+            "problem_file": self.problem_file,
             "model": self.model_name,
             "transcription": self.transcription,
             "n_points": int(len(self.time)),
@@ -268,7 +272,8 @@ class Solution:
             solve_time_s=number("solve_time_s"), setup_time_s=number("setup_time_s", 0.0),
             max_dynamics_error=number("max_dynamics_error"),
             max_dynamics_error_open_loop=number("max_dynamics_error_open_loop"),
-            problem_name=summary.get("problem", ""), model_name=summary.get("model", ""),
+            problem_name=summary.get("problem", ""),
+            problem_file=summary.get("problem_file", ""), model_name=summary.get("model", ""),
             transcription=summary.get("transcription", ""),
             multipliers_x=arrays.get("multipliers_x"),
             multipliers_g=arrays.get("multipliers_g"))
