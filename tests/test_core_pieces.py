@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import ocp
-from ocp.costs import CustomCost, FinalTime
+from ocp.costs import CustomCost, FinalTime, SquaredControls
 from ocp.errors import ProblemError
 from ocp.io.problem_file import load_problem
 from ocp.transcriptions import HermiteSimpson
@@ -50,6 +50,37 @@ def test_maximised_distance_of_a_double_integrator_is_a_quarter_of_T_squared():
     assert solution.cost_terms["distance"] == pytest.approx(T ** 2 / 4, abs=1e-6)
     first_half = solution.time < T / 2 - 1e-9
     assert np.allclose(solution.control("force")[first_half][1:], 1.0, atol=1e-4)
+
+
+def test_goddard_rocket_reaches_the_published_altitude():
+    """Maximise the final altitude of a rocket climbing against drag and gravity.
+
+    Goddard's problem in Bryson's normalised form (h0 = m0 = g0 = 1):
+    h' = v, v' = (T - D)/m - 1/h^2, m' = -T/c, D = D_c v^2 exp(h_c (1 - h)),
+    h_c = 500, v_c = 620, D_c = v_c / 2, c = 1/2, T in [0, 3.5], final mass
+    0.6, free final time in [0.01, inf] with no guess. Published optimum
+    h(t_f) = 1.01283 (Dolan, More and Munson, Benchmarking optimization
+    software with COPS 3.0, ANL/MCS-TM-273, 2004, problem 10).
+    """
+    h_c, v_c, c, final_mass = 500.0, 620.0, 0.5, 0.6
+
+    def dynamics(x, u, p):
+        h, v, m = x[0], x[1], x[2]
+        drag = 0.5 * v_c * v ** 2 * ca.exp(h_c * (1 - h))
+        return ca.vertcat(v, (u[0] - drag) / m - 1 / h ** 2, -u[0] / c)
+
+    model = ocp.CustomModel("goddard", ["h", "v", "m"], ["thrust"], dynamics)
+    problem = ocp.Problem(model=model, final_time=(0.01, math.inf), sense="maximize",
+                          transcription=HermiteSimpson(50))
+    problem.bounds.update(thrust=(0.0, 3.5), h=(1.0, math.inf), v=(0.0, math.inf),
+                          m=(final_mass, 1.0))
+    problem.initial.update(h=1.0, v=0.0, m=1.0)
+    problem.final.update(m=final_mass)
+    problem.minimize(CustomCost("altitude", endpoint_fn=lambda e: e.final_state("h")))
+    solution = ocp.solve(problem)
+    assert solution.success
+    assert solution.objective == pytest.approx(1.01283, abs=2e-5)
+    assert solution.state("h")[-1] == pytest.approx(solution.objective)
 
 
 def test_maximised_objective_is_reported_with_its_true_sign(tmp_path):
@@ -178,6 +209,28 @@ def test_non_autonomous_dynamics_see_the_real_time(tmp_path):
     # (Hermite-Simpson's fourth order); a replay at the wrong times is off by ~0.1
     assert solution.max_dynamics_error < 1e-6
     assert solution.max_dynamics_error_open_loop < 1e-6
+
+
+@pytest.mark.parametrize("graph", ["sx", "mx", "lifted"])
+def test_non_autonomous_dynamics_on_a_graded_mesh_and_every_graph(graph):
+    """The same problem as above, in Python, on a graded mesh (the replay's
+    interval start times follow the mesh) with each NLP graph."""
+    a, b = 1.0, 3.0
+    model = ocp.CustomModel("pushed", ["x"], ["u"],
+                            lambda x, u, p, t: ca.vertcat(u[0] + ca.sin(t)))
+    assert model.time_dependent
+    mesh = np.linspace(0.0, 1.0, 21) ** 1.5
+    problem = ocp.Problem(model=model, final_time=b, start_time=a,
+                          transcription=HermiteSimpson(20, mesh=mesh))
+    problem.solver.graph = graph
+    problem.initial["x"] = 0.0
+    problem.final["x"] = 0.0
+    problem.minimize(SquaredControls("effort"))
+    solution = ocp.solve(problem)
+    assert solution.success
+    assert solution.objective == pytest.approx((math.cos(a) - math.cos(b)) ** 2 / (b - a),
+                                               rel=1e-5)
+    assert solution.max_dynamics_error < 1e-5
 
 
 def test_cost_integrand_receives_the_real_time():

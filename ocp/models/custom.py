@@ -54,8 +54,8 @@ class CustomModel(Model):
 
     def dynamics(self, x, u):
         if takes_time(self._dynamics):
-            raise ValueError(f"model '{self.name}' depends on time: its dynamics need t "
-                             f"(Model.dynamics_at), which this use does not provide")
+            raise ProblemError(f"model '{self.name}' depends on time (dynamics(x, u, p, t)): "
+                               f"this use evaluates it without a time", "model")
         return self.dynamics_at(x, u, None)
 
     def dynamics_at(self, x, u, t):
@@ -72,8 +72,9 @@ class CustomModel(Model):
 
     def outputs(self, x, u):
         if self._outputs is not None and takes_time(self._outputs):
-            raise ValueError(f"model '{self.name}': its outputs depend on time "
-                             f"(Model.outputs_at), which this use does not provide")
+            raise ProblemError(f"model '{self.name}': its outputs depend on time "
+                               f"(outputs(x, u, p, t)): this use evaluates them without a "
+                               f"time", "model")
         return self.outputs_at(x, u, None)
 
     def outputs_at(self, x, u, t):
