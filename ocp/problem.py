@@ -307,7 +307,7 @@ class Problem:
                                f"'{NO_UNITS}' (a dimensionless problem)", "units")
         seen = set()
         for term in self.costs:
-            if not term.weight >= 0:
+            if isinstance(term.weight, (int, float)) and term.weight < 0:
                 raise ProblemError(f"must be at least 0, got {term.weight}; to maximise the "
                                    f"objective set sense = \"maximize\" (a top-level key of "
                                    f"the problem file, Problem.sense) and keep the weights "
