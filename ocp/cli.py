@@ -43,17 +43,19 @@ def report(solution, out: Path | None = None) -> str:
         f"status       {solution.status}" + (
             f" ({solution.message})"
             if solution.message and solution.message != "Solve_Succeeded" else ""),
-        f"objective    {solution.objective:.8g}",
+        f"objective    {solution.objective:.8g}" + (
+            " (maximized)" if solution.sense == "maximize" else ""),
     ]
+    seconds, state_units = ("", "") if solution.units == "none" else (" s", " (state units)")
     for name, value in solution.cost_terms.items():
         lines.append(f"  {name:<10} {value:.8g}")
     lines += [
-        f"final time   {solution.final_time:.6g} s",
+        f"final time   {solution.final_time:.6g}{seconds}",
         f"iterations   {solution.iterations}",
         f"wall time    {solution.solve_time_s:.3f} s in IPOPT, "
         f"{solution.setup_time_s:.3f} s to build",
         f"dynamics     max error {solution.max_dynamics_error:.2e} per interval, "
-        f"{solution.max_dynamics_error_open_loop:.2e} open loop (state units)",
+        f"{solution.max_dynamics_error_open_loop:.2e} open loop{state_units}",
         f"mesh         {solution.transcription}",
     ]
     refinement = solution.mesh_refinement

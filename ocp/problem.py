@@ -26,6 +26,10 @@ from ocp.models.protocols import ContactModel, DiscreteStepModel
 from ocp.transcriptions import HermiteSimpson, Transcription
 
 EXPLICIT, IMPLICIT = "explicit", "implicit"
+#: the sense of the objective J: minimised (default) or maximised
+MINIMIZE, MAXIMIZE = "minimize", "maximize"
+#: ``units = "none"``: a dimensionless problem, reported without units
+NO_UNITS = "none"
 
 
 @dataclass
@@ -98,7 +102,12 @@ def as_range(value) -> tuple[float, float]:
 class Problem:
     """A movement task to solve by direct collocation.
 
-    ``final_time`` is a number (fixed, s) or a ``(lower, upper)`` pair (free).
+    ``final_time`` is a number (fixed, s) or a ``(lower, upper)`` pair (free);
+    the upper bound may be ``math.inf`` (see :mod:`ocp.engine.guess` for the
+    guess then). ``sense`` is ``"minimize"`` (default) or ``"maximize"``: the
+    objective ``J = sum_i weight_i * term_i`` (weights >= 0) is minimised or
+    maximised, and reported with its true sign either way. ``units = "none"``
+    marks a dimensionless problem (times and quantities reported without units).
     """
 
     model: Model
@@ -140,6 +149,9 @@ class Problem:
     #: each an ocp.engine.parameters.ModelParameter (ocp.estimation.UnknownParameter for
     #: the problem file's [parameters] table)
     parameters: list = field(default_factory=list)
+    sense: str = MINIMIZE
+    #: "si" (default) or "none": a dimensionless problem, whose report has no units
+    units: str = "si"
 
     def _check_sample_time(self) -> None:
         """A discrete map (e.g. a GRU step at 100 Hz) needs mesh intervals of its time step."""
@@ -263,6 +275,9 @@ class Problem:
         t_lo, t_hi = self.final_time_range()
         if not t_lo <= t_hi:
             raise ProblemError(f"lower bound {t_lo} is above upper bound {t_hi}", "time.final")
+        if not math.isfinite(t_lo):
+            raise ProblemError(f"the final time needs a finite lower bound, got {t_lo}",
+                               "time.final")
         if t_lo <= self.start_time:
             raise ProblemError(f"final time {self.final_time} must be later than the start "
                                f"time {self.start_time} s", "time.final")
@@ -284,8 +299,19 @@ class Problem:
         if self.dynamics == IMPLICIT and not self.model.has_implicit_form:
             raise ProblemError(f"model '{self.model.name}' has no implicit form; use "
                                f"dynamics = '{EXPLICIT}'", "transcription.dynamics")
+        if self.sense not in (MINIMIZE, MAXIMIZE):
+            raise ProblemError(f"'{self.sense}' is not a sense; expected '{MINIMIZE}' or "
+                               f"'{MAXIMIZE}'", "sense")
+        if self.units not in ("si", NO_UNITS):
+            raise ProblemError(f"'{self.units}' is not a choice of units; expected 'si' or "
+                               f"'{NO_UNITS}' (a dimensionless problem)", "units")
         seen = set()
         for term in self.costs:
+            if isinstance(term.weight, (int, float)) and term.weight < 0:
+                raise ProblemError(f"must be at least 0, got {term.weight}; to maximise the "
+                                   f"objective set sense = \"maximize\" (a top-level key of "
+                                   f"the problem file, Problem.sense) and keep the weights "
+                                   f"positive", f"costs.{term.name}.weight")
             if term.name in seen:
                 raise ProblemError(f"cost term '{term.name}' is defined twice", "costs")
             seen.add(term.name)

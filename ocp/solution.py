@@ -2,7 +2,8 @@
 
 A solve leaves two files in its output folder:
 
-- ``summary.json``: status, objective, each weighted cost term, final time,
+- ``summary.json``: status, objective (with its ``sense``, ``"minimize"`` or
+  ``"maximize"``, and ``units``, ``"si"`` or ``"none"``), each weighted cost term, final time,
   iterations, solve time and the dynamic-consistency errors; with a
   ``[parameters]`` table, each estimated model number's value, bounds and
   standard error (``parameters``, read back by :meth:`Solution.load` as a
@@ -147,6 +148,10 @@ class Solution:
     final_misses: dict | None = None
     #: the study run this solution belongs to (ocp.study), or None
     study: dict | None = None
+    #: "minimize" or "maximize": ``objective`` is J with its true sign either way
+    sense: str = "minimize"
+    #: "si", or "none" for a dimensionless problem (reported without units)
+    units: str = "si"
 
     @property
     def success(self) -> bool:
@@ -172,6 +177,8 @@ class Solution:
             "status": self.status,
             "message": self.message,
             "objective": _json_number(self.objective),
+            "sense": self.sense,
+            "units": self.units,
             "cost_terms": {k: _json_number(v) for k, v in self.cost_terms.items()},
             "final_time": self.final_time,
             "iterations": self.iterations,
@@ -284,6 +291,8 @@ class Solution:
         solution.muscle_geometry_fit = summary.get("muscle_geometry_fit")
         solution.final_misses = summary.get("final_misses")
         solution.study = summary.get("study")
+        solution.sense = summary.get("sense", "minimize")
+        solution.units = summary.get("units", "si")
         if "mesh_refinement" in summary:
             solution.mesh_refinement = MeshRefinementRecord.from_dict(summary["mesh_refinement"])
         # fields whose value is a feature's object (estimated parameters: a

@@ -141,7 +141,8 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
         cost_integrands=np.array(tp.integrands(w)).T,
         status=SUCCESS if converged(return_status) else return_status,
         message=return_status,
-        objective=float(result["f"]),
+        objective=tp.objective_sign * float(result["f"]),  # J, also when maximised
+        sense=problem.sense, units=problem.units,
         cost_terms=dict(zip(tp.cost_names, map(float, terms))),
         final_time=tf,
         iterations=_iterations(stats),

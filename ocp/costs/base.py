@@ -27,7 +27,9 @@ COST_TYPES = Registry("cost type")
 class PointVariables:
     """The variables at one time point, by name, for building expressions.
 
-    ``t`` (s), ``x``, ``u``, ``z`` are CasADi symbols; ``state('elbow')``,
+    ``t``, ``x``, ``u``, ``z`` are CasADi symbols; ``t`` is the real time in s
+    (``start + s (final - start)`` at the normalised time s of the point, not s
+    itself), so a term may depend on time. ``state('elbow')``,
     ``control('tau_elbow')`` and ``output('hand_x')`` look up by name.
     """
 
@@ -43,7 +45,7 @@ class PointVariables:
 
     def output(self, name):
         if self._outputs is None:
-            self._outputs = self.model.outputs(self.x, self.u)
+            self._outputs = self.model.outputs_at(self.x, self.u, self.t)
         return self._outputs[name]
 
     def value(self, name):

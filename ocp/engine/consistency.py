@@ -26,12 +26,18 @@ STIFF = {"linear_multistep_method": "bdf", "nonlinear_solver_iteration": "newton
 
 
 def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
-    """CVODES over one interval in normalised time: (x0, [h; controls]) -> states at the points."""
+    """CVODES over one interval in normalised time tau in [0, 1]:
+    (x0, [h; t_start; controls; discrete change]) -> states at the points.
+
+    The model sees the real time ``t_start + tau h`` (s), as in the NLP
+    (Model.dynamics_at), so a non-autonomous model is replayed at the right times.
+    """
     nx, nu = model.nx, model.nu
     nodes = tr.points[tr.control_points]
     tau = ca.SX.sym("tau")
     x = ca.SX.sym("x", nx)
     h = ca.SX.sym("h")
+    t_start = ca.SX.sym("t_start")
     uc = ca.SX.sym("uc", nu, len(nodes))
     u = 0
     for j, nj in enumerate(nodes):
@@ -41,14 +47,14 @@ def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
                 basis = basis * (tau - nm) / (nj - nm)
         u = u + basis * uc[:, j]
     u = u if nu else ca.SX(0, 1)
-    ode = h * model.dynamics(x, u)
+    ode = h * model.dynamics_at(x, u, t_start + tau * h)
     # Discrete states (a learned step) are replayed as the transcription holds them:
     # on the straight line between their values at the interval's ends.
     discrete = [model.state_names.index(n) for n in model.discrete_state_names]
     change = ca.SX.sym("change", len(discrete))
     if discrete:
         ode[discrete] = change
-    dae = {"x": x, "p": ca.vertcat(h, ca.vec(uc), change), "t": tau, "ode": ode}
+    dae = {"x": x, "p": ca.vertcat(h, t_start, ca.vec(uc), change), "t": tau, "ode": ode}
     return ca.integrator("replay", "cvodes", dae, 0.0, list(tr.points[1:]),
                          {"abstol": TOLERANCE, "reltol": TOLERANCE,
                           "max_num_steps": 100000, **method})
@@ -85,14 +91,15 @@ def interval_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
 
 
 def _replay_parameters(model, tr, X, U, t0, tf):
-    """Per-interval CVODES parameters [h; controls; discrete change] and targets."""
+    """Per-interval CVODES parameters [h; t_start; controls; discrete change] and targets."""
     discrete = [model.state_names.index(n) for n in model.discrete_state_names]
     params, targets = [], []
+    starts = t0 + (tf - t0) * tr.mesh_points[:-1]
     for k, h in enumerate((tf - t0) * tr.interval_fractions):
         cols = tr.interval_columns(k)
         change = X[discrete, cols.stop - 1] - X[discrete, cols.start]
-        params.append(np.concatenate([[h], U[:, cols][:, tr.control_points].ravel(order="F"),
-                                      change]))
+        controls = U[:, cols][:, tr.control_points].ravel(order="F")
+        params.append(np.concatenate([[h, starts[k]], controls, change]))
         targets.append(X[:, cols][:, 1:])
     return np.array(params).T, targets
 

@@ -26,6 +26,25 @@ def _inside(value: float, lo: float, hi: float) -> float:
     return min(max(value, lo), hi)
 
 
+def final_time_guess(problem: Problem) -> float:
+    """The final time (s) the guess spans: fixed, given (``[time] guess``), or chosen.
+
+    A free final time in ``[lo, hi]`` with no guess starts at the middle of its
+    range; with no upper bound (``hi = inf``), at twice the shortest duration
+    and at least one second (one time unit) past the lower bound:
+    ``lo + max(lo - t0, 1)``. The guess is always finite, so IPOPT never starts
+    from an infinite time.
+    """
+    if not problem.free_final_time:
+        return float(problem.final_time)
+    if problem.final_time_guess is not None:
+        return float(problem.final_time_guess)
+    lo, hi = problem.final_time_range()
+    if math.isfinite(hi):
+        return 0.5 * (lo + hi)
+    return lo + max(lo - problem.start_time, 1.0)
+
+
 def interpolated_guess(problem: Problem, grid: np.ndarray):
     """States linear between initial and final conditions; controls zero.
 
@@ -54,12 +73,7 @@ def interpolated_guess(problem: Problem, grid: np.ndarray):
     U = np.array([[_inside(0.0, *bounds.get(n, inf))] * grid.size
                   for n in model.control_names]).reshape(model.nu, grid.size)
     Z = np.zeros((model.nz, grid.size))
-    if problem.free_final_time:
-        lo, hi = problem.final_time_range()
-        tf = problem.final_time_guess if problem.final_time_guess is not None \
-            else 0.5 * (lo + hi)
-    else:
-        tf = float(problem.final_time)
+    tf = final_time_guess(problem)
     def put(name, row):  # a state's or a control's guess by name
         if name in model.state_names:
             X[model.state_names.index(name)] = row

@@ -20,7 +20,7 @@ from ocp.costs import EndpointVariables, PointVariables
 from ocp.engine.lifted import PointCalls, lifted_nlp
 from ocp.engine.parameters import parametrised, scales, start_values
 from ocp.errors import ProblemError
-from ocp.problem import IMPLICIT, Problem, as_range
+from ocp.problem import IMPLICIT, MAXIMIZE, Problem, as_range
 
 
 @dataclass
@@ -51,6 +51,8 @@ class TranscribedProblem:
     parameter_scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: nlpsol's own derivative functions (jac_g, hess_lag) when graph = "lifted"
     solver_functions: dict = field(default_factory=dict)
+    #: -1 when the problem maximises: the NLP minimises -J, and J = sign * f
+    objective_sign: float = 1.0
 
     def pack(self, X, U, Z, tf, p=None):
         """Decision vector from (nx, P), (nu, P), (nz, P) arrays, the final time and the
@@ -191,13 +193,13 @@ def dynamics_constraints(v: Symbols, con: Constraints) -> None:
     extrapolation (each only where the transcription or the model has them)."""
     problem, model, tr, calls = v.problem, v.model, v.problem.transcription, v.calls
     X, U, Z, p = v.X, v.U, v.Z, v.p
-    x_s, u_s, z_s, p_s = v.x_s, v.u_s, v.z_s, v.p_s
+    t_s, x_s, u_s, z_s, p_s = v.t_s, v.x_s, v.u_s, v.z_s, v.p_s
     if problem.dynamics == IMPLICIT:
         xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
-    else:
-        xdot, residual = model.dynamics(x_s, u_s), ca.SX(0, 1)
-    F, R = calls(ca.Function("dynamics", [x_s, u_s, z_s, p_s], [xdot, residual]), v.P,
-                 X, U, Z, p, parallel=v.parallel)
+    else:  # at the real time of each point, for a non-autonomous model
+        xdot, residual = model.dynamics_at(x_s, u_s, t_s), ca.SX(0, 1)
+    F, R = calls(ca.Function("dynamics", [t_s, x_s, u_s, z_s, p_s], [xdot, residual]), v.P,
+                 v.times, X, U, Z, p, parallel=v.parallel)
     if model.discrete_state_names:
         # States of a discrete map (a learned recurrent step): the map between
         # mesh points, a straight line inside an interval; the ODE for the rest.
@@ -275,17 +277,17 @@ def output_constraints(v: Symbols, con: Constraints, output_bounds: dict,
                        endpoint_outputs: list) -> tuple[ca.Function, list]:
     """Bounds on model outputs at every point, then output endpoint conditions.
 
-    Returns the per-point output function ``(x, u, p) -> (n_outputs, 1)`` and
-    the output names, for reading the solution back.
+    Returns the per-point output function ``(t, x, u, p) -> (n_outputs, 1)`` (t:
+    the real time, s) and the output names, for reading the solution back.
     """
-    x_s, u_s, p_s = v.x_s, v.u_s, v.p_s
+    t_s, x_s, u_s, p_s = v.t_s, v.x_s, v.u_s, v.p_s
     used_outputs = sorted(set(output_bounds) | {e[1] for e in endpoint_outputs})
-    all_outputs = v.model.outputs(x_s, u_s)
+    all_outputs = v.model.outputs_at(x_s, u_s, t_s)
     output_names = list(all_outputs)
-    out_fun = ca.Function("outputs", [x_s, u_s, p_s],
+    out_fun = ca.Function("outputs", [t_s, x_s, u_s, p_s],
                           [ca.vertcat(*all_outputs.values()) if all_outputs else ca.SX(0, 1)])
     if used_outputs:
-        O = v.calls(out_fun, v.P, v.X, v.U, v.p)
+        O = v.calls(out_fun, v.P, v.times, v.X, v.U, v.p)
         for name in output_bounds:
             lo, hi = output_bounds[name]
             con.add(O[output_names.index(name), :], lo, hi)
@@ -376,7 +378,9 @@ def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
         name = variable_names(v)[i] if i is not None else "time.final"
         raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
 
-    objective = ca.sum1(term_vec)
+    # IPOPT minimises: a maximised objective J is minimised as -J
+    sign = -1.0 if problem.sense == MAXIMIZE else 1.0
+    objective = sign * ca.sum1(term_vec)
     nlp, solver_functions = lifted_nlp(v.calls, v.w, objective, ca.vertcat(*con.g),
                                        compile_blocks=problem.solver.compile)
     term_vec, integrand_matrix = v.calls.substitute(v.w, [term_vec, integrand_matrix])
@@ -391,13 +395,13 @@ def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
         cost_terms=ca.Function("cost_terms", [w], [term_vec]),
         cost_names=[t.name for t in problem.costs],
         integrands=ca.Function("integrands", [w], [integrand_matrix]),
-        outputs=ca.Function("outputs", [w], [out_fun.map(v.P)(v.X, v.U, v.p)]),
+        outputs=ca.Function("outputs", [w], [out_fun.map(v.P)(v.times, v.X, v.U, v.p)]),
         output_names=output_names,
         grid=v.grid, n_points=v.P, nx=v.nx, nu=v.nu, nz=v.nz,
         parameter_names=[q.name for q in problem.parameters],
         parameter_guess=start_values(problem.model, problem.parameters),
         parameters=ca.Function("parameters", [w], [v.p]),
-        parameter_scale=v.p_scale)
+        parameter_scale=v.p_scale, objective_sign=sign)
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

@@ -94,6 +94,21 @@ class Model(ABC, metaclass=ImmutableAfterInit):
     def dynamics(self, x, u):
         """Explicit dynamics ``x' = f(x, u)``: (nx, 1) expression from (nx,), (nu,)."""
 
+    #: True for a non-autonomous model, whose dynamics and outputs depend on the
+    #: time t itself (``x' = f(x, u, t)``): it overrides :meth:`dynamics_at` and
+    #: :meth:`outputs_at`. The engine always calls those two with the real time.
+    time_dependent: bool = False
+
+    def dynamics_at(self, x, u, t):
+        """Explicit dynamics at time ``t`` (s, the real time, not normalised):
+        ``x' = f(x, u, t)``, (nx, 1). A time-invariant model keeps this default,
+        :meth:`dynamics` with ``t`` ignored."""
+        return self.dynamics(x, u)
+
+    def outputs_at(self, x, u, t) -> dict:
+        """Named outputs at time ``t`` (s); the default is :meth:`outputs`."""
+        return self.outputs(x, u)
+
     def implicit_dynamics(self, x, u, z):
         """Implicit form: returns ``(x', residual)`` with ``residual == 0`` enforced.
 

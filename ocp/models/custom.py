@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,12 @@ class CustomModel(Model):
     ``control_names``; the function must return an expression of shape
     (len(state_names), 1) built from CasADi operations (``casadi.sin``, not
     ``math.sin``) so that exact derivatives exist.
+
+    A non-autonomous model takes the time as a fourth argument,
+    ``dynamics(x, u, parameters, t)`` (and likewise ``outputs(x, u,
+    parameters, t)``): ``t`` is the real time in s, a CasADi scalar. The
+    signature is read with :func:`inspect.signature`; such a model is
+    ``time_dependent``.
     """
 
     def __init__(self, name: str, state_names, control_names,
@@ -35,6 +42,8 @@ class CustomModel(Model):
         self._bounds = dict(bounds or {})
         self._parameters = dict(parameters or {})
         self._outputs = outputs
+        self.time_dependent = takes_time(dynamics) or (outputs is not None
+                                                       and takes_time(outputs))
 
     def arguments(self) -> dict:
         """The constructor's arguments (Model.replace)."""
@@ -44,7 +53,16 @@ class CustomModel(Model):
                     bounds=self._bounds, parameters=self._parameters, outputs=self._outputs)
 
     def dynamics(self, x, u):
-        xdot = self._dynamics(x, u, self._parameters)
+        if takes_time(self._dynamics):
+            raise ProblemError(f"model '{self.name}' depends on time (dynamics(x, u, p, t)): "
+                               f"this use evaluates it without a time", "model")
+        return self.dynamics_at(x, u, None)
+
+    def dynamics_at(self, x, u, t):
+        if takes_time(self._dynamics):
+            xdot = self._dynamics(x, u, self._parameters, t)
+        else:
+            xdot = self._dynamics(x, u, self._parameters)
         import casadi as ca
         xdot = ca.vertcat(*xdot) if isinstance(xdot, (list, tuple)) else xdot
         if xdot.shape != (self.nx, 1):
@@ -53,14 +71,25 @@ class CustomModel(Model):
         return xdot
 
     def outputs(self, x, u):
-        return dict(self._outputs(x, u, self._parameters)) if self._outputs else {}
+        if self._outputs is not None and takes_time(self._outputs):
+            raise ProblemError(f"model '{self.name}': its outputs depend on time "
+                               f"(outputs(x, u, p, t)): this use evaluates them without a "
+                               f"time", "model")
+        return self.outputs_at(x, u, None)
+
+    def outputs_at(self, x, u, t):
+        if not self._outputs:
+            return {}
+        if takes_time(self._outputs):
+            return dict(self._outputs(x, u, self._parameters, t))
+        return dict(self._outputs(x, u, self._parameters))
 
     def output_units(self):
         if not self._outputs:
             return {}
         import casadi as ca
-        names = self._outputs(ca.SX.sym("x", self.nx), ca.SX.sym("u", self.nu),
-                              self._parameters).keys()
+        names = self.outputs_at(ca.SX.sym("x", self.nx), ca.SX.sym("u", self.nu),
+                                ca.SX.sym("t")).keys()
         return {n: "-" for n in names}
 
     def default_bounds(self):
@@ -68,6 +97,18 @@ class CustomModel(Model):
 
     def parameters(self):
         return dict(self._parameters)
+
+
+def takes_time(function: Callable) -> bool:
+    """Whether a model file's ``dynamics`` or ``outputs`` takes the time: a fourth
+    positional argument, ``(x, u, parameters, t)``."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a callable without a signature: the 3-argument form
+        return False
+    positional = [p for p in parameters
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 4
 
 
 class ModelFileError(ProblemError):

@@ -11,6 +11,8 @@ rest (time, bounds, periodicity) and assembles the Problem.
 The sections (see README.md and ``problems/`` for complete examples)::
 
     title, description
+    sense            "minimize" (default) | "maximize": the objective's sense
+    units            "si" (default) | "none": a dimensionless problem, reported without units
     [model]          name = built-in model | file = "my_model.py"; [model.parameters]
                      passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
                      contact_stiffness = N/m^2 (.osim files: every contact sphere)
@@ -53,14 +55,14 @@ from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
 from ocp.io.problem_file.transcription import read_transcription
 from ocp.io.tables import TableReader, apply_overrides, read_toml
 from ocp.models.protocols import RestConditionsModel
-from ocp.problem import Problem
+from ocp.problem import MAXIMIZE, MINIMIZE, NO_UNITS, Problem
 
 __all__ = ["load_problem", "problem_from_dict", "read_model", "fit_ranges", "SECTIONS",
            "LINEAR_SOLVERS"]
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
-            "average_speed", "intervention", "parameters"}
+            "average_speed", "intervention", "parameters", "sense", "units"}
 
 
 def load_problem(path, overrides: dict | None = None) -> Problem:
@@ -119,7 +121,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         average_speed=average_speed,
         transcription=transcription, dynamics=dynamics, mesh_refinement=mesh_refinement,
         solver=read_solver(root.sub("solver")),
-        name=root.string("title") or path.stem)
+        name=root.string("title") or path.stem,
+        sense=root.string("sense", MINIMIZE, choices=(MINIMIZE, MAXIMIZE)),
+        units=root.string("units", "si", choices=("si", NO_UNITS)))
     if redundancy is not None:
         problem.path_constraints.extend(redundancy.path_constraints)
     if isinstance(model, RestConditionsModel):  # a learned activation step starts at rest
@@ -178,3 +182,4 @@ def read_average_speed(reader: TableReader):
         raise reader.error(None, "give 'coordinate' (e.g. 'pelvis_tx') and 'value' "
                            "(e.g. '1.2 m/s')")
     return (coordinate, reader.number("value", unit="m/s"))
+

@@ -17,4 +17,9 @@ def read_cost(name: str, reader: TableReader, model, base: Path) -> CostTerm:
     if kind is None:
         raise reader.error("type", "every cost term needs a type: " + ", ".join(COST_TYPES))
     cls = COST_TYPES.get(kind, reader.key("type"), reader.file)
+    weight = reader.table.get("weight")
+    if isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight < 0:
+        raise reader.error("weight", f"must be at least 0, got {weight}; to maximise, set "
+                           f"sense = \"maximize\" at the top of the file and keep the "
+                           f"weights positive")
     return cls.from_table(name, reader, CostContext(model, base, reader.file))
