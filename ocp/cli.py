@@ -89,7 +89,12 @@ def _cmd_solve(args) -> int:
     out = Path(args.out) if args.out else Path("results") / Path(args.problem).stem
     with warnings.catch_warnings():  # the report below prints them, once
         warnings.simplefilter("ignore", SurrogateRangeWarning)
-        solution = solve(problem, verbose=not args.quiet)
+        if args.starts is None:
+            solution = solve(problem, verbose=not args.quiet)
+        else:  # the best of several initial guesses
+            from ocp.study.multistart import solve_for_command_line
+            solution = solve_for_command_line(args.problem, problem, parse_set(args.set),
+                                              args.starts, args.workers, args.seed)
     solution.save(out)
     print(report(solution, out))
     if args.plot:
@@ -268,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guess", metavar="DIR", help="warm start from an earlier solution folder")
     p.add_argument("--plot", action="store_true", help="also draw the plots")
     p.add_argument("--quiet", action="store_true", help="no IPOPT iteration log")
+    p.add_argument("--starts", type=int, metavar="N",
+                   help="solve from N initial guesses (the problem's own, then perturbed and "
+                        "random ones), list the distinct optima and keep the best")
+    p.add_argument("--workers", type=int, metavar="W",
+                   help="with --starts: W local worker processes (default 1: this process)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="with --starts: seed of the random guesses (default 0)")
     p.set_defaults(run=_cmd_solve)
     p = sub.add_parser("causal-graph", help="print and draw the causal graph of one time "
                        "step of a problem's model")
