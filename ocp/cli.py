@@ -83,6 +83,8 @@ def _cmd_solve(args) -> int:
     from ocp.solution import Solution
     from ocp.solve import solve
 
+    if args.starts is None and (args.workers is not None or args.seed is not None):
+        raise ProblemError("--workers and --seed go with --starts N")
     problem = load_problem(args.problem, parse_set(args.set))
     if args.guess:
         problem.guess = Solution.load(args.guess)
@@ -94,7 +96,7 @@ def _cmd_solve(args) -> int:
         else:  # the best of several initial guesses
             from ocp.study.multistart import solve_for_command_line
             solution = solve_for_command_line(args.problem, problem, parse_set(args.set),
-                                              args.starts, args.workers, args.seed)
+                                              args.starts, args.workers, args.seed or 0)
     solution.save(out)
     print(report(solution, out))
     if args.plot:
@@ -278,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "random ones), list the distinct optima and keep the best")
     p.add_argument("--workers", type=int, metavar="W",
                    help="with --starts: W local worker processes (default 1: this process)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=int,
                    help="with --starts: seed of the random guesses (default 0)")
     p.set_defaults(run=_cmd_solve)
     p = sub.add_parser("causal-graph", help="print and draw the causal graph of one time "

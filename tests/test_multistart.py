@@ -175,7 +175,9 @@ def test_mirror_images_and_other_objectives_are_distinct_optima():
 
 
 @pytest.mark.parametrize("flags, named", [(["--starts", "0"], "--starts"),
-                                          (["--starts", "2", "--workers", "0"], "--workers")])
+                                          (["--starts", "2", "--workers", "0"], "--workers"),
+                                          (["--workers", "2"], "--starts"),
+                                          (["--seed", "3"], "--starts")])
 def test_bad_starts_or_workers_are_one_line(tmp_path, capsys, flags, named):
     assert main(["solve", str(PENDULUM), "--out", str(tmp_path / "out"), *flags]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -187,8 +187,10 @@ def solve_from_starts(problem, starts: int = 8, *, workers: int | None = None, s
                 outcomes.append(future.result())
             except Exception as exc:  # noqa: BLE001 - a lost worker fails its start only
                 outcomes.append(RunOutcome(k, error=describe_error(exc)))
-    finally:
-        backend.close(cancel=False)
+    except BaseException:  # Ctrl-C: stop the solves in progress too
+        backend.close(cancel=True)
+        raise
+    backend.close(cancel=False)
     results = [StartResult(o.run_id, start_kind(o.run_id), o.solution, o.error, o.wall_time_s)
                for o in outcomes]
     optima = distinct_optima([r for r in results if r.converged], loaded)
