@@ -4,6 +4,8 @@ Standalone: imports opensim only (opensim bundles its own libcasadi, which
 clashes with the pip `casadi` package in the same process).
 
 Usage:  python benchmarks/moco_pendulum.py '<json>'   (or JSON on stdin)
+The guess is q linear from 0 to pi, unless the JSON says "guess": "bounds"
+(Moco's own default: the middle of the bounds, the end conditions at the ends).
 Prints one JSON line (the last line on stdout) with the solution and timings.
 All of Moco's/IPOPT's own output is sent to stderr.
 """
@@ -72,6 +74,8 @@ def build_study(p):
     solver.set_verbosity(0)
     solver.set_optim_ipopt_print_level(0)
 
+    if p.get("guess", "linear") == "bounds":  # Moco's default guess: mid-bounds
+        return study
     # Initial guess on the full Hermite-Simpson grid (mesh points + midpoints):
     # q linear 0 -> pi, qdot = 0, tau = 0.
     guess = solver.createGuess()

@@ -88,6 +88,8 @@ def _cmd_solve(args) -> int:
     from ocp.solution import Solution
     from ocp.solve import solve
 
+    if args.starts is None and (args.workers is not None or args.seed is not None):
+        raise ProblemError("--workers and --seed go with --starts N")
     problem = load_problem(args.problem, parse_set(args.set))
     if args.guess:
         problem.guess = Solution.load(args.guess)
@@ -97,7 +99,12 @@ def _cmd_solve(args) -> int:
     check_results_folder(out, problem.name, problem_file, force=args.force)
     with warnings.catch_warnings():  # the report below prints them, once
         warnings.simplefilter("ignore", SurrogateRangeWarning)
-        solution = solve(problem, verbose=not args.quiet)
+        if args.starts is None:
+            solution = solve(problem, verbose=not args.quiet)
+        else:  # the best of several initial guesses
+            from ocp.study.multistart import solve_for_command_line
+            solution = solve_for_command_line(args.problem, problem, parse_set(args.set),
+                                              args.starts, args.workers, args.seed or 0)
     solution.problem_file = problem_file
     # no plot or export of the previous solve left beside this one; its summary and
     # arrays are replaced atomically by save(), so a crash keeps one or the other
@@ -305,6 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the results of another problem in --out")
     p.add_argument("--plot", action="store_true", help="also draw the plots")
     p.add_argument("--quiet", action="store_true", help="no IPOPT iteration log")
+    p.add_argument("--starts", type=int, metavar="N",
+                   help="solve from N initial guesses (the problem's own, then perturbed and "
+                        "random ones), list the distinct optima and keep the best")
+    p.add_argument("--workers", type=int, metavar="W",
+                   help="with --starts: W local worker processes (default 1: this process)")
+    p.add_argument("--seed", type=int,
+                   help="with --starts: seed of the random guesses (default 0)")
     p.set_defaults(run=_cmd_solve)
     p = sub.add_parser("causal-graph", help="print and draw the causal graph of one time "
                        "step of a problem's model")

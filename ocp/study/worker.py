@@ -56,12 +56,12 @@ def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
             problem.guess = guess
         outcome.solution = solve(problem, verbose=False, check_dynamics=check_dynamics)
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
-        outcome.error = _describe(exc)
+        outcome.error = describe_error(exc)
     outcome.wall_time_s = time.perf_counter() - started
     return outcome
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     """``Type: message`` plus where it was raised (last frame), on few lines."""
     text = f"{type(exc).__name__}: {exc}".strip()
     frames = traceback.extract_tb(exc.__traceback__)
