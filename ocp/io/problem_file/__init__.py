@@ -44,6 +44,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
+from ocp.io.problem_file.checks import check_model_file_at_guess, check_nlp_size
 from ocp.io.problem_file.constraints import read_constraint
 from ocp.io.problem_file.costs import read_cost
 from ocp.io.problem_file.guess import read_guess
@@ -136,6 +137,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
     try:
         problem.validate()
+        check_nlp_size(problem)
+        if "file" in data["model"]:  # a Python model file: finite where IPOPT starts
+            check_model_file_at_guess(problem, root.sub("model").path("file", base))
     except ProblemError as exc:
         exc.file = file
         raise
