@@ -41,6 +41,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
@@ -156,7 +157,13 @@ def read_time(reader: TableReader) -> tuple:
     if "final" not in reader.table:
         raise reader.error("final", "the final time is required: a value (fixed) "
                            "or [lower, upper] (free)")
-    return start, reader.quantity_or_range("final", "s"), reader.number("guess", unit="s")
+    final = reader.quantity_or_range("final", "s")
+    if not isinstance(final, tuple | list) and not math.isfinite(final):
+        raise reader.error("final", f"a fixed final time must be finite, got {final}; "
+                           f"for a free one give [lower, upper]")
+    if not math.isfinite(start):
+        raise reader.error("start", f"expected a finite time, got {start}")
+    return start, final, reader.number("guess", unit="s")
 
 
 def read_periodic(reader: TableReader) -> tuple[list, list]:
@@ -181,4 +188,7 @@ def read_average_speed(reader: TableReader):
     if coordinate is None or "value" not in reader.table:
         raise reader.error(None, "give 'coordinate' (e.g. 'pelvis_tx') and 'value' "
                            "(e.g. '1.2 m/s')")
-    return (coordinate, reader.number("value", unit="m/s"))
+    speed = reader.number("value", unit="m/s")
+    if not math.isfinite(speed):
+        raise reader.error("value", f"expected a finite speed, got {speed}")
+    return (coordinate, speed)
