@@ -165,24 +165,27 @@ def where(exc: BaseException, path: Path) -> str:
     return f", line {lines[-1]}" if lines else ""
 
 
-def check_finite_dynamics(model: CustomModel, path: Path, x, u, where_text: str) -> None:
-    """The dynamics of a model file's model at the numbers ``x``, ``u`` (a point of
-    the initial guess, described by ``where_text``) are finite: IPOPT starts
-    there and stops at once on a NaN or an infinity (``Invalid_Number_Detected``)."""
+def check_finite_dynamics(model: CustomModel, path: Path, points) -> None:
+    """The dynamics of a model file's model are finite at ``points``: pairs of a
+    (state, control) numbers tuple and the words that say where it is (points
+    of the initial guess). IPOPT starts there, and stops at once on a NaN or
+    an infinity (``Invalid_Number_Detected``)."""
     import casadi as ca
     import numpy as np
     xs, us = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
     expression = model.dynamics(xs, us)
-    values = np.array(ca.Function("f", [xs, us], [expression])(x, u)).ravel()
-    bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
-    if not bad:
-        return
-    names = ", ".join(f"d{model.state_names[i]}/dt = {values[i]}" for i in bad)
-    hint = ""
-    if "nan" in str(expression):  # a constant NaN: a symbol went through float()
-        hint = ("; a NaN constant is in the expression: math.sin, math.sqrt, float() ... of a "
-                "CasADi symbol give NaN, use casadi.sin, casadi.sqrt ...")
-    elif "inf" in str(expression):
-        hint = "; an infinite constant is in the expression (a division by zero?)"
-    raise ModelFileError(f"model file '{path}'{defined_at(model._dynamics, path)}: the "
-                         f"dynamics give {names} at {where_text}{hint}", path)
+    f = ca.Function("f", [xs, us], [expression])
+    for (x, u), where_text in points:
+        values = np.array(f(x, u)).ravel()
+        bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
+        if not bad:
+            continue
+        names = ", ".join(f"d{model.state_names[i]}/dt = {values[i]}" for i in bad)
+        hint = ""
+        if "nan" in str(expression):  # a constant NaN: a symbol went through float()
+            hint = ("; a NaN constant is in the expression: math.sin, math.sqrt, float() ... "
+                    "of a CasADi symbol give NaN, use casadi.sin, casadi.sqrt ...")
+        elif "inf" in str(expression):
+            hint = "; an infinite constant is in the expression (a division by zero?)"
+        raise ModelFileError(f"model file '{path}'{defined_at(model._dynamics, path)}: the "
+                             f"dynamics give {names} at {where_text}{hint}", path)

@@ -65,14 +65,16 @@ def check_model_file_at_guess(problem: Problem, path: Path) -> None:
     model = problem.model
     if not isinstance(model, CustomModel) or problem.guess is not None:
         return
-    X, U, _, tf = interpolated_guess(problem, np.array([0.0, 0.5, 1.0]))
-    for k, fraction in enumerate((0.0, 0.5, 1.0)):
+    fractions = (0.0, 0.5, 1.0)
+    X, U, _, tf = interpolated_guess(problem, np.array(fractions))
+    names = model.state_names + model.control_names
+    points = []
+    for k, fraction in enumerate(fractions):
         t = problem.start_time + fraction * (tf - problem.start_time)
         values = ", ".join(f"{n} = {v:.4g}" for n, v in
-                           zip(model.state_names + model.control_names,
-                               np.concatenate([X[:, k], U[:, k]])))
-        try:
-            check_finite_dynamics(model, path, X[:, k], U[:, k],
-                                  f"t = {t:.4g} s of the initial guess ({values})")
-        except ModelFileError as exc:
-            raise ProblemError(exc.message, "model.file") from None
+                           zip(names, np.concatenate([X[:, k], U[:, k]])))
+        points.append(((X[:, k], U[:, k]), f"t = {t:.4g} s of the initial guess ({values})"))
+    try:
+        check_finite_dynamics(model, path, points)
+    except ModelFileError as exc:
+        raise ProblemError(exc.message, "model.file") from None
