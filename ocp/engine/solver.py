@@ -1,6 +1,7 @@
 """IPOPT through CasADi, with exact Hessians from automatic differentiation."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -197,20 +198,24 @@ def ipopt_names() -> list[str]:
 
 
 class captured_stdout:  # noqa: N801 (a context manager, used as a function)
-    """Collect what C code writes to file descriptor 1 (IPOPT prints there)."""
+    """Collect what IPOPT prints: CasADi's Python build sends it to ``sys.stdout``,
+    other builds to file descriptor 1; both are caught."""
 
     def __enter__(self):
         sys.stdout.flush()
         self.file = tempfile.TemporaryFile()
         self.saved = os.dup(1)
         os.dup2(self.file.fileno(), 1)
+        self.python, self.saved_python = io.StringIO(), sys.stdout
+        sys.stdout = self.python
         return self
 
     def __exit__(self, *exc):
+        sys.stdout = self.saved_python
         os.dup2(self.saved, 1)
         os.close(self.saved)
         return False
 
     def text(self) -> str:
         self.file.seek(0)
-        return self.file.read().decode(errors="replace")
+        return self.python.getvalue() + self.file.read().decode(errors="replace")

@@ -320,7 +320,7 @@ def read_meta(path: Path) -> dict:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise ProblemError(f"not a study store ({exc})", file=str(path)) from None
+        raise ProblemError(f"not a study store, or a damaged one ({exc})", file=str(path)) from None
 
 
 def read_runs(folder) -> tuple[dict, list[dict]]:
