@@ -147,9 +147,11 @@ def check_ipopt_options(options: SolverOptions) -> None:
             raise ipopt_option_error(str(exc), printed.text(), options.ipopt) from None
     if options.linear_solver not in BUNDLED_LINEAR_SOLVERS \
             and "linear_solver" not in options.ipopt:
+        library = {f"ipopt.{k}": v for k, v in options.ipopt.items()  # where it is
+                   if k in ("hsllib", "pardisolib")}
         with captured_stdout():
-            solver = ca.nlpsol("check", "ipopt", nlp,
-                               {**quiet, "ipopt.linear_solver": options.linear_solver})
+            solver = ca.nlpsol("check", "ipopt", nlp, {
+                **quiet, **library, "ipopt.linear_solver": options.linear_solver})
             solver(x0=1.0)
         if solver.stats()["return_status"] == "Invalid_Option":
             raise ProblemError(
