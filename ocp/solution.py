@@ -26,12 +26,15 @@ import json
 import math
 import os
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ocp.engine.reports import summary_readers
+from ocp.errors import ProblemError
 
 SUCCESS = "success"
 
@@ -253,10 +256,20 @@ class Solution:
         folder = Path(folder)
         npz_path = folder if folder.suffix == ".npz" else folder / "solution.npz"
         folder = npz_path.parent
-        with np.load(npz_path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
         summary_path = folder / "summary.json"
-        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+        reading = npz_path
+        try:  # a truncated or foreign file is bad input, named, not a traceback
+            with np.load(npz_path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            if not isinstance(arrays, dict) or not {"time", "states", "controls"} <= set(arrays):
+                raise ValueError("it lacks the arrays 'time', 'states' and 'controls'")
+            reading = summary_path
+            summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ProblemError(f"not a readable solution ({type(exc).__name__}: {exc}); "
+                               f"solve again to rewrite it", file=str(reading)) from None
 
         def number(key, default=float("nan")):
             value = summary.get(key, default)

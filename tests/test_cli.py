@@ -141,14 +141,16 @@ def test_models_lists_states_and_controls(capsys):
     assert "acrobot" in out and "tau_hip [N*m]" in out and "bar_speed [rad/s]" in out
 
 
-def test_a_linear_solver_that_is_not_installed_is_reported_not_crashed(tmp_path, capsys):
-    """HSL's ma57 is a valid choice that this CasADi build lacks: IPOPT's status, exit 1."""
+def test_a_linear_solver_that_is_not_installed_is_refused_before_the_solve(tmp_path, capsys):
+    """HSL's ma57 is a valid choice that this CasADi build lacks: refused at load
+    time on its key, exit 2, nothing solved (issue #24: it used to be exit 1,
+    "IPOPT did not converge")."""
     out = tmp_path / "out"
     code = main(["solve", str(write(tmp_path, GOOD)), "--out", str(out), "--quiet",
                  "--set", 'solver.linear_solver="ma57"'])
-    summary = json.loads((out / "summary.json").read_text())
-    assert code == 1 and summary["status"] != "success"
-    assert summary["iterations"] >= 0
+    err = capsys.readouterr().err
+    assert code == 2 and "solver.linear_solver" in err and "ma57" in err
+    assert not out.exists()
 
 
 def test_speed_and_duration_that_contradict_the_bounds_are_refused(tmp_path, capsys):

@@ -1,8 +1,15 @@
 """IPOPT through CasADi, with exact Hessians from automatic differentiation."""
 from __future__ import annotations
 
+import io
+import os
+import re
+import sys
+import tempfile
+
 import casadi as ca
 
+from ocp.errors import ProblemError, suggestion
 from ocp.problem import SolverOptions
 
 #: IPOPT's return status when it converged to the requested tolerance.
@@ -153,3 +160,106 @@ def make_solver(nlp: dict, options: SolverOptions, verbose: bool = False,
         opts["ipopt.mumps_pivot_order"] = mumps_pivot_order(nlp, functions)
     opts.update(functions or {})
     return ca.nlpsol("ocp", "ipopt", nlp, opts)
+
+
+#: IPOPT's linear solvers that CasADi's own build always carries; the others
+#: (HSL's ma27 ... ma97, Pardiso) are loaded from a shared library at run time.
+BUNDLED_LINEAR_SOLVERS = ("mumps", "spral")
+
+
+def check_ipopt_options(options: SolverOptions) -> None:
+    """Refuse, before any NLP is built, IPOPT options that IPOPT would refuse.
+
+    IPOPT checks names, types and values when CasADi hands it the options;
+    that costs about a millisecond on a one-variable NLP, against seconds to
+    build a large one first. A linear solver outside CasADi's build is tried
+    on that NLP (IPOPT answers ``Invalid_Option`` when its library does not
+    load). Raises ProblemError on ``solver.ipopt.KEY`` or
+    ``solver.linear_solver``.
+    """
+    x = ca.SX.sym("x")
+    nlp = {"x": x, "f": x ** 2}
+    quiet = {"print_time": False, "ipopt.sb": "yes", "ipopt.print_level": 0}
+    user = {f"ipopt.{k}": v for k, v in options.ipopt.items()}
+    if user:
+        try:
+            with captured_stdout() as printed:
+                ca.nlpsol("check", "ipopt", nlp, {**quiet, **user})
+        except RuntimeError as exc:
+            raise ipopt_option_error(str(exc), printed.text(), options.ipopt) from None
+    if options.linear_solver not in BUNDLED_LINEAR_SOLVERS \
+            and "linear_solver" not in options.ipopt:
+        library = {f"ipopt.{k}": v for k, v in options.ipopt.items()  # where it is
+                   if k in ("hsllib", "pardisolib")}
+        with captured_stdout():
+            solver = ca.nlpsol("check", "ipopt", nlp, {
+                **quiet, **library, "ipopt.linear_solver": options.linear_solver})
+            solver(x0=1.0)
+        if solver.stats()["return_status"] == "Invalid_Option":
+            raise ProblemError(
+                f"IPOPT cannot load linear solver '{options.linear_solver}': its library "
+                f"(HSL's libhsl.so, or Pardiso) is not installed; CasADi ships "
+                f"{' and '.join(map(repr, BUNDLED_LINEAR_SOLVERS))}",
+                "solver.linear_solver", value=options.linear_solver)
+
+
+def ipopt_option_error(message: str, printed: str, given: dict) -> ProblemError:
+    """The ProblemError for CasADi's refusal ``message`` of the options ``given``
+    (IPOPT prints why a value is invalid on standard output: ``printed``)."""
+    unknown = re.search(r"No such IPOPT option: (\w+)", message)
+    if unknown:
+        name = unknown.group(1)
+        return ProblemError(f"IPOPT has no option '{name}'" + suggestion(name, ipopt_names()),
+                            f"solver.ipopt.{name}", value=given.get(name))
+    invalid = re.search(r'Setting: "(.*)" is not a valid setting for Option: (\w+)', printed)
+    if invalid:
+        name = invalid.group(2)
+        return ProblemError(f"IPOPT refuses {given.get(name)!r} for '{name}' (see IPOPT's "
+                            f"documentation of the option)", f"solver.ipopt.{name}",
+                            value=given.get(name))
+    for name, value in given.items():  # a type mismatch: find the option by itself
+        try:
+            with captured_stdout():
+                ca.nlpsol("check", "ipopt", {"x": ca.SX.sym("x"), "f": 0},
+                          {"print_time": False, "ipopt.sb": "yes", f"ipopt.{name}": value})
+        except RuntimeError:
+            kind = type(value).__name__
+            return ProblemError(f"IPOPT refuses {value!r} ({kind}) for '{name}': wrong type "
+                                f"or value", f"solver.ipopt.{name}", value=value)
+    last = message.strip().splitlines()[-1]
+    return ProblemError(f"IPOPT refuses these options: {last}", "solver.ipopt")
+
+
+def ipopt_names() -> list[str]:
+    """Every option name IPOPT knows (from its own documentation printout)."""
+    x = ca.SX.sym("x")
+    with captured_stdout() as printed:
+        solver = ca.nlpsol("names", "ipopt", {"x": x, "f": x ** 2}, {
+            "print_time": False, "ipopt.print_options_documentation": "yes",
+            "ipopt.print_advanced_options": "yes", "ipopt.max_iter": 0})
+        solver(x0=0.0)
+    return re.findall(r"^(\w+)\s{2,}", printed.text(), flags=re.MULTILINE)
+
+
+class captured_stdout:  # noqa: N801 (a context manager, used as a function)
+    """Collect what IPOPT prints: CasADi's Python build sends it to ``sys.stdout``,
+    other builds to file descriptor 1; both are caught."""
+
+    def __enter__(self):
+        sys.stdout.flush()
+        self.file = tempfile.TemporaryFile()
+        self.saved = os.dup(1)
+        os.dup2(self.file.fileno(), 1)
+        self.python, self.saved_python = io.StringIO(), sys.stdout
+        sys.stdout = self.python
+        return self
+
+    def __exit__(self, *exc):
+        sys.stdout = self.saved_python
+        os.dup2(self.saved, 1)
+        os.close(self.saved)
+        return False
+
+    def text(self) -> str:
+        self.file.seek(0)
+        return self.python.getvalue() + self.file.read().decode(errors="replace")

@@ -20,6 +20,7 @@ and register the class in its extension point's :class:`Registry`
 from __future__ import annotations
 
 import dataclasses
+import math
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass
 
@@ -120,6 +121,8 @@ def read_options(cls, reader, skip=()) -> dict:
         if kind == "float":
             unit = meta["unit"] if meta["unit"] not in ("-", "") else None
             value = reader.number(key, unit=unit, minimum=meta.get("minimum"))
+            if value is not None and not math.isfinite(value):  # NaN/inf: Invalid_Number
+                raise reader.error(key, f"expected a finite number, got {value}")
         elif kind == "int":
             value = reader.integer(key, minimum=meta.get("minimum"))
         elif kind == "bool":

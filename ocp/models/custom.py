@@ -64,7 +64,16 @@ class CustomModel(Model):
         else:
             xdot = self._dynamics(x, u, self._parameters)
         import casadi as ca
-        xdot = ca.vertcat(*xdot) if isinstance(xdot, (list, tuple)) else xdot
+        if isinstance(xdot, (list, tuple)):
+            try:
+                xdot = ca.vertcat(*xdot)
+            except (NotImplementedError, TypeError, RuntimeError):
+                raise ValueError(f"model '{self.name}': dynamics returned a list that is not "
+                                 f"{self.nx} scalar expressions") from None
+        if not isinstance(xdot, (ca.SX, ca.MX, ca.DM)):
+            raise ValueError(f"model '{self.name}': dynamics returned {type(xdot).__name__}, "
+                             f"expected a CasADi column of {self.nx} derivatives "
+                             f"(casadi.vertcat(...))")
         if xdot.shape != (self.nx, 1):
             raise ValueError(f"model '{self.name}': dynamics returned shape {xdot.shape}, "
                              f"expected ({self.nx}, 1)")
@@ -146,8 +155,78 @@ def load_model_file(path: Path, parameters: dict) -> Model:
     if not callable(factory):
         raise ModelFileError(f"model file '{path}' must define a function "
                              f"'model(parameters) -> ocp.Model'", path)
-    built = factory(dict(parameters))
+    try:
+        built = factory(dict(parameters))
+    except Exception as exc:  # the user's code: the line in their file, not a traceback
+        raise ModelFileError(f"model file '{path}'{where(exc, path)}: model() raised "
+                             f"{type(exc).__name__}: {exc}", path) from None
     if not isinstance(built, Model):
         raise ModelFileError(f"model file '{path}': model() returned "
                              f"{type(built).__name__}, expected an ocp.Model", path)
+    if isinstance(built, CustomModel):
+        check_dynamics(built, path)
     return built
+
+
+def check_dynamics(model: CustomModel, path: Path) -> None:
+    """Build the dynamics of a model file's model once on CasADi symbols, so that a
+    Python error in them (a division by zero, an ``if`` on a symbol, a string
+    parameter, a result of the wrong kind) is reported before any NLP is built,
+    at its line in the file (a few milliseconds for a model file's size)."""
+    import casadi as ca
+    try:
+        model.dynamics(ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu))
+    except Exception as exc:
+        hint = ""
+        strings = [k for k, v in model.parameters().items() if isinstance(v, str)]
+        if isinstance(exc, TypeError) and strings:
+            hint = f" (parameters given as strings: {', '.join(strings)}; write numbers)"
+        if "truth value" in str(exc):
+            hint = " (a Python 'if' on a symbol: use casadi.if_else)"
+        message = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+        line = where(exc, path) or defined_at(model._dynamics, path)
+        raise ModelFileError(f"model file '{path}'{line}: the dynamics raised "
+                             f"{type(exc).__name__}: {message}{hint}", path) from None
+
+
+def defined_at(function, path: Path) -> str:
+    """', line N' where ``function`` is defined, if it is in the file ``path``."""
+    code = getattr(function, "__code__", None)  # a plain function (not a model probe)
+    if code is None or Path(code.co_filename).resolve() != Path(path).resolve():
+        return ""
+    return f", line {code.co_firstlineno}"
+
+
+def where(exc: BaseException, path: Path) -> str:
+    """', line N' of the innermost frame of ``exc``'s traceback in the file ``path``."""
+    import traceback
+    target = Path(path).resolve()
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if Path(frame.filename).resolve() == target]
+    return f", line {lines[-1]}" if lines else ""
+
+
+def check_finite_dynamics(model: CustomModel, path: Path, points) -> None:
+    """The dynamics of a model file's model are finite at ``points``: pairs of a
+    (state, control) numbers tuple and the words that say where it is (points
+    of the initial guess). IPOPT starts there, and stops at once on a NaN or
+    an infinity (``Invalid_Number_Detected``)."""
+    import casadi as ca
+    import numpy as np
+    xs, us = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
+    expression = model.dynamics(xs, us)
+    f = ca.Function("f", [xs, us], [expression])
+    for (x, u), where_text in points:
+        values = np.array(f(x, u)).ravel()
+        bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
+        if not bad:
+            continue
+        names = ", ".join(f"d{model.state_names[i]}/dt = {values[i]}" for i in bad)
+        hint = ""
+        if "nan" in str(expression):  # a constant NaN: a symbol went through float()
+            hint = ("; a NaN constant is in the expression: math.sin, math.sqrt, float() ... "
+                    "of a CasADi symbol give NaN, use casadi.sin, casadi.sqrt ...")
+        elif "inf" in str(expression):
+            hint = "; an infinite constant is in the expression (a division by zero?)"
+        raise ModelFileError(f"model file '{path}'{defined_at(model._dynamics, path)}: the "
+                             f"dynamics give {names} at {where_text}{hint}", path)

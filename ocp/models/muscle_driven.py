@@ -34,7 +34,7 @@ from ocp.models.multibody import (
 )
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
-from ocp.models.muscles.geometry import crossed_coordinates
+from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
 from ocp.models.muscles.hill import (
     TENDON_FORCE_RATE_SCALE,
     MuscleParameters,
@@ -75,6 +75,8 @@ class MuscleDrivenTree(Model):
             raise ValueError(f"model '{name}': muscle names must be unique, got {names}")
         for m in self.muscles:
             m.parameters.check(m.name)
+            if isinstance(m.geometry, (PathGeometry, PolynomialGeometry)):
+                m.geometry.check(tree, m.name)
             if not crossed_coordinates(m.geometry, tree):
                 raise ValueError(f"muscle '{m.name}' crosses no joint: its length does not "
                                  f"depend on any of {list(tree.coordinates)}")

@@ -155,6 +155,10 @@ class Store:
             conn = connect(path)
             store = cls(folder, conn, lock_fd)
             store._initialise(study)
+        except sqlite3.DatabaseError as exc:  # a damaged file: named, not a traceback
+            _unlock(lock_fd)
+            raise ProblemError(f"damaged study store ({type(exc).__name__}: {exc}); run the "
+                               f"study again into a new --out", file=str(path)) from None
         except BaseException:
             _unlock(lock_fd)
             raise
@@ -316,7 +320,7 @@ def read_meta(path: Path) -> dict:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise ProblemError(f"not a study store ({exc})", file=str(path)) from None
+        raise ProblemError(f"not a study store, or a damaged one ({exc})", file=str(path)) from None
 
 
 def read_runs(folder) -> tuple[dict, list[dict]]:
@@ -328,6 +332,10 @@ def read_runs(folder) -> tuple[dict, list[dict]]:
         raise ProblemError(f"no {STORE_FILE} here; run 'ocp study STUDY.toml --out {folder}' "
                            "first", file=str(folder))
     meta = read_meta(path)
+    if not meta.get("spec_hash") or "axes" not in meta:
+        raise ProblemError("damaged study store: its 'meta' table lacks the study's "
+                           "description (spec_hash, axes); run the study again into a new "
+                           "--out", file=str(path))
     conn = connect(path, reader=True)
     try:
         conn.execute("BEGIN")  # one consistent snapshot of both tables
@@ -338,13 +346,17 @@ def read_runs(folder) -> tuple[dict, list[dict]]:
                 "weight": r["weight"], "value": r["value"], "unweighted": r["unweighted"],
                 "unit": r["unit"]}
         conn.execute("COMMIT")
+        for run in runs:
+            run["overrides"] = json.loads(run["overrides"])
+            run["sweep"] = json.loads(run["sweep"])
+            run["cost_terms"] = terms.get(run["run_id"], {})
+        meta["axes"] = json.loads(meta["axes"])
+    except (sqlite3.DatabaseError, ValueError, KeyError, IndexError) as exc:
+        # a truncated file, a dropped table, a row edited by hand: named, not a traceback
+        raise ProblemError(f"damaged study store ({type(exc).__name__}: {exc}); run the "
+                           f"study again into a new --out", file=str(path)) from None
     finally:
         conn.close()
-    for run in runs:
-        run["overrides"] = json.loads(run["overrides"])
-        run["sweep"] = json.loads(run["sweep"])
-        run["cost_terms"] = terms.get(run["run_id"], {})
-    meta["axes"] = json.loads(meta.get("axes", "[]"))
     return meta, runs
 
 

@@ -43,9 +43,11 @@ The sections (see README.md and ``problems/`` for complete examples)::
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
+from ocp.io.problem_file.checks import check_model_file_at_guess, check_nlp_size
 from ocp.io.problem_file.constraints import read_constraint
 from ocp.io.problem_file.costs import read_cost
 from ocp.io.problem_file.guess import read_guess
@@ -140,6 +142,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
     try:
         problem.validate()
+        check_nlp_size(problem)
+        if "file" in data["model"]:  # a Python model file: finite where IPOPT starts
+            check_model_file_at_guess(problem, root.sub("model").path("file", base))
     except ProblemError as exc:
         exc.file = file
         raise
@@ -156,7 +161,13 @@ def read_time(reader: TableReader) -> tuple:
     if "final" not in reader.table:
         raise reader.error("final", "the final time is required: a value (fixed) "
                            "or [lower, upper] (free)")
-    return start, reader.quantity_or_range("final", "s"), reader.number("guess", unit="s")
+    final = reader.quantity_or_range("final", "s")
+    if not isinstance(final, tuple | list) and not math.isfinite(final):
+        raise reader.error("final", f"a fixed final time must be finite, got {final}; "
+                           f"for a free one give [lower, upper]")
+    if not math.isfinite(start):
+        raise reader.error("start", f"expected a finite time, got {start}")
+    return start, final, reader.number("guess", unit="s")
 
 
 def read_periodic(reader: TableReader) -> tuple[list, list]:
@@ -181,5 +192,8 @@ def read_average_speed(reader: TableReader):
     if coordinate is None or "value" not in reader.table:
         raise reader.error(None, "give 'coordinate' (e.g. 'pelvis_tx') and 'value' "
                            "(e.g. '1.2 m/s')")
-    return (coordinate, reader.number("value", unit="m/s"))
+    speed = reader.number("value", unit="m/s")
+    if not math.isfinite(speed):
+        raise reader.error("value", f"expected a finite speed, got {speed}")
+    return (coordinate, speed)
 

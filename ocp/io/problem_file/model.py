@@ -102,6 +102,7 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
         raise reader.error("name", f"unknown model '{name}'" + suggestion(name, model_names()))
     params_reader.only(parameter_names(name))
     values = {k: params_reader.number(k) for k in params_reader.table}
+    check_parameters(params_reader, values)
     if not is_muscle_model(name):
         for key in MUSCLE_MODEL_KEYS & set(reader.table):
             raise reader.error(key, f"model '{name}' has no muscles; muscle options apply to "
@@ -122,6 +123,18 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
         raise reader.error("dynamics", f"model '{name}' is muscle-driven; learned dynamics "
                            f"replace those of a torque-driven tree")
     return muscle_model(reader, name, values, base)
+
+
+def check_parameters(reader: TableReader, values: dict) -> None:
+    """Built-in model parameters are numbers, masses and lengths positive: a
+    NaN, an infinity or a massless link would reach IPOPT as
+    ``Invalid_Number_Detected``. Bounds (``max_...``) may be infinite."""
+    for key, value in values.items():
+        if math.isnan(value) or (math.isinf(value) and not (key.startswith("max_")
+                                                             and value > 0)):
+            raise reader.error(key, f"expected a finite number, got {value}")
+        if ("mass" in key or "length" in key or key == "height_m") and not value > 0:
+            raise reader.error(key, f"a mass or length must be positive, got {value}")
 
 
 def muscle_model(reader: TableReader, name: str, values: dict, base: Path):
@@ -256,8 +269,9 @@ def read_muscles(reader: TableReader, defaults: dict) -> list:
             geometry = muscle_geometry(entry)
         try:
             params.check(name)
-        except ValueError as exc:
-            raise entry.error(None, str(exc)) from None
+        except ValueError as exc:  # on the key the message names, if the file gives it
+            key = next((k for k in values if f" {k} " in str(exc)), None)
+            raise entry.error(key, str(exc)) from None
         muscles[name] = Muscle(name, params, geometry)
     return list(muscles.values())
 

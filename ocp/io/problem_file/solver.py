@@ -1,6 +1,8 @@
 """``[solver]``: IPOPT's tolerances, iterations, Hessian, linear solver and graph."""
 from __future__ import annotations
 
+from ocp.engine.solver import check_ipopt_options
+from ocp.errors import ProblemError
 from ocp.io.tables import TableReader
 from ocp.problem import SolverOptions
 
@@ -15,7 +17,7 @@ def read_solver(reader: TableReader) -> SolverOptions:
                  "linear_solver", "graph", "compile", "threads", "ipopt"})
     defaults = SolverOptions()
     ipopt = reader.sub("ipopt").table
-    return SolverOptions(
+    options = SolverOptions(
         tolerance=reader.number("tolerance", defaults.tolerance, minimum=0.0),
         constraint_tolerance=reader.number("constraint_tolerance", minimum=0.0),
         max_iterations=reader.integer("max_iterations", defaults.max_iterations, minimum=0),
@@ -26,3 +28,9 @@ def read_solver(reader: TableReader) -> SolverOptions:
         compile=reader.boolean("compile", defaults.compile),
         threads=reader.integer("threads", defaults.threads, minimum=1),
         ipopt=dict(ipopt))
+    try:  # what IPOPT would refuse after the NLP is built, refused now
+        check_ipopt_options(options)
+    except ProblemError as exc:
+        exc.file = reader.file
+        raise
+    return options

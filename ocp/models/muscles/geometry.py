@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
+from ocp.errors import ProblemError, suggestion
 from ocp.models.multibody import KinematicTree, point_positions
 
 
@@ -24,6 +25,17 @@ class PathGeometry:
     """
 
     points: tuple
+
+    def check(self, tree: KinematicTree, muscle: str) -> None:
+        """Every point's segment is one of ``tree``'s (or the ground): a ProblemError
+        on ``muscles.MUSCLE.path`` otherwise."""
+        names = [s.name for s in tree.segments]
+        for segment, _ in self.points:
+            if segment is not None and segment not in names:
+                raise ProblemError(f"muscle '{muscle}': no segment '{segment}' in the model; "
+                                   f"segments: 'ground', {', '.join(map(repr, names))}"
+                                   + suggestion(segment, names + ["ground"]),
+                                   f"muscles.{muscle}.path", value=segment)
 
     def length(self, tree: KinematicTree, q):
         positions = point_positions(tree, q, [(seg, xy) for seg, xy in self.points])
@@ -41,6 +53,17 @@ class PolynomialGeometry:
     """
 
     terms: tuple
+
+    def check(self, tree: KinematicTree, muscle: str) -> None:
+        """Every term's coordinates are ``tree``'s: a ProblemError on
+        ``muscles.MUSCLE.length_polynomial`` otherwise."""
+        for _, exponents in self.terms:
+            for coordinate in exponents:
+                if coordinate not in tree.coordinates:
+                    raise ProblemError(
+                        f"muscle '{muscle}': no coordinate '{coordinate}' in the model"
+                        + suggestion(coordinate, tree.coordinates),
+                        f"muscles.{muscle}.length_polynomial", value=coordinate)
 
     def length(self, tree: KinematicTree, q):
         index = {c: i for i, c in enumerate(tree.coordinates)}

@@ -54,8 +54,9 @@ class MuscleParameters:
         for key, value in positive.items():
             if isinstance(value, (ca.SX, ca.MX)):  # an estimated parameter: bounded in the NLP
                 continue
-            if not value > 0:
-                raise ValueError(f"muscle '{name}': {key} must be positive, got {value}")
+            if not 0 < value < math.inf:
+                raise ValueError(f"muscle '{name}': {key} must be positive and finite, "
+                                 f"got {value}")
         if not 0 <= self.pennation_angle_at_optimal_rad < math.pi / 2:
             raise ValueError(f"muscle '{name}': pennation_angle_at_optimal_rad must be in "
                              f"[0, pi/2), got {self.pennation_angle_at_optimal_rad}")
