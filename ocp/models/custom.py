@@ -175,7 +175,7 @@ def check_dynamics(model: CustomModel, path: Path) -> None:
     at its line in the file (a few milliseconds for a model file's size)."""
     import casadi as ca
     try:
-        model.dynamics(ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu))
+        model.dynamics_at(ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu), ca.SX.sym("t"))
     except Exception as exc:
         hint = ""
         strings = [k for k, v in model.parameters().items() if isinstance(v, str)]
@@ -208,16 +208,17 @@ def where(exc: BaseException, path: Path) -> str:
 
 def check_finite_dynamics(model: CustomModel, path: Path, points) -> None:
     """The dynamics of a model file's model are finite at ``points``: pairs of a
-    (state, control) numbers tuple and the words that say where it is (points
-    of the initial guess). IPOPT starts there, and stops at once on a NaN or
-    an infinity (``Invalid_Number_Detected``)."""
+    (state, control, time) tuple of numbers and the words that say where it is
+    (points of the initial guess; the time matters to a model that depends on
+    it). IPOPT starts there, and stops at once on a NaN or an infinity
+    (``Invalid_Number_Detected``)."""
     import casadi as ca
     import numpy as np
-    xs, us = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
-    expression = model.dynamics(xs, us)
-    f = ca.Function("f", [xs, us], [expression])
-    for (x, u), where_text in points:
-        values = np.array(f(x, u)).ravel()
+    xs, us, ts = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu), ca.SX.sym("t")
+    expression = model.dynamics_at(xs, us, ts)
+    f = ca.Function("f", [xs, us, ts], [expression])
+    for (x, u, t), where_text in points:
+        values = np.array(f(x, u, t)).ravel()
         bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
         if not bad:
             continue

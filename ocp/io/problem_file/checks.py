@@ -73,7 +73,7 @@ def check_model_file_at_guess(problem: Problem, path: Path) -> None:
         t = problem.start_time + fraction * (tf - problem.start_time)
         values = ", ".join(f"{n} = {v:.4g}" for n, v in
                            zip(names, np.concatenate([X[:, k], U[:, k]])))
-        points.append(((X[:, k], U[:, k]), f"t = {t:.4g} s of the initial guess ({values})"))
+        points.append(((X[:, k], U[:, k], t), f"t = {t:.4g} s of the initial guess ({values})"))
     try:
         check_finite_dynamics(model, path, points)
     except ModelFileError as exc:
