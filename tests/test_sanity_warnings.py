@@ -11,6 +11,7 @@ import ocp
 from ocp.analysis.tracking import coverage_warnings
 from ocp.cli import main
 from ocp.models.multibody import PRISMATIC, STANDARD_GRAVITY_M_S2, Joint, KinematicTree, Segment
+from ocp.models.muscle_driven import reported_reserves
 from ocp.models.torque_driven import TorqueDrivenTree
 from ocp.osim.model import build_osim_model, geometry_fit_reporter
 
@@ -76,6 +77,15 @@ def test_the_shipped_redundancy_problem_keeps_its_reserves_small():
     solution = ocp.solve(redundancy())
     assert solution.success
     assert not [w for w in solution.warnings if "reserve on" in w], solution.warnings
+
+
+def test_the_only_actuator_of_a_joint_without_muscles_is_not_a_reserve_to_report(fitted_walker):
+    # Moco's walker drives its lumbar joint, which no muscle crosses, by a
+    # CoordinateActuator (reserve_lumbar): it carries all of that moment by design
+    assert set(fitted_walker.reserves) == {"lumbar"}
+    assert reported_reserves(fitted_walker) == {}
+    arm = redundancy().model.source
+    assert reported_reserves(arm) == {"shoulder": 1.0, "elbow": 1.0}
 
 
 # -- 3. a muscle-geometry fit worse than its targets --------------------------

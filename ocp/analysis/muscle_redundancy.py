@@ -26,7 +26,12 @@ from scipy.interpolate import make_interp_spline
 from ocp.engine.reports import register_reporter
 from ocp.models.base import Model
 from ocp.models.multibody import inverse_dynamics
-from ocp.models.muscle_driven import COMPLIANT, MuscleDrivenTree, reserve_warnings
+from ocp.models.muscle_driven import (
+    COMPLIANT,
+    MuscleDrivenTree,
+    reported_reserves,
+    reserve_warnings,
+)
 from ocp.models.muscles.activation import activation_rate
 from ocp.models.muscles.hill import TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon
 from ocp.problem import PathConstraint, Problem
@@ -258,16 +263,16 @@ def _rigid_forces(model, a, length, speed):
 def redundancy_reserve_reporter(problem, model, solution, context) -> dict:
     """Reporter (ocp.engine.reports): reserves of a muscle redundancy problem that
     carry more than their share of the inverse-dynamics moments."""
-    if not isinstance(model, MuscleStates) or model.moments is None or not model.source.reserves:
+    if not isinstance(model, MuscleStates) or model.moments is None:
         return {}
+    reserves = reported_reserves(model.source)
     times, moments = model.moments
     coords = list(model.source.tree.coordinates)
     t = np.asarray(solution.time, float)
     messages = reserve_warnings(
         model.source.name, t,
-        {c: optimal * solution.control(f"reserve_{c}")
-         for c, optimal in model.source.reserves.items()},
-        {c: np.interp(t, times, moments[:, coords.index(c)]) for c in model.source.reserves})
+        {c: optimal * solution.control(f"reserve_{c}") for c, optimal in reserves.items()},
+        {c: np.interp(t, times, moments[:, coords.index(c)]) for c in reserves})
     return {"warnings": messages} if messages else {}
 
 

@@ -34,6 +34,7 @@ from ocp.models.contact import (
     sphere_forces,
 )
 from ocp.models.multibody import (
+    PRISMATIC,
     KinematicTree,
     forward_dynamics,
     inverse_dynamics,
@@ -322,6 +323,27 @@ def reserve_warnings(model_name: str, time, reserve_torques: dict, moments: dict
     return out
 
 
+def reported_reserves(model: MuscleDrivenTree) -> dict:
+    """The reserves (coordinate -> optimal torque) whose moment something else can
+    supply: on a coordinate a muscle crosses, or on the floating base (the chain of
+    joints from the ground to the first body with mass, when one is prismatic),
+    which contact holds up. On a joint no muscle crosses (a lumbar joint), the
+    "reserve" is that joint's only actuator, and carries all of its moment."""
+    crossed = set()
+    for m in model.muscles:
+        crossed.update(crossed_coordinates(m.geometry, model.tree))
+    chain, parent = [], None
+    for s in model.tree.segments:     # parents come before their children
+        if s.parent == parent:
+            chain.append(s)
+            parent = s.name
+            if not isinstance(s.mass_kg, (int, float)) or s.mass_kg > 0:
+                break
+    if any(s.joint.kind == PRISMATIC for s in chain):
+        crossed.update(s.joint.coordinate for s in chain)
+    return {c: optimal for c, optimal in model.reserves.items() if c in crossed}
+
+
 def tree_moments(model: MuscleDrivenTree, solution) -> tuple[dict, dict]:
     """(reserve torques, generalised forces by inverse dynamics) per reserve's
     coordinate at the solution's grid points, for :func:`reserve_warnings`."""
@@ -334,15 +356,14 @@ def tree_moments(model: MuscleDrivenTree, solution) -> tuple[dict, dict]:
     X = np.column_stack([solution.state(s) for s in model.state_names])
     U = np.column_stack([solution.control(c) for c in model.control_names])
     values = np.array(f.map(X.shape[0])(X.T, U.T)).T
-    coords = list(model.tree.coordinates)
-    return ({c: optimal * solution.control(f"reserve_{c}")
-             for c, optimal in model.reserves.items()},
-            {c: values[:, coords.index(c)] for c in model.reserves})
+    coords, reserves = list(model.tree.coordinates), reported_reserves(model)
+    return ({c: optimal * solution.control(f"reserve_{c}") for c, optimal in reserves.items()},
+            {c: values[:, coords.index(c)] for c in reserves})
 
 
 def reserve_reporter(problem, model, solution, context) -> dict:
     """Reporter (ocp.engine.reports): reserves carrying more than their share."""
-    if not isinstance(model, MuscleDrivenTree) or not model.reserves:
+    if not isinstance(model, MuscleDrivenTree) or not reported_reserves(model):
         return {}
     messages = reserve_warnings(model.name, solution.time, *tree_moments(model, solution))
     return {"warnings": messages} if messages else {}
