@@ -329,11 +329,12 @@ def reported_reserves(model: MuscleDrivenTree) -> dict:
     joints from the ground to the first body with mass, when one is prismatic),
     which contact holds up. On a joint no muscle crosses (a lumbar joint), the
     "reserve" is that joint's only actuator, and carries all of its moment."""
-    crossed = set()
-    for m in model.muscles:
-        crossed.update(crossed_coordinates(m.geometry, model.tree))
+    tree = model.tree
+    postures = np.random.default_rng(0).uniform(-np.pi, np.pi, (16, tree.n))
+    arms = np.abs(np.array(model.geometry.map(16)(postures.T)[1]))  # (n_q, 16 n_m)
+    crossed = {c for i, c in enumerate(tree.coordinates) if arms[i].max() > 1e-9}
     chain, parent = [], None
-    for s in model.tree.segments:     # parents come before their children
+    for s in tree.segments:     # parents come before their children
         if s.parent == parent:
             chain.append(s)
             parent = s.name
