@@ -75,9 +75,7 @@ class Tracking(CostTerm):
                 scale = 1.0 / body_weight_N(model)
             except ValueError as exc:
                 raise reader.error("divide_by_body_weight", str(exc)) from None
-        reference = tracking_reference(reader, model, context.base)
-        if "reference" in reader.table and context.horizon is not None:
-            check_coverage(reader, reference, *context.horizon)
+        reference = sampled = tracking_reference(reader, model, context.base)
         # "gcv": Moco's references, OpenSim's GCVSpline (degree 5, error variance 0)
         interpolation = reader.string("interpolation", "linear", choices=list(INTERPOLATIONS))
         speeds = reader.boolean("speeds", False)
@@ -93,6 +91,8 @@ class Tracking(CostTerm):
                 source = reader.table.get("reference", "the reference")
                 raise reader.error("interpolation", f"{source}: {exc}") from None
         lowpass_hz, lowpass_filter = read_lowpass(reader)
+        if "reference" in reader.table and context.horizon is not None:
+            check_coverage(reader, sampled, *context.horizon)   # once the keys are checked
         return cls(name, weight, divide_by_displacement=reader.string("divide_by_displacement"),
                    reference=reference, scale=scale, target=reader.table.get("target"),
                    reference_file=reader.string("reference"),
