@@ -84,6 +84,10 @@ def test_the_only_actuator_of_a_joint_without_muscles_is_not_a_reserve_to_report
     # CoordinateActuator (reserve_lumbar): it carries all of that moment by design
     assert set(fitted_walker.reserves) == {"lumbar"}
     assert reported_reserves(fitted_walker) == {}
+    # residuals on the floating base are held to their share: contact holds it up
+    residuals = fitted_walker.replace(reserves={"pelvis_ty": 1.0, "pelvis_tilt": 1.0,
+                                                "lumbar": 1.0, "hip_flexion_r": 1.0})
+    assert set(reported_reserves(residuals)) == {"pelvis_ty", "pelvis_tilt", "hip_flexion_r"}
     arm = redundancy().model.source
     assert reported_reserves(arm) == {"shoulder": 1.0, "elbow": 1.0}
 
