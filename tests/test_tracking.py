@@ -109,10 +109,11 @@ def opensim_ik_file(path, degrees):
 
 def test_degrees_in_an_opensim_mot_become_radians(tmp_path):
     opensim_ik_file(tmp_path / "ik.mot", [0.0, 45.0, 90.0, 180.0, 90.0, 45.0])
+    # the file spans 0.5 s: a 1 s horizon would be refused (data over half of it)
     problem = ocp.load_problem(write(tmp_path, """
         reference = "ik.mot"
         columns = { pendulum = "pendulum_angle" }
-    """))
+    """), {"time.final": 0.5})
     times, values = problem.costs[0].reference["pendulum"]
     np.testing.assert_allclose(values, np.radians([0, 45, 90, 180, 90, 45]))
     np.testing.assert_allclose(times, 0.1 * np.arange(6))

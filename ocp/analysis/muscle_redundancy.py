@@ -23,9 +23,15 @@ import casadi as ca
 import numpy as np
 from scipy.interpolate import make_interp_spline
 
+from ocp.engine.reports import register_reporter
 from ocp.models.base import Model
 from ocp.models.multibody import inverse_dynamics
-from ocp.models.muscle_driven import COMPLIANT, MuscleDrivenTree
+from ocp.models.muscle_driven import (
+    COMPLIANT,
+    MuscleDrivenTree,
+    reported_reserves,
+    reserve_warnings,
+)
 from ocp.models.muscles.activation import activation_rate
 from ocp.models.muscles.hill import TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon
 from ocp.problem import PathConstraint, Problem
@@ -90,10 +96,12 @@ class MuscleStates(Model):
 
     States: ``<m>_activation`` (+ ``<m>_tendon_force``); controls:
     ``<m>_excitation`` (+ ``<m>_tendon_force_rate``) and ``reserve_<coordinate>``.
+    ``moments``: the prescribed motion's (time (n_t,), inverse-dynamics moments
+    (n_t, n_q)) the muscles and reserves must produce, for the reserves' report.
     """
 
-    def __init__(self, model: MuscleDrivenTree):
-        self.source = model
+    def __init__(self, model: MuscleDrivenTree, moments: tuple | None = None):
+        self.source, self.moments = model, moments
         self.name = f"{model.name}_muscle_states"
         muscles = [m.name for m in model.muscles]
         self.state_names = tuple(f"{m}_activation" for m in muscles)
@@ -107,7 +115,7 @@ class MuscleStates(Model):
 
     def arguments(self) -> dict:
         """The constructor's arguments (Model.replace)."""
-        return {"model": self.source}
+        return {"model": self.source, "moments": self.moments}
 
     def split(self, x, u):
         m = len(self.source.muscles)
@@ -156,7 +164,7 @@ def redundancy_problem(model: MuscleDrivenTree, kinematics: Kinematics, **proble
     Time runs over the kinematics' span; the moment equality (and the
     tendon equilibrium) are path constraints evaluated at each point's time.
     """
-    reduced = MuscleStates(model)
+    reduced = MuscleStates(model, (kinematics.time, kinematics.moments))
     t = kinematics.time
     length_of = _interpolant("lengths", t, kinematics.lengths)
     speed_of = _interpolant("speeds", t, kinematics.speeds)
@@ -250,3 +258,22 @@ def _rigid_forces(model, a, length, speed):
     return ca.vertcat(*[rigid_tendon(m.parameters, a[i], length[i], speed[i], model.curves,
                                      model.passive_fiber_force).tendon_force_N
                         for i, m in enumerate(model.muscles)])
+
+
+def redundancy_reserve_reporter(problem, model, solution, context) -> dict:
+    """Reporter (ocp.engine.reports): reserves of a muscle redundancy problem that
+    carry more than their share of the inverse-dynamics moments."""
+    if not isinstance(model, MuscleStates) or model.moments is None:
+        return {}
+    reserves = reported_reserves(model.source)
+    times, moments = model.moments
+    coords = list(model.source.tree.coordinates)
+    t = np.asarray(solution.time, float)
+    messages = reserve_warnings(
+        model.source.name, t,
+        {c: optimal * solution.control(f"reserve_{c}") for c, optimal in reserves.items()},
+        {c: np.interp(t, times, moments[:, coords.index(c)]) for c in reserves})
+    return {"warnings": messages} if messages else {}
+
+
+register_reporter(redundancy_reserve_reporter, order=26)

@@ -80,12 +80,15 @@ class CostContext:
 
     ``model`` the problem's model (names, units, body weight), ``base`` the
     folder that relative file names in the problem file start from, ``file``
-    the problem file's name (for messages).
+    the problem file's name (for messages), ``horizon`` the problem's
+    ``(start_time, final_time)`` in s (final: a number, or ``(lower, upper)``
+    when free), or None when not known.
     """
 
     model: object
     base: Path
     file: str
+    horizon: tuple | None = None
 
 
 @dataclass

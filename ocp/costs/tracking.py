@@ -75,7 +75,7 @@ class Tracking(CostTerm):
                 scale = 1.0 / body_weight_N(model)
             except ValueError as exc:
                 raise reader.error("divide_by_body_weight", str(exc)) from None
-        reference = tracking_reference(reader, model, context.base)
+        reference = sampled = tracking_reference(reader, model, context.base)
         # "gcv": Moco's references, OpenSim's GCVSpline (degree 5, error variance 0)
         interpolation = reader.string("interpolation", "linear", choices=list(INTERPOLATIONS))
         speeds = reader.boolean("speeds", False)
@@ -91,6 +91,8 @@ class Tracking(CostTerm):
                 source = reader.table.get("reference", "the reference")
                 raise reader.error("interpolation", f"{source}: {exc}") from None
         lowpass_hz, lowpass_filter = read_lowpass(reader)
+        if "reference" in reader.table and context.horizon is not None:
+            check_coverage(reader, sampled, *context.horizon)   # once the keys are checked
         return cls(name, weight, divide_by_displacement=reader.string("divide_by_displacement"),
                    reference=reference, scale=scale, target=reader.table.get("target"),
                    reference_file=reader.string("reference"),
@@ -133,6 +135,22 @@ def read_lowpass(reader: TableReader) -> tuple:
         raise reader.error("lowpass_filter", "chooses the filter of 'lowpass_hz', "
                            "which is not given")
     return lowpass_hz, lowpass_filter
+
+
+def check_coverage(reader: TableReader, reference: dict, start: float, final) -> None:
+    """Refuse a reference file whose samples do not span the problem's time, start
+    to final (to the lower bound of a free final time), to within one sample
+    interval: beyond its samples a reference would be held constant."""
+    end = min(final) if isinstance(final, (tuple, list)) else final
+    for name, (times, _) in reference.items():
+        times = np.asarray(times, float)
+        slack = float(np.median(np.diff(times))) + 1e-9 * max(1.0, abs(end))
+        if times[0] > start + slack or times[-1] < end - slack:
+            raise reader.error("reference", f"{reader.table['reference']} covers "
+                               f"{times[0]:g} to {times[-1]:g} s (column of '{name}'), but "
+                               f"the problem runs from {start:g} to {end:g} s: the reference "
+                               f"would be held constant beyond its samples; give data over "
+                               f"the whole span or shorten [time]")
 
 
 def tracking_reference(reader: TableReader, model, base) -> dict:

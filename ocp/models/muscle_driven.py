@@ -9,13 +9,22 @@ optimal torque in N m).
 
 Muscle forces act on the joints through moment arms from automatic
 differentiation of each muscle-tendon length (De Groote et al. 2016).
+
+Reserves are there to make a problem feasible, not to move the body: after
+a solve, :func:`reserve_warnings` names each reserve whose torque's RMS is
+more than ``RESERVE_SHARE`` of the RMS of its coordinate's generalised
+force (inverse dynamics of the solved motion, without external forces:
+what the muscles, reserves and contacts together supply).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import casadi as ca
+import numpy as np
+from scipy import integrate
 
+from ocp.engine.reports import register_reporter
 from ocp.errors import ProblemError
 from ocp.models.base import Model
 from ocp.models.contact import (
@@ -25,6 +34,7 @@ from ocp.models.contact import (
     sphere_forces,
 )
 from ocp.models.multibody import (
+    PRISMATIC,
     KinematicTree,
     forward_dynamics,
     inverse_dynamics,
@@ -44,6 +54,10 @@ from ocp.models.muscles.hill import (
 from ocp.models.torque_driven import coordinate_units
 
 RIGID, COMPLIANT = "rigid", "compliant"
+#: Largest share of a coordinate's generalised force (ratio of RMS over the motion)
+#: that a reserve may carry before the solve warns (Hicks et al. 2015, J Biomech
+#: Eng 137:020905, keep reserves and residuals small beside the net moments).
+RESERVE_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -285,3 +299,77 @@ class MuscleDrivenTree(Model):
         out["tendon"] = self.tendon
         out["muscles"] = ", ".join(m.name for m in self.muscles)
         return out
+
+
+def _rms(t, y):
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    return float(np.sqrt(integrate.trapezoid(y ** 2, t) / (t[-1] - t[0])))
+
+
+def reserve_warnings(model_name: str, time, reserve_torques: dict, moments: dict) -> list[str]:
+    """A warning per reserve whose RMS torque exceeds ``RESERVE_SHARE`` of the RMS of
+    its coordinate's moment; ``reserve_torques`` and ``moments`` (N m or N) map a
+    coordinate to its values at ``time`` (s)."""
+    t = np.asarray(time, float)
+    if t.size < 2 or t[-1] <= t[0]:
+        return []
+    out = []
+    for c, torque in reserve_torques.items():
+        reserve, moment = _rms(t, torque), _rms(t, moments[c])
+        if moment > 0 and reserve > RESERVE_SHARE * moment:
+            out.append(f"model '{model_name}': the reserve on '{c}' carries "
+                       f"{100 * reserve / moment:.0f} % of its moment (RMS {reserve:.3g} "
+                       f"against {moment:.3g}), more than {100 * RESERVE_SHARE:.0f} %: the "
+                       f"muscles do not produce the motion; check their strength, the "
+                       f"data, or the reserve's optimal force")
+    return out
+
+
+def reported_reserves(model: MuscleDrivenTree) -> dict:
+    """The reserves (coordinate -> optimal torque) whose moment something else can
+    supply: on a coordinate a muscle crosses, or on the floating base (the chain of
+    joints from the ground to the first body with mass, when one is prismatic),
+    which contact holds up. On a joint no muscle crosses (a lumbar joint), the
+    "reserve" is that joint's only actuator, and carries all of its moment."""
+    tree = model.tree
+    postures = np.random.default_rng(0).uniform(-np.pi, np.pi, (16, tree.n))
+    arms = np.abs(np.array(model.geometry.map(16)(postures.T)[1]))  # (n_q, 16 n_m)
+    crossed = {c for i, c in enumerate(tree.coordinates) if arms[i].max() > 1e-9}
+    chain, parent = [], None
+    for s in tree.segments:     # parents come before their children
+        if s.parent == parent:
+            chain.append(s)
+            parent = s.name
+            if not isinstance(s.mass_kg, (int, float)) or s.mass_kg > 0:
+                break
+    if any(s.joint.kind == PRISMATIC for s in chain):
+        crossed.update(s.joint.coordinate for s in chain)
+    return {c: optimal for c, optimal in model.reserves.items() if c in crossed}
+
+
+def tree_moments(model: MuscleDrivenTree, solution) -> tuple[dict, dict]:
+    """(reserve torques, generalised forces by inverse dynamics) per reserve's
+    coordinate at the solution's grid points, for :func:`reserve_warnings`."""
+    x = ca.SX.sym("x", len(model.state_names))
+    u = ca.SX.sym("u", len(model.control_names))
+    n = model.tree.n
+    xdot = model.dynamics(x, u)
+    moments = inverse_dynamics(model.tree, x[:n], x[n:2 * n], xdot[n:2 * n])
+    f = ca.Function("moments", [x, u], [moments])
+    X = np.column_stack([solution.state(s) for s in model.state_names])
+    U = np.column_stack([solution.control(c) for c in model.control_names])
+    values = np.array(f.map(X.shape[0])(X.T, U.T)).T
+    coords, reserves = list(model.tree.coordinates), reported_reserves(model)
+    return ({c: optimal * solution.control(f"reserve_{c}") for c, optimal in reserves.items()},
+            {c: values[:, coords.index(c)] for c in reserves})
+
+
+def reserve_reporter(problem, model, solution, context) -> dict:
+    """Reporter (ocp.engine.reports): reserves carrying more than their share."""
+    if not isinstance(model, MuscleDrivenTree) or not reported_reserves(model):
+        return {}
+    messages = reserve_warnings(model.name, solution.time, *tree_moments(model, solution))
+    return {"warnings": messages} if messages else {}
+
+
+register_reporter(reserve_reporter, order=25)

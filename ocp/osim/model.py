@@ -35,6 +35,12 @@ from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGe
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
 from ocp.osim.tree import Skeleton, build_skeleton
 
+#: A fitted muscle path (polynomial or neural) is trusted within these errors against
+#: the exact path, on validation samples (docs/models.md): RMS of the length and of
+#: the moment arms, m. The worst moment arm is not held to a target: at a conditional
+#: point's switch it is millimetres off for any smooth fit.
+FIT_LENGTH_RMS_M, FIT_MOMENT_ARM_RMS_M = 0.5e-3, 2e-3
+
 
 class OsimConversionNote(UserWarning):
     """A muscle or contact parameter that OpenSim and ocp model differently."""
@@ -465,8 +471,17 @@ def describe_osim(path) -> str:
 
 def geometry_fit_reporter(problem, model, solution, context) -> dict:
     """Reporter (ocp.engine.reports): fitted muscle geometry (polynomial or neural),
-    its errors against the exact paths per muscle."""
-    return geometry_fit_summary(model)
+    its errors against the exact paths per muscle, and a warning per muscle whose
+    fit misses the targets (FIT_LENGTH_RMS_M, FIT_MOMENT_ARM_RMS_M)."""
+    report = geometry_fit_summary(model)
+    warnings = [f"muscle '{e.muscle}': its fitted path ({model.geometry_method}) is off by "
+                f"{e.length_rms_m * 1e3:.3g} mm RMS in length and {e.moment_arm_rms_m * 1e3:.3g}"
+                f" mm in moment arm, beyond the targets ({FIT_LENGTH_RMS_M * 1e3:g} mm, "
+                f"{FIT_MOMENT_ARM_RMS_M * 1e3:g} mm): narrow the fitted ranges or use "
+                f"geometry = \"exact\"" for e in model.geometry_fit
+                if e.length_rms_m > FIT_LENGTH_RMS_M or e.moment_arm_rms_m > FIT_MOMENT_ARM_RMS_M
+                ] if report else []
+    return {**report, "warnings": warnings} if warnings else report
 
 
 register_reporter(geometry_fit_reporter, order=30)

@@ -132,7 +132,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         problem.initial.update(model.rest_conditions(problem.initial))
     costs = root.sub("costs", required=True)
     for name in costs.table:
-        problem.minimize(read_cost(name, costs.sub(name), model, base))
+        problem.minimize(read_cost(name, costs.sub(name), model, base, (start, final_time)))
     constraints = root.sub("constraints")
     for name in constraints.table:
         problem.subject_to(read_constraint(name, constraints.sub(name), base))

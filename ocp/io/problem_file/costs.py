@@ -11,8 +11,10 @@ from ocp.costs import COST_TYPES, CostContext, CostTerm
 from ocp.io.tables import TableReader
 
 
-def read_cost(name: str, reader: TableReader, model, base: Path) -> CostTerm:
-    """The term a ``[costs.NAME]`` table describes (``base``: the problem file's folder)."""
+def read_cost(name: str, reader: TableReader, model, base: Path,
+              horizon: tuple | None = None) -> CostTerm:
+    """The term a ``[costs.NAME]`` table describes (``base``: the problem file's folder;
+    ``horizon``: the problem's (start, final) times, s)."""
     kind = reader.string("type")
     if kind is None:
         raise reader.error("type", "every cost term needs a type: " + ", ".join(COST_TYPES))
@@ -22,4 +24,4 @@ def read_cost(name: str, reader: TableReader, model, base: Path) -> CostTerm:
         raise reader.error("weight", f"must be at least 0, got {weight}; to maximise, set "
                            f"sense = \"maximize\" at the top of the file and keep the "
                            f"weights positive")
-    return cls.from_table(name, reader, CostContext(model, base, reader.file))
+    return cls.from_table(name, reader, CostContext(model, base, reader.file, horizon))
