@@ -235,12 +235,17 @@ def test_damaged_store_is_one_line_and_exit_2(finished_store, capsys, damage, ex
 # -- the torque walk of the issue (slow: nine walks and the repairs) -----------------------
 @pytest.mark.slow
 def test_torque_walk_study_repairs_the_run_in_a_worse_optimum(tmp_path):
+    # on the study file's two workers run 8 (4e-3, 2) starts cold as the second seed
+    # and ends in a worse local optimum, 0.3986 (issue #24), beaten by run 7's 0.2438
     study = load_study(PROBLEMS / "studies" / "torque_walk_weights.toml")
     out = tmp_path / "walk"
     result = run_study(study, out, progress=False)
-    assert result.success == 9 and result.still_beaten == []
-    _, runs = read_runs(out)
+    assert result.success == 9 and result.cross_checked and result.still_beaten == []
+    meta, runs = read_runs(out)
     assert beaten_runs(study.keys, runs) == []
     run8 = runs[8]
     assert run8["sweep"] == {"costs.collisions.weight": 4e-3, "costs.effort.weight": 2}
-    assert run8["objective"] <= 0.2438 + 1e-4
+    assert run8["objective"] <= 0.2438
+    first = next(r for r in meta["repairs"] if r["run_id"] == 8)
+    assert first["before"] == pytest.approx(0.3986, abs=1e-4)
+    assert first["challenger"] <= 0.2456 and first["outcome"] == "repaired"

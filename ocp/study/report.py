@@ -153,11 +153,11 @@ def cross_check_lines(meta: dict, runs: list[dict], sense: str = "minimize") -> 
     lines.append("")
     if beaten:
         for b in beaten:
+            resume = (f"ocp study {meta.get('study_file', 'STUDY.toml')} --out "
+                      f"{meta.get('folder', 'DIR')} --resume")
             lines.append(f"- **run {b.run_id} is beaten**: run {b.by}'s solution scores "
                          f"{_number(b.score)} under its weights, against its own "
-                         f"{_number(b.own)} ({_percent(b.own, b.score)}); `ocp study "
-                         f"{meta.get('study_file', 'STUDY.toml')} --out {meta.get('folder', 'DIR')} "
-                         "--resume` "
+                         f"{_number(b.own)} ({_percent(b.own, b.score)}); `{resume}` "
                          "solves it again from that solution")
     else:
         lines.append("No run is beaten by another run's solution" +
