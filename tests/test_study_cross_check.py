@@ -10,6 +10,7 @@ import json
 import shutil
 import sqlite3
 
+import numpy as np
 import pytest
 from conftest import PROBLEMS
 from test_study import write_study
@@ -79,6 +80,31 @@ def test_a_run_is_beaten_only_beyond_the_tolerance_and_in_its_sense():
     # maximising, higher is better: now run 0 (10 against 12 of run 1's solution) is beaten
     beaten = beaten_runs(keys, [good, worse], "maximize")
     assert [(b.run_id, b.by, b.score) for b in beaten] == [(0, 1, pytest.approx(12.0))]
+
+
+@pytest.mark.parametrize("sense", ["minimize", "maximize"])
+def test_best_challengers_match_a_brute_force_over_every_pair(sense):
+    rng = np.random.default_rng(3)
+    keys = ["costs.a.weight", "costs.b.weight"]
+    runs = []
+    for i in range(30):
+        weights = {"a": float(rng.choice([0.0, 0.5, 1.0, 2.0])), "b": float(rng.choice([1.0, 3.0])),
+                   "c": 0.1}
+        runs.append(row(i, weights, {n: float(rng.uniform(1, 5)) for n in weights}))
+    runs[7]["status"] = "failed"
+    sign = 1 if sense == "minimize" else -1
+    expected = {}
+    for r in runs:
+        if r["status"] != "success":
+            continue
+        scores = [(score(r, o), o["run_id"]) for o in runs
+                  if o is not r and o["status"] == "success" and score(r, o) is not None]
+        better = [(sign * s, j) for s, j in scores
+                  if sign * (r["objective"] - s) > 1e-4 * max(abs(s), abs(r["objective"]))]
+        if better:
+            expected[r["run_id"]] = min(better)[1]
+    found = {b.run_id: b.by for b in beaten_runs(keys, runs, sense)}
+    assert found == expected and len(found) > 5
 
 
 def test_runs_with_another_feasible_set_are_not_compared():

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ocp.study.store import SUCCESS
 
 #: Swept keys that leave the feasible set unchanged (regular expressions).
@@ -95,23 +97,45 @@ def score(run_i: dict, run_j: dict) -> float | None:
 
 
 def beaten_runs(keys, runs: list[dict], sense: str = "minimize") -> list[Beaten]:
-    """Each succeeded run beaten by another run's solution, with its best challenger."""
+    """Each succeeded run beaten by another run's solution, with its best challenger
+    (:func:`score` for every pair of a group, one run against all at a time)."""
     ok = [r for r in runs if r["status"] == SUCCESS and r["objective"] is not None]
     groups: dict[str, list[dict]] = {}
     for run in ok:
         groups.setdefault(group_key(run, keys), []).append(run)
     out = []
-    for run in ok:
-        best = None
-        for other in groups[group_key(run, keys)]:
-            if other is run:
-                continue
-            s = score(run, other)
-            if s is not None and better(s, run["objective"], sense) and (
-                    best is None or better(s, best.score, sense)):
-                best = Beaten(run["run_id"], other["run_id"], run["objective"], s)
-        if best is not None:
-            out.append(best)
+    for group in groups.values():
+        out += _beaten_in(group, sense)
+    return sorted(out, key=lambda b: b.run_id)
+
+
+def _beaten_in(group: list[dict], sense: str) -> list[Beaten]:
+    names = sorted(group[0]["cost_terms"])
+    same = [set(r["cost_terms"]) == set(names) for r in group]
+
+    def table(field):
+        return np.array([[r["cost_terms"][n][field] if s and r["cost_terms"][n][field]
+                          is not None else np.nan for n in names] if names else []
+                         for r, s in zip(group, same)], float).reshape(len(group), len(names))
+
+    w, u = table("weight"), table("unweighted")
+    objective = np.array([r["objective"] for r in group], float)
+    sign = -1.0 if sense == "maximize" else 1.0
+    out = []
+    for i, run in enumerate(group):
+        if not same[i]:
+            continue
+        d = w[i] - w                                  # (n_runs, n_terms): w_ik - w_jk
+        scores = objective + np.where(d == 0, 0.0, d * u).sum(axis=1)
+        scores[~np.array(same) | (i == np.arange(len(group)))] = np.nan
+        gain = sign * (objective[i] - scores)         # > 0: run j's solution is better
+        tol = RELATIVE_TOLERANCE * np.maximum(abs(objective[i]), abs(scores)) \
+            + ABSOLUTE_TOLERANCE
+        gain = np.where(gain > tol, gain, np.nan)
+        if np.isfinite(gain).any():
+            j = int(np.nanargmax(gain))
+            out.append(Beaten(run["run_id"], group[j]["run_id"], run["objective"],
+                              float(scores[j])))
     return out
 
 
