@@ -367,7 +367,7 @@ def _counts(path: Path) -> dict:
 
 def read_meta(path: Path) -> dict:
     """The ``meta`` table of a store file ({} if the store was never completed;
-    ProblemError if the file is not a study store)."""
+    ProblemError if SQLite cannot read the file)."""
     try:
         conn = connect(path, reader=True)
         try:
@@ -379,7 +379,7 @@ def read_meta(path: Path) -> dict:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise ProblemError(f"not a study store ({exc})", file=str(path)) from None
+        raise damaged(path, str(exc)) from None
 
 
 def read_runs(folder) -> tuple[dict, list[dict]]:
