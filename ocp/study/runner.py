@@ -126,7 +126,8 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
             _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes)
             bar.close()
             if cross_check and result.complete:
-                _cross_check(study, out, store, backend, result, check_dynamics)
+                note = bar.stream.write if progress else None
+                _cross_check(study, out, store, backend, result, check_dynamics, note)
         finally:
             store.close()
     finally:
@@ -239,9 +240,10 @@ def _tried(repairs: list[dict], b: Beaten) -> bool:
                and not better(b.score, r["challenger"], "minimize") for r in repairs)
 
 
-def _cross_check(study, out, store, backend, result, check_dynamics) -> None:
+def _cross_check(study, out, store, backend, result, check_dynamics, note=None) -> None:
     """Re-solve every run beaten by another run's solution, warm-started from it, in
-    rounds, until no run is beaten or every beaten run was tried from its challenger."""
+    rounds, until no run is beaten or every beaten run was tried from its challenger.
+    ``note`` (if given) is told of each re-solve as it starts."""
     problem_path = str(Path(study.problem_path).resolve())
     runs = {r.run_id: r for r in study.runs}
     for _ in range(3 * len(runs) + 1):  # each round repairs a run or exhausts a challenger
@@ -256,6 +258,10 @@ def _cross_check(study, out, store, backend, result, check_dynamics) -> None:
         while todo or in_flight:
             while todo and len(in_flight) < backend.capacity:
                 b = todo.pop(0)
+                if note is not None:
+                    note(f"cross-check: run {b.run_id} ({b.own:.6g}) is beaten by run {b.by}'s "
+                         f"solution ({b.score:.6g} under its weights); solving it again from "
+                         "that solution\n")
                 guess = Solution.load(out / by_id[b.by]["solution_path"])
                 in_flight[backend.submit(solve_run, b.run_id, problem_path,
                                          runs[b.run_id].overrides, guess, check_dynamics)] = b
