@@ -254,7 +254,8 @@ def _cmd_study(args) -> int:
         result = run_study(study, out, workers=args.workers, scheduler=args.scheduler,
                            resume=args.resume or args.retry_failed,
                            retry_failed=args.retry_failed,
-                           warm_start=not args.no_warm_start, progress=not args.quiet)
+                           warm_start=not args.no_warm_start, progress=not args.quiet,
+                           cross_check=not args.no_cross_check)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished runs are kept in {out}; continue with "
               f"'ocp study {args.study} --out {out} --resume'", file=sys.stderr)
@@ -362,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="resume, and solve the failed runs again too")
     p.add_argument("--no-warm-start", action="store_true",
                    help="solve every run from the problem's own initial guess")
+    p.add_argument("--no-cross-check", action="store_true",
+                   help="do not re-solve runs beaten by another run's solution under their "
+                   "own weights (docs/studies.md)")
     p.add_argument("--dry-run", action="store_true",
                    help="validate and list the runs with their commands; solve nothing")
     p.add_argument("--quiet", action="store_true", help="no progress output")

@@ -206,7 +206,7 @@ CASES = [
     ("store-malformed", damaged_store(scribble), ["out/study.sqlite", "malformed"]),
     ("store-truncated", damaged_store(truncate), ["out/study.sqlite", "malformed"]),
     ("store-no-runs-table", damaged_store(drop_runs),
-     ["out/study.sqlite", "no such table: runs"]),
+     ["out/study.sqlite", "table 'runs' is missing"]),
     ("store-empty-meta", damaged_store(run_sql("DELETE FROM meta")),
      ["out/study.sqlite", "meta"]),
     # "IPOPT did not converge" before

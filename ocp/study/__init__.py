@@ -9,7 +9,9 @@ Modules: :mod:`~ocp.study.spec` (study file -> runs), :mod:`~ocp.study.store`
 (SQLite results store), :mod:`~ocp.study.order` (nearest-neighbour order and
 warm starts), :mod:`~ocp.study.backends` (this process, local pool, Dask),
 :mod:`~ocp.study.worker` (one run in a worker), :mod:`~ocp.study.runner`
-(the loop), :mod:`~ocp.study.report` and :mod:`~ocp.study.plots` (output);
+(the loop), :mod:`~ocp.study.cross_check` (each run's solution scored under
+the others' weights), :mod:`~ocp.study.integrity` (the store checks itself),
+:mod:`~ocp.study.report` and :mod:`~ocp.study.plots` (output);
 :mod:`~ocp.study.multistart` and :mod:`~ocp.study.starts`: one problem from
 several initial guesses on the same backends (``ocp solve --starts``).
 """

@@ -7,7 +7,10 @@ Written into ``DIR/report/`` (or ``out``):
   objective) and unweighted (``unweighted.NAME``, value / weight: comparable
   across weights), final time, iterations, times, the warm start, the
   solution folder, the error message and the command that reproduces the run;
-- ``runs.md``: the same runs for reading, unweighted terms with their units;
+- ``runs.md``: the same runs for reading, unweighted terms with their units,
+  then the cross-check of the optima (:mod:`ocp.study.cross_check`): the runs
+  re-solved from a better solution of another run and by how much, any run
+  still beaten, and where the optimal value is not concave in a weight;
 - the plots of :mod:`ocp.study.plots`.
 
 Reading the store is safe while the study is still running.
@@ -16,12 +19,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
 from ocp.solution import atomic_write
-from ocp.study.store import SUCCESS, cost_names, cost_units, read_runs
+from ocp.study.cross_check import beaten_runs, concavity_flags, is_safe, study_sense
+from ocp.study.store import REPAIRED, SUCCESS, cost_names, cost_units, read_runs
 
 
 def _number(x, digits: int = 6) -> str:
@@ -66,7 +71,7 @@ def _repr(x) -> str:
     return "" if x is None else repr(x) if isinstance(x, float) else str(x)
 
 
-def markdown_text(meta: dict, runs: list[dict]) -> str:
+def markdown_text(meta: dict, runs: list[dict], sense: str = "minimize") -> str:
     keys = [a["key"] for a in meta["axes"]]
     units = {a["key"]: a.get("unit") or "" for a in meta["axes"]}
     names = cost_names(runs)
@@ -103,9 +108,69 @@ def markdown_text(meta: dict, runs: list[dict]) -> str:
         for run in failed:
             lines.append(f"- run {run['run_id']}: {run['message']}  ")
             lines.append(f"  reproduce: `{run['command']}`")
+    lines += cross_check_lines(meta, runs, sense)
     lines += ["", "Reproduce any run alone with the `command` column of `runs.csv`, e.g.", "",
               f"    {runs[0]['command']}" if runs else "", ""]
     return "\n".join(lines)
+
+
+def _percent(before: float, after: float) -> str:
+    return f"{100 * (after - before) / abs(before):+.1f} %" if before else ""
+
+
+def _setting(run: dict) -> str:
+    return ", ".join(f"{k} = {_value(v)}" for k, v in run["sweep"].items())
+
+
+def cross_check_lines(meta: dict, runs: list[dict], sense: str = "minimize") -> list[str]:
+    """The ``## Cross-check of the optima`` section of ``runs.md``."""
+    keys = [a["key"] for a in meta["axes"]]
+    by_id = {r["run_id"]: r for r in runs}
+    held = [k for k in keys if not is_safe(k)]
+    lines = ["", "## Cross-check of the optima", ""]
+    if held and len({json.dumps([r["sweep"].get(k) for k in held], default=str)
+                     for r in runs}) == len(runs):
+        return lines + ["Not checked: every run has its own feasible set (" +
+                        ", ".join(f"`{k}`" for k in held) + " may change it).", ""]
+    lines.append("Each run's solution is scored under the weights of every other run "
+                 "with the same constraints" + (" (the same " + ", ".join(f"`{k}`" for k in held)
+                                               + ")" if held else "") +
+                 ", from the stored unweighted cost terms; a run beaten by another's "
+                 "solution is solved again from it.")
+    repairs = meta.get("repairs", [])
+    if repairs:
+        lines += ["", "| run | setting | before | from run | its score | after | change | "
+                  "outcome |", "|---|---|---:|---:|---:|---:|---:|---|"]
+        for r in repairs:
+            change = _percent(r["before"], r["after"]) if r["outcome"] == REPAIRED else ""
+            outcome = r["outcome"] + (f": {r['message']}" if r["message"] and
+                                      r["outcome"] != REPAIRED else "")
+            lines.append(f"| {r['run_id']} | {_setting(by_id[r['run_id']])} | "
+                         f"{_number(r['before'])} | {r['from_run']} | "
+                         f"{_number(r['challenger'])} | {_number(r['after'])} | {change} | "
+                         f"{outcome} |")
+    beaten = beaten_runs(keys, runs, sense)
+    lines.append("")
+    if beaten:
+        for b in beaten:
+            resume = (f"ocp study {meta.get('study_file', 'STUDY.toml')} --out "
+                      f"{meta.get('folder', 'DIR')} --resume")
+            lines.append(f"- **run {b.run_id} is beaten**: run {b.by}'s solution scores "
+                         f"{_number(b.score)} under its weights, against its own "
+                         f"{_number(b.own)} ({_percent(b.own, b.score)}); `{resume}` "
+                         "solves it again from that solution")
+    else:
+        lines.append("No run is beaten by another run's solution" +
+                     (f" ({sum(r['outcome'] == REPAIRED for r in repairs)} repaired)."
+                      if repairs else "."))
+    flags = concavity_flags(keys, runs, sense)
+    shape = "concave" if sense != "maximize" else "convex"
+    for f in flags:
+        lines.append(f"- not {shape} in `{f.key}`: run {f.run_id} ({_number(f.weight)}) at "
+                     f"{_number(f.value)}, against {_number(f.chord)} on the chord of runs "
+                     f"{f.left} and {f.right}; the optimal value is {shape} in each weight, so "
+                     "one of them sits in a worse local optimum")
+    return lines
 
 
 def pareto_terms(runs: list[dict], pareto) -> tuple[str, str] | None:
@@ -130,11 +195,14 @@ def write_report(folder, pareto=None, out=None) -> list[Path]:
 
     folder = Path(folder)
     meta, runs = read_runs(folder)
+    meta["folder"] = str(folder)
     terms = pareto_terms(runs, pareto)
     out = Path(out) if out is not None else folder / "report"
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, text in (("runs.csv", csv_text(meta, runs)), ("runs.md", markdown_text(meta, runs))):
+    sense = study_sense(folder, runs)
+    for name, text in (("runs.csv", csv_text(meta, runs)),
+                       ("runs.md", markdown_text(meta, runs, sense))):
         atomic_write(out / name, lambda f, t=text: f.write(t.encode()))
         paths.append(out / name)
     ok = [r for r in runs if r["status"] == SUCCESS]
@@ -162,6 +230,19 @@ def study_summary(study, result) -> str:
     ]
     for run_id, message in sorted(result.failures.items()):
         lines.append(f"failed       run {run_id}: {message.splitlines()[0]}")
+    if result.store_repaired:
+        lines.append(f"store fixed  {result.store_repaired}: solved again")
+    for r in result.repairs:
+        change = (f"{_number(r['before'])} -> {_number(r['after'])} "
+                  f"({_percent(r['before'], r['after'])})" if r["outcome"] == REPAIRED
+                  else f"{r['outcome']} ({_number(r['before'])} kept)")
+        lines.append(f"cross-check  run {r['run_id']}: beaten by run {r['from_run']}'s "
+                     f"solution ({_number(r['challenger'])}); re-solved from it: {change}")
+    for b in result.still_beaten:
+        lines.append(f"cross-check  run {b.run_id} still beaten by run {b.by}'s solution "
+                     f"({_number(b.score)} against {_number(b.own)})")
+    if result.cross_checked and not result.repairs and not result.still_beaten:
+        lines.append("cross-check  no run is beaten by another run's solution")
     lines += [f"store        {result.folder / 'study.sqlite'}",
               f"report       ocp report {result.folder}"]
     return "\n".join(lines)

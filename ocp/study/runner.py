@@ -9,6 +9,10 @@ others go on. A worker process that dies (a crash in a native library, out of
 memory) takes the runs in flight with it; they are started again one at a
 time, and the run whose worker dies while it runs alone is recorded as failed
 after ``max_crashes`` such deaths.
+
+When every run has finished, the study checks its own optima
+(:mod:`ocp.study.cross_check`): a run beaten by another run's solution under
+its own weights is solved again from that solution, until none is beaten.
 """
 from __future__ import annotations
 
@@ -18,10 +22,20 @@ from pathlib import Path
 
 from ocp.solution import Solution
 from ocp.study.backends import check_workers, make_backend
+from ocp.study.cross_check import Beaten, beaten_runs, better, study_sense
 from ocp.study.order import NeighbourOrder
 from ocp.study.progress import Progress
 from ocp.study.spec import Study, short
-from ocp.study.store import FAILED, PENDING, SUCCESS, Store, run_folder
+from ocp.study.store import (
+    FAILED,
+    NOT_IMPROVED,
+    PENDING,
+    REPAIRED,
+    SUCCESS,
+    Store,
+    read_runs,
+    run_folder,
+)
 from ocp.study.worker import RunOutcome, solve_run
 
 #: Starts of a run, each ended by the study stopping, before --resume gives up on it.
@@ -49,6 +63,13 @@ class StudyResult:
     solve_time_s: float = 0.0
     backend: str = ""
     failures: dict = field(default_factory=dict)  # run id -> message
+    #: the store's gaps (rows or run folders missing) solved again, as text; "" if none
+    store_repaired: str = ""
+    #: re-solves of the cross-check in this call: dicts as the store's ``repairs`` rows
+    repairs: list = field(default_factory=list)
+    #: runs still beaten by another run's solution after the cross-check (Beaten)
+    still_beaten: list = field(default_factory=list)
+    cross_checked: bool = False
 
     @property
     def complete(self) -> bool:
@@ -58,7 +79,8 @@ class StudyResult:
 def run_study(study: Study, out, *, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, retry_failed: bool = False, warm_start: bool = True,
               progress: bool = True, stream=None, check_dynamics: bool = True,
-              max_attempts: int = MAX_ATTEMPTS, max_crashes: int = MAX_CRASHES) -> StudyResult:
+              max_attempts: int = MAX_ATTEMPTS, max_crashes: int = MAX_CRASHES,
+              cross_check: bool = True) -> StudyResult:
     """Solve every run of ``study`` not yet finished in the store in ``out``.
 
     ``workers``: runs in flight (1: in this process; N: a local process pool;
@@ -73,7 +95,10 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
     stopped, in each of its last ``max_attempts`` starts, is recorded as
     failed rather than started again (it may be what kills the study);
     ``max_crashes``: deaths of a pool worker solving a run alone before the
-    run is recorded as failed.
+    run is recorded as failed. ``cross_check``: once every run has finished,
+    re-solve each run beaten by another run's solution under its own weights
+    (:mod:`ocp.study.cross_check`), warm-started from it, until none is.
+    A resumed store missing a row or a run folder solves those runs again.
     """
     if workers is not None:
         check_workers(workers)
@@ -84,6 +109,7 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
     try:
         store = Store.open(out, study, resume)
         try:
+            gaps = store.repair_gaps(study)
             if resume:
                 store.give_up_interrupted(max_attempts)
                 store.requeue(failed=retry_failed)
@@ -95,9 +121,13 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
             result = StudyResult(out, total, len(succeeded),
                                  sum(s == FAILED for s in statuses.values()), 0, 0.0,
                                  backend=backend.description)
+            result.store_repaired = gaps.describe()
             bar = Progress(total, total - len(pending), stream, enabled=progress)
             _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes)
             bar.close()
+            if cross_check and result.complete:
+                note = bar.stream.write if progress else None
+                _cross_check(study, out, store, backend, result, check_dynamics, note)
         finally:
             store.close()
     finally:
@@ -170,13 +200,7 @@ def _finish(study, out, store, order, bar, result, outcome: RunOutcome, run) -> 
     if solution is not None:
         source = store.conn.execute("SELECT warm_start_from FROM runs WHERE run_id = ?",
                                     (run.run_id,)).fetchone()[0]
-        solution.study = {
-            "title": study.title, "spec_hash": study.spec_hash, "run_id": run.run_id,
-            "overrides": run.overrides, "warm_start_from": source}
-        folder = run_folder(run.run_id)
-        for stale in (out / folder).glob(".*.tmp"):  # left by a study killed mid-write
-            stale.unlink()
-        solution.save(out / folder)
+        folder = _save(study, out, run, solution, source)
     status = store.record(outcome, folder)
     order.finished(run.run_id, status == SUCCESS)
     result.solved += 1
@@ -194,3 +218,84 @@ def _finish(study, out, store, order, bar, result, outcome: RunOutcome, run) -> 
         detail = ""
     setting = ", ".join(f"{k}={short(v)}" for k, v in run.sweep.items())
     bar.run_finished(run.run_id, status, f"({setting}) {detail}".rstrip(), message)
+
+
+def _save(study, out, run, solution, source) -> str:
+    """Write a run's solution folder; return its path relative to ``out``."""
+    solution.study = {
+        "title": study.title, "spec_hash": study.spec_hash, "run_id": run.run_id,
+        "overrides": run.overrides, "warm_start_from": source}
+    folder = run_folder(run.run_id)
+    for stale in (out / folder).glob(".*.tmp"):  # left by a study killed mid-write
+        stale.unlink()
+    solution.save(out / folder)
+    return folder
+
+
+def _tried(repairs: list[dict], b: Beaten) -> bool:
+    """Whether this run was already re-solved from this very solution of ``b.by``
+    (same score under the run's weights)."""
+    return any(r["run_id"] == b.run_id and r["from_run"] == b.by and r["challenger"] is not None
+               and not better(r["challenger"], b.score, "minimize")
+               and not better(b.score, r["challenger"], "minimize") for r in repairs)
+
+
+def _cross_check(study, out, store, backend, result, check_dynamics, note=None) -> None:
+    """Re-solve every run beaten by another run's solution, warm-started from it, in
+    rounds, until no run is beaten or every beaten run was tried from its challenger.
+    ``note`` (if given) is told of each re-solve as it starts."""
+    problem_path = str(Path(study.problem_path).resolve())
+    runs = {r.run_id: r for r in study.runs}
+    for _ in range(3 * len(runs) + 1):  # each round repairs a run or exhausts a challenger
+        meta, rows = read_runs(out)
+        by_id = {r["run_id"]: r for r in rows}
+        sense = study_sense(out, rows)
+        beaten = beaten_runs(study.keys, rows, sense)
+        todo = [b for b in beaten if not _tried(meta["repairs"], b)]
+        if not todo:
+            break
+        in_flight: dict = {}
+        while todo or in_flight:
+            while todo and len(in_flight) < backend.capacity:
+                b = todo.pop(0)
+                if note is not None:
+                    note(f"cross-check: run {b.run_id} ({b.own:.6g}) is beaten by run {b.by}'s "
+                         f"solution ({b.score:.6g} under its weights); solving it again from "
+                         "that solution\n")
+                guess = Solution.load(out / by_id[b.by]["solution_path"])
+                in_flight[backend.submit(solve_run, b.run_id, problem_path,
+                                         runs[b.run_id].overrides, guess, check_dynamics)] = b
+            for future in backend.wait(in_flight):
+                b = in_flight.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - the old solution stays
+                    if isinstance(exc, backend.lost_worker_errors):
+                        backend.restart(future)
+                    outcome = RunOutcome(b.run_id, error=f"{type(exc).__name__}: {exc}")
+                _finish_repair(study, out, store, result, b, outcome, runs[b.run_id], sense)
+    _, rows = read_runs(out)
+    result.cross_checked = True
+    result.still_beaten = beaten_runs(study.keys, rows, study_sense(out, rows))
+
+
+def _finish_repair(study, out, store, result, b: Beaten, outcome, run, sense) -> None:
+    s = outcome.solution
+    after, iterations = None, None
+    if s is None:
+        kind, message = FAILED, outcome.error
+    elif not s.success:
+        kind, message = FAILED, f"IPOPT did not converge: {s.status}"
+        after, iterations = s.objective, s.iterations
+    else:
+        after, iterations = s.objective, s.iterations
+        if better(s.objective, b.own, sense):
+            kind, message = REPAIRED, ""
+            store.record(outcome, _save(study, out, run, s, b.by))
+        else:
+            kind, message = NOT_IMPROVED, "the re-solve ended no better: the run keeps its solution"
+    store.record_repair(b.run_id, b.by, b.own, b.score, after, kind, message, iterations)
+    result.repairs.append({"run_id": b.run_id, "from_run": b.by, "before": b.own,
+                           "challenger": b.score, "after": after, "outcome": kind,
+                           "message": message})
+

@@ -13,7 +13,13 @@
   ``worker``, ``started_at``, ``finished_at``;
 - ``cost_terms``: ``run_id``, ``name``, ``weight``, ``value`` (weighted, as in
   the objective), ``unweighted`` (``value / weight``, NULL for weight 0),
-  ``unit`` (of the unweighted value).
+  ``unit`` (of the unweighted value);
+- ``repairs``: one row per re-solve of the cross-check
+  (:mod:`ocp.study.cross_check`): ``run_id``, ``from_run`` (whose solution
+  beat it and warm-started the re-solve), ``before``, ``challenger`` (that
+  solution's objective under the run's weights), ``after``, ``outcome``
+  (``repaired``, ``not improved`` or ``failed``), ``message``,
+  ``iterations``, ``finished_at``.
 
 Every change is one transaction (SQLite's rollback journal, synchronous=FULL):
 a study killed at any instant leaves each row as it was before or after a
@@ -34,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ocp.errors import ProblemError
+from ocp.study.integrity import Gaps, check_tables, damaged, find_gaps, readable
 
 STORE_FILE = "study.sqlite"
 LOCK_FILE = ".study.lock"
@@ -77,7 +84,21 @@ CREATE TABLE IF NOT EXISTS cost_terms (
     unit       TEXT,
     PRIMARY KEY (run_id, name)
 );
+CREATE TABLE IF NOT EXISTS repairs (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    from_run    INTEGER NOT NULL,
+    before      REAL,
+    challenger  REAL,
+    after       REAL,
+    outcome     TEXT NOT NULL,
+    message     TEXT,
+    iterations  INTEGER,
+    finished_at TEXT
+);
 """
+#: Tables every study store has (``repairs`` came later: created when a study resumes).
+TABLES = ("meta", "runs", "cost_terms")
+REPAIRED, NOT_IMPROVED = "repaired", "not improved"
 
 
 def _now() -> str:
@@ -152,13 +173,12 @@ class Store:
         folder.mkdir(parents=True, exist_ok=True)
         lock_fd = _lock(folder)
         try:
-            conn = connect(path)
-            store = cls(folder, conn, lock_fd)
-            store._initialise(study)
-        except sqlite3.DatabaseError as exc:  # a damaged file: named, not a traceback
-            _unlock(lock_fd)
-            raise ProblemError(f"damaged study store ({type(exc).__name__}: {exc}); run the "
-                               f"study again into a new --out", file=str(path)) from None
+            with readable(path):
+                conn = connect(path)
+                store = cls(folder, conn, lock_fd)
+                if meta.get("spec_hash"):  # a store of this study: it must be whole
+                    check_tables(conn, path, TABLES)
+                store._initialise(study)
         except BaseException:
             _unlock(lock_fd)
             raise
@@ -209,6 +229,31 @@ class Store:
         self._lock_fd = None
 
     # -- state changes -----------------------------------------------------------
+    def repair_gaps(self, study) -> Gaps:
+        """Runs whose row or solution folder is missing become ``pending`` (to be
+        solved again); rows that are not runs of ``study`` are refused. Returns the gaps."""
+        rows = [dict(r) for r in self.conn.execute("SELECT run_id, overrides, status, "
+                                                   "solution_path FROM runs")]
+        gaps = find_gaps(self.folder, rows, len(study.runs),
+                         {r.run_id: r.overrides for r in study.runs})
+        if gaps.foreign_rows:
+            raise ProblemError(f"inconsistent study store: {gaps.describe()}; remove it and "
+                               f"its '{RUNS_FOLDER}' folder, or choose another --out",
+                               file=str(self.folder / STORE_FILE))
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT INTO runs (run_id, overrides, sweep, command) VALUES (?, ?, ?, ?)",
+                [(r.run_id, json.dumps(r.overrides), json.dumps(r.sweep), study.command(r))
+                 for r in study.runs if r.run_id in gaps.missing_rows])
+            for run_id in gaps.missing_folders:
+                c.execute("DELETE FROM cost_terms WHERE run_id = ?", (run_id,))
+                c.execute("UPDATE runs SET status = 'pending', ipopt_status = NULL, "
+                          "message = NULL, objective = NULL, final_time_s = NULL, "
+                          "iterations = NULL, solve_time_s = NULL, setup_time_s = NULL, "
+                          "max_dynamics_error = NULL, solution_path = NULL, finished_at = "
+                          "NULL WHERE run_id = ?", (run_id,))
+        return gaps
+
     def requeue(self, failed: bool = False) -> int:
         """Runs left ``running`` by an interrupted study (and ``failed`` ones if
         asked) become ``pending`` again; returns how many."""
@@ -287,6 +332,18 @@ class Store:
                               "unweighted, unit) VALUES (?, ?, ?, ?, ?, ?)", rows)
         return status
 
+    def record_repair(self, run_id: int, from_run: int, before: float, challenger: float,
+                      after: float | None, outcome: str, message: str = "",
+                      iterations: int | None = None) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO repairs (run_id, from_run, before, challenger, after, "
+                      "outcome, message, iterations, finished_at) VALUES (?, ?, ?, ?, ?, ?, "
+                      "?, ?, ?)", (run_id, from_run, _finite(before), _finite(challenger),
+                                   _finite(after), outcome, message, iterations, _now()))
+            if outcome == REPAIRED:
+                c.execute("UPDATE runs SET warm_start_from = ? WHERE run_id = ?",
+                          (from_run, run_id))
+
     # -- reading -----------------------------------------------------------------
     def statuses(self) -> dict[int, str]:
         return {r["run_id"]: r["status"] for r in
@@ -298,17 +355,19 @@ class Store:
 
 
 def _counts(path: Path) -> dict:
-    conn = connect(path, reader=True)
-    try:
-        return {r[0]: r[1] for r in conn.execute("SELECT status, COUNT(*) FROM runs "
-                                                 "GROUP BY status")}
-    finally:
-        conn.close()
+    with readable(path):
+        conn = connect(path, reader=True)
+        try:
+            check_tables(conn, path, TABLES)
+            return {r[0]: r[1] for r in conn.execute("SELECT status, COUNT(*) FROM runs "
+                                                     "GROUP BY status")}
+        finally:
+            conn.close()
 
 
 def read_meta(path: Path) -> dict:
     """The ``meta`` table of a store file ({} if the store was never completed;
-    ProblemError if the file is not a study store)."""
+    ProblemError if SQLite cannot read the file)."""
     try:
         conn = connect(path, reader=True)
         try:
@@ -320,43 +379,56 @@ def read_meta(path: Path) -> dict:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise ProblemError(f"not a study store, or a damaged one ({exc})", file=str(path)) from None
+        raise damaged(path, str(exc)) from None
 
 
 def read_runs(folder) -> tuple[dict, list[dict]]:
     """Meta and all runs of a study folder, each run with ``cost_terms``:
-    name -> dict(weight, value, unweighted, unit). Safe while the study runs."""
+    name -> dict(weight, value, unweighted, unit); ``meta["repairs"]`` holds the
+    rows of the ``repairs`` table. Safe while the study runs. A damaged store,
+    or one with a row or a run folder missing, raises ProblemError."""
     folder = Path(folder)
     path = folder / STORE_FILE
     if not path.exists():
         raise ProblemError(f"no {STORE_FILE} here; run 'ocp study STUDY.toml --out {folder}' "
                            "first", file=str(folder))
     meta = read_meta(path)
-    if not meta.get("spec_hash") or "axes" not in meta:
-        raise ProblemError("damaged study store: its 'meta' table lacks the study's "
-                           "description (spec_hash, axes); run the study again into a new "
-                           "--out", file=str(path))
-    conn = connect(path, reader=True)
+    if not meta.get("spec_hash"):
+        raise damaged(path, "its 'meta' table records no study: the study was stopped "
+                      "while creating the store, or the table was emptied")
+    if "axes" not in meta:
+        raise damaged(path, "its 'meta' table lacks the study's axes")
+    with readable(path):
+        conn = connect(path, reader=True)
+        try:
+            check_tables(conn, path, TABLES)
+            conn.execute("BEGIN")  # one consistent snapshot of the tables
+            runs = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY run_id")]
+            terms: dict[int, dict] = {}
+            for r in conn.execute("SELECT * FROM cost_terms ORDER BY run_id, rowid"):
+                terms.setdefault(r["run_id"], {})[r["name"]] = {
+                    "weight": r["weight"], "value": r["value"], "unweighted": r["unweighted"],
+                    "unit": r["unit"]}
+            has_repairs = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = "
+                                       "'table' AND name = 'repairs'").fetchone()[0]
+            meta["repairs"] = [dict(r) for r in conn.execute(
+                "SELECT * FROM repairs ORDER BY rowid")] if has_repairs else []
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    gaps = find_gaps(folder, runs, int(meta.get("n_runs", len(runs))))
+    if gaps:
+        raise ProblemError(f"inconsistent study store: {gaps.describe()}; solve what is "
+                           f"missing with 'ocp study {meta.get('study_file', 'STUDY.toml')} "
+                           f"--out {folder} --resume'", file=str(path))
     try:
-        conn.execute("BEGIN")  # one consistent snapshot of both tables
-        runs = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY run_id")]
-        terms: dict[int, dict] = {}
-        for r in conn.execute("SELECT * FROM cost_terms ORDER BY run_id, rowid"):
-            terms.setdefault(r["run_id"], {})[r["name"]] = {
-                "weight": r["weight"], "value": r["value"], "unweighted": r["unweighted"],
-                "unit": r["unit"]}
-        conn.execute("COMMIT")
         for run in runs:
             run["overrides"] = json.loads(run["overrides"])
             run["sweep"] = json.loads(run["sweep"])
             run["cost_terms"] = terms.get(run["run_id"], {})
         meta["axes"] = json.loads(meta["axes"])
-    except (sqlite3.DatabaseError, ValueError, KeyError, IndexError) as exc:
-        # a truncated file, a dropped table, a row edited by hand: named, not a traceback
-        raise ProblemError(f"damaged study store ({type(exc).__name__}: {exc}); run the "
-                           f"study again into a new --out", file=str(path)) from None
-    finally:
-        conn.close()
+    except (ValueError, KeyError, TypeError) as exc:  # a row edited by hand: named
+        raise damaged(path, f"{type(exc).__name__}: {exc}") from None
     return meta, runs
 
 
