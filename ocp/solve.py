@@ -89,8 +89,11 @@ def judged(solution: Solution, by_state, problem: Problem, warn: bool = True) ->
     is False (a refinement that stopped short has said it already)."""
     if not solution.success:
         return solution
+    bounds = problem.merged_bounds()
+    widths = [np.subtract(*bounds[n][::-1]) if n in bounds else np.inf
+              for n in solution.state_names]
     solution.accuracy = accuracy_report(by_state, solution.states, solution.state_names,
-                                        solution.max_dynamics_error,
+                                        widths, solution.max_dynamics_error,
                                         problem.mesh_refinement, problem.accuracy)
     if solution.accuracy is not None and not solution.accuracy["accurate"]:
         solution.status = INACCURATE

@@ -111,6 +111,10 @@ def test_errors_are_measured_against_each_states_range():
     assert relative_error(by_state, states, ["a", "b"]) == pytest.approx((0.1, "a"))
     # a state that does not move is measured against 1 % of its size, not against 0
     np.testing.assert_allclose(state_scales(np.array([[5.0], [5.0]])), [0.05])
+    # an activation bounded to [0, 1] that moves by 0.03 is measured against 1
+    activation = np.array([[0.02], [0.05]])
+    np.testing.assert_allclose(state_scales(activation, [1.0]), [1.0])
+    np.testing.assert_allclose(state_scales(activation, [np.inf]), [0.03])
 
 
 @pytest.mark.parametrize("mesh, message", [

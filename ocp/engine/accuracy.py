@@ -12,11 +12,14 @@ a state that spans 1.5). Such a solve is reported ``inaccurate``, not
 The rule. With ``[transcription.refinement]``, its ``tolerance`` (state units)
 is the accuracy asked for: a refinement that runs out of passes above it is
 inaccurate. Otherwise each state's largest interval deviation is divided by
-that state's range over the solution (at least :data:`RANGE_FLOOR` of its
-largest magnitude, and at least :data:`SMALLEST_SCALE`), so one number fits
-metres, radians and their speeds alike; the largest of these relative errors
-must stay within ``accuracy`` (default :data:`DEFAULT_ACCURACY`,
-``[transcription] accuracy``).
+that state's scale, so one number fits metres, radians and their speeds alike;
+the largest of these relative errors must stay within ``accuracy`` (default
+:data:`DEFAULT_ACCURACY`, ``[transcription] accuracy``). A state's scale is
+the larger of its range over the solution and the width of its bounds when
+both are finite (variables scaled by their bounds: Betts 2010, sec. 4.8), at
+least :data:`RANGE_FLOOR` of its largest magnitude and :data:`SMALLEST_SCALE`:
+a muscle activation bounded to [0.01, 1] that moves by 0.03 is judged against
+0.99, an unbounded state against how far it moves.
 """
 from __future__ import annotations
 
@@ -35,39 +38,45 @@ SMALLEST_SCALE = 1e-6
 INACCURATE = "inaccurate"
 
 
-def state_scales(states: np.ndarray) -> np.ndarray:
-    """(nx,) the scale each state's error is measured against, from (n_t, nx) states."""
+def state_scales(states: np.ndarray, bound_widths=None) -> np.ndarray:
+    """(nx,) the scale each state's error is measured against, from (n_t, nx) states
+    and (nx,) the widths of their bounds (inf, or absent, where a bound is missing)."""
     states = np.asarray(states, dtype=float)
     if states.size == 0:
         return np.ones(states.shape[1] if states.ndim == 2 else 0)
     span = states.max(axis=0) - states.min(axis=0)
+    if bound_widths is not None:
+        widths = np.asarray(bound_widths, dtype=float)
+        span = np.maximum(span, np.where(np.isfinite(widths), widths, 0.0))
     magnitude = np.abs(states).max(axis=0)
     return np.maximum(np.maximum(span, RANGE_FLOOR * magnitude), SMALLEST_SCALE)
 
 
-def relative_error(by_state: np.ndarray, states: np.ndarray, names) -> tuple[float, str]:
+def relative_error(by_state: np.ndarray, states: np.ndarray, names,
+                   bound_widths=None) -> tuple[float, str]:
     """(the largest relative re-simulation error, the state it is in).
 
     ``by_state`` (nx, N): each state's deviation in each interval
-    (:func:`ocp.engine.consistency.interval_state_errors`); ``states`` (n_t, nx).
+    (:func:`ocp.engine.consistency.interval_state_errors`); ``states`` (n_t, nx);
+    ``bound_widths`` (nx,) as in :func:`state_scales`.
     NaN (and no name) when the re-simulation failed; 0 with no state.
     """
     if by_state.shape[0] == 0 or by_state.shape[1] == 0:
         return 0.0, ""
     if np.any(np.isnan(by_state)):
         return float("nan"), ""
-    ratios = by_state.max(axis=1) / state_scales(states)
+    ratios = by_state.max(axis=1) / state_scales(states, bound_widths)
     worst = int(np.argmax(ratios))
     return float(ratios[worst]), str(names[worst])
 
 
-def accuracy_report(by_state: np.ndarray, states: np.ndarray, names, max_error: float,
-                    refinement, accuracy: float) -> dict | None:
+def accuracy_report(by_state: np.ndarray, states: np.ndarray, names, bound_widths,
+                    max_error: float, refinement, accuracy: float) -> dict | None:
     """The ``accuracy`` section of a converged solve's summary: the rule, the
     tolerance, the error judged, the state it is in and whether it is ``accurate``;
     None when the solve was not re-simulated (or the re-simulation failed).
 
-    ``by_state`` (nx, N), ``states`` (n_t, nx) and ``names`` as in
+    ``by_state`` (nx, N), ``states`` (n_t, nx), ``names`` and ``bound_widths`` as in
     :func:`relative_error`; ``max_error`` the largest deviation (state units);
     ``refinement`` the problem's MeshRefinement or None.
     """
@@ -76,7 +85,7 @@ def accuracy_report(by_state: np.ndarray, states: np.ndarray, names, max_error: 
             return None
         return {"rule": "refinement tolerance (state units)", "tolerance": refinement.tolerance,
                 "error": max_error, "accurate": bool(max_error <= refinement.tolerance)}
-    error, state = relative_error(by_state, states, names)
+    error, state = relative_error(by_state, states, names, bound_widths)
     if not math.isfinite(error):
         return None
     return {"rule": "fraction of each state's range", "tolerance": accuracy,
