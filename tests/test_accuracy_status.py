@@ -68,6 +68,8 @@ def test_the_graded_mesh_from_the_file_is_accurate_to_1e_3():
     assert solution.objective == pytest.approx(optimal_cost(), rel=1e-3)
     coarse = ocp.solve(equal_intervals())
     assert solution.max_dynamics_error < coarse.max_dynamics_error / 1000
+    best = optimal_cost()
+    assert abs(solution.objective - best) < abs(coarse.objective - best) / 10000
     assert solution.accuracy["accurate"] and solution.accuracy["error"] < DEFAULT_ACCURACY
 
 
