@@ -29,7 +29,10 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     The returned solution holds IPOPT's last iterate when it did not converge;
     ``solution.status`` is ``"success"`` only when IPOPT converged, otherwise
     IPOPT's own return status (``"Infeasible_Problem_Detected"``, ...).
-    ``check_dynamics`` re-simulates the controls to fill ``max_dynamics_error``.
+    ``check_dynamics`` re-simulates the controls to fill ``max_dynamics_error``;
+    a converged solve whose re-simulation is off by more than the problem's
+    accuracy is ``"inaccurate"`` instead of ``"success"``, with its
+    ``accuracy`` report (:mod:`ocp.engine.accuracy`).
 
     With ``problem.mesh_refinement``, the intervals whose re-simulation is off by
     more than its tolerance are cut and the problem is solved again from the
