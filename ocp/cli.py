@@ -6,7 +6,9 @@ ProblemError or one of its subclasses, or a named file that is missing or
 unreadable) prints one line naming the file and key and exits with status 2;
 any other exception is a bug and shows its traceback. A solve that does not
 converge still writes its last iterate and exits with status 1; one that IPOPT
-solved to its acceptable level is converged (status 0, with a note). The
+solved to its acceptable level is converged (status 0, with a note); a converged
+solve whose re-simulation is off by more than the problem's accuracy is
+"inaccurate" and exits with status 3 (ocp.engine.accuracy). The
 output folder is checked before the solve (ocp.io.results_folder).
 """
 from __future__ import annotations
@@ -17,10 +19,11 @@ import tomllib
 import warnings
 from pathlib import Path
 
+from ocp.engine.accuracy import INACCURATE
 from ocp.engine.cache import KINDS
 from ocp.errors import ProblemError
 
-EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_INACCURATE = 0, 1, 2, 3
 
 
 def parse_set(items) -> dict:
@@ -115,6 +118,10 @@ def _cmd_solve(args) -> int:
         from ocp.io.plotting import plot_solution
         for path in plot_solution(solution, out):
             print(f"plot         {path}")
+    if solution.status == INACCURATE:  # converged, but the re-simulation is off
+        print(f"error: converged on a mesh too coarse for the motion; the solution was "
+              f"written to {out}: see the 'inaccurate' warning above", file=sys.stderr)
+        return EXIT_INACCURATE
     if not solution.success:
         print(not_converged_advice(solution, problem.solver, out), file=sys.stderr)
         return EXIT_NOT_CONVERGED

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ocp.costs import CostTerm, PointVariables
+from ocp.engine.accuracy import DEFAULT_ACCURACY
 from ocp.engine.parameters import check_parameters
 from ocp.errors import ProblemError, suggestion
 from ocp.models.base import Model
@@ -136,6 +137,10 @@ class Problem:
     #: (ocp.engine.mesh_refinement.MeshRefinement, the file's [transcription.refinement]);
     #: None: one mesh
     mesh_refinement: object = None
+    #: the largest re-simulation error of a state, as a fraction of its range, for a
+    #: converged solve to be a success rather than "inaccurate" (ocp.engine.accuracy);
+    #: with mesh_refinement, its tolerance is the accuracy asked for instead
+    accuracy: float = DEFAULT_ACCURACY
     solver: SolverOptions = field(default_factory=SolverOptions)
     guess: object = None  # a Solution to warm-start from, or None
     #: if set, ``guess`` is a half cycle of this (mirrored) problem: it is turned

@@ -141,6 +141,9 @@ class Solution:
     warnings: list = field(default_factory=list)
     #: the mesh refinement's passes and final mesh, or None when the mesh was not refined
     mesh_refinement: MeshRefinementRecord | None = None
+    #: how a converged solve's re-simulation was judged (ocp.engine.accuracy: rule,
+    #: tolerance, error, state, accurate), or None when it was not re-simulated
+    accuracy: dict | None = None
     #: RMS tracking error per tracking term and column (ocp.analysis.tracking), or None
     tracking_error: dict | None = None
     #: fitted muscle geometry's errors against the exact paths (ocp.osim), or None
@@ -212,6 +215,8 @@ class Solution:
             out.update(self.parameters.to_dict())
         if self.mesh_refinement is not None:
             out["mesh_refinement"] = self.mesh_refinement.to_dict()
+        if self.accuracy is not None:
+            out["accuracy"] = self.accuracy
         if self.final_misses is not None:
             out["final_misses"] = self.final_misses
         if self.study is not None:
@@ -303,6 +308,7 @@ class Solution:
         solution.tracking_error = summary.get("tracking_error")
         solution.muscle_geometry_fit = summary.get("muscle_geometry_fit")
         solution.final_misses = summary.get("final_misses")
+        solution.accuracy = summary.get("accuracy")
         solution.study = summary.get("study")
         solution.sense = summary.get("sense", "minimize")
         solution.units = summary.get("units", "si")

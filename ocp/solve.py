@@ -7,7 +7,12 @@ import time
 
 import numpy as np
 
-from ocp.engine.consistency import dynamics_errors, interval_errors
+from ocp.engine.accuracy import INACCURATE, accuracy_report, inaccurate_warning
+from ocp.engine.consistency import (
+    dynamics_errors,
+    interval_state_errors,
+    largest_per_interval,
+)
 from ocp.engine.guess import interpolated_guess, warm_start_guess
 from ocp.engine.mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_transcription
 from ocp.engine.nlp import transcribe
@@ -24,7 +29,10 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     The returned solution holds IPOPT's last iterate when it did not converge;
     ``solution.status`` is ``"success"`` only when IPOPT converged, otherwise
     IPOPT's own return status (``"Infeasible_Problem_Detected"``, ...).
-    ``check_dynamics`` re-simulates the controls to fill ``max_dynamics_error``.
+    ``check_dynamics`` re-simulates the controls to fill ``max_dynamics_error``;
+    a converged solve whose re-simulation is off by more than the problem's
+    accuracy is ``"inaccurate"`` instead of ``"success"``, with its
+    ``accuracy`` report (:mod:`ocp.engine.accuracy`).
 
     With ``problem.mesh_refinement``, the intervals whose re-simulation is off by
     more than its tolerance are cut and the problem is solved again from the
@@ -44,19 +52,21 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         resumed = resumed_transcription(problem.transcription, problem.guess, refinement)
         if resumed is not problem.transcription:
             problem = dataclasses.replace(problem, transcription=resumed)
-    solution, errors = _solve_on_mesh(problem, verbose, check_dynamics or refinement is not None)
+    solution, by_state = _solve_on_mesh(problem, verbose,
+                                        check_dynamics or refinement is not None)
     if refinement is None:
-        return solution
+        return judged(solution, by_state, problem)
     passes = [_pass_record(problem.transcription, solution)]
     current = problem
     while (len(passes) <= refinement.passes and solution.success
            and not solution.max_dynamics_error <= refinement.tolerance):
         current = copy.copy(current)
-        current.transcription = refine(current.transcription, errors, refinement.tolerance)
+        current.transcription = refine(current.transcription, largest_per_interval(by_state),
+                                       refinement.tolerance)
         current.guess, current.guess_half_cycle_of = solution, None
         current.solver = dataclasses.replace(
             problem.solver, ipopt={**problem.solver.ipopt, **REFINED_PASS_IPOPT})
-        finer, errors = _solve_on_mesh(current, verbose, True)
+        finer, by_state = _solve_on_mesh(current, verbose, True)
         passes.append(_pass_record(current.transcription, finer))
         solution = finer
     solution.iterations = sum(p["iterations"] for p in passes)
@@ -72,6 +82,26 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
             f"{solution.max_dynamics_error:.3g}, above its tolerance "
             f"{refinement.tolerance:g}: allow more passes "
             f"(transcription.refinement.passes) or start from more intervals"]
+    return judged(solution, by_state, problem, warn=False)
+
+
+def judged(solution: Solution, by_state, problem: Problem, warn: bool = True) -> Solution:
+    """``solution`` with its ``accuracy`` report; a converged solve whose re-simulation
+    is off by more than the problem's tolerance becomes ``inaccurate``
+    (:mod:`ocp.engine.accuracy`), with a warning saying what to do unless ``warn``
+    is False (a refinement that stopped short has said it already)."""
+    if not solution.success:
+        return solution
+    bounds = problem.merged_bounds()
+    widths = [np.subtract(*bounds[n][::-1]) if n in bounds else np.inf
+              for n in solution.state_names]
+    solution.accuracy = accuracy_report(by_state, solution.states, solution.state_names,
+                                        widths, solution.max_dynamics_error,
+                                        problem.mesh_refinement, problem.accuracy)
+    if solution.accuracy is not None and not solution.accuracy["accurate"]:
+        solution.status = INACCURATE
+        if warn:
+            solution.warnings = solution.warnings + [inaccurate_warning(solution.accuracy)]
     return solution
 
 
@@ -85,7 +115,8 @@ def _pass_record(transcription, solution: Solution) -> dict:
 
 
 def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
-    """One transcription and IPOPT solve: (Solution, per-interval re-simulation errors)."""
+    """One transcription and IPOPT solve: (Solution, re-simulation errors (nx, N) of each
+    state in each interval, NaN when not re-simulated)."""
     started = time.perf_counter()
     tp = transcribe(problem)
     previous = problem.guess
@@ -123,11 +154,11 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
     if problem.parameters:  # the model with the estimated numbers, for the replay and report
         model = with_values(model, problem.parameters, np.array(tp.parameters(w)).ravel())
     local_err = open_loop_err = float("nan")
-    errors = np.full(problem.transcription.intervals, np.nan)
+    by_state = np.full((X.shape[0], problem.transcription.intervals), np.nan)
     if check_dynamics and np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
-        errors = interval_errors(model, problem.transcription, X, U, t0, tf)
+        by_state = interval_state_errors(model, problem.transcription, X, U, t0, tf)
         local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf,
-                                                   local=errors)
+                                                   local=largest_per_interval(by_state))
     terms = np.array(tp.cost_terms(w)).ravel()
     units = model.units()
     solution = Solution(
@@ -161,7 +192,7 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
                            final_time=tf, solver=solver)
     for reporter in reporters():
         add_report(solution, reporter(problem, model, solution, context))
-    return solution, errors
+    return solution, by_state
 
 
 def _iterations(stats: dict) -> int:

@@ -84,10 +84,28 @@ def interval_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
     errors do not accumulate: they say where the mesh is too coarse. NaN for
     all intervals when the integration fails with both methods.
     """
+    return largest_per_interval(interval_state_errors(model, tr, X, U, t0, tf))
+
+
+def interval_state_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
+                          t0: float, tf: float) -> np.ndarray:
+    """Each state's largest absolute deviation in each interval, (nx, N), in its unit.
+
+    As :func:`interval_errors`, state by state (each state against its own
+    scale: :mod:`ocp.engine.accuracy`). NaN everywhere when the integration
+    fails with both methods.
+    """
     local = _local_errors(model, tr, X, U, t0, tf, NON_STIFF)
     if np.any(np.isnan(local)):
         local = _local_errors(model, tr, X, U, t0, tf, STIFF)
     return local
+
+
+def largest_per_interval(by_state: np.ndarray) -> np.ndarray:
+    """(nx, N) state deviations -> (N,) the largest of each interval (0 with no state)."""
+    if by_state.shape[0] == 0:
+        return np.zeros(by_state.shape[1])
+    return by_state.max(axis=0)
 
 
 def _replay_parameters(model, tr, X, U, t0, tf):
@@ -112,11 +130,11 @@ def _local_errors(model, tr, X, U, t0, tf, method):
         x0 = X[:, [tr.interval_columns(k).start for k in range(N)]]
         xf = np.array(sim.map(N)(x0=x0, p=P)["xf"])
     except RuntimeError:
-        return np.full(N, np.nan)
+        return np.full((model.nx, N), np.nan)
     if not xf.size:
-        return np.zeros(N)
-    deviation = np.abs(xf - np.hstack(targets)).max(axis=0)  # (N p,)
-    return deviation.reshape(N, p).max(axis=1)
+        return np.zeros((model.nx, N))
+    deviation = np.abs(xf - np.hstack(targets))  # (nx, N p)
+    return deviation.reshape(model.nx, N, p).max(axis=2)
 
 
 def _open_loop_error(model, tr, X, U, t0, tf, method):

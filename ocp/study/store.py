@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ocp.engine.accuracy import INACCURATE
 from ocp.errors import ProblemError
 from ocp.study.integrity import Gaps, check_tables, damaged, find_gaps, readable
 
@@ -302,6 +303,9 @@ class Store:
             status, ipopt_status, message = FAILED, None, outcome.error
         elif s.success:
             status, ipopt_status, message = SUCCESS, s.message, ""
+        elif s.status == INACCURATE:  # converged on too coarse a mesh (ocp.engine.accuracy)
+            status, ipopt_status = FAILED, s.message
+            message = next((w for w in s.warnings if w.startswith(INACCURATE)), INACCURATE)
         else:
             status, ipopt_status = FAILED, s.status
             message = f"IPOPT did not converge: {s.status}"

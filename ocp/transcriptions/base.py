@@ -74,6 +74,9 @@ class Transcription(ABC):
         """The [transcription] keys every scheme takes."""
 
         intervals: int = option(50, minimum=1, doc="number of mesh intervals")
+        mesh: tuple[float, ...] | None = option(
+            None, doc="where the intervals end, as fractions of the horizon: increasing "
+                      "from 0 to 1, intervals + 1 numbers (default: equal intervals)")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -26,8 +26,9 @@ The sections (see README.md and ``problems/`` for complete examples)::
                      and its keys are ocp.costs.COST_TYPES (COST_TYPES.markdown_table())
     [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
     [transcription]  method = a registered scheme (ocp.transcriptions.TRANSCRIPTIONS),
-                     intervals and the scheme's own keys (degree, control_midpoints),
-                     dynamics; [transcription.refinement] tolerance (state units),
+                     intervals, mesh (graded: fractions of the horizon) and the scheme's
+                     own keys (degree, control_midpoints), dynamics, accuracy (a fraction
+                     of each state's range); [transcription.refinement] tolerance (state units),
                      passes: cut the intervals whose re-simulation is off and solve again
     [solver]         tolerance, constraint_tolerance, max_iterations, hessian,
                      linear_solver, graph, compile, threads; [solver.ipopt] any IPOPT
@@ -114,7 +115,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
 
     periodic, mirror = read_periodic(root.sub("periodic"))
     average_speed = read_average_speed(root.sub("average_speed"))
-    transcription, dynamics, mesh_refinement = read_transcription(root.sub("transcription"))
+    transcription, dynamics, mesh_refinement, accuracy = read_transcription(
+        root.sub("transcription"))
 
     problem = Problem(
         model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
@@ -122,6 +124,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         periodic=periodic, mirror=mirror,
         average_speed=average_speed,
         transcription=transcription, dynamics=dynamics, mesh_refinement=mesh_refinement,
+        accuracy=accuracy,
         solver=read_solver(root.sub("solver")),
         name=root.string("title") or path.stem,
         sense=root.string("sense", MINIMIZE, choices=(MINIMIZE, MAXIMIZE)),
