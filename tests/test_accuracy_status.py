@@ -141,3 +141,17 @@ def test_intervals_must_agree_with_the_mesh():
 def test_a_bad_accuracy_names_its_key(value):
     with pytest.raises(ocp.ProblemError, match=r"transcription\.accuracy"):
         ocp.load_problem(HYPERSENSITIVE, {"transcription.accuracy": value})
+
+
+def test_the_best_of_several_starts_is_judged_too(tmp_path, capsys):
+    """``--starts`` solves its starts without re-simulating each; the one it keeps is
+    re-simulated and judged like any solve: on 44 equal intervals, 'inaccurate'."""
+    equal = tmp_path / "equal.toml"
+    text = HYPERSENSITIVE.read_text().replace('"models/', f'"{PROBLEMS}/models/')
+    start = text.index("mesh = [")
+    equal.write_text(text[:start] + "intervals = 44\n")
+    out = tmp_path / "out"
+    assert main(["solve", str(equal), "--starts", "2", "--out", str(out),
+                 "--quiet"]) == EXIT_INACCURATE
+    assert "Traceback" not in capsys.readouterr().err
+    assert json.loads((out / "summary.json").read_text())["status"] == INACCURATE

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.engine.consistency import dynamics_errors
+from ocp.engine.consistency import dynamics_errors, interval_state_errors, largest_per_interval
 from ocp.errors import ProblemError
 from ocp.problem import MAXIMIZE, Problem
 from ocp.solution import Solution
+from ocp.solve import judged
 from ocp.study.backends import make_backend
 from ocp.study.starts import start_guess, start_kind
 from ocp.study.worker import RunOutcome, describe_error
@@ -202,13 +203,18 @@ def solve_from_starts(problem, starts: int = 8, *, workers: int | None = None, s
 
 
 def resimulate(solution: Solution, problem: Problem) -> None:
-    """Fill the solution's re-simulation errors as :func:`ocp.solve` does (its
-    problem has one mesh and no estimated model numbers)."""
+    """Fill the solution's re-simulation errors and judge its accuracy as
+    :func:`ocp.solve` does (its problem has one mesh and no estimated model
+    numbers): a kept start that is not accurate is ``inaccurate``, not success."""
     X, U = np.asarray(solution.states, float).T, np.asarray(solution.controls, float).T
     if np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
+        t0 = float(solution.time[0])
+        by_state = interval_state_errors(problem.model, problem.transcription, X, U, t0,
+                                         solution.final_time)
         solution.max_dynamics_error, solution.max_dynamics_error_open_loop = dynamics_errors(
-            problem.model, problem.transcription, X, U, float(solution.time[0]),
-            solution.final_time)
+            problem.model, problem.transcription, X, U, t0, solution.final_time,
+            local=largest_per_interval(by_state))
+        judged(solution, by_state, problem)
 
 
 def solve_start(start: int, source, overrides, guess, replaces_guess: bool,
