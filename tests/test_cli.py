@@ -5,28 +5,11 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import PROBLEMS
+from conftest import PROBLEMS, SMALL_PENDULUM
 
 from ocp.cli import main
 
-GOOD = """
-[model]
-name = "pendulum"
-[time]
-final = 2.0
-[bounds]
-tau_pendulum = [-8, 8]
-[initial]
-pendulum = 0
-pendulum_speed = 0
-[final]
-pendulum = "180 deg"
-pendulum_speed = 0
-[costs.effort]
-type = "squared_controls"
-[transcription]
-intervals = 20
-"""
+GOOD = SMALL_PENDULUM
 
 
 def write(tmp_path, text, name="task.toml"):

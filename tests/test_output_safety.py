@@ -11,31 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEMS
+from conftest import PROBLEMS, SMALL_PENDULUM
 
 from ocp.cli import main
 from ocp.io.problem_file import load_problem
 from ocp.solve import solve
 
-PENDULUM = """
-title = "{title}"
-[model]
-name = "pendulum"
-[time]
-final = 2.0
-[bounds]
-tau_pendulum = [-8, 8]
-[initial]
-pendulum = 0
-pendulum_speed = 0
-[final]
-pendulum = "180 deg"
-pendulum_speed = 0
-[costs.effort]
-type = "squared_controls"
-[transcription]
-intervals = 20
-"""
+PENDULUM = 'title = "{title}"' + SMALL_PENDULUM
 
 #: IPOPT stops at the first iterate within acceptable_tol, since tol cannot be met
 ACCEPTABLE = ["--set", "solver.tolerance=1e-20", "--set", "solver.ipopt.acceptable_iter=1",
