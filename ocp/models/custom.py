@@ -156,7 +156,8 @@ def load_model_file(path: Path, parameters: dict) -> Model:
         raise ModelFileError(f"model file '{path}' must define a function "
                              f"'model(parameters) -> ocp.Model'", path)
     try:
-        built = factory(dict(parameters))
+        given = ReadKeys(parameters)
+        built = factory(given)
     except Exception as exc:  # the user's code: the line in their file, not a traceback
         raise ModelFileError(f"model file '{path}'{where(exc, path)}: model() raised "
                              f"{type(exc).__name__}: {exc}", path) from None
@@ -165,7 +166,62 @@ def load_model_file(path: Path, parameters: dict) -> Model:
                              f"{type(built).__name__}, expected an ocp.Model", path)
     if isinstance(built, CustomModel):
         check_dynamics(built, path)
+        traced = ReadKeys(built.parameters())
+        probe = built.replace()  # a copy whose dynamics read from ``traced``
+        object.__setattr__(probe, "_parameters", traced)
+        try:
+            check_dynamics(probe, path)
+            probe.output_units()
+        except Exception:  # noqa: BLE001 - the outputs' own errors are reported where used
+            pass
+        for key in parameters:
+            if key not in given.read and key not in traced.read:
+                known = set(built.parameters()) - set(parameters) | given.read | traced.read
+                raise UnusedParameter(key, sorted(known))
     return built
+
+
+class ReadKeys(dict):
+    """A dict that notes the keys read from it (``[]``, ``get``, or every key when
+    it is iterated through ``keys``, ``items`` or ``values``); copying it with
+    ``{**d}`` or ``dict(d)`` reads nothing."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+    def keys(self):
+        self.read.update(dict.keys(self))
+        return super().keys()
+
+    def items(self):
+        self.read.update(dict.keys(self))
+        return super().items()
+
+    def values(self):
+        self.read.update(dict.keys(self))
+        return super().values()
+
+
+class UnusedParameter(ModelFileError):
+    """A key of ``[model.parameters]`` that a model file never reads (a misspelling
+    that would otherwise change nothing); ``known`` are the names it does use."""
+
+    def __init__(self, key: str, known: list[str]):
+        super().__init__(f"the model file does not use parameter '{key}'")
+        self.key, self.known = key, known
 
 
 def check_dynamics(model: CustomModel, path: Path) -> None:

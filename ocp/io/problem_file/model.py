@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
 from ocp.io.tables import TableReader, kind
-from ocp.models.custom import ModelFileError, load_model_file
+from ocp.models.custom import ModelFileError, UnusedParameter, load_model_file
 from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
 from ocp.models.library import (
     build_model,
@@ -93,6 +93,9 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
             raise reader.error(key, "muscle options apply to built-in muscle models only")
         try:
             model = load_model_file(file_path, params_reader.table)
+        except UnusedParameter as exc:
+            raise params_reader.error(exc.key, f"model file '{file_path.name}' does not use "
+                                      f"this parameter" + suggestion(exc.key, exc.known)) from None
         except ModelFileError as exc:
             raise reader.error("file", str(exc)) from None
         if reader.string("dynamics", "analytic") != "analytic":

@@ -1,6 +1,8 @@
 """``[solver]``: IPOPT's tolerances, iterations, Hessian, linear solver and graph."""
 from __future__ import annotations
 
+import math
+
 from ocp.engine.solver import check_ipopt_options
 from ocp.errors import ProblemError
 from ocp.io.tables import TableReader
@@ -28,6 +30,10 @@ def read_solver(reader: TableReader) -> SolverOptions:
         compile=reader.boolean("compile", defaults.compile),
         threads=reader.integer("threads", defaults.threads, minimum=1),
         ipopt=dict(ipopt))
+    for name in ("tolerance", "constraint_tolerance"):
+        value = getattr(options, name)
+        if value is not None and not (0.0 < value < math.inf):
+            raise reader.error(name, f"expected a finite positive number, got {value}")
     try:  # what IPOPT would refuse after the NLP is built, refused now
         check_ipopt_options(options)
     except ProblemError as exc:

@@ -1,0 +1,100 @@
+"""Input that used to be accepted silently is refused at load time (issue #24).
+
+The issue's class "Accepted silently": inputs that changed nothing, or
+something wrong, while the solve reported success. Each case writes its files
+into a temporary folder and runs the command line, which must exit with
+status 2 and print exactly one ``error:`` line, with no traceback, naming the
+file and the key (or the element) at fault; a solver that fails the test if
+it is called stands guard, so every refusal happens before the solve.
+"""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from conftest import PROBLEMS
+
+from ocp.cli import main
+
+PENDULUM = PROBLEMS / "pendulum_swingup.toml"
+DAMPED = PROBLEMS / "damped_pendulum_swingup.toml"
+MODEL_FILE = (PROBLEMS / "models" / "damped_pendulum.py").read_text()
+
+
+def edited(tmp_path, source, old, new, name="problem.toml"):
+    text = source.read_text()
+    assert old in text, f"{old!r} is not in {source.name}"
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def solve_args(path, *extra):
+    return ["solve", str(path), "--quiet", "--out", str(path.parent / "out"), *extra]
+
+
+def set_on(source, assignment):
+    return lambda tmp_path: solve_args(source, "--set", assignment)
+
+
+def damped(model_old=None, model_new=None, problem_old=None, problem_new=None):
+    """The damped pendulum's problem on a copy of its model file, either edited."""
+    def build(tmp_path):
+        source = MODEL_FILE
+        if model_old is not None:
+            assert model_old in source
+            source = source.replace(model_old, model_new, 1)
+        (tmp_path / "damped.py").write_text(source)
+        path = edited(tmp_path, DAMPED, '"models/damped_pendulum.py"', '"damped.py"')
+        if problem_old is not None:
+            text = path.read_text()
+            assert problem_old in text
+            path.write_text(text.replace(problem_old, problem_new, 1))
+        return solve_args(path)
+    return build
+
+
+# -- the table: (id, builder, words the one line must hold) ----------------------------
+CASES = [
+    ("model-parameter-misspelled",
+     damped(problem_old="damping_Nms_per_rad", problem_new="dampingg_Nms_per_rad"),
+     ["problem.toml", "model.parameters.dampingg_Nms_per_rad", "damped.py",
+      "did you mean 'damping_Nms_per_rad'"]),
+    ("solver-tolerance-inf", set_on(PENDULUM, "solver.tolerance=inf"),
+     [PENDULUM.name, "solver.tolerance", "inf", "finite positive"]),
+    ("solver-constraint-tolerance-inf", set_on(PENDULUM, "solver.constraint_tolerance=inf"),
+     [PENDULUM.name, "solver.constraint_tolerance", "inf", "finite positive"]),
+    ("solver-tolerance-zero", set_on(PENDULUM, "solver.tolerance=0"),
+     [PENDULUM.name, "solver.tolerance", "finite positive"]),
+]
+
+
+@pytest.fixture
+def no_solve(monkeypatch):
+    """A solver that fails the test if anything reaches it."""
+    def solve(*args, **kwargs):
+        pytest.fail("the bad input reached the solver")
+    monkeypatch.setattr(importlib.import_module("ocp.solve"), "solve", solve)
+
+
+@pytest.mark.parametrize("builder, words", [(b, w) for _, b, w in CASES],
+                         ids=[c[0] for c in CASES])
+def test_input_once_accepted_silently_is_refused_in_one_line(builder, words, tmp_path,
+                                                              capsys, no_solve):
+    argv = builder(tmp_path)
+    capsys.readouterr()
+    code = main(argv)
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, captured.err
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    for word in words:
+        assert word in lines[0], f"{word!r} not in: {lines[0]}"
+
+
+def test_a_parameter_the_model_file_reads_is_accepted(tmp_path):
+    """The shipped damped pendulum's damping is read by its dynamics: no refusal."""
+    from ocp.io.problem_file import load_problem
+    problem = load_problem(DAMPED)
+    assert problem.model.parameters()["damping_Nms_per_rad"] == 0.2
