@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ocp.errors import ProblemError
+from ocp.errors import ProblemError, suggestion
 from ocp.models.base import Model
 
 
@@ -178,7 +178,29 @@ def load_model_file(path: Path, parameters: dict) -> Model:
             if key not in given.read and key not in traced.read:
                 known = set(built.parameters()) - set(parameters) | given.read | traced.read
                 raise UnusedParameter(key, sorted(known))
+        check_default_bounds(built, path)
     return built
+
+
+def check_default_bounds(model: CustomModel, path: Path) -> None:
+    """A model file's ``bounds`` name its states, controls or outputs, each as a
+    (lower, upper) pair of numbers with lower <= upper: a misspelled name used to
+    bound nothing, and a reversed pair made an infeasible problem."""
+    import math
+    names = list(model.state_names) + list(model.control_names)
+    for name, value in model.default_bounds().items():
+        if name not in names and name not in model.output_units():
+            raise ModelFileError(f"model file '{path}': default bounds name '{name}', which "
+                                 f"is not a state or control of model '{model.name}'"
+                                 + suggestion(name, names), path)
+        try:
+            lo, hi = (float(v) for v in value)
+        except (TypeError, ValueError):
+            raise ModelFileError(f"model file '{path}': default bounds of '{name}': expected "
+                                 f"(lower, upper), got {value!r}", path) from None
+        if math.isnan(lo) or math.isnan(hi) or lo > hi:
+            raise ModelFileError(f"model file '{path}': default bounds of '{name}': lower "
+                                 f"{lo} is above upper {hi}", path)
 
 
 class ReadKeys(dict):
