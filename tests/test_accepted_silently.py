@@ -54,6 +54,25 @@ def damped(model_old=None, model_new=None, problem_old=None, problem_new=None):
     return build
 
 
+IDENTIFY = PROBLEMS / "arm_identify_parameters.toml"
+
+
+def csv_in_ms(tmp_path, header="time"):
+    """arm_identify_parameters on its data with the time column in ms, headed ``header``."""
+    lines = (PROBLEMS / "data" / "arm_identify.csv").read_text().splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("time"))
+    out = lines[:start] + [header + lines[start][len("time"):]]
+    for line in lines[start + 1:]:
+        fields = line.split(",")
+        if line.strip():
+            fields[0] = repr(float(fields[0]) * 1000)
+        out.append(",".join(fields))
+    (tmp_path / "in_ms.csv").write_text("\n".join(out) + "\n")
+    text = IDENTIFY.read_text().replace('"data/arm_identify.csv"', '"in_ms.csv"')
+    (tmp_path / "problem.toml").write_text(text.replace('"data/', f'"{PROBLEMS}/data/'))
+    return tmp_path / "problem.toml"
+
+
 # -- the table: (id, builder, words the one line must hold) ----------------------------
 CASES = [
     ("model-parameter-misspelled",
@@ -66,6 +85,8 @@ CASES = [
     ("default-bounds-reversed",
      damped('bounds={"torque": (-20.0, 20.0)}', 'bounds={"torque": (20.0, -20.0)}'),
      ["problem.toml", "model.file", "damped.py", "'torque'", "lower 20.0 is above upper -20.0"]),
+    ("csv-time-in-milliseconds", lambda t: solve_args(csv_in_ms(t)),
+     ["problem.toml", "reference", "in_ms.csv", "'time [ms]'", "no unit"]),
     ("solver-tolerance-inf", set_on(PENDULUM, "solver.tolerance=inf"),
      [PENDULUM.name, "solver.tolerance", "inf", "finite positive"]),
     ("solver-constraint-tolerance-inf", set_on(PENDULUM, "solver.constraint_tolerance=inf"),
@@ -104,3 +125,14 @@ def test_a_parameter_the_model_file_reads_is_accepted(tmp_path):
     from ocp.io.problem_file import load_problem
     problem = load_problem(DAMPED)
     assert problem.model.parameters()["damping_Nms_per_rad"] == 0.2
+
+
+@pytest.mark.parametrize("header", ["time_ms", "time [ms]", "time (ms)"])
+def test_a_time_column_headed_in_ms_is_converted(header, tmp_path):
+    """The same data whose time header names ms load, in seconds, over 0 to 0.6 s."""
+    from ocp.data.csv_table import read_csv
+    from ocp.io.problem_file import load_problem
+    path = csv_in_ms(tmp_path, header)
+    table = read_csv(tmp_path / "in_ms.csv")
+    assert table.time_s[0] == 0.0 and table.time_s[-1] == pytest.approx(0.6, abs=1e-9)
+    load_problem(path)

@@ -92,7 +92,7 @@ class Tracking(CostTerm):
                 raise reader.error("interpolation", f"{source}: {exc}") from None
         lowpass_hz, lowpass_filter = read_lowpass(reader)
         if "reference" in reader.table and context.horizon is not None:
-            check_coverage(reader, sampled, *context.horizon)   # once the keys are checked
+            check_coverage(reader, sampled, *context.horizon, base=context.base)  # keys checked
         return cls(name, weight, divide_by_displacement=reader.string("divide_by_displacement"),
                    reference=reference, scale=scale, target=reader.table.get("target"),
                    reference_file=reader.string("reference"),
@@ -137,13 +137,24 @@ def read_lowpass(reader: TableReader) -> tuple:
     return lowpass_hz, lowpass_filter
 
 
-def check_coverage(reader: TableReader, reference: dict, start: float, final) -> None:
+def check_coverage(reader: TableReader, reference: dict, start: float, final,
+                   base=None) -> None:
     """Refuse a reference file whose samples do not span the problem's time, start
     to final (to the lower bound of a free final time), to within one sample
-    interval: beyond its samples a reference would be held constant."""
+    interval: beyond its samples a reference would be held constant. A CSV whose
+    ``time`` column has no unit and spans more than 100 times the problem's
+    time is refused too: it is most likely in milliseconds."""
+    from ocp.data.csv_table import csv_time_unit
     end = min(final) if isinstance(final, (tuple, list)) else final
     for name, (times, _) in reference.items():
         times = np.asarray(times, float)
+        path = reader.path("reference", base) if base is not None else None
+        if times[-1] - times[0] > 100 * (end - start) and csv_time_unit(path) == "":
+            raise reader.error("reference", f"{reader.table['reference']}: its 'time' column "
+                               f"has no unit and spans {times[0]:g} to {times[-1]:g}, more "
+                               f"than 100 times the problem's {end - start:g} s: if it is in "
+                               f"milliseconds, name it 'time [ms]' (or 'time_ms'); if in "
+                               f"seconds, 'time [s]'")
         slack = float(np.median(np.diff(times))) + 1e-9 * max(1.0, abs(end))
         if times[0] > start + slack or times[-1] < end - slack:
             raise reader.error("reference", f"{reader.table['reference']} covers "

@@ -25,6 +25,8 @@ _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "": 1.0}
 
 def _split_name(text: str) -> tuple[str, str]:
     text = text.strip().strip('"').strip()
+    if text in ("time_ms", "time_s"):  # the unit written into the name
+        return "time", text[5:]
     match = _NAME_UNIT.match(text)
     if match:
         return match.group(1), (match.group(2) or match.group(3) or "").strip()
@@ -70,6 +72,21 @@ def read_csv(path) -> Table:
     keep = [i for i in range(len(names)) if i != t_col]
     return Table(time, data[:, keep], tuple(names[i] for i in keep),
                  tuple(units[i] for i in keep), None, str(path), {"comments": comments})
+
+
+def csv_time_unit(path) -> str | None:
+    """The unit written in the ``time`` header of the CSV file ``path`` ("" when
+    none is), or None for a file that is not a readable CSV with a time column."""
+    if path is None or Path(path).suffix.lower() != ".csv":
+        return None
+    try:
+        lines = [ln for ln in read_lines(Path(path))
+                 if ln.strip() and not ln.startswith("#")]
+        header = next(csv.reader(io.StringIO(lines[0])))
+    except (OSError, IndexError, StopIteration, DataError):
+        return None
+    units = dict(_split_name(h) for h in header)
+    return units.get("time")
 
 
 def write_csv(path, table: Table) -> Path:
