@@ -73,6 +73,18 @@ def csv_in_ms(tmp_path, header="time"):
     return tmp_path / "problem.toml"
 
 
+def osim(**parts):
+    """``ocp models`` on the pendulum .osim of the reader tests with ``parts`` added."""
+    def build(tmp_path):
+        from osim_pendulum import pendulum_osim
+        path = tmp_path / "bar.osim"
+        path.write_text(pendulum_osim(body_extra=parts.get("body_extra", ""))
+                        .replace("<mass>2</mass>", parts.get("mass", "<mass>2</mass>"))
+                        .replace("<range>-3 3</range>", parts.get("range", "<range>-3 3</range>")))
+        return ["models", str(path)]
+    return build
+
+
 # -- the table: (id, builder, words the one line must hold) ----------------------------
 CASES = [
     ("model-parameter-misspelled",
@@ -87,6 +99,13 @@ CASES = [
      ["problem.toml", "model.file", "damped.py", "'torque'", "lower 20.0 is above upper -20.0"]),
     ("csv-time-in-milliseconds", lambda t: solve_args(csv_in_ms(t)),
      ["problem.toml", "reference", "in_ms.csv", "'time [ms]'", "no unit"]),
+    ("osim-negative-body-mass", osim(mass="<mass>-2</mass>"),
+     ["bar.osim", "Body 'rod'", "line 5", "<mass>", "at least 0"]),
+    ("osim-reversed-range", osim(range="<range>3 -3</range>"),
+     ["bar.osim", "Coordinate 'angle'", "line 14", "<range>", "lower <= upper"]),
+    ("osim-unknown-element-in-body",
+     osim(body_extra="\n        <inertial_properties>1 2</inertial_properties>"),
+     ["bar.osim", "Body 'rod'", "line 8", "<inertial_properties>"]),
     ("solver-tolerance-inf", set_on(PENDULUM, "solver.tolerance=inf"),
      [PENDULUM.name, "solver.tolerance", "inf", "finite positive"]),
     ("solver-constraint-tolerance-inf", set_on(PENDULUM, "solver.constraint_tolerance=inf"),
@@ -136,3 +155,10 @@ def test_a_time_column_headed_in_ms_is_converted(header, tmp_path):
     table = read_csv(tmp_path / "in_ms.csv")
     assert table.time_s[0] == 0.0 and table.time_s[-1] == pytest.approx(0.6, abs=1e-9)
     load_problem(path)
+
+
+def test_an_unnamed_drawing_in_a_body_is_listed_as_ignored(tmp_path, capsys):
+    """A display-only element in a <Body> changes nothing and is said to."""
+    argv = osim(body_extra="\n        <Brick><half_lengths>1 1 1</half_lengths></Brick>")(tmp_path)
+    assert main(argv) == 0
+    assert "Brick (line 8)" in capsys.readouterr().out

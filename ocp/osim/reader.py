@@ -37,6 +37,9 @@ WRAP_SURFACES = ("WrapCylinder", "WrapSphere", "WrapEllipsoid", "WrapTorus",
 MODEL_PARTS = ("components", "Ground", "BodySet", "JointSet", "ControllerSet",
                "ConstraintSet", "ForceSet", "MarkerSet", "ContactGeometrySet", "ProbeSet",
                "ComponentSet", "ModelVisualPreferences")
+#: What a <Body> holds (OpenSim 4): read, or drawn only (listed as ignored).
+BODY_PROPERTIES = ("mass", "mass_center", "inertia", "attached_geometry", "frame_geometry",
+                   "FrameGeometry", "WrapObjectSet", "components", "frames")
 #: Force and component tags that are read.
 FORCES = MUSCLES + ("CoordinateActuator", "SmoothSphereHalfSpaceForce")
 GRAVITY_DEFAULT = (0.0, -9.80665, 0.0)
@@ -83,6 +86,24 @@ def list_ignored(owner, lines: dict, ignored: list):
                            "surface that no muscle path uses")
 
 
+def check_body(ctx: ElementReader, body, lines: dict, ignored: list) -> None:
+    """A <Body>'s mass is not negative and it holds only what a Body holds: an
+    element it does not know would change nothing, silently. One that only
+    draws (``DISPLAY_ONLY``) is listed as ignored; any other is refused."""
+    if ctx.number(body, "mass") < 0:
+        raise ctx.error(body, f"<mass> must be at least 0 kg, got {ctx.number(body, 'mass')}")
+    for child in body:
+        if child.tag in BODY_PROPERTIES:
+            continue
+        if child.tag in DISPLAY_ONLY:
+            if not child.get("name"):   # list_ignored lists the named ones
+                ignored.append(f"{child.tag} (line {lines.get(child, 0)})")
+            continue
+        raise OsimError(f"<{child.tag}> in a Body is not supported; a Body holds "
+                        f"{', '.join(BODY_PROPERTIES)}", f"Body '{body.get('name')}'",
+                        ctx.file, lines.get(child, lines.get(body)))
+
+
 def read_osim(path) -> OsimDocument:
     """Parse an .osim file. Raises OsimError naming the file, element and line."""
     path = Path(path)
@@ -112,6 +133,7 @@ def read_osim(path) -> OsimDocument:
         if b.tag != "Body":
             raise ctx.error(b, f"'{b.tag}' in the BodySet is not supported (Body only)")
         name = b.get("name")
+        check_body(ctx, b, lines, ignored)
         bodies[name] = Body(name, ctx.number(b, "mass"),
                             ctx.numbers(b, "mass_center", 3, (0, 0, 0)),
                             ctx.numbers(b, "inertia", 6), lines.get(b, 0))
