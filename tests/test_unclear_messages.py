@@ -98,7 +98,10 @@ CASES = [
     ("osim-coordinate-range-reversed",
      osim_edit("<range>-1.570796326794897 1.570796326794897</range>",
                "<range>1.570796326794897 -1.570796326794897</range>"),
-     ["model.osim", "pelvis_tilt", "range", "line 2277"]),
+     ["model.osim", "Coordinate 'pelvis_tilt'", "line 2275", "<range>", "reversed"]),
+    ("osim-body-duplicated",
+     osim_edit('<Body name="femur_l">', '<Body name="femur_r">'),
+     ["model.osim", "Body 'femur_r'", "line 1857", "second Body", "line 1824"]),
 ]
 
 
