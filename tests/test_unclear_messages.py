@@ -92,6 +92,10 @@ CASES = [
      model_file(MODEL_FILE.replace("    p = {", "    raise ValueError('bad parameters')\n"
                                    "    p = {", 1)),
      ["problem.toml", "model.file", "bad_model.py", "line 12", "ValueError", "bad parameters"]),
+    ("model-file-output-shape",
+     model_file(MODEL_FILE.replace('{"tip_height": -p["length_m"] * ca.cos(x[0])}',
+                                   '{"tip_height": ca.vertcat(x[0], x[1])}', 1)),
+     ["problem.toml", "model.file", "bad_model.py", "line 22", "tip_height", "shape (2, 1)"]),
     ("custom-cost-unknown-state",
      custom_cost('\n\ndef bad_cost(v):\n    return v.state("elbw") ** 2\n'),
      ["problem.toml", "costs.running", "cost.py", "line 25", "'elbw' is not a state"]),
