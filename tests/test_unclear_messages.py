@@ -57,6 +57,18 @@ def model_file(source, encoding="utf-8"):
     return build
 
 
+def inf_in_mot(tmp_path):
+    lines = (PROBLEMS / "data" / "arm_reach.mot").read_text().splitlines()
+    row = lines.index("endheader") + 2 + 36  # the 37th sample
+    fields = lines[row].split("\t")
+    fields[2] = "inf"
+    lines[row] = "\t".join(fields)
+    (tmp_path / "reach.mot").write_text("\n".join(lines) + "\n")
+    path = edited(tmp_path, PROBLEMS / "arm_track.toml", '"data/arm_reach.mot"',
+                  f'"{tmp_path / "reach.mot"}"')
+    return solve_args(path)
+
+
 def custom_cost(source):
     def build(tmp_path):
         (tmp_path / "cost.py").write_text(
@@ -99,6 +111,9 @@ CASES = [
     ("custom-cost-unknown-state",
      custom_cost('\n\ndef bad_cost(v):\n    return v.state("elbw") ** 2\n'),
      ["problem.toml", "costs.running", "cost.py", "line 25", "'elbw' is not a state"]),
+    # an inf sample used to reach the solve and fail in the report's formatting
+    ("inf-sample-in-data", inf_in_mot,
+     ["problem.toml", "costs.track.reference", "reach.mot", "elbow_flexion", "sample 37"]),
     ("osim-coordinate-range-reversed",
      osim_edit("<range>-1.570796326794897 1.570796326794897</range>",
                "<range>1.570796326794897 -1.570796326794897</range>"),
