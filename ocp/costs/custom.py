@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ocp.costs.base import CostContext, CostTerm
+from ocp.errors import ProblemError
 from ocp.io.declarations import option, read_options
 
 
@@ -45,32 +46,26 @@ class CustomCost(CostTerm):
     def check(self, model):
         if self.integrand_fn is None and self.endpoint_fn is None:
             raise ValueError("a custom cost needs an integrand or an endpoint function")
-        # built once on symbols, so that an error in the user's Python (an unknown
-        # name, say) is reported at load time with its file and line
-        import casadi as ca
-
-        from ocp.costs.base import EndpointVariables, PointVariables
-        x, u, z = (ca.SX.sym(n, k) for n, k in (("x", model.nx), ("u", model.nu),
-                                                 ("z", model.nz)))
-        t, t0, tf = ca.SX.sym("t"), ca.SX.sym("t0"), ca.SX.sym("tf")
-        for fn, variables in ((self.integrand_fn, lambda: PointVariables(model, t, x, u, z)),
-                              (self.endpoint_fn, lambda: EndpointVariables(
-                                  model, t0, tf, ca.SX.sym("x0", model.nx),
-                                  ca.SX.sym("xf", model.nx)))):
-            if fn is None:
-                continue
-            try:
-                fn(variables())
-            except Exception as exc:  # the user's code: its file and line, no traceback
-                raise ValueError(f"{fn.__name__}() in '{self.file or fn.__code__.co_filename}'"
-                                 f"{line_in(exc, fn)} raised {type(exc).__name__}: {exc}"
-                                 ) from None
 
     def integrand(self, v):
-        return self.integrand_fn(v) if self.integrand_fn else None
+        return self.called(self.integrand_fn, v) if self.integrand_fn else None
 
     def endpoint(self, e):
-        return self.endpoint_fn(e) if self.endpoint_fn else None
+        return self.called(self.endpoint_fn, e) if self.endpoint_fn else None
+
+    def called(self, fn, variables):
+        """``fn(variables)``; an error in the user's Python (an unknown name, say) is a
+        ProblemError on the cost's key naming the function's file and line, not a
+        traceback. (Not tried at load time: the function may end the process, and a
+        study must lose only that run.)"""
+        try:
+            return fn(variables)
+        except ProblemError:
+            raise
+        except Exception as exc:
+            raise ProblemError(f"{fn.__name__}() in '{self.file or fn.__code__.co_filename}'"
+                               f"{line_in(exc, fn)} raised {type(exc).__name__}: {exc}",
+                               f"costs.{self.name}") from None
 
 
 def line_in(exc: BaseException, fn) -> str:
