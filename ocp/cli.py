@@ -412,6 +412,8 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except ProblemError as exc:
+        if exc.key and not exc.file and vars(args).get("problem"):
+            exc.file = str(args.problem)  # a key of the problem file, found after loading
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PATH_ERRORS as exc:

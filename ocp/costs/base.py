@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from ocp.errors import suggestion
 from ocp.io.declarations import Registry, option, option_keys, read_options
 
 #: Cost types by their name in problem files (``[costs.NAME] type = ...``).
@@ -38,10 +39,10 @@ class PointVariables:
         self._outputs = None
 
     def state(self, name):
-        return self.x[self.model.state_names.index(name)]
+        return self.x[index_of(name, self.model.state_names, "state")]
 
     def control(self, name):
-        return self.u[self.model.control_names.index(name)]
+        return self.u[index_of(name, self.model.control_names, "control")]
 
     def output(self, name):
         if self._outputs is None:
@@ -57,6 +58,15 @@ class PointVariables:
         return self.output(name)
 
 
+def index_of(name, names, what: str) -> int:
+    """The position of ``name`` among the model's ``names``; an unknown name is a
+    ValueError naming the closest one (not ``tuple.index(x): x not in tuple``)."""
+    names = list(names)
+    if name not in names:
+        raise ValueError(f"'{name}' is not a {what} of the model" + suggestion(name, names))
+    return names.index(name)
+
+
 @dataclass
 class EndpointVariables:
     """Initial and final time (s) and states, for endpoint (Mayer) terms."""
@@ -68,10 +78,10 @@ class EndpointVariables:
     xf: object
 
     def initial_state(self, name):
-        return self.x0[self.model.state_names.index(name)]
+        return self.x0[index_of(name, self.model.state_names, "state")]
 
     def final_state(self, name):
-        return self.xf[self.model.state_names.index(name)]
+        return self.xf[index_of(name, self.model.state_names, "state")]
 
 
 @dataclass(frozen=True)

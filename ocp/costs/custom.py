@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ocp.costs.base import CostContext, CostTerm
+from ocp.errors import ProblemError
 from ocp.io.declarations import option, read_options
 
 
@@ -47,7 +48,29 @@ class CustomCost(CostTerm):
             raise ValueError("a custom cost needs an integrand or an endpoint function")
 
     def integrand(self, v):
-        return self.integrand_fn(v) if self.integrand_fn else None
+        return self.called(self.integrand_fn, v) if self.integrand_fn else None
 
     def endpoint(self, e):
-        return self.endpoint_fn(e) if self.endpoint_fn else None
+        return self.called(self.endpoint_fn, e) if self.endpoint_fn else None
+
+    def called(self, fn, variables):
+        """``fn(variables)``; an error in the user's Python (an unknown name, say) is a
+        ProblemError on the cost's key naming the function's file and line, not a
+        traceback. (Not tried at load time: the function may end the process, and a
+        study must lose only that run.)"""
+        try:
+            return fn(variables)
+        except ProblemError:
+            raise
+        except Exception as exc:
+            raise ProblemError(f"{fn.__name__}() in '{self.file or fn.__code__.co_filename}'"
+                               f"{line_in(exc, fn)} raised {type(exc).__name__}: {exc}",
+                               f"costs.{self.name}") from None
+
+
+def line_in(exc: BaseException, fn) -> str:
+    """', line N' of the innermost frame of ``exc``'s traceback in ``fn``'s file."""
+    import traceback
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if frame.filename == fn.__code__.co_filename]
+    return f", line {lines[-1]}" if lines else ""

@@ -167,6 +167,13 @@ def apply_overrides(data: dict, overrides: dict | None, file: str) -> dict:
     return data
 
 
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """What is wrong with a file that is not UTF-8, and where (line of the bad byte)."""
+    line = exc.object[:exc.start].count(b"\n") + 1
+    return (f"line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8: "
+            f"save the file as UTF-8")
+
+
 def read_toml(path: Path, what: str = "problem file") -> dict:
     """The TOML data of a file; a missing file or bad TOML is a ProblemError naming it."""
     try:
@@ -175,6 +182,8 @@ def read_toml(path: Path, what: str = "problem file") -> dict:
         raise ProblemError(f"{what} does not exist", file=str(path)) from None
     except OSError as exc:
         raise ProblemError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ProblemError(not_utf8(exc), file=str(path)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

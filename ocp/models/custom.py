@@ -265,6 +265,28 @@ def check_dynamics(model: CustomModel, path: Path) -> None:
         line = where(exc, path) or defined_at(model._dynamics, path)
         raise ModelFileError(f"model file '{path}'{line}: the dynamics raised "
                              f"{type(exc).__name__}: {message}{hint}", path) from None
+    check_outputs(model, path)
+
+
+def check_outputs(model: CustomModel, path: Path) -> None:
+    """The outputs of a model file's model, built once on symbols: each a scalar
+    expression, an error in them reported at its line in the file."""
+    import casadi as ca
+    if model._outputs is None:
+        return
+    x, u, t = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu), ca.SX.sym("t")
+    try:
+        outputs = model.outputs_at(x, u, t)
+    except Exception as exc:
+        line = where(exc, path) or defined_at(model._outputs, path)
+        raise ModelFileError(f"model file '{path}'{line}: the outputs raised "
+                             f"{type(exc).__name__}: {exc}", path) from None
+    for name, value in outputs.items():
+        shape = value.shape if isinstance(value, (ca.SX, ca.MX, ca.DM)) else ()  # a number
+        if shape not in ((), (1, 1)):
+            raise ModelFileError(f"model file '{path}'{defined_at(model._outputs, path)}: "
+                                 f"output '{name}' has shape {shape}, expected a scalar "
+                                 f"expression", path)
 
 
 def defined_at(function, path: Path) -> str:

@@ -129,9 +129,9 @@ def read_coordinates(ctx: ElementReader, joint_el) -> tuple:
         if ctx.boolean(c, "locked", False) or ctx.boolean(c, "prescribed", False):
             raise ctx.error(c, "locked or prescribed coordinates are not supported")
         lo, hi = ctx.numbers(c, "range", 2, (-math.inf, math.inf))
-        if lo > hi:
-            raise ctx.error(c, f"<range> must be (lower upper) with lower <= upper, "
-                               f"got {lo:g} {hi:g}")
+        if not lo <= hi:
+            raise ctx.error(c, f"<range> {lo:g} {hi:g} is reversed: expected (lower upper) "
+                               f"with lower <= upper")
         out.append(Coordinate(c.get("name"), (lo, hi), ctx.number(c, "default_value", 0.0),
                               ctx.line(c)))
     return tuple(out)

@@ -133,6 +133,9 @@ def read_osim(path) -> OsimDocument:
         if b.tag != "Body":
             raise ctx.error(b, f"'{b.tag}' in the BodySet is not supported (Body only)")
         name = b.get("name")
+        if name in bodies:
+            raise ctx.error(b, f"a second Body named '{name}' (the first is at line "
+                               f"{bodies[name].line}): body names must be unique")
         check_body(ctx, b, lines, ignored)
         bodies[name] = Body(name, ctx.number(b, "mass"),
                             ctx.numbers(b, "mass_center", 3, (0, 0, 0)),

@@ -37,9 +37,12 @@ def read_guess(reader: TableReader, problem: Problem, base: Path, load_problem) 
         if name not in known:
             raise values.error(name, f"'{name}' is not a state or control" +
                                suggestion(name, sorted(known)))
+        value = values.table[name]
+        if isinstance(value, list) and len(value) != 2:
+            raise values.error(name, f"expected a constant or [start, end] (a ramp), "
+                               f"got a list of {len(value)} values")
         problem.guess_values[name] = values.quantity_or_range(name, units[name]) \
-            if not isinstance(values.table[name], list) else tuple(
-                to_si(v, units[name]) for v in values.table[name])
+            if not isinstance(value, list) else tuple(to_si(v, units[name]) for v in value)
     reference_path = reader.path("reference", base)
     lowpass_hz, lowpass_filter = read_lowpass(reader)
     if reference_path is not None:
