@@ -118,6 +118,23 @@ def test_a_run_is_beaten_only_beyond_the_tolerance_and_in_its_sense():
     assert [(b.run_id, b.by, b.score) for b in beaten] == [(0, 1, pytest.approx(12.0))]
 
 
+def test_an_inaccurately_converged_run_is_repaired_but_challenges_no_one():
+    """A run that converged on a mesh too coarse for its motion (failed, 'inaccurate':
+    the torque walk's worse optimum is one) may be beaten; its own solution, whose
+    objective is not the model's, beats no other run."""
+    keys = ["costs.f.weight"]
+    good = row(0, {"f": 1.0}, {"f": 10.0})
+    coarse = row(1, {"f": 2.0}, {"f": 12.0})        # 24; good's solution scores 20
+    coarse.update(status="failed", message="inaccurate: the re-simulation of 'q' is off")
+    beaten = beaten_runs(keys, [good, coarse])
+    assert [(b.run_id, b.by, b.was_failed) for b in beaten] == [(1, 0, True)]
+    cheap = row(1, {"f": 2.0}, {"f": 1.0})          # scores 1 under run 0's weights
+    cheap.update(status="failed", message="inaccurate: the re-simulation of 'q' is off")
+    assert beaten_runs(keys, [good, cheap]) == []
+    cheap["message"] = "IPOPT did not converge: Maximum_Iterations_Exceeded"
+    assert beaten_runs(keys, [good, cheap]) == []
+
+
 @pytest.mark.parametrize("sense", ["minimize", "maximize"])
 def test_best_challengers_match_a_brute_force_over_every_pair(sense):
     rng = np.random.default_rng(3)

@@ -71,6 +71,8 @@ class Beaten:
     by: int
     own: float
     score: float
+    #: the run had converged inaccurately (recorded as failed) before its repair
+    was_failed: bool = False
 
 
 def group_key(run: dict, keys) -> str:
@@ -96,10 +98,20 @@ def score(run_i: dict, run_j: dict) -> float | None:
     return total
 
 
+def converged_inaccurately(run: dict) -> bool:
+    """A run that converged on a mesh too coarse for its motion (recorded as failed,
+    its message the accuracy warning): a worse optimum often is, so it may be beaten
+    and repaired, but its solution challenges no other run."""
+    return (run["status"] != SUCCESS and run["objective"] is not None
+            and str(run.get("message") or "").startswith("inaccurate"))
+
+
 def beaten_runs(keys, runs: list[dict], sense: str = "minimize") -> list[Beaten]:
-    """Each succeeded run beaten by another run's solution, with its best challenger
-    (:func:`score` for every pair of a group, one run against all at a time)."""
-    ok = [r for r in runs if r["status"] == SUCCESS and r["objective"] is not None]
+    """Each succeeded (or inaccurately converged) run beaten by another succeeded run's
+    solution, with its best challenger (:func:`score` for every pair of a group, one run
+    against all at a time)."""
+    ok = [r for r in runs if (r["status"] == SUCCESS or converged_inaccurately(r))
+          and r["objective"] is not None]
     groups: dict[str, list[dict]] = {}
     for run in ok:
         groups.setdefault(group_key(run, keys), []).append(run)
@@ -120,6 +132,7 @@ def _beaten_in(group: list[dict], sense: str) -> list[Beaten]:
 
     w, u = table("weight"), table("unweighted")
     objective = np.array([r["objective"] for r in group], float)
+    accurate = np.array([r["status"] == SUCCESS for r in group])  # only these challenge
     sign = -1.0 if sense == "maximize" else 1.0
     out = []
     for i, run in enumerate(group):
@@ -127,7 +140,7 @@ def _beaten_in(group: list[dict], sense: str) -> list[Beaten]:
             continue
         d = w[i] - w                                  # (n_runs, n_terms): w_ik - w_jk
         scores = objective + np.where(d == 0, 0.0, d * u).sum(axis=1)
-        scores[~np.array(same) | (i == np.arange(len(group)))] = np.nan
+        scores[~np.array(same) | (i == np.arange(len(group))) | ~accurate] = np.nan
         gain = sign * (objective[i] - scores)         # > 0: run j's solution is better
         tol = RELATIVE_TOLERANCE * np.maximum(abs(objective[i]), abs(scores)) \
             + ABSOLUTE_TOLERANCE
@@ -135,7 +148,7 @@ def _beaten_in(group: list[dict], sense: str) -> list[Beaten]:
         if np.isfinite(gain).any():
             j = int(np.nanargmax(gain))
             out.append(Beaten(run["run_id"], group[j]["run_id"], run["objective"],
-                              float(scores[j])))
+                              float(scores[j]), was_failed=not accurate[i]))
     return out
 
 

@@ -292,6 +292,8 @@ def _finish_repair(study, out, store, result, b: Beaten, outcome, run, sense) ->
         if better(s.objective, b.own, sense):
             kind, message = REPAIRED, ""
             store.record(outcome, _save(study, out, run, s, b.by))
+            if b.was_failed:  # an inaccurate run, now solved accurately
+                result.success, result.failed = result.success + 1, result.failed - 1
         else:
             kind, message = NOT_IMPROVED, "the re-solve ended no better: the run keeps its solution"
     store.record_repair(b.run_id, b.by, b.own, b.score, after, kind, message, iterations)
