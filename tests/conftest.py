@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from bad_input import no_solve  # noqa: F401 (a fixture for the bad-input tables)
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEMS = ROOT / "problems"

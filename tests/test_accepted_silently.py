@@ -9,9 +9,8 @@ it is called stands guard, so every refusal happens before the solve.
 """
 from __future__ import annotations
 
-import importlib
-
 import pytest
+from bad_input import edited, refused_in_one_line, set_on, solve_args
 from conftest import PROBLEMS
 
 from ocp.cli import main
@@ -19,22 +18,6 @@ from ocp.cli import main
 PENDULUM = PROBLEMS / "pendulum_swingup.toml"
 DAMPED = PROBLEMS / "damped_pendulum_swingup.toml"
 MODEL_FILE = (PROBLEMS / "models" / "damped_pendulum.py").read_text()
-
-
-def edited(tmp_path, source, old, new, name="problem.toml"):
-    text = source.read_text()
-    assert old in text, f"{old!r} is not in {source.name}"
-    path = tmp_path / name
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
-def solve_args(path, *extra):
-    return ["solve", str(path), "--quiet", "--out", str(path.parent / "out"), *extra]
-
-
-def set_on(source, assignment):
-    return lambda tmp_path: solve_args(source, "--set", assignment)
 
 
 def damped(model_old=None, model_new=None, problem_old=None, problem_new=None):
@@ -115,28 +98,11 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def no_solve(monkeypatch):
-    """A solver that fails the test if anything reaches it."""
-    def solve(*args, **kwargs):
-        pytest.fail("the bad input reached the solver")
-    monkeypatch.setattr(importlib.import_module("ocp.solve"), "solve", solve)
-
-
 @pytest.mark.parametrize("builder, words", [(b, w) for _, b, w in CASES],
                          ids=[c[0] for c in CASES])
 def test_input_once_accepted_silently_is_refused_in_one_line(builder, words, tmp_path,
                                                               capsys, no_solve):
-    argv = builder(tmp_path)
-    capsys.readouterr()
-    code = main(argv)
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2, captured.err
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    for word in words:
-        assert word in lines[0], f"{word!r} not in: {lines[0]}"
+    refused_in_one_line(builder(tmp_path), words, capsys)
 
 
 def test_a_parameter_the_model_file_reads_is_accepted(tmp_path):

@@ -8,30 +8,15 @@ traceback, naming the file and the key (or element, or line) at fault.
 """
 from __future__ import annotations
 
-import importlib
-
 import pytest
+from bad_input import edited, refused_in_one_line, solve_args
 from conftest import PROBLEMS
-
-from ocp.cli import main
 
 PENDULUM = PROBLEMS / "pendulum_swingup.toml"
 HYPERSENSITIVE = PROBLEMS / "hypersensitive.toml"
 GAIT_MUSCLES = PROBLEMS / "gait2d_muscles.toml"
 OSIM = PROBLEMS / "data" / "gait2d" / "2D_gait.osim"
 MODEL_FILE = (PROBLEMS / "models" / "damped_pendulum.py").read_text()
-
-
-def edited(tmp_path, source, old, new, name="problem.toml"):
-    text = source.read_text()
-    assert old in text, f"{old!r} is not in {source.name}"
-    path = tmp_path / name
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
-def solve_args(path, *extra):
-    return ["solve", str(path), "--quiet", "--out", str(path.parent / "out"), *extra]
 
 
 def three_value_guess(tmp_path):
@@ -128,26 +113,9 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def no_solve(monkeypatch):
-    """A solver that fails the test if anything reaches it."""
-    def solve(*args, **kwargs):
-        pytest.fail("the bad input reached the solver")
-    monkeypatch.setattr(importlib.import_module("ocp.solve"), "solve", solve)
-
-
 @pytest.mark.parametrize("builder, words", [(b, w) for _, b, w in CASES],
                          ids=[c[0] for c in CASES])
 def test_an_unclear_message_is_now_one_clear_line(builder, words, tmp_path, capsys, request):
     if builder not in AT_BUILD:
         request.getfixturevalue("no_solve")
-    argv = builder(tmp_path)
-    capsys.readouterr()
-    code = main(argv)
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2, captured.err
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    for word in words:
-        assert word in lines[0], f"{word!r} not in: {lines[0]}"
+    refused_in_one_line(builder(tmp_path), words, capsys)
