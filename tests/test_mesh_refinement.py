@@ -200,3 +200,21 @@ def test_a_recurrent_step_refuses_a_refined_mesh():
                        r"transcription\.refinement.*intervals must stay equal"):
         ocp.load_problem(PROBLEMS / "arm_reach_muscles_gru.toml",
                          {"transcription.refinement.tolerance": 0.01})
+
+
+def test_a_graded_mesh_from_the_problem_file_is_not_called_refined(tmp_path):
+    """The report and summary.json say '(graded mesh)' for the file's own `mesh` and
+    '(refined mesh)' only for a mesh that refinement made (issue #24)."""
+    from ocp.engine.mesh_refinement import refine
+    problem = ocp.load_problem(PROBLEMS / "hypersensitive.toml")
+    assert problem.transcription.describe() == "hermite-simpson, 44 intervals (graded mesh)"
+    solution = ocp.solve(problem)
+    assert solution.transcription == "hermite-simpson, 44 intervals (graded mesh)"
+    solution.save(tmp_path)
+    assert ocp.Solution.load(tmp_path).transcription.endswith("(graded mesh)")
+    errors = np.zeros(44)
+    errors[0] = 1.0
+    cut = refine(problem.transcription, errors, 0.5)
+    assert cut.describe() == "hermite-simpson, 45 intervals (refined mesh)"
+    assert ocp.HermiteSimpson(8).describe() == "hermite-simpson, 8 intervals"
+    assert ocp.Radau(8, 3, mesh=GRADED).describe().endswith("8 intervals (graded mesh)")

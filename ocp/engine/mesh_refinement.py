@@ -83,7 +83,8 @@ def refine(transcription: Transcription, errors: np.ndarray, tolerance: float) -
     """A copy of ``transcription`` on the mesh that cuts the intervals off by more than
     ``tolerance``."""
     refined = copy.copy(transcription)
-    refined.set_mesh(refined_mesh(transcription.mesh_points, pieces(errors, tolerance)))
+    refined.set_mesh(refined_mesh(transcription.mesh_points, pieces(errors, tolerance)),
+                     refined=True)
     return refined
 
 
@@ -99,7 +100,7 @@ def transcription_of(solution, transcription: Transcription) -> Transcription:
     if mesh is None:
         return transcription
     solved_on = copy.copy(transcription)
-    solved_on.set_mesh(mesh)
+    solved_on.set_mesh(mesh, refined=True)
     return solved_on
 
 

@@ -1,8 +1,9 @@
 """What a transcription is: a mesh of intervals, points in each, and defects.
 
 Every transcription here works on the same layout. The time horizon is cut
-into ``N`` mesh intervals, equal unless a ``mesh`` says where they end (a
-refined mesh: :func:`ocp.engine.mesh_refinement.refine`); each interval holds the points ``tau`` in
+into ``N`` mesh intervals, equal unless a ``mesh`` says where they end (a graded
+mesh from the problem file, or a refined one:
+:func:`ocp.engine.mesh_refinement.refine`); each interval holds the points ``tau`` in
 [0, 1] (normalised interval time), the first and last shared with the
 neighbouring intervals. States, controls and algebraic variables are decision
 variables at every point, so a trajectory is ``N (p - 1) + 1`` columns.
@@ -88,16 +89,20 @@ class Transcription(ABC):
             raise ValueError(f"intervals must be a positive integer, got {intervals}")
         self.intervals = int(intervals)
         self.mesh = None
+        #: True when the mesh was made by refinement (Transcription.set_mesh), False for
+        #: equal intervals or a graded mesh given by the user
+        self.refined = False
         if mesh is not None:
             if len(mesh) != self.intervals + 1:
                 raise ValueError(f"a mesh of {self.intervals} intervals has "
                                  f"{self.intervals + 1} points, got {len(mesh)}")
             self.set_mesh(mesh)
 
-    def set_mesh(self, mesh) -> None:
-        """Give the mesh points as fractions of the horizon (None: uniform)."""
+    def set_mesh(self, mesh, refined: bool = False) -> None:
+        """Give the mesh points as fractions of the horizon (None: uniform);
+        ``refined``: made by mesh refinement, not given by the user (a graded mesh)."""
         if mesh is None:
-            self.mesh = None
+            self.mesh, self.refined = None, False
             return
         mesh = np.asarray(mesh, dtype=float)
         if (mesh.ndim != 1 or mesh.size < 2 or mesh[0] != 0.0 or mesh[-1] != 1.0
@@ -107,6 +112,7 @@ class Transcription(ABC):
         self.intervals = mesh.size - 1
         uniform = np.allclose(mesh, np.linspace(0.0, 1.0, mesh.size), rtol=0, atol=1e-14)
         self.mesh = None if uniform else mesh
+        self.refined = bool(refined) and self.mesh is not None
 
     @property
     def mesh_points(self) -> np.ndarray:
@@ -275,9 +281,11 @@ class Transcription(ABC):
         return f"{self.name}, {self.mesh_phrase()}"
 
     def mesh_phrase(self) -> str:
-        """'50 intervals', or '56 intervals (refined mesh)' when they are not equal."""
-        refined = " (refined mesh)" if self.mesh is not None else ""
-        return f"{self.intervals} intervals{refined}"
+        """'50 intervals'; '56 intervals (refined mesh)' when refinement made them
+        unequal, '12 intervals (graded mesh)' when the problem's ``mesh`` did."""
+        if self.mesh is None:
+            return f"{self.intervals} intervals"
+        return f"{self.intervals} intervals ({'refined' if self.refined else 'graded'} mesh)"
 
 
 def per_interval(h, rows):
