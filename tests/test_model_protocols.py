@@ -103,6 +103,53 @@ def test_wrappers_declare_what_they_wrap():
     assert set(capabilities(IntervenedModel(custom))) == {WrapperModel}
 
 
+
+def at_time(model, expression, x, u, t) -> np.ndarray:
+    """``expression(x, u, t)`` (a function of CasADi symbols) at numbers x, u, t."""
+    import casadi as ca
+    xs, us, ts = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu), ca.SX.sym("t")
+    f = ca.Function("f", [xs, us, ts], [expression(xs, us, ts)])
+    return np.array(f(x, u, t)).ravel()
+
+
+def test_wrappers_pass_the_time_on_to_their_base():
+    """A non-autonomous base (x' = u + sin t, output 1 - cos t) keeps seeing the real
+    time through a do() intervention; a learned activation passes it on as well."""
+    import casadi as ca
+    pushed = CustomModel("pushed", ["x"], ["u"], lambda x, u, p, t: ca.vertcat(u[0] + ca.sin(t)),
+                         outputs=lambda x, u, p, t: {"drift": 1 - ca.cos(t)})
+    wrapped = IntervenedModel(pushed, signals=[SetSignal("u", 0.5)])
+    assert wrapped.time_dependent and not IntervenedModel(build_model("pendulum")).time_dependent
+    for t in (0.0, 1.0, 2.5):
+        assert at_time(wrapped, wrapped.dynamics_at, 0.3, 9.0, t) == \
+            pytest.approx(0.5 + np.sin(t), rel=1e-15)
+        drift = at_time(wrapped, lambda x, u, t: wrapped.outputs_at(x, u, t)["drift"],
+                        0.3, 9.0, t)
+        assert drift == pytest.approx(1 - np.cos(t), rel=1e-15)
+    arm = build_model("six_muscle_arm")
+
+    class PushedArm(type(arm)):  # every rate of the arm plus t, an output "clock" = t
+        time_dependent = True
+
+        def dynamics_at(self, x, u, t):
+            return self.dynamics(x, u) + t
+
+        def outputs_at(self, x, u, t):
+            return {**self.outputs(x, u), "clock": t}
+
+    gru = learned_activation(PushedArm(**arm.arguments()), GRU)
+    assert gru.time_dependent and not learned_activation(arm, GRU).time_dependent
+    x, u = np.linspace(0.1, 0.9, gru.nx), np.linspace(0.1, 0.9, gru.nu)
+    moved = at_time(gru, lambda x, u, t: gru.dynamics_at(x, u, t) - gru.dynamics(x, u),
+                    x, u, 0.7)
+    rows = [i for i, n in enumerate(gru.state_names)
+            if i < arm.nx and not n.endswith("_activation")]
+    assert np.allclose(moved[rows], 0.7, rtol=0, atol=1e-12)
+    others = [i for i in range(gru.nx) if i not in rows]  # discrete: activations, hidden
+    assert others and np.all(moved[others] == 0.0)
+    assert at_time(gru, lambda x, u, t: gru.outputs_at(x, u, t)["clock"], x, u, 0.7) == 0.7
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_replace_returns_a_new_model_and_leaves_the_original_unchanged(name):
     model = build_model(name)

@@ -4,16 +4,13 @@ is set from outside, and nothing else changes.
 Each intervention is a small frozen dataclass; :func:`intervene` applies a list
 of them to a Problem and returns a new Problem (the original is untouched):
 
-- :class:`SetSignal`: ``do(node = value)`` for a control (an excitation) or a
-  muscle activation state, a constant or a trajectory ``(times_s, values)``.
-  The model reads the set value wherever it read the node, which cuts every
-  incoming edge (for an activation: the excitation no longer matters).
+- :class:`SetSignal`: ``do(node = value)`` for a control (an excitation) or an
+  activation state, a constant or a trajectory ``(times_s, values)``, read wherever
+  the node was, which cuts every incoming edge (an activation's excitation).
 - :class:`ScaleMaxForce`: weakness, ``F_max <- factor * F_max`` of one muscle.
 - :class:`RemoveMuscle`: the muscle is taken out of the model.
-- :class:`LockJoint`: ``do(q_j = angle)``: the coordinate is held at the angle
-  (its speed and acceleration are zero and the other coordinates move with the
-  rows of the equations of motion of the free coordinates); the problem's
-  bounds pin it as well.
+- :class:`LockJoint`: ``do(q_j = angle)``, speed and acceleration zero, the
+  other coordinates moving by the free coordinates' equations; bounds pin it too.
 - :class:`ExternalLoad`: an extra generalised force (N m or N) on one
   coordinate, constant or a trajectory, added to the equations of motion.
 - :class:`SegmentLoad`: a force (N, world frame) at a point fixed in a named
@@ -21,9 +18,8 @@ of them to a Problem and returns a new Problem (the original is untouched):
   equations of motion as ``J(q)^T F`` (J the Jacobian of the point) plus the
   moment on every coordinate that rotates the segment, through RNEA.
 
-Signals that vary in time are read from an extra state ``intervention_clock``
-(``d/dt clock = 1``, starting at the problem's start time): models are
-autonomous, so the clock is how a time-varying do() enters their dynamics.
+Signals that vary in time read an extra state ``intervention_clock`` (``d/dt clock
+= 1``, from the problem's start time); a non-autonomous base gets the time itself.
 """
 from __future__ import annotations
 
@@ -173,7 +169,7 @@ class IntervenedModel(Model):
         self.signals, self.locks, self.loads = tuple(signals), tuple(locks), tuple(loads)
         self.segment_loads = tuple(segment_loads)
         self.start_time = float(start_time)
-        self.name = base.name
+        self.name, self.time_dependent = base.name, base.time_dependent
         self.uses_clock = any(is_trajectory(s.value)
                               for s in self.signals + self.loads + self.segment_loads)
         extra = (CLOCK,) if self.uses_clock else ()
@@ -249,8 +245,11 @@ class IntervenedModel(Model):
         return xdot
 
     def dynamics(self, x, u):
+        return self.dynamics_at(x, u, None)
+
+    def dynamics_at(self, x, u, t):  # t (s) passed on to a non-autonomous base
         xb, ub = self._set(x, u)
-        f = self.base.dynamics(xb, ub)
+        f = self.base.dynamics(xb, ub) if t is None else self.base.dynamics_at(xb, ub, t)
         if self.locks or self.loads or self.segment_loads:
             n = self.tree.n
             M = mass_matrix(self.tree, xb[:n])
@@ -284,6 +283,9 @@ class IntervenedModel(Model):
 
     def outputs(self, x, u):
         return self.base.outputs(*self._set(x, u))
+
+    def outputs_at(self, x, u, t):
+        return self.base.outputs_at(*self._set(x, u), t)
 
     def output_units(self):
         return self.base.output_units()

@@ -133,7 +133,7 @@ class LearnedActivationModel(Model):
             raise ValueError(f"model '{base.name}' has no activation dynamics to replace: "
                              f"its controls are the activations")
         self.base, self.activation = base, activation
-        self.name = base.name
+        self.name, self.time_dependent = base.name, base.time_dependent
         H, muscles = activation.hidden, [m.name for m in base.muscles]
         self.hidden_names = {m: tuple(f"{m}_hidden_{i}" for i in range(H)) for m in muscles}
         self.state_names = tuple(base.state_names) + sum(self.hidden_names.values(), ())
@@ -187,6 +187,9 @@ class LearnedActivationModel(Model):
     def dynamics(self, x, u):
         return self._without_activation_rates(self.base.dynamics(self._base_x(x), u))
 
+    def dynamics_at(self, x, u, t):  # t (s) passed on to a non-autonomous base
+        return self._without_activation_rates(self.base.dynamics_at(self._base_x(x), u, t))
+
     def implicit_dynamics(self, x, u, z):
         xdot, residual = self.base.implicit_dynamics(self._base_x(x), u, z)
         return self._without_activation_rates(xdot), residual
@@ -222,6 +225,9 @@ class LearnedActivationModel(Model):
 
     def outputs(self, x, u):
         return self.base.outputs(self._base_x(x), u)
+
+    def outputs_at(self, x, u, t):
+        return self.base.outputs_at(self._base_x(x), u, t)
 
     def output_units(self):
         return self.base.output_units()
