@@ -7,10 +7,18 @@ contact parameters from. The simulated "person" is the torque-driven walker
 of problems/gait2d_torque.toml (Winter 2009 anthropometry, 75 kg, 1.75 m)
 with its head-arms-trunk segment (HAT) 20 % heavier and both heel contact
 spheres 20 % softer than the model's own values (:data:`TRUTH`). Its walk is
-the solution of that predictive problem (half a gait cycle at 1.2 m/s,
-Hermite-Simpson, 50 intervals) with these values; the file holds it at the
-101 collocation points (125 Hz for a 0.8 s half cycle), so the tracking
-problem, on the same mesh, reads the data where the walk was computed:
+the solution of that predictive problem (half a gait cycle at 1.2 m/s) with
+these values, without the collision cost and the mesh refinement the problem
+gained later (with the collision cost the left heel lands within the step,
+and the data would no longer hold a parameter they cannot identify), on 100
+equal Hermite-Simpson intervals. It must be accurate (ocp.engine.accuracy): on
+50 intervals its re-simulation is off by more than the tolerance, and data
+made from it are not a motion of the model, so an identification that fits
+them well must miss the truth (the right heel's stiffness 3.2 standard errors
+off). On 100 intervals the largest error is 1.5 % of its state's range (the
+tolerance is 5 %). The file holds the walk at its 201 collocation points
+(250 Hz for a 0.8 s half cycle), so the tracking problem, on the same mesh,
+reads the data where the walk was computed:
 
 - pelvis_tx, pelvis_ty (m) with Gaussian noise of 2 mm (marker-based pelvis
   position);
@@ -18,7 +26,7 @@ problem, on the same mesh, reads the data where the walk was computed:
 - grf_x_r, grf_y_r, grf_x_l, grf_y_l (N, the ground reaction force on each
   foot) with Gaussian noise of 5 N (force-plate noise).
 
-Seed 0. Takes about 30 s; the walk ends at the problem's upper bound on the
+Seed 0. Takes about 15 s; the walk ends at the problem's upper bound on the
 half-cycle duration, 0.8 s.
 """
 from pathlib import Path
@@ -30,7 +38,7 @@ PROBLEM = HERE.parent / "gait2d_torque.toml"
 #: model number -> true value / model's own value
 TRUTH = {"segment.hat.mass": 1.2, "contact.heel_r.stiffness": 0.8,
          "contact.heel_l.stiffness": 0.8}
-INTERVALS = 50
+INTERVALS = 100
 TRANSLATIONS = ("pelvis_tx", "pelvis_ty")
 ANGLES = ("pelvis_tilt", "hip_flexion_r", "knee_angle_r", "ankle_angle_r",
           "hip_flexion_l", "knee_angle_l", "ankle_angle_l")
@@ -47,16 +55,29 @@ def true_values(model) -> dict:
     return {name: factor * numbers[name].value for name, factor in TRUTH.items()}
 
 
-def simulate(intervals: int = INTERVALS):
-    """The predictive walk of the person with :data:`TRUTH` (an ocp Solution)."""
-    import ocp
+def walk_problem(intervals: int = INTERVALS):
+    """The predictive problem of :data:`PROBLEM` without its collision cost and mesh
+    refinement, on ``intervals`` equal intervals, for the person with :data:`TRUTH`."""
+    import tomllib
+
     from ocp.estimation import with_values
-    problem = ocp.load_problem(PROBLEM, {"transcription.intervals": intervals})
+    from ocp.io.problem_file import problem_from_dict
+    data = tomllib.loads(PROBLEM.read_text())
+    del data["costs"]["collisions"], data["transcription"]["refinement"]
+    data["transcription"]["intervals"] = intervals
+    problem = problem_from_dict(data, PROBLEM)
     problem.model = with_values(problem.model, true_values(problem.model))
-    solution = ocp.solve(problem)
-    if not solution.success:
-        raise RuntimeError(f"the walk of the simulated person did not solve: "
-                           f"{solution.message}")
+    return problem
+
+
+def simulate(intervals: int = INTERVALS):
+    """The predictive walk of the person with :data:`TRUTH` (an ocp Solution),
+    converged and accurate (its re-simulation within the problem's accuracy)."""
+    import ocp
+    solution = ocp.solve(walk_problem(intervals))
+    if not solution.success or not (solution.accuracy or {}).get("accurate"):
+        raise RuntimeError(f"the walk of the simulated person is not an accurate solution: "
+                           f"{solution.status}, {solution.message}, {solution.accuracy}")
     return solution
 
 
@@ -81,8 +102,10 @@ def write(columns: dict, path: Path) -> Path:
 
 def main(path: Path = HERE / "gait2d_identify.csv") -> Path:
     solution = simulate()
+    accuracy = solution.accuracy
     print(f"true walk: {solution.status}, half cycle {solution.final_time:.6g} s, "
-          f"{solution.iterations} iterations")
+          f"{solution.iterations} iterations, re-simulation off by {accuracy['error']:.3g} "
+          f"of the range of {accuracy['state']} (tolerance {accuracy['tolerance']:g})")
     return write(measure(solution), path)
 
 
