@@ -11,12 +11,18 @@ DISPLAY = {"rad": ("deg", 180.0 / math.pi), "rad/s": ("deg/s", 180.0 / math.pi),
             "rad/s^2": ("deg/s^2", 180.0 / math.pi)}
 
 
+def time_label(solution) -> str:
+    """The time axis' label: ``time [s]``, or ``time`` for a dimensionless problem
+    (``units = "none"``), whose time is not in seconds."""
+    return "time" if solution.units == "none" else "time [s]"
+
+
 def _grid(n: int):
     cols = min(n, 3)
     return max(1, math.ceil(n / cols)), max(cols, 1)
 
 
-def _panel_figure(time, values, names, units, title, path: Path):
+def _panel_figure(time, values, names, units, title, path: Path, xlabel="time [s]"):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -36,7 +42,7 @@ def _panel_figure(time, values, names, units, title, path: Path):
         ax.set_ylabel(f"{names[k]} [{unit}]", fontsize=9)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
-        ax.set_xlabel("time [s]")
+        ax.set_xlabel(xlabel)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -58,7 +64,7 @@ def _cost_figure(solution, path: Path):
                 0.5 * np.diff(t) * (solution.cost_integrands[1:, k]
                                     + solution.cost_integrands[:-1, k]))])
             ax1.plot(t, running, label=name)
-    ax1.set_xlabel("time [s]")
+    ax1.set_xlabel(time_label(solution))
     ax1.set_ylabel("running integral of weighted term [-]")
     ax1.set_title("integral cost terms over time")
     ax1.grid(alpha=0.3)
@@ -105,7 +111,7 @@ def _muscle_figure(solution, path: Path):
     axes[0][0].set_title("activation and excitation")
     axes[0][1].set_title("tendon force")
     for ax in axes[-1]:
-        ax.set_xlabel("time [s]")
+        ax.set_xlabel(time_label(solution))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -118,11 +124,12 @@ def plot_solution(solution, folder) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     title = f"{solution.problem_name} ({solution.status})"
     paths = [_panel_figure(solution.time, solution.states, solution.state_names,
-                           solution.state_units, f"states: {title}", folder / "states.png")]
+                           solution.state_units, f"states: {title}", folder / "states.png",
+                           time_label(solution))]
     if solution.control_names:
         paths.append(_panel_figure(solution.time, solution.controls, solution.control_names,
                                    solution.control_units, f"controls: {title}",
-                                   folder / "controls.png"))
+                                   folder / "controls.png", time_label(solution)))
     if any(n.endswith("_activation") for n in solution.state_names + solution.control_names):
         paths.append(_muscle_figure(solution, folder / "muscles.png"))
     from ocp.io.plotting_gait import animate_gait, has_stick_figure, is_gait, plot_gait

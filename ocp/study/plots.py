@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.io.plotting import DISPLAY
+from ocp.io.plotting import DISPLAY, time_label
 from ocp.solution import Solution
 from ocp.study.spec import numeric, short
 from ocp.study.store import cost_names, cost_units
@@ -237,7 +237,7 @@ def trajectories(meta: dict, runs: list[dict], folder: Path, out: Path) -> list[
         for ax, (name, unit, _) in zip(axes, first):
             shown = DISPLAY.get(unit, (unit, 1.0))[0]
             ax.set_ylabel(f"{name} [{shown}]", fontsize=9)
-            ax.set_xlabel("time [s]", fontsize=9)
+            ax.set_xlabel(time_label(solutions[runs[0]["run_id"]]), fontsize=9)
             ax.grid(alpha=0.3)
         fig.suptitle(f"{meta.get('title', 'study')}: {len(runs)} runs coloured by {axis['key']}")
         fig.tight_layout(rect=(0, 0, 0.9, 1))  # constrained layout is several times slower
