@@ -35,6 +35,7 @@ from learned_components._torch import require_torch
 from learned_components.checkpoint import save_checkpoint
 from learned_components.export import mlp_expression, write_surrogate
 from learned_components.networks import MLP, activate_with_slope
+from ocp.errors import ProblemError
 from ocp.models.muscles.polynomial_fit import CROSSED_ARM_M, evaluate_exact, fit_box, sample_box
 from ocp.models.surrogate import MUSCLE_GEOMETRY
 from ocp.osim.neural_geometry import NeuralFitError, NeuralGeometryOptions
@@ -49,7 +50,8 @@ def muscle_groups(arms: np.ndarray, muscles) -> list[tuple[tuple, list]]:
         crossed = tuple(int(j) for j in np.flatnonzero(np.abs(arms[:, :, k]).max(axis=0)
                                                        > CROSSED_ARM_M))
         if not crossed:
-            raise ValueError(f"muscle '{name}' crosses no coordinate over the fitted ranges")
+            raise ProblemError(f"muscle '{name}' crosses no coordinate over the fitted "
+                               f"ranges: a network has no input to learn its path from")
         groups.setdefault(crossed, []).append(k)
     return list(groups.items())
 

@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from learned_components.networks import ACTIVATIONS
-from learned_components.training import TrainOptions
+from learned_components.training import TrainOptions, validation_size
+from ocp.errors import ProblemError
 from ocp.io.problem_file import read_model
 from ocp.io.tables import TableReader, read_toml
 from ocp.models.contact import ContactSphere
@@ -171,6 +172,10 @@ def spec_from_dict(data: dict, path: Path) -> TrainSpec:
     values["validation_fraction"] = data_reader.number("validation_fraction", 0.2)
     if not 0 < values["validation_fraction"] < 1:
         raise data_reader.error("validation_fraction", "must be between 0 and 1 (e.g. 0.2)")
+    try:
+        validation_size(spec.samples, values["validation_fraction"])
+    except ProblemError as exc:
+        raise data_reader.error("validation_fraction", exc.message) from None
     spec.options = TrainOptions(**values)
     if spec.options.epochs + spec.options.lbfgs_steps == 0:
         raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")

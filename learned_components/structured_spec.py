@@ -42,6 +42,8 @@ from pathlib import Path
 
 from learned_components.graph import CHANNELS, TARGETS
 from learned_components.recurrent import KINDS
+from learned_components.tree_data import tree_of_model
+from ocp.errors import ProblemError
 from ocp.io.problem_file import read_model
 from ocp.io.tables import TableReader
 from ocp.models.protocols import ContactModel, MuscleModel, TreeModel
@@ -106,6 +108,10 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
             raise model_reader.error("name", f"model '{model.name}' is not a torque-driven "
                                      f"tree without contacts; a graph network replaces the "
                                      f"dynamics of one")
+        try:  # now, not after the training, which exports the network onto this tree
+            tree_of_model(model.tree)
+        except ProblemError as exc:
+            raise model_reader.error("name", f"model '{model.name}': {exc.message}") from None
         tr.only({"epochs", "learning_rate", "lbfgs_steps", "forward_steps", "threads"})
         spec = StructuredSpec(path, component, out_path, architecture, target, channels,
                               tuple(segments), chains.integer("samples", 1000, minimum=10),

@@ -30,6 +30,7 @@ import numpy as np
 from learned_components._torch import require_torch
 from learned_components.datasets import Dataset
 from learned_components.networks import MLP, MeanVarianceMLP
+from ocp.errors import ProblemError
 
 torch = require_torch()
 
@@ -117,12 +118,19 @@ class Progress:
         self.stream.flush()
 
 
+def validation_size(n: int, validation_fraction: float) -> int:
+    """How many of ``n`` samples validate; ProblemError when none would be left to train."""
+    n_val = max(1, int(round(validation_fraction * n)))
+    if n - n_val < 1:
+        raise ProblemError(f"{n} samples are too few to split into training and validation "
+                           f"(validation_fraction {validation_fraction:g} keeps {n_val})")
+    return n_val
+
+
 def split(n: int, validation_fraction: float, seed: int):
     """Random train and validation indices (fixed by ``seed``)."""
     order = np.random.default_rng(seed).permutation(n)
-    n_val = max(1, int(round(validation_fraction * n)))
-    if n - n_val < 1:
-        raise ValueError(f"{n} samples are too few to split into training and validation")
+    n_val = validation_size(n, validation_fraction)
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 

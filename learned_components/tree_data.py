@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ocp.errors import ProblemError
 from ocp.models.multibody import REVOLUTE, STANDARD_GRAVITY_M_S2
 
 #: The reference segment: a uniform rod of 1 kg and 1 m, as the double pendulum's links.
@@ -137,12 +138,14 @@ def chain_batch(n: int, samples: int, band: str = "train", seed: int = 0,
 
 
 def tree_of_model(tree) -> dict:
-    """The fixed features of an ``ocp.models.multibody.KinematicTree`` (revolute joints)."""
+    """The fixed features of an ``ocp.models.multibody.KinematicTree`` (revolute joints);
+    ProblemError for a tree with another joint (bad input, not a bug)."""
     names = [s.name for s in tree.segments]
     for s in tree.segments:
         if s.joint.kind != REVOLUTE or s.joint.moving_location is not None:
-            raise ValueError(f"segment '{s.name}': graph networks take revolute joints with "
-                             f"fixed centres only")
+            raise ProblemError(f"segment '{s.name}': graph networks take revolute joints "
+                               f"with fixed centres only, not a {s.joint.kind} joint"
+                               + (" with a moving centre" if s.joint.kind == REVOLUTE else ""))
     return {"parents": tuple(names.index(s.parent) if s.parent else -1 for s in tree.segments),
             "mass_kg": [s.mass_kg for s in tree.segments],
             "inertia_kg_m2": [s.inertia_kg_m2 for s in tree.segments],

@@ -290,7 +290,11 @@ def _cmd_train(args) -> int:
     if args.out:  # a file or an unwritable folder: now, not after the training
         from ocp.io.results_folder import writable_folder
         writable_folder(Path(args.out).parent, "--out", create=False)
-    result = learned.train(args.spec, out=args.out, progress=not args.quiet)
+    try:
+        result = learned.train(args.spec, out=args.out, progress=not args.quiet)
+    except ProblemError as exc:  # bad input found while training: the spec's, named
+        exc.file = exc.file or str(args.spec)
+        raise
     print(result.report())
     return EXIT_OK
 

@@ -109,10 +109,14 @@ def neural_geometry(osim_path, exact, coordinates, units, muscles, ranges: dict,
         raise ProblemError("geometry = \"neural\" trains networks on the first run, which "
                            "needs the learned_components package: pip install "
                            "\"ocp-movement[learned]\"", file=str(osim_path)) from None
-    learned.fit_neural_geometry(exact, coordinates, muscles, ranges, options, path,
-                                model=model_name, units=units,
-                                source={"file": str(osim_path), "sha256": hashlib.sha256(
-                                    osim_path.read_bytes()).hexdigest(),
-                                    "conditional_smoothing_rad": smoothing_rad})
+    try:
+        learned.fit_neural_geometry(exact, coordinates, muscles, ranges, options, path,
+                                    model=model_name, units=units,
+                                    source={"file": str(osim_path), "sha256": hashlib.sha256(
+                                        osim_path.read_bytes()).hexdigest(),
+                                        "conditional_smoothing_rad": smoothing_rad})
+    except ProblemError as exc:  # the model's paths cannot be learned: name its file
+        exc.file = exc.file or str(osim_path)
+        raise
     surrogate = load_surrogate(path, MUSCLE_GEOMETRY)
     return surrogate, fit_errors(surrogate), True
