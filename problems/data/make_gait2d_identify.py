@@ -11,14 +11,17 @@ the solution of that predictive problem (half a gait cycle at 1.2 m/s) with
 these values, without the collision cost and the mesh refinement the problem
 gained later (with the collision cost the left heel lands within the step,
 and the data would no longer hold a parameter they cannot identify), on 100
-equal Hermite-Simpson intervals. It must be accurate (ocp.engine.accuracy): on
-50 intervals its re-simulation is off by more than the tolerance, and data
-made from it are not a motion of the model, so an identification that fits
-them well must miss the truth (the right heel's stiffness 3.2 standard errors
-off). On 100 intervals the largest error is 1.5 % of its state's range (the
-tolerance is 5 %). The file holds the walk at its 201 collocation points
-(250 Hz for a 0.8 s half cycle), so the tracking problem, on the same mesh,
-reads the data where the walk was computed:
+equal Hermite-Simpson intervals, and :func:`simulate` checks that it is
+accurate (ocp.engine.accuracy): its re-simulation is off by at most 1.5 % of a
+state's range (0.62 rad/s in the left ankle's speed; the tolerance is 5 %; on
+50 intervals 3.0 %, 1.19 rad/s). The file holds the walk at its 201
+collocation points (250 Hz for a 0.8 s half cycle), so the tracking problem,
+on the same mesh, reads the data where the walk was computed. (The data were
+first made on 50 intervals, from the problem as it was then: identified on
+50, the solve was inaccurate, 5.91 rad/s off in the left ankle's speed; on
+100, accurate, the right heel's stiffness came out -2.3 %, 3.2 standard
+errors from the truth, an error that noise seeds 5 and 6 of these data give
+as well: docs/what-if.md.) The columns:
 
 - pelvis_tx, pelvis_ty (m) with Gaussian noise of 2 mm (marker-based pelvis
   position);
