@@ -1,6 +1,6 @@
 """OpenSim's own VALUES.json for a model at the states of a STATES.json (issue #20's format).
 
-    python tests/opensim_model_values.py MODEL.osim STATES.json VALUES.json
+    python tests/opensim_model_values.py MODEL.osim STATES.json VALUES.json [--body-kinematics]
 
 STATES.json: {"coordinates": [names], "samples": [{"q": [...], "u": [...]}]}, SI
 units, in the listed order; coordinates not listed stay at their default value
@@ -19,6 +19,10 @@ file's coordinates, in the order of its CoordinateSet):
   in ground;
 - "contact_forces" {SmoothSphereHalfSpaceForce: [fx, fy, fz]}: the force on the
   sphere's body, in ground (getRecordValues' first three).
+
+With ``--body-kinematics`` each sample also holds "body_kinematics" {body: {"R": 3x3
+rows (body -> ground), "p", "omega", "v": [x, y, z]}} in ground: the input of tests
+of contact and frame outputs that should not depend on our own kinematics.
 
 Every quantity is over the independent coordinates with constraints not applied:
 locked and clamped coordinates are released and constraints disabled before
@@ -133,9 +137,27 @@ def sample_values(model, state, names, index, muscles, contact):
     return out
 
 
+def body_kinematics(model, state):
+    """{body: {"R", "p", "omega", "v"}} in ground (the state realized to velocity)."""
+    out = {}
+    bodies = model.getBodySet()
+    for i in range(bodies.getSize()):
+        body = bodies.get(i)
+        rotation = body.getTransformInGround(state).R()
+        omega = body.getAngularVelocityInGround(state)
+        v = body.getLinearVelocityInGround(state)
+        p = body.getPositionInGround(state)
+        out[body.getName()] = {
+            "R": [[rotation.get(r, c) for c in range(3)] for r in range(3)],
+            "p": [p.get(k) for k in range(3)], "omega": [omega.get(k) for k in range(3)],
+            "v": [v.get(k) for k in range(3)]}
+    return out
+
+
 def main(argv):
     osim.Logger.setLevelString("error")
-    model_path, states_path, values_path = argv
+    kinematics = "--body-kinematics" in argv
+    model_path, states_path, values_path = [a for a in argv if a != "--body-kinematics"]
     with open(states_path) as f:
         states = json.load(f)
     model, state = load(model_path, False)
@@ -158,6 +180,8 @@ def main(argv):
         if contact is not None:
             set_state(contact[0], contact[1], q, u)
         samples.append(sample_values(model, state, names, index, muscles, contact))
+        if kinematics:
+            samples[-1]["body_kinematics"] = body_kinematics(model, state)
     with open(values_path, "w") as f:
         json.dump({"coordinates": names, "samples": samples}, f)
 

@@ -22,12 +22,13 @@ FALISSE = MODELS3D / "Falisse_et_al_2022.osim"
 HAS_OPENSIM = importlib.util.find_spec("opensim") is not None
 
 
-def opensim_values(model, states: dict, tmp_path: Path) -> dict:
-    """VALUES.json of OpenSim for ``states`` (a STATES.json dict)."""
+def opensim_values(model, states: dict, tmp_path: Path, *options: str) -> dict:
+    """VALUES.json of OpenSim for ``states`` (a STATES.json dict); ``options`` such as
+    "--body-kinematics" go to the script."""
     states_path, values_path = tmp_path / "states.json", tmp_path / "opensim_values.json"
     states_path.write_text(json.dumps(states))
     done = subprocess.run([sys.executable, str(ROOT / "tests" / "opensim_model_values.py"),
-                           str(model), str(states_path), str(values_path)],
+                           str(model), str(states_path), str(values_path), *options],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(values_path.read_text())

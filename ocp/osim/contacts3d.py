@@ -1,0 +1,94 @@
+"""SmoothSphereHalfSpaceForces of an .osim file as 3D contacts (``ocp.models.spatial.contact``).
+
+As OpenSim builds them (``SmoothSphereHalfSpaceForce::extendAddToSystem``): the
+sphere's centre in its body is the sphere frame's transform in its base body
+applied to the sphere's ``location`` (its orientation plays no part); the
+half-space frame in its body is the half-space frame's transform in its base
+body composed with the geometry's own (``orientation``, body-fixed X-Y-Z Euler
+angles, and ``location``). Parameters and their defaults are OpenSim's
+(``ocp.osim.forces.SMOOTH_CONTACT_DEFAULTS``); the friction law is "opensim".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ocp.models.contact import ContactSphere
+from ocp.models.spatial.contact import HalfSpace, SpatialContact
+
+_MAX_FRAME_DEPTH = 50
+
+
+def body_fixed_xyz(angles) -> np.ndarray:
+    """Rotation (3x3, frame -> parent) of body-fixed X-Y-Z Euler angles (rad):
+    Rx(a) Ry(b) Rz(c), OpenSim's ``orientation`` of frames and geometry."""
+    a, b, c = (float(v) for v in angles)
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    return rx @ ry @ rz
+
+
+def frame_in_body(doc, path: str, element: str = "", line: int = 0, depth: int = 0):
+    """(body name or None for the ground, R (3x3), p (3,)): the frame's pose in its base body."""
+    if depth > _MAX_FRAME_DEPTH:
+        raise doc.error(f"frame '{path}' is defined in a loop", element, line)
+    if path == "/ground":
+        return None, np.eye(3), np.zeros(3)
+    if path.startswith("/bodyset/") and path.count("/") == 2:
+        name = path.split("/")[2]
+        if name not in doc.bodies:
+            raise doc.error(f"frame '{path}' names the body '{name}', which does not exist; "
+                            f"bodies: {', '.join(doc.bodies)}", element, line)
+        return name, np.eye(3), np.zeros(3)
+    frame = doc.frames.get(path)
+    if frame is None:
+        raise doc.error(f"frame '{path}' does not exist (known frames: ground, "
+                        f"{', '.join(doc.bodies)} and {len(doc.frames)} offset frames)",
+                        element, line)
+    body, r_parent, p_parent = frame_in_body(doc, frame.parent, f"PhysicalOffsetFrame '{path}'",
+                                             frame.line, depth + 1)
+    rotation = body_fixed_xyz(frame.orientation)
+    return body, r_parent @ rotation, r_parent @ np.asarray(frame.translation, float) + p_parent
+
+
+def spatial_contacts(doc) -> tuple:
+    """A :class:`SpatialContact` per SmoothSphereHalfSpaceForce of the document, in file order."""
+    out = []
+    for c in doc.contacts:
+        where = f"SmoothSphereHalfSpaceForce '{c.name}'"
+        sphere = doc.contact_geometry.get(c.sphere)
+        half = doc.contact_geometry.get(c.half_space)
+        if sphere is None or sphere.kind != "ContactSphere":
+            raise doc.error(f"socket_sphere '{c.sphere}' is not a ContactSphere of the "
+                            "ContactGeometrySet", where, c.line)
+        if half is None or half.kind != "ContactHalfSpace":
+            raise doc.error(f"socket_half_space '{c.half_space}' is not a ContactHalfSpace",
+                            where, c.line)
+        body, r, p = frame_in_body(doc, sphere.frame, f"ContactSphere '{sphere.name}'",
+                                   sphere.line)
+        if body is None:
+            raise doc.error("a contact sphere fixed to the ground is not supported (put it "
+                            "on a body and the half-space on the ground)",
+                            f"ContactSphere '{sphere.name}'", sphere.line)
+        centre = r @ np.asarray(sphere.location, float) + p
+        h_body, h_r, h_p = frame_in_body(doc, half.frame, f"ContactHalfSpace '{half.name}'",
+                                         half.line)
+        rotation = h_r @ body_fixed_xyz(half.orientation)
+        origin = h_r @ np.asarray(half.location, float) + h_p
+        if h_body == body:
+            raise doc.error(f"the sphere and the half-space are on the same body '{body}'",
+                            where, c.line)
+        q = c.parameters
+        out.append(SpatialContact(
+            ContactSphere(c.name, body, tuple(float(v) for v in centre), sphere.radius_m,
+                          stiffness_N_m2=q["stiffness"], dissipation_s_m=q["dissipation"],
+                          dynamic_friction=q["dynamic_friction"], friction_law="opensim",
+                          static_friction=q["static_friction"],
+                          viscous_friction_s_m=q["viscous_friction"],
+                          transition_velocity_m_s=q["transition_velocity"],
+                          derivative_smoothing=q["constant_contact_force"],
+                          hertz_smoothing_1_m=q["hertz_smoothing"],
+                          hunt_crossley_smoothing_s_m=q["hunt_crossley_smoothing"]),
+            HalfSpace(half.name, h_body, tuple(tuple(float(v) for v in row) for row in rotation),
+                      tuple(float(v) for v in origin))))
+    return tuple(out)
