@@ -10,10 +10,14 @@ angles, and ``location``). Parameters and their defaults are OpenSim's
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ocp.models.contact import ContactSphere
 from ocp.models.spatial.contact import HalfSpace, SpatialContact
+from ocp.osim.elements import ElementReader, objects, parse_xml
+from ocp.osim.forces import read_contact_geometry, read_smooth_contact
 
 _MAX_FRAME_DEPTH = 50
 
@@ -51,13 +55,44 @@ def frame_in_body(doc, path: str, element: str = "", line: int = 0, depth: int =
     return body, r_parent @ rotation, r_parent @ np.asarray(frame.translation, float) + p_parent
 
 
-def spatial_contacts(doc) -> tuple:
-    """A :class:`SpatialContact` per SmoothSphereHalfSpaceForce of the document, in file order."""
+def read_contact_elements(path) -> tuple:
+    """({name: ContactGeometry}, [SmoothContact]) of a file: its ContactGeometrySet and
+    every SmoothSphereHalfSpaceForce of its ForceSet and <components> that applies
+    force, read without the rest of the model (the 3D reader reads bodies and frames)."""
+    root, lines = parse_xml(Path(path))
+    ctx = ElementReader(str(path), lines)
+    model = root.find("Model")
+    if model is None:
+        return {}, []
+    geometry = {}
+    for el in objects(model.find("ContactGeometrySet")):
+        if el.tag not in ("ContactSphere", "ContactHalfSpace"):
+            raise ctx.error(el, f"contact geometry '{el.tag}' is not supported; supported: "
+                                "ContactSphere, ContactHalfSpace")
+        geometry[el.get("name")] = read_contact_geometry(ctx, el)
+    components = model.find("components")
+    holders = objects(model.find("ForceSet")) + (list(components) if components is not None
+                                                 else [])
+    contacts = [read_smooth_contact(ctx, el) for el in holders
+                if el.tag == "SmoothSphereHalfSpaceForce"
+                and ctx.boolean(el, "appliesForce", True)]
+    return geometry, contacts
+
+
+def spatial_contacts(doc, geometry: dict | None = None, contacts=None) -> tuple:
+    """A :class:`SpatialContact` per SmoothSphereHalfSpaceForce, in file order.
+
+    ``doc`` resolves frames (``frames``: path -> Frame, ``bodies``, ``error``: an
+    OsimDocument, or the 3D reader's document together with ``geometry`` and
+    ``contacts`` from :func:`read_contact_elements`).
+    """
+    geometry = doc.contact_geometry if geometry is None else geometry
+    contacts = doc.contacts if contacts is None else contacts
     out = []
-    for c in doc.contacts:
+    for c in contacts:
         where = f"SmoothSphereHalfSpaceForce '{c.name}'"
-        sphere = doc.contact_geometry.get(c.sphere)
-        half = doc.contact_geometry.get(c.half_space)
+        sphere = geometry.get(c.sphere)
+        half = geometry.get(c.half_space)
         if sphere is None or sphere.kind != "ContactSphere":
             raise doc.error(f"socket_sphere '{c.sphere}' is not a ContactSphere of the "
                             "ContactGeometrySet", where, c.line)
