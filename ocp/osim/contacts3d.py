@@ -16,43 +16,16 @@ import numpy as np
 
 from ocp.models.contact import ContactSphere
 from ocp.models.spatial.contact import HalfSpace, SpatialContact
+from ocp.models.spatial.rotations import body_fixed_xyz
 from ocp.osim.elements import ElementReader, objects, parse_xml
 from ocp.osim.forces import read_contact_geometry, read_smooth_contact
-
-_MAX_FRAME_DEPTH = 50
-
-
-def body_fixed_xyz(angles) -> np.ndarray:
-    """Rotation (3x3, frame -> parent) of body-fixed X-Y-Z Euler angles (rad):
-    Rx(a) Ry(b) Rz(c), OpenSim's ``orientation`` of frames and geometry."""
-    a, b, c = (float(v) for v in angles)
-    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
-    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
-    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
-    return rx @ ry @ rz
+from ocp.osim.spatial_skeleton import frame_in_body as spatial_frame_in_body
 
 
-def frame_in_body(doc, path: str, element: str = "", line: int = 0, depth: int = 0):
+def frame_in_body(doc, path: str, element: str = "", line: int = 0):
     """(body name or None for the ground, R (3x3), p (3,)): the frame's pose in its base body."""
-    if depth > _MAX_FRAME_DEPTH:
-        raise doc.error(f"frame '{path}' is defined in a loop", element, line)
-    if path == "/ground":
-        return None, np.eye(3), np.zeros(3)
-    if path.startswith("/bodyset/") and path.count("/") == 2:
-        name = path.split("/")[2]
-        if name not in doc.bodies:
-            raise doc.error(f"frame '{path}' names the body '{name}', which does not exist; "
-                            f"bodies: {', '.join(doc.bodies)}", element, line)
-        return name, np.eye(3), np.zeros(3)
-    frame = doc.frames.get(path)
-    if frame is None:
-        raise doc.error(f"frame '{path}' does not exist (known frames: ground, "
-                        f"{', '.join(doc.bodies)} and {len(doc.frames)} offset frames)",
-                        element, line)
-    body, r_parent, p_parent = frame_in_body(doc, frame.parent, f"PhysicalOffsetFrame '{path}'",
-                                             frame.line, depth + 1)
-    rotation = body_fixed_xyz(frame.orientation)
-    return body, r_parent @ rotation, r_parent @ np.asarray(frame.translation, float) + p_parent
+    body, rotation, origin = spatial_frame_in_body(doc, path, element, line)
+    return (None if body == "ground" else body), rotation, origin
 
 
 def read_contact_elements(path) -> tuple:

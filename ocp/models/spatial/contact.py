@@ -33,6 +33,7 @@ import casadi as ca
 import numpy as np
 
 from ocp.models.contact import ContactSphere, foot_of, friction_force, normal_force
+from ocp.models.spatial.tree import SpatialForce
 
 
 def rotation_z(angle_rad: float) -> tuple:
@@ -141,6 +142,17 @@ def sphere_reactions(tree, q, qd, contacts, normal_force_model=None) -> tuple:
     return tuple(sphere_reaction(c, states[c.body],
                                  None if c.half_space.body is None else states[c.half_space.body],
                                  normal_force_model) for c in contacts)
+
+
+def sphere_forces(tree, q, qd, contacts, normal_force_model=None) -> tuple:
+    """The contacts as the tree's external forces: a SpatialForce on each sphere's body at
+    its contact point (and, for a half-space on a body, the opposite one on that body)."""
+    out = []
+    for c, r in zip(contacts, sphere_reactions(tree, q, qd, contacts, normal_force_model)):
+        out.append(SpatialForce(c.body, r.point, r.force))
+        if c.half_space.body is not None:
+            out.append(SpatialForce(c.half_space.body, r.point, -r.force))
+    return tuple(out)
 
 
 def foot_ground_reactions(contacts, reactions, smoothing_N: float = 1e-3) -> dict:
