@@ -21,8 +21,9 @@ file's coordinates, in the order of its CoordinateSet):
   sphere's body, in ground (getRecordValues' first three).
 
 With ``--body-kinematics`` each sample also holds "body_kinematics" {body: {"R": 3x3
-rows (body -> ground), "p", "omega", "v": [x, y, z]}} in ground: the input of tests
-of contact and frame outputs that should not depend on our own kinematics.
+rows (body -> ground), "p", "omega", "v": [x, y, z]}} in ground, and the same of every
+PhysicalOffsetFrame as "frame_kinematics" {absolute path: ...}: the input of tests of
+contact and frame outputs that should not depend on our own kinematics.
 
 Every quantity is over the independent coordinates with constraints not applied:
 locked and clamped coordinates are released and constraints disabled before
@@ -137,21 +138,29 @@ def sample_values(model, state, names, index, muscles, contact):
     return out
 
 
-def body_kinematics(model, state):
-    """{body: {"R", "p", "omega", "v"}} in ground (the state realized to velocity)."""
-    out = {}
-    bodies = model.getBodySet()
-    for i in range(bodies.getSize()):
-        body = bodies.get(i)
-        rotation = body.getTransformInGround(state).R()
-        omega = body.getAngularVelocityInGround(state)
-        v = body.getLinearVelocityInGround(state)
-        p = body.getPositionInGround(state)
-        out[body.getName()] = {
-            "R": [[rotation.get(r, c) for c in range(3)] for r in range(3)],
+def frame_motion(frame, state):
+    """{"R", "p", "omega", "v"} of a PhysicalFrame in ground."""
+    rotation = frame.getTransformInGround(state).R()
+    omega = frame.getAngularVelocityInGround(state)
+    v = frame.getLinearVelocityInGround(state)
+    p = frame.getPositionInGround(state)
+    return {"R": [[rotation.get(r, c) for c in range(3)] for r in range(3)],
             "p": [p.get(k) for k in range(3)], "omega": [omega.get(k) for k in range(3)],
             "v": [v.get(k) for k in range(3)]}
-    return out
+
+
+def body_kinematics(model, state):
+    """{body: motion} and {offset frame's absolute path: motion} in ground (the state
+    realized to velocity)."""
+    bodies = model.getBodySet()
+    out = {bodies.get(i).getName(): frame_motion(bodies.get(i), state)
+           for i in range(bodies.getSize())}
+    frames = {}
+    for c in model.getComponentsList():
+        if c.getConcreteClassName() == "PhysicalOffsetFrame":
+            frames[c.getAbsolutePathString()] = frame_motion(
+                osim.PhysicalOffsetFrame.safeDownCast(c), state)
+    return out, frames
 
 
 def main(argv):
@@ -181,7 +190,8 @@ def main(argv):
             set_state(contact[0], contact[1], q, u)
         samples.append(sample_values(model, state, names, index, muscles, contact))
         if kinematics:
-            samples[-1]["body_kinematics"] = body_kinematics(model, state)
+            samples[-1]["body_kinematics"], samples[-1]["frame_kinematics"] = \
+                body_kinematics(model, state)
     with open(values_path, "w") as f:
         json.dump({"coordinates": names, "samples": samples}, f)
 
