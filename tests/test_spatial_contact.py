@@ -5,11 +5,12 @@ each body's pose and velocity: the contact law is checked on OpenSim's own
 kinematics, so that this test holds the contact alone. tests/data/sphere_block.osim
 is a free block with a sphere on the block, one on a rotated offset frame and one
 against a tilted ramp; the states indent each sphere a few millimetres and slide it
-in x and z. Agreement is to rounding (1e-9 of the normal force asked, ~1e-13
+in x and z. Agreement is to rounding (1e-9 of the normal force asked, ~1e-14
 measured) except where the slip ratio v_rel lies within 0.1 of OpenSim's kink
 min(v_rel, 1), which ours smooths (contact.py): there the difference is within
 its closed-form bound, 0.14 w mu_s F_N.
 """
+import json
 import math
 from pathlib import Path
 
@@ -172,3 +173,23 @@ def test_a_foot_standing_on_vertical_forces_has_its_cop_at_their_weighted_mean()
     # about +y: z F_x - x F_z = 0.1 (10) + (-0.1)(-10) = 2 N m
     assert out["free_moment_r"] == pytest.approx(2.0, rel=1e-14)
     assert out["cop_x_r"] == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.skipif(not HAS_OPENSIM, reason="opensim is not installed")
+def test_contact_forces_through_the_spatial_tree_match_opensim(tmp_path):
+    """The same block through our own kinematics: ``ocp models --evaluate``'s contact
+    forces (spatial tree, 3D contacts read from the file) against OpenSim's (no sphere of
+    these states slips within the kink band)."""
+    from ocp.osim.evaluate import evaluate
+    states = block_states(np.random.default_rng(15), 8)
+    (tmp_path / "block_states.json").write_text(json.dumps(states))
+    ours = evaluate(BLOCK, tmp_path / "block_states.json")
+    reference = opensim_values(BLOCK, states, tmp_path)
+    worst = 0.0
+    for mine, theirs in zip(ours["samples"], reference["samples"]):
+        for name, expected in theirs["contact_forces"].items():
+            scale = max(abs(expected[1]), 1.0)
+            worst = max(worst, np.abs(np.array(mine["contact_forces"][name])
+                                      - np.array(expected)).max() / scale)
+    print(f"\nsphere_block through the tree: worst {worst:.1e} of the normal force")
+    assert worst <= 1e-6
