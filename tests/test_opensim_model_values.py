@@ -10,7 +10,7 @@ wrapping is involved. Skipped when OpenSim or ../shared/data/models3d is absent.
 """
 import numpy as np
 import pytest
-from opensim_values import FALISSE, GAIT2392, HAS_OPENSIM, RAJAGOPAL, opensim_values, random_states
+from opensim_values import FALISSE, GAIT2392, HAS_OPENSIM, RAJAGOPAL, reference_values
 
 pytestmark = pytest.mark.skipif(not HAS_OPENSIM, reason="opensim is not installed")
 
@@ -21,13 +21,11 @@ GRAVITY = 9.80665
 
 @pytest.mark.parametrize("model", [GAIT2392, RAJAGOPAL, FALISSE],
                          ids=["gait2392", "Rajagopal2016", "Falisse2022"])
-def test_opensim_values_have_the_issue_format_and_consistent_dynamics(model, tmp_path):
+def test_opensim_values_have_the_issue_format_and_consistent_dynamics(model):
+    """Two random states and the first posture at rest (reference_values)."""
     if not model.exists():
         pytest.skip(f"{model} is absent")
-    states = random_states(model, np.random.default_rng(1), 2)
-    at_rest = {"q": states["samples"][0]["q"], "u": [0.0] * len(states["coordinates"])}
-    states["samples"].append(at_rest)
-    values = opensim_values(model, states, tmp_path)
+    states, values = reference_values(model)
     names = values["coordinates"]
     assert names == states["coordinates"]       # the file's order
     n = len(names)
@@ -59,13 +57,12 @@ def test_opensim_values_have_the_issue_format_and_consistent_dynamics(model, tmp
     assert abs(rest[names.index("pelvis_tz")]) <= 1e-9 * total * GRAVITY
 
 
-def test_opensim_moment_arms_are_minus_the_derivative_of_its_lengths_on_gait2392(tmp_path):
+def test_opensim_moment_arms_are_minus_the_derivative_of_its_lengths_on_gait2392():
     """gait2392's paths: computeMomentArm and minus the central difference of the length
-    agree to the difference's own error (~1e-9 m), but for paths that wrap."""
+    agree to the difference's own error (~1e-10 m)."""
     if not GAIT2392.exists():
         pytest.skip(f"{GAIT2392} is absent")
-    states = random_states(GAIT2392, np.random.default_rng(2), 2)
-    values = opensim_values(GAIT2392, states, tmp_path)
+    _, values = reference_values(GAIT2392)
     worst = 0.0
     for sample in values["samples"]:
         for muscle, arms in sample["moment_arms"].items():

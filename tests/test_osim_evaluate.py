@@ -7,24 +7,33 @@ must agree to 1e-6 relative (of each quantity's largest entry in the sample,
 or 1 N for contact forces), Rajagopal's knee speeds held at zero where OpenSim's
 velocity forces are off (tests/test_osim3d_opensim.py). Both evaluate the same
 formulas in double precision (Newton-Euler here, Simbody's recursions there), so
-~1e-16 (~1e-13 for contact forces) is what is measured and printed. Bad
-STATES.json files: one line naming the file and the key, exit 2.
+~1e-16 (~1e-13 for contact forces) is what is measured and printed. Where the
+exact 3D muscle paths are in the build, lengths and moment arms (-dL/dq) are held
+against OpenSim's lengths and their central difference too. Bad STATES.json
+files: one line naming the file and the key, exit 2.
 Skipped when OpenSim or ../shared/data/models3d is absent.
 """
+import importlib.util
 import json
 
 import casadi as ca
 import numpy as np
 import pytest
-from opensim_values import FALISSE, GAIT2392, HAS_OPENSIM, RAJAGOPAL, opensim_values, random_states
+from opensim_values import (
+    FALISSE,
+    GAIT2392,
+    HAS_OPENSIM,
+    RAJAGOPAL,
+    opensim_values,
+    reference_values,
+)
 
 from ocp.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from ocp.osim.evaluate import ModelEvaluator
 
 RTOL = 1e-6
-#: Speeds whose velocity forces OpenSim gets wrong: Simbody's FunctionBased mobilizer
-#: and Rajagopal's walker knee (tests/test_osim3d_opensim.py says how); held at zero.
-SIMBODY_HDOT_APPROXIMATE = {RAJAGOPAL: ("knee_angle_r", "knee_angle_l")}
+#: the exact 3D muscle paths (lengths and moment arms in VALUES.json) are in this build
+HAS_PATHS3D = importlib.util.find_spec("ocp.osim.paths3d_reader") is not None
 MODELS = [GAIT2392, RAJAGOPAL, FALISSE]
 IDS = ["gait2392", "Rajagopal2016", "Falisse2022"]
 
@@ -68,17 +77,17 @@ def compare(ours, reference, contacts_floor_N=1.0) -> dict:
 @pytest.mark.skipif(not HAS_OPENSIM, reason="opensim is not installed")
 @pytest.mark.parametrize("model", MODELS, ids=IDS)
 def test_evaluate_matches_opensim_at_random_states(model, tmp_path, capsys):
+    """Two random states and one at rest (opensim_values.reference_values)."""
     if not model.exists():
         pytest.skip(f"{model} is absent")
-    states = random_states(model, np.random.default_rng(21), 3)
-    for sample in states["samples"]:
-        for c in SIMBODY_HDOT_APPROXIMATE.get(model, ()):
-            sample["u"][states["coordinates"].index(c)] = 0.0
+    states, reference = reference_values(model)
     ours = evaluate_with_cli(model, states, tmp_path, capsys)
-    worst = compare(ours, opensim_values(model, states, tmp_path))
+    worst = compare(ours, reference)
     print(f"\n{model.name}: " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
     assert set(worst) >= {"mass_matrix", "bias_and_gravity_tau", "body_origin_positions"}
     assert all(v <= RTOL for v in worst.values()), worst
+    if HAS_PATHS3D:
+        compare_muscles(model, ours, reference)
 
 
 def standing_states(model, rng, count):
@@ -109,8 +118,8 @@ def standing_states(model, rng, count):
 def test_evaluate_contact_forces_of_falisse_match_opensim_with_feet_on_the_ground(
         tmp_path, capsys):
     """The 12 spheres of Falisse et al. 2022, the feet a few millimetres in the floor
-    and sliding: normal and friction forces (no slip speed near the kink checked:
-    the bound of tests/test_spatial_contact.py covers it)."""
+    and sliding: normal and friction forces (no sphere of these states slips within
+    the kink band, where tests/test_spatial_contact.py bounds the difference)."""
     if not FALISSE.exists():
         pytest.skip(f"{FALISSE} is absent")
     states = standing_states(FALISSE, np.random.default_rng(22), 4)
@@ -123,6 +132,29 @@ def test_evaluate_contact_forces_of_falisse_match_opensim_with_feet_on_the_groun
     print(f"\nFalisse2022 on the ground ({loaded} spheres loaded): "
           + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
     assert all(v <= RTOL for v in worst.values()), worst
+
+
+def compare_muscles(model, ours, reference):
+    """Exact path lengths (wrapping included) to 1e-6 of each length, moment arms -dL/dq
+    to 1e-6 of the largest, against minus the central difference of OpenSim's lengths;
+    OpenSim's computeMomentArm is printed beside it (off for some wrapped paths)."""
+    worst_length = worst_arm = worst_opensim = 0.0
+    where = ""
+    for mine, theirs in zip(ours["samples"], reference["samples"]):
+        assert set(mine["muscle_tendon_length"]) == set(theirs["muscle_tendon_length"])
+        scale = max(abs(a) for arms in theirs["moment_arms_from_length"].values()
+                    for a in arms.values())
+        for muscle, length in theirs["muscle_tendon_length"].items():
+            worst_length = max(worst_length,
+                               abs(mine["muscle_tendon_length"][muscle] - length) / length)
+            for c, arm in theirs["moment_arms_from_length"][muscle].items():
+                worst_arm = max(worst_arm, abs(mine["moment_arms"][muscle][c] - arm) / scale)
+                off = abs(theirs["moment_arms"][muscle][c] - arm)
+                if off > worst_opensim:
+                    worst_opensim, where = off, f"{muscle} about {c}"
+    print(f"\n{model.name}: length {worst_length:.1e}, moment arm {worst_arm:.1e} (relative); "
+          f"OpenSim's computeMomentArm vs -dL/dq: {worst_opensim:.1e} m ({where})")
+    assert worst_length <= RTOL and worst_arm <= RTOL
 
 
 BAD_STATES = [

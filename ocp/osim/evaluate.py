@@ -47,11 +47,89 @@ STATES_KEYS = ("coordinates", "samples")
 SAMPLE_KEYS = ("q", "u")
 
 
-def muscle_geometry(path):
-    """Hook for the exact 3D muscle paths: a function q (numpy, over the file's
-    coordinates) -> ({muscle: length m}, {muscle: {coordinate: moment arm m}}), or
-    None while the file's 3D paths (wrapping included) cannot be evaluated here."""
-    return None
+#: central-difference step (rad or m) of the moment arms, -dL/dq: truncation and
+#: rounding errors both near 1e-10 m (as tests/opensim_model_values.py)
+MOMENT_ARM_STEP = 1e-6
+
+
+def muscle_geometry(path, tree):
+    """The exact 3D muscle paths, wrapping included, as a function q (numpy, over
+    ``tree.coordinates``) -> ({muscle: length m}, {muscle: {coordinate: moment arm m}}),
+    moment arms being minus the central difference of the length; or None.
+
+    The hook for the 3D paths (``ocp.osim.paths3d``, ``ocp.osim.paths3d_reader``: the
+    paths with OpenSim's wrapping, a numpy reference that takes the body poses).
+    Without them in this build, lengths and moment arms are left empty.
+    """
+    try:
+        from ocp.osim.paths3d_reader import read_muscle_paths
+    except ImportError:   # the 3D muscle paths are not part of this build
+        return None
+    paths = read_muscle_paths(path)
+    if not paths:
+        return None
+    q_sym = ca.SX.sym("q", tree.n)
+    states = tree.body_states(q_sym)
+    names = [b.name for b in tree.bodies]
+    pose_function = ca.Function("poses", [q_sym], [ca.horzcat(*[ca.horzcat(states[b].R,
+                                                                          states[b].p)
+                                                               for b in names])])
+    coordinates = list(tree.coordinates)
+    spans = {m: spanned_coordinates(tree, p) for m, p in paths.items()}
+
+    def lengths(q, muscles) -> dict:
+        table = np.array(pose_function(q))
+        poses = {b: (table[:, 4 * i:4 * i + 3], table[:, 4 * i + 3])
+                 for i, b in enumerate(names)}
+        values = dict(zip(coordinates, (float(v) for v in q)))
+        return {m: paths[m].length(poses, values) for m in muscles}
+
+    def geometry(q):
+        q = np.asarray(q, dtype=float)
+        arms = {m: dict.fromkeys(coordinates, 0.0) for m in paths}
+        for k, c in enumerate(coordinates):
+            muscles = [m for m in paths if c in spans[m]]
+            if not muscles:
+                continue
+            up, down = q.copy(), q.copy()
+            up[k] += MOMENT_ARM_STEP
+            down[k] -= MOMENT_ARM_STEP
+            longer, shorter = lengths(up, muscles), lengths(down, muscles)
+            for m in muscles:
+                arms[m][c] = -(longer[m] - shorter[m]) / (2 * MOMENT_ARM_STEP)
+        return lengths(q, paths), arms
+
+    return geometry
+
+
+def spanned_coordinates(tree, path) -> set:
+    """The coordinates a muscle's length can depend on: those of the joints between the
+    bodies of its points and wrap objects (up to their lowest common ancestor), and
+    those that move or switch its points. Its moment arm about any other is 0 exactly
+    (the whole path moves rigidly)."""
+    parent = {b.name: b.parent or "ground" for b in tree.bodies}
+    joint = {b.name: b.joint.coordinates for b in tree.bodies}
+
+    def chain(body):
+        out = [body]
+        while out[-1] != "ground":
+            out.append(parent[out[-1]])
+        return out
+
+    bodies = {p.body for p in path.points} | {w.wrap.body for w in path.wraps}
+    chains = [chain(b) for b in bodies]
+    common = set(chains[0]).intersection(*chains[1:])
+    out = set()
+    for c in chains:
+        for body in c:
+            if body in common:
+                break
+            out.update(joint[body])
+    for p in path.points:
+        out.update(coordinate for coordinate, _, _ in p.functions if coordinate)
+        if p.coordinate:
+            out.add(p.coordinate)
+    return out
 
 
 def _vector(value, key: str, n: int, file: str) -> np.ndarray:
@@ -139,7 +217,7 @@ class ModelEvaluator:
         self.defaults = {name: c.default_value for name, c in doc.coordinates().items()}
         geometry, contacts = read_contact_elements(self.path)
         self.contacts = spatial_contacts(doc, geometry, contacts)
-        self.muscles = muscle_geometry(self.path)
+        self.muscles = muscle_geometry(self.path, self.tree)
         n = self.tree.n
         q, u = ca.SX.sym("q", n), ca.SX.sym("u", n)
         self.markers = [m.name for m in self.tree.markers]
