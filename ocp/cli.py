@@ -178,6 +178,7 @@ def _cmd_models(args) -> int:
                            "--evaluate STATES.json --out VALUES.json")
     if args.file and Path(args.file).suffix.lower() == ".osim":
         from ocp.osim import describe_osim  # an OpenSim model: what was read, what was ignored
+        from ocp.osim.describe3d import describe_spatial
         if not Path(args.file).is_file():
             raise ProblemError(f"model file '{args.file}' does not exist")
         if args.evaluate:   # the model at given states (ocp/osim/evaluate.py)
@@ -188,7 +189,8 @@ def _cmd_models(args) -> int:
             return EXIT_OK
         with warnings.catch_warnings():  # its conversion notes are part of the listing
             warnings.simplefilter("ignore")
-            print(describe_osim(Path(args.file)))
+            # what was read, what was ignored; --spatial: as a 3D model, planar or not
+            print((describe_spatial if args.spatial else describe_osim)(Path(args.file)))
             if args.geometry in ("polynomial", "neural"):
                 from ocp.osim import build_osim_model
                 model = build_osim_model(Path(args.file), geometry=args.geometry)
@@ -353,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="polynomial or neural: also fit each .osim muscle path (neural: "
                         "train networks, or load them from the cache) and print the fit "
                         "errors")
+    p.add_argument("--spatial", action="store_true",
+                   help=".osim: list the file as a 3D model (its tree, constraints, muscles "
+                        "with their wrap objects, contacts, markers, what was not read)")
     p.add_argument("--evaluate", metavar="STATES.json",
                    help=".osim: evaluate the model at these states (mass matrix, bias "
                         "forces, markers, bodies, contacts; docs/command-line.md)")
