@@ -48,6 +48,7 @@ STEP = 1e-6
 def load(path, contacts_on):
     """The model with every force off (contacts on if asked) and no constraint held."""
     model = osim.Model(path)
+    model.finalizeFromProperties()   # an upgraded OpenSim 3 file: its components owned
     forces = model.getForceSet()
     for i in range(forces.getSize()):
         forces.get(i).set_appliesForce(False)

@@ -57,7 +57,9 @@ def describe_spatial(path) -> str:
     kinds = {j.name: j.kind for j in doc.joints}
     coordinates = doc.coordinates()
     mass = sum(b[0] for b in doc.bodies.values())
-    out = [f"{model.get('name', path.stem)} ({path}): 3D, OpenSim {root.get('Version')}",
+    version = (f"an OpenSim 3 file (version {root.get('upgraded_from')}) read as OpenSim 4"
+               if root.get("upgraded_from") else f"OpenSim {root.get('Version')}")
+    out = [f"{model.get('name', path.stem)} ({path}): 3D, {version}",
            f"  gravity:     {' '.join(f'{g:g}' for g in doc.gravity)} m/s^2",
            f"  bodies:      {len(doc.bodies)}, {mass:.6g} kg: " + ", ".join(
                f"{name} ({b[0]:.4g} kg)" for name, b in doc.bodies.items()),
@@ -109,8 +111,10 @@ def describe_spatial(path) -> str:
         out.append("  feet (grf, cop, free moment outputs): " + "; ".join(
             f"{foot}: {sum(foot_of(c.sphere) == foot for c in contacts)} spheres on "
             f"{', '.join(sorted(bodies))}" for foot, bodies in feet.items()))
-    out.append(f"  markers:     {len(tree.markers)}" + (": " + ", ".join(
-        f"{m.name} ({m.body})" for m in tree.markers) if tree.markers else ""))
+    fixed = len(doc.markers) - len(tree.markers)
+    out.append(f"  markers:     {len(doc.markers)}" + (": " + ", ".join(
+        f"{m.name} ({m.body})" for m in tree.markers) if tree.markers else "")
+        + (f"; {fixed} fixed in the ground" if fixed else ""))
     used = {w for el in _forces(model) for w in _wrap_names(el)}
     drawn, unused = {}, []
     for el in model.iter():

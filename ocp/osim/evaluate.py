@@ -41,7 +41,7 @@ import numpy as np
 from ocp.errors import ProblemError, suggestion
 from ocp.models.spatial.contact import sphere_reactions
 from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
-from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
+from ocp.osim.spatial_skeleton import frame_in_body, read_spatial, spatial_tree
 
 STATES_KEYS = ("coordinates", "samples")
 SAMPLE_KEYS = ("q", "u")
@@ -221,6 +221,11 @@ class ModelEvaluator:
         n = self.tree.n
         q, u = ca.SX.sym("q", n), ca.SX.sym("u", n)
         self.markers = [m.name for m in self.tree.markers]
+        self.ground_markers = {}   # markers fixed in the ground: constant positions
+        for name, frame, location, line in doc.markers:
+            body, rotation, origin = frame_in_body(doc, frame, f"Marker '{name}'", line)
+            if body == "ground":
+                self.ground_markers[name] = (rotation @ np.asarray(location) + origin).tolist()
         self.bodies = [b.name for b in self.tree.bodies]
         states = self.tree.body_states(q)
         markers = self.tree.marker_positions(q)
@@ -245,7 +250,8 @@ class ModelEvaluator:
             "bias_and_gravity_tau": bias.ravel().tolist(),
             "muscle_tendon_length": lengths,
             "moment_arms": arms,
-            "marker_positions": {m: markers[:, i].tolist() for i, m in enumerate(self.markers)},
+            "marker_positions": {**self.ground_markers, **{
+                m: markers[:, i].tolist() for i, m in enumerate(self.markers)}},
             "body_origin_positions": {b: bodies[:, i].tolist()
                                       for i, b in enumerate(self.bodies)},
             "contact_forces": {c.name: forces[:, i].tolist()
