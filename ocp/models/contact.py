@@ -65,7 +65,9 @@ from ocp.models.multibody import (
 
 @dataclass(frozen=True)
 class ContactSphere:
-    """A contact sphere of radius ``radius_m`` centred at ``center_m`` in ``segment``."""
+    """A contact sphere of radius ``radius_m`` centred at ``center_m`` in ``segment``:
+    (x, y) in a planar segment, (x, y, z) in a body of a 3D model
+    (``ocp.models.spatial.contact``)."""
 
     name: str
     segment: str
