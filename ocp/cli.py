@@ -177,8 +177,8 @@ def _cmd_models(args) -> int:
         raise ProblemError("--evaluate takes an OpenSim model: ocp models FILE.osim "
                            "--evaluate STATES.json --out VALUES.json")
     if args.file and Path(args.file).suffix.lower() == ".osim":
-        from ocp.osim import describe_osim  # an OpenSim model: what was read, what was ignored
-        from ocp.osim.describe3d import describe_spatial
+        # an OpenSim model: what was read, what was ignored (3D files: the 3D listing)
+        from ocp.osim.describe3d import describe_model_file, describe_spatial
         if not Path(args.file).is_file():
             raise ProblemError(f"model file '{args.file}' does not exist")
         if args.evaluate:   # the model at given states (ocp/osim/evaluate.py)
@@ -189,8 +189,8 @@ def _cmd_models(args) -> int:
             return EXIT_OK
         with warnings.catch_warnings():  # its conversion notes are part of the listing
             warnings.simplefilter("ignore")
-            # what was read, what was ignored; --spatial: as a 3D model, planar or not
-            print((describe_spatial if args.spatial else describe_osim)(Path(args.file)))
+            # --spatial: as a 3D model, planar or not
+            print((describe_spatial if args.spatial else describe_model_file)(Path(args.file)))
             if args.geometry in ("polynomial", "neural"):
                 from ocp.osim import build_osim_model
                 model = build_osim_model(Path(args.file), geometry=args.geometry)

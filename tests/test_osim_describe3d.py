@@ -1,4 +1,4 @@
-"""``ocp models FILE.osim --spatial``: the listing of a 3D model (ocp/osim/describe3d.py).
+"""``ocp models FILE.osim`` of a 3D file (and ``--spatial`` of any): ocp/osim/describe3d.py.
 
 What the file holds, read by the 3D reader: the tree with coordinate ranges and
 locked coordinates, coupler constraints, muscles with the wrap objects their paths
@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 from opensim_values import FALISSE, RAJAGOPAL
+from osim_pendulum import pendulum_osim
 
 from ocp.cli import EXIT_OK, main
 
 BLOCK = Path(__file__).parent / "data" / "sphere_block.osim"
 
 
-def listing(path, capsys) -> str:
-    assert main(["models", str(path), "--spatial"]) == EXIT_OK
+def listing(path, capsys, *flags) -> str:
+    assert main(["models", str(path), *flags]) == EXIT_OK
     out, err = capsys.readouterr()
     assert err == ""
     return out
@@ -29,7 +30,7 @@ def line(out: str, start: str) -> str:
 def test_rajagopal_lists_its_tree_couplers_wraps_locked_coordinates_and_markers(capsys):
     if not RAJAGOPAL.exists():
         pytest.skip(f"{RAJAGOPAL} is absent")
-    out = listing(RAJAGOPAL, capsys)
+    out = listing(RAJAGOPAL, capsys)       # a 3D file: the 3D listing without --spatial
     assert "bodies:      22, 75.337 kg" in out
     assert "joints:      22 (parents first)" in out
     assert "walker_knee_r (CustomJoint): femur_r -> tibia_r: knee_angle_r [0, 2.094]" in out
@@ -67,9 +68,18 @@ def test_what_is_not_modelled_is_named_with_its_line(tmp_path, capsys):
                         limit + '<SmoothSphereHalfSpaceForce name="contact_heel">', 1)
     path = tmp_path / "block.osim"
     path.write_text(text)
-    out = listing(path, capsys)
+    out = listing(path, capsys, "--spatial")
     number = text[:text.index("<CoordinateLimitForce")].count("\n") + 1
     assert f"not read (not modelled here): CoordinateLimitForce 'stop' (line {number})" in out
     assert line(out, "markers:") == "markers:     1: corner (block)"
     assert "contact_ramp: sphere on block (r = 0.03 m) against 'ramp' on ground" in out
     assert "block: 3 spheres on block" in out
+
+
+def test_a_planar_file_keeps_its_listing_and_spatial_gives_the_tree(tmp_path, capsys):
+    path = tmp_path / "pendulum.osim"
+    path.write_text(pendulum_osim())
+    planar = listing(path, capsys)
+    spatial = listing(path, capsys, "--spatial")
+    assert "controls:" in planar and "joints:" not in planar
+    assert "pin (PinJoint): ground -> rod: angle [-3, 3]" in spatial

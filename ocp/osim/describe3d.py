@@ -4,11 +4,9 @@ The tree (bodies with their mass, joints parents first with their coordinates an
 ranges, locked and clamped ones marked), constraints, muscles with the wrap
 objects of their paths, actuators, contacts, markers, and what was not read:
 elements that only draw (listed as ignored) and elements this project does not
-model (listed as not read, by tag and line): ``ocp models FILE.osim --spatial``.
-Without --spatial, ``ocp models`` keeps the planar listing
-(``ocp.osim.model.describe_osim``), which builds the model and refuses a 3D file,
-as tests/test_osim_bad_input.py holds; once 3D models build, the 3D listing is
-the one for files that are not planar (``ocp.osim.spatial_skeleton.is_planar``).
+model (listed as not read, by tag and line). ``ocp models FILE.osim`` gives it for
+files that are not planar, ``--spatial`` for any file; planar files keep their
+own listing (``ocp.osim.model.describe_osim``), which also builds the model.
 """
 from __future__ import annotations
 
@@ -17,14 +15,21 @@ from pathlib import Path
 from ocp.models.contact import foot_of
 from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
 from ocp.osim.elements import objects, parse_xml
+from ocp.osim.model import describe_osim
 from ocp.osim.reader import DISPLAY_ONLY, MUSCLES, WRAP_SURFACES
-from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
+from ocp.osim.spatial_skeleton import is_planar, read_spatial, spatial_tree
 
 #: Force elements read for the 3D listing (the rest of a ForceSet is "not read").
 ACTUATORS = ("CoordinateActuator", "ActivationCoordinateActuator")
 #: Children of <Model> that only hold display or tool settings.
 SETTINGS = ("defaults", "ModelVisualPreferences", "credits", "publications",
             "length_units", "force_units", "assembly_accuracy")
+
+
+def describe_model_file(path) -> str:
+    """``ocp models FILE.osim``: the planar listing (which builds the model) for a planar
+    file, the 3D listing for any other (``is_planar``, as ``build_osim_model`` routes)."""
+    return describe_osim(path) if is_planar(path) else describe_spatial(path)
 
 
 def _forces(model) -> list:
