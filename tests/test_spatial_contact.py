@@ -12,6 +12,8 @@ its closed-form bound, 0.14 w mu_s F_N.
 """
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import casadi as ca
@@ -26,6 +28,7 @@ from ocp.models.spatial.contact import (
     SpatialContact,
     SphereReaction,
     foot_ground_reactions,
+    sphere_forces,
     sphere_reaction,
 )
 from ocp.osim import read_osim
@@ -192,4 +195,42 @@ def test_contact_forces_through_the_spatial_tree_match_opensim(tmp_path):
             worst = max(worst, np.abs(np.array(mine["contact_forces"][name])
                                       - np.array(expected)).max() / scale)
     print(f"\nsphere_block through the tree: worst {worst:.1e} of the normal force")
+    assert worst <= 1e-6
+
+
+def opensim_inverse_dynamics(model, names, states):
+    """OpenSim's inverse dynamics without forces ("tau") and with the contacts on
+    ("tau_contacts"), from tests/opensim_osim_reference.py."""
+    request = {"model": str(model), "coordinates": names, "states": states}
+    done = subprocess.run([sys.executable, str(Path(__file__).parent
+                                               / "opensim_osim_reference.py")],
+                          input=json.dumps(request), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)["states"]
+
+
+@pytest.mark.skipif(not HAS_OPENSIM, reason="opensim is not installed")
+def test_generalised_contact_forces_through_the_tree_match_opensim():
+    """The contacts as external forces of the spatial tree's inverse dynamics (point of
+    application, sign, the ramp's tilted normal): tau with contacts minus tau without,
+    against OpenSim's InverseDynamicsSolver with the contacts on and off."""
+    from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
+    doc = read_spatial(BLOCK)
+    tree = spatial_tree(doc)
+    contacts = spatial_contacts(read_osim(BLOCK))
+    given = block_states(np.random.default_rng(16), 6)
+    rng = np.random.default_rng(17)
+    states = [{"q": s["q"], "qd": s["u"], "qdd": list(rng.normal(size=tree.n))}
+              for s in given["samples"]]
+    reference = opensim_inverse_dynamics(BLOCK, list(tree.coordinates), states)
+    worst = 0.0
+    for s, ref in zip(states, reference):
+        q, qd, qdd = (ca.DM(s[k]) for k in ("q", "qd", "qdd"))
+        loads = sphere_forces(tree, q, qd, contacts)
+        ours = np.array(ca.evalf(tree.inverse_dynamics(q, qd, qdd, external_forces=loads)
+                                 - tree.inverse_dynamics(q, qd, qdd))).ravel()
+        expected = np.array(ref["tau_contacts"]) - np.array(ref["tau"])
+        worst = max(worst, np.abs(ours - expected).max() / max(np.abs(expected).max(), 1.0))
+    print(f"\nsphere_block generalised contact forces vs OpenSim: {worst:.1e}")
     assert worst <= 1e-6
