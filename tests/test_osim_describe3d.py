@@ -83,3 +83,15 @@ def test_a_planar_file_keeps_its_listing_and_spatial_gives_the_tree(tmp_path, ca
     spatial = listing(path, capsys, "--spatial")
     assert "controls:" in planar and "joints:" not in planar
     assert "pin (PinJoint): ground -> rod: angle [-3, 3]" in spatial
+
+
+def test_euler_angle_joints_say_where_they_are_singular(tmp_path, capsys):
+    path = tmp_path / "ball.osim"
+    path.write_text(pendulum_osim().replace('<PinJoint name="pin">', '<BallJoint name="pin">')
+                    .replace("</PinJoint>", "</BallJoint>")
+                    .replace('<Coordinate name="angle"><range>-3 3</range></Coordinate>',
+                             '<Coordinate name="a1"/><Coordinate name="a2"/>'
+                             '<Coordinate name="a3"/>'))
+    out = listing(path, capsys)
+    assert "pin (BallJoint): ground -> rod: a1" in out
+    assert "angles singular at a2 = +-90 deg" in out

@@ -21,6 +21,9 @@ from ocp.osim.spatial_skeleton import is_planar, read_spatial, spatial_tree
 
 #: Force elements read for the 3D listing (the rest of a ForceSet is "not read").
 ACTUATORS = ("CoordinateActuator", "ActivationCoordinateActuator")
+#: Joints whose rotation is body-fixed X-Y-Z angles (ocp/osim/joints3d.py): gimbal lock
+#: where the second angle is +-90 deg.
+EULER_JOINTS = ("BallJoint", "GimbalJoint", "FreeJoint")
 #: Children of <Model> that only hold display or tool settings.
 SETTINGS = ("defaults", "ModelVisualPreferences", "credits", "publications",
             "length_units", "force_units", "assembly_accuracy")
@@ -76,8 +79,11 @@ def describe_spatial(path) -> str:
             flags = "".join([" locked" if coordinate.locked else "",
                              " clamped" if coordinate.clamped else ""])
             marks.append(f"{c} [{coordinate.range[0]:.4g}, {coordinate.range[1]:.4g}]{flags}")
-        out.append(f"    {body.joint.name} ({kinds.get(body.joint.name, 'joint')}): "
-                   f"{body.parent or 'ground'} -> {body.name}: " + (", ".join(marks) or "welded"))
+        kind = kinds.get(body.joint.name, "joint")
+        singular = (f"; angles singular at {body.joint.coordinates[1]} = +-90 deg"
+                    if kind in EULER_JOINTS and len(body.joint.coordinates) > 1 else "")
+        out.append(f"    {body.joint.name} ({kind}): {body.parent or 'ground'} -> {body.name}: "
+                   + (", ".join(marks) or "welded") + singular)
     locked = [c for c, v in coordinates.items() if v.locked]
     out.append(f"  coordinates: {len(coordinates)}" + (f" ({len(locked)} locked: "
                                                         f"{', '.join(locked)})" if locked else ""))

@@ -7,7 +7,10 @@ STATES.json: ``{"coordinates": [names], "samples": [{"q": [...], "u": [...]}]}``
 SI units (rad, m, rad/s, m/s), in the listed order; a coordinate not listed
 stays at its default value with zero speed, and a sample without "u" is at
 rest. Dependent coordinates are given consistent with their constraint (they
-are not recomputed).
+are not recomputed). Speeds are the coordinates' time derivatives for every
+joint; OpenSim's speeds of a BallJoint or FreeJoint are an angular velocity
+instead (ocp/osim/joints3d.py), so there its mass matrix and forces differ from
+these by that change of variables.
 
 VALUES.json: ``{"coordinates": [the file's coordinates, in its order],
 "samples": [...]}``, each sample holding
