@@ -223,10 +223,11 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 @pytest.mark.skipif(not (DATA / "gait2d" / "2D_gait.osim").exists(),
                     reason="../shared/data is absent")
 def test_planar_files_keep_the_planar_path_and_3d_files_take_the_spatial_one(tmp_path):
+    from spatial_joints_model import joints_model_text
+
     from ocp.models.multibody import KinematicTree
     from ocp.osim import build_osim_model
     from ocp.osim.spatial_skeleton import is_planar
-    from spatial_joints_model import joints_model_text
     assert is_planar(DATA / "gait2d" / "2D_gait.osim")
     assert is_planar(DATA / "walking" / "gait10dof18musc.osim")
     assert isinstance(build_osim_model(DATA / "gait2d" / "2D_gait.osim").tree, KinematicTree)
