@@ -34,6 +34,7 @@ vector of the wrong length, a value that is not a finite number) is a
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -64,10 +65,9 @@ def muscle_geometry(path, tree):
     paths with OpenSim's wrapping, a numpy reference that takes the body poses).
     Without them in this build, lengths and moment arms are left empty.
     """
-    try:
-        from ocp.osim.paths3d_reader import read_muscle_paths
-    except ImportError:   # the 3D muscle paths are not part of this build
+    if importlib.util.find_spec("ocp.osim.paths3d_reader") is None:   # not in this build
         return None
+    from ocp.osim.paths3d_reader import read_muscle_paths
     paths = read_muscle_paths(path)
     if not paths:
         return None
