@@ -173,13 +173,24 @@ def _cmd_plot(args) -> int:
 def _cmd_models(args) -> int:
     from ocp.models.library import build_model, model_names
 
+    if args.evaluate and not (args.file and Path(args.file).suffix.lower() == ".osim"):
+        raise ProblemError("--evaluate takes an OpenSim model: ocp models FILE.osim "
+                           "--evaluate STATES.json --out VALUES.json")
     if args.file and Path(args.file).suffix.lower() == ".osim":
-        from ocp.osim import describe_osim  # an OpenSim model: what was read, what was ignored
+        # an OpenSim model: what was read, what was ignored (3D files: the 3D listing)
+        from ocp.osim.describe3d import describe_model_file, describe_spatial
         if not Path(args.file).is_file():
             raise ProblemError(f"model file '{args.file}' does not exist")
+        if args.evaluate:   # the model at given states (ocp/osim/evaluate.py)
+            from ocp.osim.evaluate import write_values
+            out = args.out or str(Path(args.evaluate).with_name(
+                Path(args.evaluate).stem + "_values.json"))
+            print(f"written      {write_values(Path(args.file), Path(args.evaluate), out)}")
+            return EXIT_OK
         with warnings.catch_warnings():  # its conversion notes are part of the listing
             warnings.simplefilter("ignore")
-            print(describe_osim(Path(args.file)))
+            # --spatial: as a 3D model, planar or not
+            print((describe_spatial if args.spatial else describe_model_file)(Path(args.file)))
             if args.geometry in ("polynomial", "neural"):
                 from ocp.osim import build_osim_model
                 model = build_osim_model(Path(args.file), geometry=args.geometry)
@@ -348,6 +359,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="polynomial or neural: also fit each .osim muscle path (neural: "
                         "train networks, or load them from the cache) and print the fit "
                         "errors")
+    p.add_argument("--spatial", action="store_true",
+                   help=".osim: list the file as a 3D model (its tree, constraints, muscles "
+                        "with their wrap objects, contacts, markers, what was not read)")
+    p.add_argument("--evaluate", metavar="STATES.json",
+                   help=".osim: evaluate the model at these states (mass matrix, bias "
+                        "forces, markers, bodies, contacts; docs/command-line.md)")
+    p.add_argument("--out", metavar="VALUES.json",
+                   help="with --evaluate: where to write (default STATES_values.json)")
     p.set_defaults(run=_cmd_models)
     p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
     p.add_argument("folder", help="a solution folder (ocp solve --out)")

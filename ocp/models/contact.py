@@ -41,12 +41,18 @@ slip speed of the contact point along the ground (m/s):
   band friction differs from OpenSim's by at most about 0.14 w mu_s F_N.
 
 The force acts at the contact point midway through the indentation.
+
+The "opensim" law also takes the tangential slip velocity as a vector in
+place of v_s (|v|^2 for v_s^2, friction along -v): the 3D contacts of
+``ocp.models.spatial.contact`` use it; a signed speed is computed exactly as
+before.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import casadi as ca
+import numpy as np
 
 from ocp.models.multibody import (
     KinematicTree,
@@ -59,7 +65,9 @@ from ocp.models.multibody import (
 
 @dataclass(frozen=True)
 class ContactSphere:
-    """A contact sphere of radius ``radius_m`` centred at ``center_m`` in ``segment``."""
+    """A contact sphere of radius ``radius_m`` centred at ``center_m`` in ``segment``:
+    (x, y) in a planar segment, (x, y, z) in a body of a 3D model
+    (``ocp.models.spatial.contact``)."""
 
     name: str
     segment: str
@@ -107,12 +115,24 @@ def normal_force(s: ContactSphere, indentation, indentation_speed):
 
 
 def friction_force(s: ContactSphere, normal, slip_speed):
-    """Friction (N) opposing the slip speed (m/s, signed), by the sphere's ``friction_law``."""
+    """Friction (N) opposing the slip, by the sphere's ``friction_law``.
+
+    ``slip_speed``: the signed slip speed (m/s) of a planar contact, or, for the
+    "opensim" law, the tangential slip velocity as a vector (m/s, (3,1) in 3D);
+    the friction then has the same shape.
+    """
     return FRICTION_LAWS[s.friction_law](s, normal, slip_speed)
 
 
 def tanh_friction(s: ContactSphere, normal, slip_speed):
-    """Smooth Coulomb plus viscous friction (N): -F_N (mu_d tanh(v_s / v_t) + mu_v v_s)."""
+    """Smooth Coulomb plus viscous friction (N): -F_N (mu_d tanh(v_s / v_t) + mu_v v_s).
+
+    Planar only (a signed slip speed): tanh(|v| / v_t) v / |v| has no smooth
+    vector form; 3D contacts take the "opensim" law.
+    """
+    if is_slip_vector(slip_speed):
+        raise ValueError(f"contact sphere '{s.name}': the \"tanh\" friction law is planar; "
+                         "a 3D contact takes friction_law = \"opensim\"")
     return -normal * (s.dynamic_friction * ca.tanh(slip_speed / s.transition_velocity_m_s)
                       + s.viscous_friction_s_m * slip_speed)
 
@@ -122,15 +142,30 @@ def opensim_friction(s: ContactSphere, normal, slip_speed):
 
     The module docstring gives the law and the bound on the difference to
     OpenSim, which lies within |v_rel - 1| < 10 ``friction_kink_smoothing``.
+    ``slip_speed`` is a signed speed (planar) or the tangential slip velocity
+    vector, whose squared norm replaces v_s^2 (Simbody's vtangent.normSqr()),
+    and the friction is along it.
     """
     mu_d = s.dynamic_friction
     mu_s = mu_d if s.static_friction is None else s.static_friction
-    v_slip = ca.sqrt(slip_speed ** 2 + s.derivative_smoothing)
+    v_slip = ca.sqrt(squared_norm(slip_speed) + s.derivative_smoothing)
     v_rel = v_slip / s.transition_velocity_m_s
     magnitude = normal * (smooth_min_one(v_rel, s.friction_kink_smoothing)
                           * (mu_d + 2.0 * (mu_s - mu_d) / (1.0 + v_rel ** 2))
                           + s.viscous_friction_s_m * v_slip)
     return -magnitude * slip_speed / v_slip
+
+
+def is_slip_vector(v) -> bool:
+    """Whether ``v`` is a slip velocity vector (more than one element), not a signed speed."""
+    if isinstance(v, np.ndarray):
+        return v.size > 1
+    return isinstance(v, (ca.SX, ca.MX, ca.DM)) and v.numel() > 1
+
+
+def squared_norm(v):
+    """v^2 of a signed slip speed (the planar expression, unchanged), |v|^2 of a vector."""
+    return ca.sumsqr(v) if is_slip_vector(v) else v ** 2
 
 
 def smooth_min_one(x, width):
@@ -245,7 +280,6 @@ def lowest_reachable_sphere_bottom(tree: KinematicTree, spheres, bounds: dict,
     root's vertical position, so a model whose feet cannot touch the ground
     y = 0 anywhere in its bounds is caught before a solve starts.
     """
-    import numpy as np
     q = ca.SX.sym("q", tree.n)
     bodies = body_velocities(tree, q, ca.SX.zeros(tree.n))
     bottoms = ca.vertcat(*[fixed_point(bodies[s.segment], s.center_m)[1] - s.radius_m

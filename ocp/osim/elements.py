@@ -14,6 +14,7 @@ import xml.parsers.expat
 from pathlib import Path
 
 from ocp.errors import ProblemError
+from ocp.osim.opensim3 import upgrade
 
 
 class OsimError(ProblemError):
@@ -97,7 +98,7 @@ def parse_xml(path: Path):
         element, line = inside()
         raise OsimError("truncated XML: the file ends inside an element", element,
                         str(path), line) from None
-    return root, lines
+    return upgrade(root, lines, str(path)), lines   # an OpenSim 3 file: in the 4 layout
 
 
 class ElementReader:
