@@ -142,7 +142,7 @@ def test_gait2392_moving_and_conditional_points_equal_opensims():
 SWEEP = [{"angle": float(a)} for a in np.linspace(-1.5, 1.5, 61)]
 
 
-@pytest.mark.parametrize("kind", ["WrapCylinder", "WrapSphere"])
+@pytest.mark.parametrize("kind", ["WrapCylinder", "WrapSphere", "WrapEllipsoid"])
 def test_pin_joint_sweep_over_each_quadrant_equals_opensim(kind):
     """A muscle over the obstacle on a pin joint, swept through angles that wrap and
     angles that do not, each quadrant; a wrap object moving with the rod, one

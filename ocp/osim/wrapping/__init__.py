@@ -4,6 +4,7 @@
 reads (property -> number of values).
 """
 from ocp.osim.wrapping.cylinder import WrapCylinder
+from ocp.osim.wrapping.ellipsoid import WrapEllipsoid
 from ocp.osim.wrapping.geometry import (
     INSIDE_RADIUS,
     MANDATORY_WRAP,
@@ -19,7 +20,9 @@ from ocp.osim.wrapping.sphere import WrapSphere
 WRAP_TYPES = {
     "WrapCylinder": (WrapCylinder, {"radius": 1, "length": 1}),
     "WrapSphere": (WrapSphere, {"radius": 1}),
+    "WrapEllipsoid": (WrapEllipsoid, {"dimensions": 3}),
 }
 
 __all__ = ["INSIDE_RADIUS", "MANDATORY_WRAP", "NO_WRAP", "QUADRANTS", "WRAPPED", "WRAP_TYPES",
-           "WrapCylinder", "WrapObject", "WrapResult", "WrapSphere", "body_fixed_xyz"]
+           "WrapCylinder", "WrapEllipsoid", "WrapObject", "WrapResult", "WrapSphere",
+           "body_fixed_xyz"]
