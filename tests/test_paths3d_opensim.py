@@ -32,7 +32,7 @@ MODELS3D = ROOT.parent / "shared" / "data" / "models3d"
 RAJAGOPAL = MODELS3D / "Rajagopal2016.osim"
 GAIT2392 = MODELS3D / "gait2392_millard2012muscle.osim"
 sys.path.insert(0, str(ROOT / "tests"))
-from wrap_models import model_path  # noqa: E402
+from wrap_models import model_path, model_text  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(importlib.util.find_spec("opensim") is None,
                                  reason="opensim is not installed")]
@@ -139,10 +139,10 @@ def test_gait2392_moving_and_conditional_points_equal_opensims():
     assert worst <= RTOL_LENGTH
 
 
-SWEEP = [{"angle": float(a)} for a in np.linspace(-1.5, 1.5, 61)]
+SWEEP = [{"angle": float(a)} for a in np.linspace(-1.5, 1.5, 31)]
 
 
-@pytest.mark.parametrize("kind", ["WrapCylinder", "WrapSphere", "WrapEllipsoid"])
+@pytest.mark.parametrize("kind", ["WrapCylinder", "WrapSphere", "WrapEllipsoid", "WrapTorus"])
 def test_pin_joint_sweep_over_each_quadrant_equals_opensim(kind):
     """A muscle over the obstacle on a pin joint, swept through angles that wrap and
     angles that do not, each quadrant; a wrap object moving with the rod, one
@@ -150,13 +150,28 @@ def test_pin_joint_sweep_over_each_quadrant_equals_opensim(kind):
     path = model_path(kind)
     paths = read_muscle_paths(path)
     reference = opensim({"model": str(path), "states": SWEEP})
-    worst, muscle = length_errors(paths, reference["states"])
+    worst, muscle = 0.0, ""
     wrapped = {m: 0 for m in paths}
     for snap in reference["states"]:
-        for m in paths:
-            wrapped[m] += bool(paths[m].compute(poses(snap), snap["q"]).tangent_points)
+        given = poses(snap)
+        for m, expected in snap["length"].items():
+            state = paths[m].compute(given, snap["q"])
+            worst, muscle = max((worst, muscle), (abs(state.length - expected) / expected, m))
+            wrapped[m] += bool(state.tangent_points)
     print(f"\n{kind}: worst length difference {worst:.1e} relative ({muscle}); "
           f"wrapped at {wrapped} of {len(SWEEP)} angles")
     assert worst <= RTOL_LENGTH
     assert wrapped.pop("m_off") == 0
     assert all(0 < n for n in wrapped.values())
+
+
+@pytest.mark.parametrize("method", ["midpoint", "axial"])
+def test_ellipsoid_wrap_methods_equal_opensim(method, tmp_path):
+    """The PathWrap's method chooses the ellipsoid's wrapping plane (hybrid above)."""
+    path = tmp_path / f"wrap_ellipsoid_{method}.osim"
+    path.write_text(model_text("WrapEllipsoid", method))
+    paths = read_muscle_paths(path)
+    reference = opensim({"model": str(path), "states": SWEEP})
+    worst, muscle = length_errors(paths, reference["states"])
+    print(f"\nWrapEllipsoid, {method}: worst length difference {worst:.1e} relative ({muscle})")
+    assert worst <= RTOL_LENGTH

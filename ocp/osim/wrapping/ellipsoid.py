@@ -25,7 +25,10 @@ from ocp.osim.wrapping.geometry import (
     ROUNDOFF_ERROR,
     WrapObject,
     WrapResult,
+    cross,
+    dot,
     dsign,
+    norm,
     normalize_or_zero,
 )
 
@@ -129,10 +132,10 @@ class WrapEllipsoid(WrapObject):
         p1p2 = p1 - p2
         p1m, _ = normalize_or_zero(p1)
         p2m, _ = normalize_or_zero(p2)
-        if abs(float(p1m @ p2m) - 1.0) < 0.0001:
+        if abs(dot(p1m, p2m) - 1.0) < 0.0001:
             return WrapResult(code=NO_WRAP)
         f1, f2 = p1p2 / a, p2 / a
-        aa, bb, cc = float(f1 @ f1), 2.0 * float(f1 @ f2), float(f2 @ f2) - 1.0
+        aa, bb, cc = dot(f1, f1), 2.0 * dot(f1, f2), dot(f2, f2) - 1.0
         disc = bb * bb - 4.0 * aa * cc
         if disc < 0.0:
             return WrapResult(code=NO_WRAP)
@@ -156,8 +159,8 @@ class WrapEllipsoid(WrapObject):
                 bisection = (orig[axis] + c1[axis]) / 2.0
                 c1[axis] = c1[axis] + fan_weight * (bisection - c1[axis])
                 c1 = self.closest_point(a, c1.copy(), c1)
-        vs, _ = normalize_or_zero(np.cross(p1p2, p1 - c1))
-        vs4 = -float(vs @ c1)
+        vs, _ = normalize_or_zero(cross(p1p2, p1 - c1))
+        vs4 = -dot(vs, c1)
         r1 = tangent_point(p1e, r1.copy(), p1, a, vs, vs4)
         r2 = tangent_point(p2e, r2.copy(), p2, a, vs, vs4)
         far_side = False
@@ -167,7 +170,7 @@ class WrapEllipsoid(WrapObject):
             r1w1, _ = normalize_or_zero(points[1] - r1)
             r2p2, _ = normalize_or_zero(p2 - r2)
             r2w2, _ = normalize_or_zero(points[-2] - r2)
-            if r1p1 @ r1w1 > 0.0 or r2p2 @ r2w2 > 0.0:   # wrong way round: the far side
+            if dot(r1p1, r1w1) > 0.0 or dot(r2p2, r2w2) > 0.0:   # wrong way round: the far side
                 length, points = surface_path(r1, r2, a, vs, vs4, True, factor)
         return WrapResult(code=MANDATORY_WRAP, r1=r1 / factor, r2=r2 / factor,
                           length=length / factor, points=[p / factor for p in points])
@@ -230,10 +233,15 @@ class WrapEllipsoid(WrapObject):
         return np.array(c1, float), t, best, float(mu[best]), fan_weight
 
 
+def squares(ee) -> float:
+    """Sum of squares of the four residuals, in OpenSim's order."""
+    return float(ee[0] ** 2 + ee[1] ** 2 + ee[2] ** 2 + ee[3] ** 2)
+
+
 def residuals(r1, d1, p1, a, vs, vs4):
     nr1 = 2.0 * r1 / (a * a)
-    return np.array([float(vs @ r1) + vs4, -1.0 + float(np.sum((r1 / a) ** 2)),
-                     float(nr1 @ r1) + d1, float(nr1 @ p1) + d1])
+    return np.array([dot(vs, r1) + vs4, -1.0 + float(np.sum((r1 / a) ** 2)),
+                     dot(nr1, r1) + d1, dot(nr1, p1) + d1])
 
 
 def tangent_point(p1e, r1, p1, a, vs, vs4):
@@ -241,9 +249,9 @@ def tangent_point(p1e, r1, p1, a, vs, vs4):
     (WrapEllipsoid::calcTangentPoint: damped Gauss-Newton on four residuals)."""
     if abs(p1e) < 0.0001:
         return p1.copy()
-    d1 = -float((2.0 * r1 / (a * a)) @ r1)
+    d1 = -dot(2.0 * r1 / (a * a), r1)
     ee = residuals(r1, d1, p1, a, vs, vs4)
-    ssqo = ssq = float(ee @ ee)
+    ssqo = ssq = squares(ee)
     alpha = 0.01
     nit = 0
     while ssq > ELLIPSOID_TINY and nit < 50:
@@ -256,7 +264,7 @@ def tangent_point(p1e, r1, p1, a, vs, vs4):
         dedth[3] = (0.0, 0.0, 1.0, 1.0)
         p1r1, _ = normalize_or_zero(p1 - r1)
         p1m, _ = normalize_or_zero(p1)
-        pcos = float(p1r1 @ p1m)
+        pcos = dot(p1r1, p1m)
         dd = 1.0 - pcos ** 100 if pcos > 0.1 else 1.0
         v = -(dedth @ ee)
         dedth2 = dedth @ dedth.T
@@ -270,7 +278,7 @@ def tangent_point(p1e, r1, p1, a, vs, vs4):
             r1 = r1 + vt[:3]
             d1 += vt[3]
             ee = residuals(r1, d1, p1, a, vs, vs4)
-            ssqo, ssq = ssq, float(ee @ ee)
+            ssqo, ssq = ssq, squares(ee)
             alpha *= 4.0
             nit2 += 1
         alpha /= 8.0
@@ -281,19 +289,19 @@ def tangent_point(p1e, r1, p1, a, vs, vs4):
             r1 = r1 + vt[:3] * fakt
             d1 += vt[3] * fakt
             ee = residuals(r1, d1, p1, a, vs, vs4)
-            ssqo, ssq = ssq, float(ee @ ee)
+            ssqo, ssq = ssq, squares(ee)
             nit2 += 1
         r1 = r1 - vt[:3] * fakt
         d1 -= vt[3] * fakt
         ee = residuals(r1, d1, p1, a, vs, vs4)
-        ssq = ssqo = float(ee @ ee)
+        ssq = ssqo = squares(ee)
     return r1
 
 
 def surface_path(r1, r2, a, vs, vs4, far_side, factor):
     """(length, points) of OpenSim's polyline from r1 to r2 on the ellipsoid, in the
     plane (vs, vs4), in scaled units (WrapEllipsoid::CalcDistanceOnEllipsoid)."""
-    chord = float(np.linalg.norm(r1 - r2)) / factor
+    chord = float(norm(r1 - r2)) / factor
     if chord < SEGMENT_M:
         return chord * factor, [r1, r2]
     count = min(int(chord / SEGMENT_M), MAX_SEGMENTS)
@@ -303,24 +311,24 @@ def surface_path(r1, r2, a, vs, vs4, far_side, factor):
             imax = i
     u = np.zeros(3)
     u[imax] = 1.0
-    mu = (-vs4) / float(vs @ u)
+    mu = (-vs4) / dot(vs, u)
     a0 = mu * u
     ar1, _ = normalize_or_zero(r1 - a0)
     ar2, _ = normalize_or_zero(r2 - a0)
     with np.errstate(invalid="ignore"):
-        phi0 = float(np.arccos(ar1 @ ar2))
+        phi0 = float(np.arccos(dot(ar1, ar2)))
     dphi = -(2 * np.pi - phi0) / count if far_side else phi0 / count
-    vsz, _ = normalize_or_zero(np.cross(ar1, ar2))
-    vsy = np.cross(vsz, ar1)
+    vsz, _ = normalize_or_zero(cross(ar1, ar2))
+    vsy = cross(vsz, ar1)
     points = [r1]
     f2 = a0 / a
     for i in range(count - 1):
         phi = (i + 1) * dphi
         r = np.cos(phi) * ar1 + np.sin(phi) * vsy
         f1 = r / a
-        aa, bb, cc = float(f1 @ f1), 2.0 * float(f1 @ f2), float(f2 @ f2) - 1.0
+        aa, bb, cc = dot(f1, f1), 2.0 * dot(f1, f2), dot(f2, f2) - 1.0
         mu3 = (-bb + np.sqrt(bb * bb - 4.0 * aa * cc)) / (2.0 * aa)
         points.append(a0 + mu3 * r)
     points.append(r2)
-    length = sum(float(np.linalg.norm(q - p)) for p, q in zip(points[:-1], points[1:]))
+    length = sum(float(norm(q - p)) for p, q in zip(points[:-1], points[1:]))
     return length, points
