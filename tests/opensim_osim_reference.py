@@ -3,12 +3,16 @@
 Input (JSON on stdin): {"model": path, "coordinates": [names, the caller's order],
 "states": [{"q": [...], "qd": [...], "qdd": [...], "activation": {muscle: a},
              "excitation": {muscle: e} (optional: then da/dt "activation_rate")}],
-"splines": [[x values, y values, [evaluation points]], ...] (optional)}.
+"splines": [[x values, y values, [evaluation points]], ...] (optional),
+"kinematics_only": true (optional: M, tau, body origins and markers only, every
+coordinate unlocked, so that a locked one takes the given value)}.
 Output per state: mass matrix "M", inverse dynamics without any force element
 "tau" (gravity only), "tau_contacts" (contacts on, muscles off), contact forces on
 each sphere's body "contact_force" (N, ground frame), muscle-tendon lengths
 "length", moment arms "moment_arm" (muscle -> coordinate -> m) and tendon forces
-"tendon_force" at the given activations. All in the caller's coordinate order.
+"tendon_force" at the given activations, body origins "body_origins" (body -> [x, y, z]
+in ground) and marker positions "markers" (marker -> [x, y, z] in ground). All in the
+caller's coordinate order.
 
 Run in its own process: the opensim wheel bundles a CasADi library that cannot
 share a process with casadi. Used by tests/test_osim_opensim.py.
@@ -19,8 +23,12 @@ import sys
 import opensim as osim
 
 
-def load(path, muscles_on, contacts_on):
+def load(path, muscles_on, contacts_on, unlock=False):
     model = osim.Model(path)
+    if unlock:
+        cs = model.getCoordinateSet()
+        for i in range(cs.getSize()):
+            cs.get(i).set_locked(False)
     for i in range(model.getForceSet().getSize()):
         model.getForceSet().get(i).set_appliesForce(False)
     for m in model.getComponentsList():
@@ -63,9 +71,41 @@ def inverse_dynamics(model, state, index, qdd):
     return [tau.get(k) for k in index]
 
 
+def positions(model, state):
+    """Body origins and marker positions in ground at the state's coordinates."""
+    model.realizePosition(state)
+    bodies = model.getBodySet()
+    markers = model.getMarkerSet()
+    vec = lambda v: [v.get(k) for k in range(3)]   # noqa: E731
+    return ({bodies.get(i).getName(): vec(bodies.get(i).getPositionInGround(state))
+             for i in range(bodies.getSize())},
+            {markers.get(i).getName(): vec(markers.get(i).getLocationInGround(state))
+             for i in range(markers.getSize())})
+
+
+def kinematics_only(request):
+    """M, tau (gravity only), body origins and markers of every requested state."""
+    path, names = request["model"], request["coordinates"]
+    model, state = load(path, False, False, unlock=True)
+    index = u_index(model, state, names)
+    out = {"states": []}
+    for s in request["states"]:
+        set_state(model, state, names, s)
+        matrix = osim.Matrix()
+        model.getMatterSubsystem().calcM(state, matrix)
+        row = {"M": [[matrix.get(i, j) for j in index] for i in index],
+               "tau": inverse_dynamics(model, state, index, s["qdd"])}
+        row["body_origins"], row["markers"] = positions(model, state)
+        out["states"].append(row)
+    return out
+
+
 def main():
     osim.Logger.setLevelString("error")   # stdout carries the JSON only
     request = json.loads(sys.stdin.read())
+    if request.get("kinematics_only"):
+        print(json.dumps(kinematics_only(request)))
+        return
     path, names = request["model"], request["coordinates"]
     plain, s_plain = load(path, False, False)
     contact, s_contact = load(path, False, True)
@@ -79,6 +119,7 @@ def main():
         plain.getMatterSubsystem().calcM(s_plain, matrix)
         row["M"] = [[matrix.get(i, j) for j in index] for i in index]
         row["tau"] = inverse_dynamics(plain, s_plain, index, s["qdd"])
+        row["body_origins"], row["markers"] = positions(plain, s_plain)
         set_state(contact, s_contact, names, s)
         row["tau_contacts"] = inverse_dynamics(contact, s_contact, index, s["qdd"])
         forces = {}

@@ -1,5 +1,6 @@
 """OpenSim's one-argument functions as CasADi expressions: Constant, LinearFunction,
-SimmSpline and MultiplierFunction.
+SimmSpline (and NaturalCubicSpline, which OpenSim 4 reads as a SimmSpline),
+PolynomialFunction, PiecewiseLinearFunction and MultiplierFunction.
 
 Each function returns ``(value, first derivative, second derivative)`` at x, so a
 joint whose location moves with its coordinate (a knee) gets its velocity and
@@ -139,3 +140,45 @@ class SimmSpline:
         slope = ca.if_else(below, b[0], slope)
         curvature = ca.if_else(below, 0, curvature)
         return value, slope, curvature
+
+
+@dataclass(frozen=True)
+class Polynomial:
+    """OpenSim PolynomialFunction: coefficients from the highest power to the constant."""
+
+    coefficients: tuple
+
+    def __call__(self, x):
+        value, slope, curvature = 0 * x, 0 * x, 0 * x
+        for c in self.coefficients:       # Horner, with its first two derivatives
+            curvature = curvature * x + 2 * slope
+            slope = slope * x + value
+            value = value * x + c
+        return value, slope, curvature
+
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """OpenSim PiecewiseLinearFunction: straight segments through (x_k, y_k), continued
+    beyond the ends with the end segments' slopes (PiecewiseLinearFunction.cpp)."""
+
+    x: tuple
+    y: tuple
+
+    def __post_init__(self):
+        if len(self.x) != len(self.y) or len(self.x) < 2:
+            raise ValueError(f"a PiecewiseLinearFunction needs as many x as y values, at "
+                             f"least two; got {len(self.x)} and {len(self.y)}")
+        if np.any(np.diff(self.x) <= 0):
+            raise ValueError("PiecewiseLinearFunction x values must increase")
+
+    def __call__(self, x):
+        xs, ys = self.x, self.y
+        slopes = [(ys[k + 1] - ys[k]) / max(_TINY, xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
+        value = ys[-2] + (x - xs[-2]) * slopes[-1]
+        slope = slopes[-1] + 0 * x
+        for k in range(len(xs) - 3, -1, -1):
+            inside = x <= xs[k + 1]
+            value = ca.if_else(inside, ys[k] + (x - xs[k]) * slopes[k], value)
+            slope = ca.if_else(inside, slopes[k], slope)
+        return value, slope, 0 * x
