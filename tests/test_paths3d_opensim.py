@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from ocp.osim.paths3d_reader import read_muscle_paths
+from ocp.osim.paths3d_tree import PathKinematics
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS3D = ROOT.parent / "shared" / "data" / "models3d"
@@ -131,12 +132,47 @@ def test_rajagopal_moment_arms_are_minus_the_derivative_of_opensims_length(rajag
 
 
 @needs_models3d
+def test_rajagopal_lengths_and_moment_arms_from_the_coordinates_alone(rajagopal):
+    """Poses from ocp's spatial tree (couplers substituted), not OpenSim's."""
+    _, reference = rajagopal
+    model = PathKinematics.from_osim(RAJAGOPAL)
+    free = [c for c, v in reference["coordinates"].items()
+            if not v["locked"] and not v["dependent"]]
+    assert sorted(model.coordinates) == sorted(free)
+    worst_length = worst_arm = 0.0
+    for row in reference["states"]:
+        q = {c: row["q"][c] for c in model.coordinates}
+        for m, length in model.lengths(q).items():
+            worst_length = max(worst_length, abs(length - row["length"][m]) / row["length"][m])
+    row = reference["states"][0]
+    q = {c: row["q"][c] for c in model.coordinates}
+    for c in ("knee_angle_r", "hip_flexion_r", "hip_adduction_l", "ankle_angle_l"):
+        up, down = row["plus"][c]["length"], row["minus"][c]["length"]
+        for m in model.paths:
+            expected = -(up[m] - down[m]) / (2 * STEP)
+            if abs(expected) > 1e-9:
+                worst_arm = max(worst_arm, abs(model.moment_arm(m, c, q, STEP) - expected))
+    print(f"\nRajagopal 2016 from q alone: worst length difference {worst_length:.1e} "
+          f"relative, worst moment-arm difference {worst_arm:.1e} m")
+    assert worst_length <= RTOL_LENGTH
+    assert worst_arm <= ATOL_ARM_M
+
+
+@needs_models3d
 def test_gait2392_moving_and_conditional_points_equal_opensims():
     paths = read_muscle_paths(GAIT2392)
     reference = opensim({"model": str(GAIT2392), "random": {"count": 20, "seed": 21}})
     worst, muscle = length_errors(paths, reference["states"])
-    print(f"\ngait2392: worst length difference {worst:.1e} relative ({muscle})")
+    model = PathKinematics.from_osim(GAIT2392)
+    from_q = 0.0
+    for row in reference["states"][:5]:
+        lengths = model.lengths({c: row["q"][c] for c in model.coordinates})
+        from_q = max(from_q, max(abs(lengths[m] - row["length"][m]) / row["length"][m]
+                                 for m in lengths))
+    print(f"\ngait2392: worst length difference {worst:.1e} relative ({muscle}) from "
+          f"OpenSim's poses, {from_q:.1e} from q alone")
     assert worst <= RTOL_LENGTH
+    assert from_q <= RTOL_LENGTH
 
 
 SWEEP = [{"angle": float(a)} for a in np.linspace(-1.5, 1.5, 31)]
