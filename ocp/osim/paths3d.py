@@ -328,8 +328,9 @@ def moment_arm(path: MusclePath3D, poses_of, q: dict, coordinate: str,
                step: float = 1e-6) -> float:
     """Minus the derivative of the length with respect to ``coordinate`` (m per rad,
     or m/m), by a central difference of step ``step`` through ``poses_of``, a
-    function q (dict) -> poses. The length is smooth between switches (a
-    conditional point, a wrap that starts), where a one-sided value is taken."""
+    function q (dict) -> poses (``q`` over every coordinate the path and the poses
+    need). Where the path switches (a conditional point, a wrap that starts) the
+    length has a kink or a step and the difference straddles it."""
     up, down = dict(q), dict(q)
     up[coordinate] = q[coordinate] + step
     down[coordinate] = q[coordinate] - step

@@ -167,6 +167,8 @@ class WrapCylinder(WrapObject):
         r1p = intersect_segment_plane(out.r1 - 10.0 * AXIS, out.r1 + 10.0 * AXIS, normal, d)
         r2p = intersect_segment_plane(out.r2 - 10.0 * AXIS, out.r2 + 10.0 * AXIS, normal, d)
         d_axis = dot(p11 - p22, p11 - p22)
+        # OpenSim passes the point p22 (p11 below) where a direction is expected;
+        # so does this, to find the same tangent points
         if r1p is not None:
             near, _ = closest_point_on_line(r1p, p11, p22)
             if dot(near - p22, near - p22) < d_axis:

@@ -81,7 +81,8 @@ def closest_point_on_line(pt, line_pt, line):
     v1, mag = normalize_or_zero(pt - line_pt)
     v2, mag2 = normalize_or_zero(line)
     t = dot(v1, v2) * mag
-    return line_pt + t * v2, t / mag2
+    with np.errstate(divide="ignore", invalid="ignore"):   # a zero ``line``: inf or nan
+        return line_pt + t * v2, float(np.float64(t) / mag2)
 
 
 def distance_squared_to_line(point, line_pt, line) -> float:
@@ -189,7 +190,10 @@ class WrapObject:
         rot, shift = self.rotation, self.shift
         local1 = rot.T @ (np.asarray(p1, float) - shift)
         local2 = rot.T @ (np.asarray(p2, float) - shift)
-        result = self.wrap_line(local1, local2, single_wrap, method)
+        try:
+            result = self.wrap_line(local1, local2, single_wrap, method)
+        except ZeroDivisionError:   # degenerate geometry (two equal points): OpenSim's
+            return WrapResult(code=NO_WRAP)   # C++ gets nan there and wraps nothing
         if result.code > 0 and result.code != INSIDE_RADIUS:
             result.r1 = rot @ result.r1 + shift
             result.r2 = rot @ result.r2 + shift
