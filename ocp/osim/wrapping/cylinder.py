@@ -32,19 +32,12 @@ from ocp.osim.wrapping.geometry import (
     intersect_segment_plane,
     norm,
     normalize_or_zero,
-    rotation_about,
 )
+from ocp.osim.wrapping.helix import spiral
 
 #: The axis, as OpenSim writes it: a point on it and its direction.
 AXIS_POINT = np.array([0.0, 0.0, -1.0])
 AXIS = np.array([0.0, 0.0, 1.0])
-#: WrapCylinder.cpp: at most 100 tangent adjustments, to within 0.1 degree.
-MAX_ITERATIONS = 100
-TANGENCY_THRESHOLD_RAD = 0.1 * np.pi / 180.0
-#: Spacing of the points along the helix (OpenSim: 0.002 m), which sets where the
-#: tangent points are checked; at most DRAWN_POINTS of them are returned for drawing.
-SEGMENT_M = 0.002
-DRAWN_POINTS = 32
 
 
 def _acos(x):
@@ -181,47 +174,7 @@ class WrapCylinder(WrapObject):
     def _spiral(self, p1, p2, far_side, out, single_wrap):
         """Length of the helix from r1 to r2 (WrapCylinder::_make_spiral_path); with
         more than one wrap object in the path, r1 and r2 slide until tangent."""
-        sense = -1.0 if far_side else 1.0
-        for iteration in range(MAX_ITERATIONS + 1):
-            r1a, _ = closest_point_on_line(out.r1, AXIS_POINT, AXIS)
-            r2a, _ = closest_point_on_line(out.r2, AXIS_POINT, AXIS)
-            axial = dot(r2a - r1a, AXIS)
-            uu, vv = out.r1 - r1a, out.r2 - r2a
-            theta = float(np.arctan2(dot(cross(uu, vv), AXIS), dot(uu, vv)))
-            if far_side:
-                theta = 2.0 * np.pi - theta
-            out.length = float(np.sqrt((self.radius * theta) ** 2 + axial ** 2))
-
-            def point(t, theta=theta, axial=axial):
-                return rotation_about(sense * t * theta, AXIS) @ out.r1 + AXIS * (t * axial)
-
-            count = max(1, int(out.length / SEGMENT_M))
-            if single_wrap or count < 2 or iteration >= MAX_ITERATIONS:
-                break
-            t = 1.0 / count
-            # as in OpenSim, r2's check already sees the moved r1
-            new1 = adjust_tangent_point(p1, out.r1, point(t))
-            out.r1 = out.r1 if new1 is None else new1
-            new2 = adjust_tangent_point(p2, out.r2, point(1.0 - t))
-            out.r2 = out.r2 if new2 is None else new2
-            if new1 is None and new2 is None:
-                break
-        drawn = min(count, DRAWN_POINTS)
-        out.points = [point(k / drawn) for k in range(drawn + 1)]
-
-
-def adjust_tangent_point(pt, r, w):
-    """Tangent point ``r`` slid along the axis when the line from ``pt`` and the
-    helix through ``w`` differ in slope by more than the threshold, else None
-    (WrapCylinder::_adjust_tangent_point)."""
-    pr, _ = normalize_or_zero(r - pt)
-    rw, _ = normalize_or_zero(w - r)
-    alpha, omega = _acos(dot(pr, AXIS)), _acos(dot(rw, AXIS))
-    if not abs(alpha - omega) > TANGENCY_THRESHOLD_RAD:
-        return None
-    p1a, _ = closest_point_on_line(pt, r, AXIS)
-    w1a, _ = closest_point_on_line(w, r, AXIS)
-    _, _, hit, _ = intersect_lines(pt, w, p1a, w1a)
-    if hit is None:
-        hit = np.full(3, np.nan)
-    return r + 1.5 * (hit - r)
+        r1, r2, out.length, points = spiral(p1, p2, out.r1, out.r2, self.radius, far_side,
+                                            single_wrap)
+        out.r1, out.r2 = np.array(r1), np.array(r2)
+        out.points = [np.array(p) for p in points]
