@@ -1,0 +1,161 @@
+"""Marker inverse kinematics: weighted least squares per frame, as OpenSim's InverseKinematicsTool.
+
+At each frame the coordinates q minimise OpenSim's assembly objective
+(Simbody ``Assembler``: ``Markers::calcGoal`` and ``QValue::calcGoal``)::
+
+    f(q) = sum_i w_i |x_i(q) - m_i|^2 / (2 sum_i w_i)  +  sum_j W_j (q_j - r_j)^2 / 2
+
+over the markers i seen in that frame (a marker missing in a frame, NaN in
+the ``.trc``, drops out of both sums, as Simbody skips NaN observations) and
+the coordinate tasks j (weight W_j, target r_j). Coupled coordinates are
+substituted and locked ones held (:class:`ocp.models.spatial.ReducedTree`);
+clamped coordinates keep to their range (OpenSim's ``restrictQ``).
+
+Solver: f is a sum of squares, so each frame is solved by Levenberg-Marquardt
+(Marquardt 1963, with the diagonal scaling of J^T J) on a CasADi function of
+the marker positions and their Jacobian, warm-started from the previous
+frame; the first frame starts from the model's default pose (OpenSim's
+``assemble``). Steps are projected onto the bounds of clamped coordinates.
+
+Marker errors per frame are reported as OpenSim's tool logs them: the total
+squared error sum_i |e_i|^2 (m^2), RMS = sqrt(total / n) where n counts every
+marker in use (a missing one adds 0 to the total, OpenSim's convention), the
+largest error and its marker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import casadi as ca
+import numpy as np
+
+from ocp.models.spatial import ReducedTree
+
+__all__ = ["MarkerIKProblem", "FrameErrors", "solve_frames"]
+
+
+@dataclass(frozen=True)
+class FrameErrors:
+    """Marker errors of one solved frame, as OpenSim reports them (m^2, m, m)."""
+
+    total_squared_m2: float
+    rms_m: float
+    max_m: float
+    worst_marker: str
+
+
+@dataclass
+class MarkerIKProblem:
+    """The per-frame least-squares problem of one model and one set of markers.
+
+    ``markers``: names in use (each a marker of ``tree``), ``weights`` (m,)
+    their weights; ``tasks``: (full coordinate index, weight) of the
+    coordinate tasks; ``lower``/``upper`` (n,) bounds of the free coordinates
+    (+-inf when not clamped).
+    """
+
+    tree: ReducedTree
+    markers: tuple
+    weights: np.ndarray
+    tasks: tuple = ()
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    _function: ca.Function | None = field(default=None, init=False, repr=False)
+    _terms: ca.Function | None = field(default=None, init=False, repr=False)
+
+    def kinematics(self) -> ca.Function:
+        """q (n) -> (marker positions (3m), their Jacobian (3m x n), q_full, G)."""
+        if self._function is None:
+            n = self.tree.n
+            q = ca.SX.sym("q", n)
+            full = self.tree.full_map(q)
+            states = self.tree.tree.body_states(full)
+            by_name = {m.name: m for m in self.tree.markers}
+            points = [self.tree.point_kinematics(states[by_name[name].body],
+                                                 by_name[name].position_m)[0]
+                      for name in self.markers]
+            x = ca.vertcat(*points)
+            self._function = ca.Function("marker_kinematics", [q], [
+                x, ca.jacobian(x, q), full, ca.jacobian(full, q)])
+        return self._function
+
+    def gauss_newton(self) -> ca.Function:
+        """(q, observed (3m), scale (m), targets) -> (f, J^T r, J^T J, x (3m)): the
+        terms of a Gauss-Newton step on f = |r|^2, in one SX function."""
+        if self._terms is None:
+            n, m = self.tree.n, len(self.markers)
+            q = ca.SX.sym("q", n)
+            observed = ca.SX.sym("observed", 3 * m)
+            scale = ca.SX.sym("scale", m)
+            targets = ca.SX.sym("targets", len(self.tasks))
+            x, _, full, _ = self.kinematics()(q)
+            r = [ca.vertcat(*[scale[i] * (x[3 * i + a] - observed[3 * i + a])
+                              for i in range(m) for a in range(3)])]
+            for k, (index, weight) in enumerate(self.tasks):
+                r.append(np.sqrt(weight / 2.0) * (full[index] - targets[k]))
+            r = ca.vertcat(*r)
+            jac = ca.jacobian(r, q)
+            self._terms = ca.Function("gauss_newton", [q, observed, scale, targets], [
+                ca.dot(r, r), ca.mtimes(jac.T, r), ca.mtimes(jac.T, jac), x])
+        return self._terms
+
+    def solve_frame(self, q0, observed, targets, *, tolerance=1e-7, max_iterations=200):
+        """Levenberg-Marquardt from q0 for one frame; observed (m, 3) with NaN rows
+        for missing markers. Returns (q, marker positions (m, 3), iterations)."""
+        seen = np.all(np.isfinite(observed), axis=1)
+        weights = np.where(seen, self.weights, 0.0)
+        scale = np.sqrt(weights / (2.0 * weights.sum()))
+        obs = np.where(seen[:, None], observed, 0.0).ravel()
+        targets = np.asarray(targets, float)
+        lower = np.full(self.tree.n, -np.inf) if self.lower is None else self.lower
+        upper = np.full(self.tree.n, np.inf) if self.upper is None else self.upper
+        terms = self.gauss_newton()
+        q = np.clip(np.asarray(q0, float), lower, upper)
+        cost, gradient, normal, x = terms(q, obs, scale, targets)
+        cost = float(cost)
+        damping = 1e-6
+        iterations = 0
+        while iterations < max_iterations:
+            iterations += 1
+            normal = np.asarray(normal)
+            diagonal = np.diag(normal) + 1e-12
+            step = np.linalg.solve(normal + damping * np.diag(diagonal),
+                                   -np.asarray(gradient).ravel())
+            trial = np.clip(q + step, lower, upper)
+            new = terms(trial, obs, scale, targets)
+            if float(new[0]) <= cost:
+                moved = np.max(np.abs(trial - q))
+                q, cost, gradient, normal, x = trial, float(new[0]), new[1], new[2], new[3]
+                damping = max(damping / 10.0, 1e-12)
+                if moved < tolerance:
+                    break
+            else:
+                damping *= 10.0
+                if damping > 1e12:
+                    break
+        return q, np.asarray(x).reshape(-1, 3), iterations
+
+    def errors(self, x, observed) -> FrameErrors:
+        """OpenSim's report of one frame from model marker positions x (m, 3)."""
+        squared = np.sum((x - observed) ** 2, axis=1)
+        squared = np.where(np.isfinite(squared), squared, 0.0)
+        total = float(squared.sum())
+        worst = int(np.argmax(squared))
+        return FrameErrors(total, float(np.sqrt(total / len(self.markers))),
+                           float(np.sqrt(squared[worst])), self.markers[worst])
+
+
+def solve_frames(problem: MarkerIKProblem, observed, targets, q0):
+    """Solve every frame, each warm-started from the previous one.
+
+    ``observed`` (frames, m, 3) in m; ``targets`` (frames, tasks); ``q0`` (n).
+    Returns (q (frames, n), [FrameErrors], iterations per frame).
+    """
+    q = np.asarray(q0, float)
+    rows, reports, iterations = [], [], []
+    for k in range(observed.shape[0]):
+        q, x, count = problem.solve_frame(q, observed[k], targets[k])
+        rows.append(q.copy())
+        reports.append(problem.errors(x, observed[k]))
+        iterations.append(count)
+    return np.array(rows), reports, iterations
