@@ -99,7 +99,7 @@ def _observed(table: Table, names, path) -> np.ndarray:
     scale = TRC_UNITS.get(unit.strip().lower())
     if scale is None:
         raise DataError(f"the Units header says '{unit}', which is not a length unit this "
-                        f"reader knows ({', '.join(TRC_UNITS)})", path, "Units")
+                        f"reader knows ({', '.join(TRC_UNITS)})", path)
     columns = {c: j for j, c in enumerate(table.columns)}
     index = [[columns[f"{m}_{a}"] for a in "xyz"] for m in names]
     return scale * table.values[:, np.array(index)]
@@ -223,7 +223,8 @@ def inverse_kinematics(model, markers=None, setup=None, *, weights=None,
     function = problem.kinematics()
     q0 = np.array([coords[c].default_value for c in free])
     built = clock.perf_counter()
-    q, errors, iterations = solve_frames(problem, observed, table_targets, q0)
+    q, errors, iterations = solve_frames(problem, observed, table_targets, q0,
+                                         config.accuracy)
     solved = clock.perf_counter()
     expand = np.hstack([np.asarray(function(row)[2]) for row in q]).T
     translational = _translational(doc)

@@ -14,7 +14,8 @@ clamped coordinates keep to their range (OpenSim's ``restrictQ``).
 Solver: f is a sum of squares, so each frame is solved by Levenberg-Marquardt
 (Marquardt 1963, with the diagonal scaling of J^T J) on a CasADi function of
 the marker positions and their Jacobian, warm-started from the previous
-frame; the first frame starts from the model's default pose (OpenSim's
+frames; a frame is done when a step moves no coordinate by more than the
+setup's ``accuracy`` (rad or m); the first frame starts from the model's default pose (OpenSim's
 ``assemble``). Steps are projected onto the bounds of clamped coordinates.
 
 Marker errors per frame are reported as OpenSim's tool logs them: the total
@@ -99,7 +100,7 @@ class MarkerIKProblem:
                 ca.dot(r, r), ca.mtimes(jac.T, r), ca.mtimes(jac.T, jac), x])
         return self._terms
 
-    def solve_frame(self, q0, observed, targets, *, tolerance=1e-7, max_iterations=200):
+    def solve_frame(self, q0, observed, targets, *, tolerance=1e-5, max_iterations=200):
         """Levenberg-Marquardt from q0 for one frame; observed (m, 3) with NaN rows
         for missing markers. Returns (q, marker positions (m, 3), iterations)."""
         seen = np.all(np.isfinite(observed), axis=1)
@@ -145,16 +146,19 @@ class MarkerIKProblem:
                            float(np.sqrt(squared[worst])), self.markers[worst])
 
 
-def solve_frames(problem: MarkerIKProblem, observed, targets, q0):
-    """Solve every frame, each warm-started from the previous one.
+def solve_frames(problem: MarkerIKProblem, observed, targets, q0, tolerance=1e-5):
+    """Solve every frame, each warm-started from the previous ones (extrapolated).
 
-    ``observed`` (frames, m, 3) in m; ``targets`` (frames, tasks); ``q0`` (n).
+    ``observed`` (frames, m, 3) in m; ``targets`` (frames, tasks); ``q0`` (n);
+    ``tolerance``: a frame is done when no coordinate moves by more (rad or m).
     Returns (q (frames, n), [FrameErrors], iterations per frame).
     """
     q = np.asarray(q0, float)
     rows, reports, iterations = [], [], []
     for k in range(observed.shape[0]):
-        q, x, count = problem.solve_frame(q, observed[k], targets[k])
+        guess = 2 * rows[-1] - rows[-2] if k >= 2 else q     # linear extrapolation
+        q, x, count = problem.solve_frame(guess, observed[k], targets[k],
+                                          tolerance=tolerance)
         rows.append(q.copy())
         reports.append(problem.errors(x, observed[k]))
         iterations.append(count)
