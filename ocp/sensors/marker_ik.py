@@ -119,9 +119,13 @@ class MarkerIKProblem:
         while iterations < max_iterations:
             iterations += 1
             normal = np.asarray(normal)
+            g = np.asarray(gradient).ravel()
+            # a coordinate at a bound that descent pushes outward stays there (active set)
+            free = ~(((q <= lower) & (g > 0)) | ((q >= upper) & (g < 0)))
             diagonal = np.diag(normal) + 1e-12
-            step = np.linalg.solve(normal + damping * np.diag(diagonal),
-                                   -np.asarray(gradient).ravel())
+            step = np.zeros_like(q)
+            block = normal[np.ix_(free, free)] + damping * np.diag(diagonal[free])
+            step[free] = np.linalg.solve(block, -g[free])
             trial = np.clip(q + step, lower, upper)
             new = terms(trial, obs, scale, targets)
             if float(new[0]) <= cost:
