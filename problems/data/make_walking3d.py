@@ -5,8 +5,11 @@ read from ``../shared/data/walking3d``; credits in ``walking3d/CREDITS.md``):
 
 - ``subject01_skeleton.osim``: the subject's scaled gait2392 model
   (``subject01_simbody.osim``) with its ForceSet emptied (the 92 muscles
-  removed): bodies, joints, coordinates and markers unchanged. A torque-driven
-  model needs nothing else, and the file is a tenth of the size.
+  removed) and the subtalar and mtp coordinates locked at their default (0),
+  where the pipeline's IK setup holds them (weight 1000): bodies, joints,
+  markers and the other coordinates unchanged. A torque-driven model needs
+  nothing else; the toes' tiny inertia about the mtp axis would otherwise make
+  the dynamics stiff for no gain.
 - ``subject01_walk1_ik.mot``: ``ocp ik`` of the walking trial with the pipeline's
   own IK setup (``subject01_Setup_IK.xml``: 0.5 to 2.5 s, its marker weights
   and coordinate tasks), degrees. tests/test_marker_ik.py checks this method
@@ -25,13 +28,25 @@ SOURCE = HERE.parents[1].parent / "shared" / "data" / "walking3d"
 OUT = HERE / "walking3d"
 
 
+#: Coordinates locked in the skeleton (held at their default by the IK setup too).
+LOCKED = ("subtalar_angle_r", "mtp_angle_r", "subtalar_angle_l", "mtp_angle_l")
+
+
 def skeleton_text(model_text: str) -> str:
-    """The model with an empty ForceSet (its other sets untouched)."""
+    """The model with an empty ForceSet and the LOCKED coordinates locked."""
     pattern = re.compile(r"(<ForceSet name=\"forceset\">\s*)<objects>.*?\n\t\t\t</objects>",
                          re.S)
     text, count = pattern.subn(r"\1<objects />", model_text)
     if count != 1:
         raise ValueError("expected one ForceSet with objects")
+    for name in LOCKED:
+        start = text.index(f'<Coordinate name="{name}">')
+        end = text.index("</Coordinate>", start)
+        block = text[start:end]
+        if block.count("<locked>false</locked>") != 1:
+            raise ValueError(f"expected one <locked>false</locked> in coordinate {name}")
+        text = text[:start] + block.replace("<locked>false</locked>",
+                                            "<locked>true</locked>") + text[end:]
     return text
 
 
