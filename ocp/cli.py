@@ -367,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "weight W (replaces the setup's coordinate tasks)")
     p.add_argument("--time", nargs=2, type=float, metavar=("START", "END"),
                    help="time range in s (default: the setup's, or the whole trial)")
+    p.add_argument("--smooth", type=float, metavar="W",
+                   help="then solve the whole trial at once, W times the integral of the "
+                        "squared coordinate accelerations added (rad^2/s^3)")
     p.add_argument("--errors", action="store_true",
                    help="print the marker errors of every frame, as OpenSim logs them")
     p.set_defaults(run=_cmd_ik)

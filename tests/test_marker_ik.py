@@ -181,3 +181,39 @@ def test_trc_in_metres_gives_the_same_angles_as_in_millimetres(tmp_path):
     a = inverse_kinematics(MODEL, TRIAL, SETUP, time_range=(1.0, 1.1))
     b = inverse_kinematics(MODEL, path, SETUP, time_range=(1.0, 1.1))
     np.testing.assert_allclose(a.values, b.values, atol=1e-9)
+
+
+def test_smoothing_over_the_trial_brings_noisy_markers_closer_to_the_motion(tmp_path):
+    """Markers of a known motion with 2 mm of noise: one least-squares problem over the
+    trial, with a small weight on the squared accelerations, recovers the angles better
+    than frame by frame (0.18 against 0.43 degrees RMS here), and the marker fit it gives
+    up is small."""
+    doc = read_spatial(MODEL)
+    tree = reduced_tree(doc)
+    ranges = doc.coordinates()
+    base = np.array([0.05, 0.02, 0.1, 0.6, 0.95, -0.02] + [0.0] * (tree.n - 6))
+    amplitude = np.zeros(tree.n)
+    for name in ("hip_flexion_r", "knee_angle_r", "ankle_angle_r", "hip_flexion_l",
+                 "knee_angle_l"):
+        low, high = ranges[name].range
+        i = tree.coordinates.index(name)
+        base[i], amplitude[i] = (low + high) / 2, 0.3 * (high - low) / 2
+    time_s = np.arange(61) / 60.0
+    names = [m.name for m in tree.markers]
+    clean = np.array([np.concatenate([np.asarray(x[m]).ravel() * 1e3 for m in names])
+                      for x in (tree.marker_positions(base + amplitude * np.sin(2 * np.pi * t))
+                                for t in time_s)])
+    truth = np.array([np.asarray(tree.full_map(base + amplitude * np.sin(2 * np.pi * t)))
+                      .ravel() for t in time_s])
+    noisy = clean + np.random.default_rng(1).normal(0.0, 2.0, clean.shape)
+    path = write_trc(tmp_path / "noisy.trc", Table(
+        time_s, noisy, tuple(f"{m}_{a}" for m in names for a in "xyz"),
+        ("mm",) * noisy.shape[1], 60.0))
+    angles = [i for i, c in enumerate(tree.tree.coordinates) if not c.startswith("pelvis_t")]
+    errors = {}
+    for weight in (0.0, 1e-8):
+        result = inverse_kinematics(MODEL, path, smoothing=weight)
+        errors[weight] = np.degrees(np.sqrt(np.mean((result.values - truth)[:, angles] ** 2)))
+        fit = np.mean([e.rms_m for e in result.errors])
+    assert errors[1e-8] < 0.6 * errors[0.0], errors
+    assert fit < 2e-3 * np.sqrt(3)      # within the noise: 2 mm on each of three axes

@@ -60,7 +60,8 @@ def run_ik(args) -> int:
     result = inverse_kinematics(args.model, args.markers, args.setup,
                                 weights=parse_weights(args.weight),
                                 coordinate_tasks=parse_tasks(args.coordinate),
-                                time_range=tuple(args.time) if args.time else None)
+                                time_range=tuple(args.time) if args.time else None,
+                                smoothing=args.smooth or 0.0)
     for line in result.ignored:
         print(f"note: {line}")
     rms = np.array([e.rms_m for e in result.errors])

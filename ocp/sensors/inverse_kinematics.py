@@ -23,7 +23,7 @@ from ocp.data.errors import DataError
 from ocp.data.opensim_text import marker_names, read_storage, read_trc, write_storage
 from ocp.data.tables import Table
 from ocp.sensors.ik_setup import CoordinateTask, IKSetup, read_ik_setup
-from ocp.sensors.marker_ik import FrameErrors, MarkerIKProblem, solve_frames
+from ocp.sensors.marker_ik import FrameErrors, MarkerIKProblem, smooth_frames, solve_frames
 
 __all__ = ["IKResult", "TRC_UNITS", "inverse_kinematics", "write_marker_errors"]
 
@@ -117,14 +117,17 @@ def _frames(time_s, time_range):
 
 
 def inverse_kinematics(model, markers=None, setup=None, *, weights=None,
-                       coordinate_tasks=None, time_range=None) -> IKResult:
+                       coordinate_tasks=None, time_range=None,
+                       smoothing: float = 0.0) -> IKResult:
     """Inverse kinematics of a ``.trc`` trial on an ``.osim`` model.
 
     ``setup``: an InverseKinematicsTool file (its model, markers, time range
     and tasks, paths from its folder); ``model``, ``markers``, ``weights``
     ({marker: weight}, replacing the setup's marker tasks), ``coordinate_tasks``
     (CoordinateTask list, replacing the setup's) and ``time_range`` (s, s)
-    override it.
+    override it. ``smoothing`` > 0 then solves the whole trial at once with that
+    weight on the integral of the squared coordinate accelerations (rad^2/s^3;
+    :func:`ocp.sensors.marker_ik.smooth_frames`), from the frames' solutions.
     """
     from ocp.osim.spatial_skeleton import read_spatial, reduced_tree
 
@@ -225,6 +228,8 @@ def inverse_kinematics(model, markers=None, setup=None, *, weights=None,
     built = clock.perf_counter()
     q, errors, iterations = solve_frames(problem, observed, table_targets, q0,
                                          config.accuracy)
+    if smoothing > 0:
+        q, errors, _ = smooth_frames(problem, observed, table_targets, q, time_s, smoothing)
     solved = clock.perf_counter()
     expand = np.hstack([np.asarray(function(row)[2]) for row in q]).T
     translational = _translational(doc)

@@ -18,6 +18,10 @@ frames; a frame is done when a step moves no coordinate by more than the
 setup's ``accuracy`` (rad or m); the first frame starts from the model's default pose (OpenSim's
 ``assemble``). Steps are projected onto the bounds of clamped coordinates.
 
+With a smoothing weight, the whole trial is then solved as one least-squares
+problem: the frames' objectives plus the weighted integral of the squared
+coordinate accelerations (:func:`smooth_frames`).
+
 Marker errors per frame are reported as OpenSim's tool logs them: the total
 squared error sum_i |e_i|^2 (m^2), RMS = sqrt(total / n) where n counts every
 marker in use (a missing one adds 0 to the total, OpenSim's convention), the
@@ -32,7 +36,8 @@ import numpy as np
 
 from ocp.models.spatial import ReducedTree
 
-__all__ = ["MarkerIKProblem", "FrameErrors", "solve_frames"]
+__all__ = ["FrameErrors", "MarkerIKProblem", "second_differences", "smooth_frames",
+           "solve_frames"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,10 @@ class MarkerIKProblem:
                     break
         return q, np.asarray(x).reshape(-1, 3), iterations
 
+    def positions(self, q) -> np.ndarray:
+        """Model marker positions (m, 3) at q."""
+        return np.asarray(self.kinematics()(q)[0]).reshape(-1, 3)
+
     def errors(self, x, observed) -> FrameErrors:
         """OpenSim's report of one frame from model marker positions x (m, 3)."""
         squared = np.sum((x - observed) ** 2, axis=1)
@@ -167,3 +176,76 @@ def solve_frames(problem: MarkerIKProblem, observed, targets, q0, tolerance=1e-5
         reports.append(problem.errors(x, observed[k]))
         iterations.append(count)
     return np.array(rows), reports, iterations
+
+
+def second_differences(time_s) -> np.ndarray:
+    """D (frames-2, frames): (D q)_k ~ q''(t_k) at the inner frames, for uneven steps."""
+    t = np.asarray(time_s, float)
+    d = np.zeros((len(t) - 2, len(t)))
+    for k in range(1, len(t) - 1):
+        h0, h1 = t[k] - t[k - 1], t[k + 1] - t[k]
+        d[k - 1, k - 1:k + 2] = 2 / (h0 + h1) * np.array([1 / h0, -1 / h0 - 1 / h1, 1 / h1])
+    return d
+
+
+def smooth_frames(problem: MarkerIKProblem, observed, targets, q_init, time_s, weight,
+                  *, tolerance=1e-7, max_iterations=100):
+    """One least-squares problem over the whole trial: the frames' objectives plus
+    ``weight`` * the integral of the squared coordinate accelerations (rad^2/s^3,
+    second differences over the frames), by Levenberg-Marquardt on the stacked
+    residual; J^T J is block diagonal plus the band of the smoothing term (a
+    sparse solve). Starts from ``q_init`` (frames, n), the per-frame solution.
+    Returns (q (frames, n), [FrameErrors], iterations)."""
+    from scipy.sparse import block_diag, csc_matrix, diags, kron
+    from scipy.sparse import eye as sparse_eye
+    from scipy.sparse.linalg import spsolve
+
+    frames, n = q_init.shape
+    if frames < 3 or weight <= 0:
+        return q_init, [problem.errors(problem.positions(q), observed[k])
+                        for k, q in enumerate(q_init)], 0
+    terms = problem.gauss_newton()
+    seen = np.all(np.isfinite(observed), axis=2)
+    weights = np.where(seen, problem.weights, 0.0)
+    scale = np.sqrt(weights / (2.0 * weights.sum(axis=1, keepdims=True)))
+    obs = np.where(seen[:, :, None], observed, 0.0).reshape(frames, -1)
+    steps = np.diff(time_s)
+    quadrature = np.sqrt(weight * (steps[:-1] + steps[1:]) / 2)
+    smoothing = csc_matrix(kron(diags(quadrature) @ csc_matrix(second_differences(time_s)),
+                                sparse_eye(n)))         # rows: inner frame x coordinate
+    smoothing_normal = (smoothing.T @ smoothing).tocsc()
+    lower = np.tile(np.full(n, -np.inf) if problem.lower is None else problem.lower, frames)
+    upper = np.tile(np.full(n, np.inf) if problem.upper is None else problem.upper, frames)
+
+    def evaluate(q):
+        rows = [terms(q[k], obs[k], scale[k], targets[k]) for k in range(frames)]
+        flat = q.ravel()
+        r_s = smoothing @ flat
+        cost = sum(float(r[0]) for r in rows) + r_s @ r_s
+        gradient = np.concatenate([np.asarray(r[1]).ravel() for r in rows]) \
+            + smoothing.T @ r_s
+        normal = block_diag([np.asarray(r[2]) for r in rows], format="csc") \
+            + smoothing_normal
+        return cost, gradient, normal
+
+    q = np.array(q_init, float)
+    cost, gradient, normal = evaluate(q)
+    damping, iterations = 1e-6, 0
+    while iterations < max_iterations:
+        iterations += 1
+        diagonal = normal.diagonal() + 1e-12
+        step = spsolve((normal + damping * diags(diagonal)).tocsc(), -gradient)
+        trial = np.clip(q.ravel() + step, lower, upper).reshape(frames, n)
+        new = evaluate(trial)
+        if new[0] <= cost:
+            moved = np.max(np.abs(trial - q))
+            q, (cost, gradient, normal) = trial, new
+            damping = max(damping / 10.0, 1e-12)
+            if moved < tolerance:
+                break
+        else:
+            damping *= 10.0
+            if damping > 1e12:
+                break
+    errors = [problem.errors(problem.positions(q[k]), observed[k]) for k in range(frames)]
+    return q, errors, iterations
