@@ -31,8 +31,10 @@ from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.muscles.hill import MuscleParameters
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
+from ocp.osim.model3d import spatial_torque_arguments
 from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
+from ocp.osim.spatial_skeleton import is_planar
 from ocp.osim.tree import Skeleton, build_skeleton
 
 #: A fitted muscle path (polynomial or neural) is trusted within these errors against
@@ -270,6 +272,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     modulus, N/m^2) of every SmoothSphereHalfSpaceForce; None keeps the file's.
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
+    if doc is None and not is_planar(path):   # 3D: a torque-driven spatial tree
+        return OsimTorqueModel(**spatial_torque_arguments(path))
     doc = doc or read_osim(path)
     skeleton = build_skeleton(doc)
     notes = []
