@@ -36,8 +36,46 @@ import numpy as np
 
 from ocp.models.spatial import ReducedTree
 
-__all__ = ["FrameErrors", "MarkerIKProblem", "second_differences", "smooth_frames",
-           "solve_frames"]
+__all__ = ["FrameErrors", "MarkerIKProblem", "levenberg_marquardt", "second_differences",
+           "smooth_frames", "solve_frames"]
+
+
+def levenberg_marquardt(terms, q0, args, lower=None, upper=None, *, tolerance=1e-5,
+                        max_iterations=200):
+    """Minimise f = |r(q)|^2 from q0 within bounds (Marquardt 1963: J^T J damped by its
+    diagonal). ``terms(q, *args) -> (f, J^T r, J^T J, ...)``; a coordinate at a bound
+    that descent pushes outward is left out of the step (active set); done when a
+    step moves no coordinate by more than ``tolerance``. Returns (q, the outputs of
+    ``terms`` at q, iterations)."""
+    n = len(q0)
+    lower = np.full(n, -np.inf) if lower is None else lower
+    upper = np.full(n, np.inf) if upper is None else upper
+    q = np.clip(np.asarray(q0, float), lower, upper)
+    out = terms(q, *args)
+    cost = float(out[0])
+    damping, iterations = 1e-6, 0
+    while iterations < max_iterations:
+        iterations += 1
+        normal = np.asarray(out[2])
+        g = np.asarray(out[1]).ravel()
+        free = ~(((q <= lower) & (g > 0)) | ((q >= upper) & (g < 0)))
+        diagonal = np.diag(normal) + 1e-12
+        step = np.zeros_like(q)
+        block = normal[np.ix_(free, free)] + damping * np.diag(diagonal[free])
+        step[free] = np.linalg.solve(block, -g[free])
+        trial = np.clip(q + step, lower, upper)
+        new = terms(trial, *args)
+        if float(new[0]) <= cost:
+            moved = np.max(np.abs(trial - q))
+            q, out, cost = trial, new, float(new[0])
+            damping = max(damping / 10.0, 1e-12)
+            if moved < tolerance:
+                break
+        else:
+            damping *= 10.0
+            if damping > 1e12:
+                break
+    return q, out, iterations
 
 
 @dataclass(frozen=True)
@@ -112,38 +150,10 @@ class MarkerIKProblem:
         weights = np.where(seen, self.weights, 0.0)
         scale = np.sqrt(weights / (2.0 * weights.sum()))
         obs = np.where(seen[:, None], observed, 0.0).ravel()
-        targets = np.asarray(targets, float)
-        lower = np.full(self.tree.n, -np.inf) if self.lower is None else self.lower
-        upper = np.full(self.tree.n, np.inf) if self.upper is None else self.upper
-        terms = self.gauss_newton()
-        q = np.clip(np.asarray(q0, float), lower, upper)
-        cost, gradient, normal, x = terms(q, obs, scale, targets)
-        cost = float(cost)
-        damping = 1e-6
-        iterations = 0
-        while iterations < max_iterations:
-            iterations += 1
-            normal = np.asarray(normal)
-            g = np.asarray(gradient).ravel()
-            # a coordinate at a bound that descent pushes outward stays there (active set)
-            free = ~(((q <= lower) & (g > 0)) | ((q >= upper) & (g < 0)))
-            diagonal = np.diag(normal) + 1e-12
-            step = np.zeros_like(q)
-            block = normal[np.ix_(free, free)] + damping * np.diag(diagonal[free])
-            step[free] = np.linalg.solve(block, -g[free])
-            trial = np.clip(q + step, lower, upper)
-            new = terms(trial, obs, scale, targets)
-            if float(new[0]) <= cost:
-                moved = np.max(np.abs(trial - q))
-                q, cost, gradient, normal, x = trial, float(new[0]), new[1], new[2], new[3]
-                damping = max(damping / 10.0, 1e-12)
-                if moved < tolerance:
-                    break
-            else:
-                damping *= 10.0
-                if damping > 1e12:
-                    break
-        return q, np.asarray(x).reshape(-1, 3), iterations
+        q, out, iterations = levenberg_marquardt(
+            self.gauss_newton(), q0, (obs, scale, np.asarray(targets, float)),
+            self.lower, self.upper, tolerance=tolerance, max_iterations=max_iterations)
+        return q, np.asarray(out[3]).reshape(-1, 3), iterations
 
     def positions(self, q) -> np.ndarray:
         """Model marker positions (m, 3) at q."""
