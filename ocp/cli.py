@@ -350,13 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "train networks, or load them from the cache) and print the fit "
                         "errors")
     p.set_defaults(run=_cmd_models)
-    p = sub.add_parser("ik", help="inverse kinematics of a marker trial (.trc) on an .osim "
-                       "model, as OpenSim's InverseKinematicsTool")
+    p = sub.add_parser("ik", help="inverse kinematics of a marker trial (.trc) or of IMU "
+                       "orientations on an .osim model, as OpenSim's InverseKinematicsTool "
+                       "and OpenSense")
     p.add_argument("model", nargs="?", help="the .osim model (default: the setup's)")
     p.add_argument("--markers", metavar="TRIAL.trc", help="marker trial (default: the setup's)")
     p.add_argument("--setup", metavar="IK_setup.xml",
-                   help="OpenSim IK setup: weights, coordinate tasks, time range, files "
-                        "(relative to its folder)")
+                   help="OpenSim IK setup (with --imu: IMUInverseKinematicsTool): weights, "
+                        "coordinate tasks, time range, files (relative to its folder)")
     p.add_argument("--out", metavar="IK.mot", help="joint angles, in degrees as OpenSim "
                    "writes them; errors per frame go to IK_marker_errors.sto beside it")
     p.add_argument("--weight", action="append", metavar="MARKER=W",
@@ -367,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "weight W (replaces the setup's coordinate tasks)")
     p.add_argument("--time", nargs=2, type=float, metavar=("START", "END"),
                    help="time range in s (default: the setup's, or the whole trial)")
+    p.add_argument("--imu", metavar="ORIENTATIONS.sto",
+                   help="IMU orientations (OpenSense quaternions) instead of markers")
+    p.add_argument("--placement", metavar="CALIBRATION.sto",
+                   help="with --imu: the calibration pose that places the IMUs (IMUPlacer)")
+    p.add_argument("--placer-setup", metavar="imuPlacer_Setup.xml",
+                   help="with --imu: IMUPlacer setup (base IMU, heading axis, rotation)")
     p.add_argument("--smooth", type=float, metavar="W",
                    help="then solve the whole trial at once, W times the integral of the "
                         "squared coordinate accelerations added (rad^2/s^3)")

@@ -25,7 +25,7 @@ from ocp.data.tables import Table
 from ocp.sensors.ik_setup import CoordinateTask, IKSetup, read_ik_setup
 from ocp.sensors.marker_ik import FrameErrors, MarkerIKProblem, smooth_frames, solve_frames
 
-__all__ = ["IKResult", "TRC_UNITS", "inverse_kinematics", "write_marker_errors"]
+__all__ = ["IKResult", "TRC_UNITS", "inverse_kinematics", "translational", "write_marker_errors"]
 
 #: Length units of a .trc header -> metres (OpenSim's Units: mm, cm, m).
 TRC_UNITS = {"mm": 1e-3, "millimeters": 1e-3, "cm": 1e-2, "centimeters": 1e-2,
@@ -41,7 +41,8 @@ class IKResult:
     :class:`FrameErrors` per frame; ``markers`` and ``weights`` those in use;
     ``ignored``: lines saying which markers were left out and why;
     ``time_solve_s``: the time of the frames' solves (the model's kinematics
-    built once before).
+    built once before). From IMUs (:mod:`ocp.sensors.imu_ik`), ``markers`` are
+    the sensors and the errors are angles (rad).
     """
 
     time_s: np.ndarray
@@ -55,10 +56,15 @@ class IKResult:
     iterations: list = field(default_factory=list)
     time_build_s: float = 0.0
     time_solve_s: float = 0.0
+    heading_rad: float | None = None       # IMUs: the placer's heading correction
+    coupled: tuple = ()                    # dependent coordinates of coupler constraints
 
     def table(self) -> Table:
         """The angles as a table, units rad and m (``write_storage`` writes degrees)."""
-        units = tuple("m" if t else "rad" for t in self.translational)
+        # a coupled coordinate is neither: OpenSim writes it unconverted in a file in
+        # degrees (its motion type is Coupled), and so do we (unit "", taken as SI)
+        units = tuple("" if c in self.coupled else "m" if t else "rad"
+                      for c, t in zip(self.coordinates, self.translational))
         return Table(self.time_s, self.values, self.coordinates, units, None)
 
     def write(self, path) -> Path:
@@ -76,7 +82,7 @@ def write_marker_errors(path, result: IKResult) -> Path:
     return write_storage(path, table, in_degrees=False, name="Model Marker Errors from IK")
 
 
-def _translational(doc) -> set:
+def translational(doc) -> set:
     """Coordinates that move a joint along an axis (m), the others turn it (rad)."""
     out = set()
     for j in doc.joints:
@@ -232,10 +238,11 @@ def inverse_kinematics(model, markers=None, setup=None, *, weights=None,
         q, errors, _ = smooth_frames(problem, observed, table_targets, q, time_s, smoothing)
     solved = clock.perf_counter()
     expand = np.hstack([np.asarray(function(row)[2]) for row in q]).T
-    translational = _translational(doc)
-    return IKResult(time_s, full, expand, tuple(c in translational for c in full), errors,
+    moving = translational(doc)
+    return IKResult(time_s, full, expand, tuple(c in moving for c in full), errors,
                     tuple(use), tuple(used_weights), ignored, iterations,
-                    built - started, solved - built)
+                    built - started, solved - built,
+                    coupled=tuple(c.dependent for c in tree.couplings))
 
 
 def describe_errors(errors: list) -> list:
