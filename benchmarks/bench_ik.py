@@ -1,6 +1,6 @@
-"""Marker inverse kinematics (issue 22) beside OpenSim's InverseKinematicsTool, in one run.
+"""Marker and IMU inverse kinematics (issue 22) beside OpenSim's tools, in one run.
 
-    nice python benchmarks/bench_ik.py [--repeat 3]
+    nice python benchmarks/bench_ik.py [--repeat 3] [--only markers imu]
 
 The 3D walking trial of ../shared/data/walking3d with its own setup file
 (subject01_Setup_IK.xml: 121 frames, 31 weighted markers, four coordinate
@@ -11,8 +11,14 @@ a process with casadi; tests/opensim_ik_reference.py) and ours
 frame solved), then the whole ``ocp ik`` command and OpenSim's script as
 processes (wall clock, Python start and imports included). Prints the times,
 their ratio, the largest coordinate RMS difference (degrees, mm) and the
-largest per-frame difference of marker RMS error (mm). Machines here are
-shared: compare within one run.
+largest per-frame difference of marker RMS error (mm).
+
+IMUs: OpenSense's tutorial (../shared/data/imu, 10.5 to 17 s at 100 Hz, 651
+frames, 8 IMUs on Rajagopal 2015): IMUPlacer then IMUInverseKinematicsTool
+(tests/opensense_reference.py, model loading included) beside
+``imu_inverse_kinematics`` (placement and IK), the time ratio and the largest
+coordinate RMS difference (degrees). Machines here are shared: compare within
+one run.
 """
 import argparse
 import json
@@ -38,15 +44,66 @@ def opensim(folder: Path) -> tuple:
     return json.loads(done.stdout.strip().splitlines()[-1]), wall
 
 
+IMU = ROOT.parent / "shared" / "data" / "imu"
+
+
+def imu(repeat: int):
+    from ocp.data.opensim_text import read_storage
+    from ocp.sensors.imu_ik import imu_inverse_kinematics
+
+    model, placer = IMU / "Rajagopal2015_opensense.osim", IMU / "imuPlacer_Setup.xml"
+    setup = IMU / "imuInverseKinematics_Setup.xml"
+    ours_s, theirs_s = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for _ in range(repeat):
+            done = subprocess.run([sys.executable, str(ROOT / "tests" / "opensense_reference.py"),
+                                   str(model), str(placer), str(setup), str(folder)],
+                                  capture_output=True, text=True, check=True, cwd=folder)
+            reference = json.loads(done.stdout.strip().splitlines()[-1])
+            theirs_s.append(reference["time_s"])
+            started = time.perf_counter()
+            result = imu_inverse_kinematics(model, None, IMU / "placement_orientations.sto",
+                                            setup, placer)
+            ours_s.append(time.perf_counter() - started)
+        result.write(folder / "ours.mot")
+        mine, theirs = read_storage(folder / "ours.mot"), read_storage(reference["motion"])
+    worst, name = 0.0, ""
+    for j, column in enumerate(theirs.columns):
+        if np.ptp(theirs.values[:, j]) == 0 or column.endswith("_beta"):
+            continue
+        ours = np.interp(theirs.time_s, mine.time_s, mine.values[:, mine.columns.index(column)])
+        rms = float(np.sqrt(np.mean((ours - theirs.values[:, j]) ** 2)))
+        worst, name = max((worst, name), (rms, column))
+    print(f"IMU walk: {len(result.time_s)} frames, {len(result.markers)} IMUs; {repeat} runs, "
+          f"best of each")
+    print(f"  OpenSense IMUPlacer + IMUInverseKinematicsTool: {min(theirs_s):.3f} s")
+    print(f"  ocp imu_inverse_kinematics():                   {min(ours_s):.3f} s (read, "
+          f"placed and built {result.time_build_s:.3f} s, frames {result.time_solve_s:.3f} s, "
+          f"{np.mean(result.iterations):.1f} iterations per frame)")
+    print(f"  ratio OpenSense / ocp: {min(theirs_s) / min(ours_s):.2f}")
+    print(f"  largest coordinate RMS difference: {worst:.3f} deg ({name})")
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="+", choices=["markers", "imu"],
+                        default=["markers", "imu"])
+    args = parser.parse_args()
+    if "markers" in args.only:
+        markers(args.repeat)
+    if "imu" in args.only:
+        imu(args.repeat)
+
+
+def markers(repeat: int):
     from ocp.data.opensim_text import read_storage
     from ocp.sensors.inverse_kinematics import inverse_kinematics, write_marker_errors
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
     if not SETUP.exists():
         sys.exit(f"{SETUP} is absent")
+    args = argparse.Namespace(repeat=repeat)
     ours_s, theirs_s, ours_wall, theirs_wall = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
