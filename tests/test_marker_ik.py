@@ -217,3 +217,12 @@ def test_smoothing_over_the_trial_brings_noisy_markers_closer_to_the_motion(tmp_
         fit = np.mean([e.rms_m for e in result.errors])
     assert errors[1e-8] < 0.6 * errors[0.0], errors
     assert fit < 2e-3 * np.sqrt(3)      # within the noise: 2 mm on each of three axes
+
+
+def test_markers_the_model_lacks_are_listed_and_the_rest_used():
+    result = inverse_kinematics(MODEL, TRIAL, SETUP, time_range=(1.0, 1.05))
+    lacking = ("R.Bicep", "L.Bicep", "R.Elbow", "L.Elbow", "R.Wrist.Med", "R.Wrist.Lat",
+               "L.Wrist.Med", "L.Wrist.Lat", "R.Temple", "L.Temple")
+    assert all(m in result.ignored[0] for m in lacking) and len(result.ignored) == 1
+    assert len(result.markers) == 31 and not set(lacking) & set(result.markers)
+    assert result.errors[0].rms_m < 0.03
