@@ -215,3 +215,35 @@ def test_skew_is_the_cross_product():
     a, b = np.array([0.3, -1.0, 2.0]), np.array([1.5, 0.2, -0.7])
     np.testing.assert_allclose(np.array(ca.mtimes(skew(ca.DM(a)), ca.DM(b))).ravel(),
                                np.cross(a, b))
+
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (DATA / "gait2d" / "2D_gait.osim").exists(),
+                    reason="../shared/data is absent")
+def test_planar_files_keep_the_planar_path_and_3d_files_take_the_spatial_one(tmp_path):
+    from spatial_joints_model import joints_model_text
+
+    from ocp.models.multibody import KinematicTree
+    from ocp.osim import build_osim_model
+    from ocp.osim.spatial_skeleton import is_planar
+    assert is_planar(DATA / "gait2d" / "2D_gait.osim")
+    assert is_planar(DATA / "walking" / "gait10dof18musc.osim")
+    assert isinstance(build_osim_model(DATA / "gait2d" / "2D_gait.osim").tree, KinematicTree)
+    path = tmp_path / "joints.osim"
+    path.write_text(joints_model_text())
+    assert not is_planar(path)
+    model = build_osim_model(path)
+    assert isinstance(model.tree, SpatialTree | ReducedTree)
+    assert model.control_names[:4] == ("tau_j1_0", "tau_j1_1", "tau_j1_2", "force_j1_3")
+    # the implicit residual is inverse dynamics minus the controls; markers are outputs
+    rng = np.random.default_rng(8)
+    x, u, z = (ca.DM(rng.normal(size=k)) for k in (model.nx, model.nu, model.tree.n))
+    _, residual = model.implicit_dynamics(x, u, z)
+    n = model.tree.n
+    expected = model.tree.inverse_dynamics(x[:n], x[n:], z) - u
+    np.testing.assert_allclose(np.array(residual), np.array(expected), atol=1e-12)
+    markers = model.tree.marker_positions(x[:n])
+    outputs = model.outputs(x, u)
+    assert float(outputs["m9_z"]) == pytest.approx(float(markers["m9"][2]), abs=1e-14)

@@ -79,13 +79,15 @@ def _forces(path: Path, ignore: tuple):
     return model.get("name", path.stem), actuators, notes
 
 
-def spatial_torque_arguments(path, *, ignore: tuple = ()) -> dict:
-    """Keyword arguments of ``OsimTorqueModel`` for the 3D file ``path``."""
+def spatial_torque_arguments(path, *, ignore: tuple = (), hold: dict | None = None) -> dict:
+    """Keyword arguments of ``OsimTorqueModel`` for the 3D file ``path``; ``hold``:
+    {coordinate: value} held fixed besides the file's locked ones (a pelvis fixed
+    in space, say)."""
     from ocp.models.torque_driven import actuator_name
 
     path = Path(path)
     doc = read_spatial(path)
-    tree = reduced_tree(doc)
+    tree = reduced_tree(doc, hold)
     coordinates = doc.coordinates()
     name, actuators, notes = _forces(path, tuple(ignore))
     kinds = tree.coordinate_kinds()
@@ -104,10 +106,10 @@ def spatial_torque_arguments(path, *, ignore: tuple = ()) -> dict:
         reserves[a.coordinate] = a.optimal_force
         bounds[actuator_name(a.coordinate, kinds[a.coordinate])] = (a.min_control,
                                                                      a.max_control)
-    for name in tree.coordinates:
-        c = coordinates[name]
+    for coordinate in tree.coordinates:
+        c = coordinates[coordinate]
         if c.clamped and all(math.isfinite(v) for v in c.range):
-            bounds[name] = c.range
+            bounds[coordinate] = c.range
     units = sum(kinds[c] == PRISMATIC for c in tree.coordinates)
     parameters = {"file": str(path), "coordinates": tree.n,
                   "translations": units, "bodies": len(tree.bodies)}

@@ -230,8 +230,9 @@ def translational(doc: SpatialDocument) -> tuple:
     return tuple(out)
 
 
-def reduced_tree(doc: SpatialDocument) -> ReducedTree:
-    """The tree over the free coordinates: couplers substituted, locked ones held."""
+def reduced_tree(doc: SpatialDocument, hold: dict | None = None) -> ReducedTree:
+    """The tree over the free coordinates: couplers substituted, locked ones held
+    (at their default value), and those of ``hold`` ({coordinate: value}) held too."""
     coords = doc.coordinates()
     couplings = []
     for c in doc.couplers:
@@ -240,6 +241,10 @@ def reduced_tree(doc: SpatialDocument) -> ReducedTree:
                             f"CoordinateCouplerConstraint '{c.name}'", c.line)
         couplings.append(Coupling(c.dependent, c.independent, c.function, c.scale))
     locked = {c.name: c.default_value for c in coords.values() if c.locked}
+    for name, value in (hold or {}).items():
+        if name not in coords or name in {c.dependent for c in doc.couplers}:
+            raise ValueError(f"cannot hold '{name}': not a free coordinate of {doc.file}")
+        locked[name] = float(value)
     return ReducedTree(spatial_tree(doc), tuple(couplings), locked)
 
 
