@@ -1,6 +1,6 @@
 """Spatial dynamics of the 3D models (issue 20): build and evaluation times, beside OpenSim.
 
-    nice python benchmarks/bench_spatial.py [--repeat 200]
+    nice python benchmarks/bench_spatial.py [--repeat 200] [--solve [INTERVALS]]
 
 For gait2392, Rajagopal 2016 and Falisse 2022 (read from ../shared/data/models3d;
 the Falisse model is AGPL-3.0 and is never copied): the time to read the file
@@ -10,6 +10,14 @@ residual, SX) and its Jacobian with respect to (q, q', q''), their sizes
 OpenSim's InverseDynamicsSolver at the same state (in its own process: the
 opensim wheel bundles a CasADi library that cannot share a process with
 casadi). Machines here are shared: compare within one run.
+
+``--solve``: a 3D torque-driven solve on gait2392 (its muscles not applied): the
+right leg lifts from standing (hip 60 deg, knee -60 deg, at rest) in 0.8 s with
+minimum squared joint torques, the pelvis held in space and the subtalar and
+mtp joints held at 0 (the toes' tiny inertia, 1e-4 kg m^2, otherwise makes the
+torque-driven foot too fast for the mesh); 17 coordinates, Hermite-Simpson,
+the coordinate ranges as bounds, exact Hessian from per-point blocks
+(graph = "lifted"). Prints status, iterations, objective, build and IPOPT times.
 """
 import argparse
 import json
@@ -58,10 +66,48 @@ def timed(fn, args, repeat):
     return (time.perf_counter() - start) / repeat
 
 
+def leg_lift(intervals: int, dynamics: str):
+    """The gait2392 leg lift (see the module docstring): its Solution."""
+    import math
+
+    from ocp import HermiteSimpson, Problem, SolverOptions, SquaredTorque, solve
+    from ocp.osim.model import OsimTorqueModel
+    from ocp.osim.model3d import spatial_torque_arguments
+
+    held = {"pelvis_tilt": 0.0, "pelvis_list": 0.0, "pelvis_rotation": 0.0, "pelvis_tx": 0.0,
+            "pelvis_ty": 0.95, "pelvis_tz": 0.0, "subtalar_angle_r": 0.0,
+            "subtalar_angle_l": 0.0, "mtp_angle_r": 0.0, "mtp_angle_l": 0.0}
+    model = OsimTorqueModel(**spatial_torque_arguments(
+        MODELS / FILES[0], ignore=("muscles",), hold=held))
+    coords = model.tree.coordinates
+    at_rest = {f"{c}_speed": 0.0 for c in coords}
+    problem = Problem(
+        model=model, final_time=0.8, name="gait2392_leg_lift",
+        bounds={c: model.osim.coordinates[c].range for c in coords},
+        initial={**{c: 0.0 for c in coords}, **at_rest},
+        final={"hip_flexion_r": math.radians(60), "knee_angle_r": math.radians(-60), **at_rest},
+        costs=[SquaredTorque(name="effort", weight=1.0)],
+        transcription=HermiteSimpson(intervals), dynamics=dynamics,
+        solver=SolverOptions(graph="lifted", tolerance=1e-6))
+    return solve(problem)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--solve", type=int, nargs="?", const=25, default=None,
+                        metavar="INTERVALS")
+    parser.add_argument("--dynamics", default="explicit", choices=("explicit", "implicit"))
     args = parser.parse_args()
+    if args.solve:
+        start = time.perf_counter()
+        solution = leg_lift(args.solve, args.dynamics)
+        print(f"gait2392 leg lift, {args.solve} intervals, {args.dynamics} dynamics: "
+              f"{solution.status}, {solution.iterations} iterations, objective "
+              f"{solution.objective:.6g}, build {solution.setup_time_s:.1f} s, IPOPT "
+              f"{solution.solve_time_s:.1f} s, wall {time.perf_counter() - start:.1f} s, "
+              f"re-simulation error {solution.max_dynamics_error:.3g}")
+        return
     from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
     for name in FILES:
         path = MODELS / name

@@ -219,6 +219,11 @@ def _cmd_models(args) -> int:
     return EXIT_OK
 
 
+def _cmd_ik(args) -> int:
+    from ocp.sensors.cli import run_ik
+    return run_ik(args)
+
+
 def _cmd_export(args) -> int:
     from ocp.data.export import export_solution
     from ocp.solution import Solution
@@ -368,6 +373,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="VALUES.json",
                    help="with --evaluate: where to write (default STATES_values.json)")
     p.set_defaults(run=_cmd_models)
+    p = sub.add_parser("ik", help="inverse kinematics of a marker trial (.trc) or of IMU "
+                       "orientations on an .osim model, as OpenSim's InverseKinematicsTool "
+                       "and OpenSense")
+    p.add_argument("model", nargs="?", help="the .osim model (default: the setup's)")
+    p.add_argument("--markers", metavar="TRIAL.trc", help="marker trial (default: the setup's)")
+    p.add_argument("--setup", metavar="IK_setup.xml",
+                   help="OpenSim IK setup (with --imu: IMUInverseKinematicsTool): weights, "
+                        "coordinate tasks, time range, files (relative to its folder)")
+    p.add_argument("--out", metavar="IK.mot", help="joint angles, in degrees as OpenSim "
+                   "writes them; errors per frame go to IK_marker_errors.sto beside it")
+    p.add_argument("--weight", action="append", metavar="MARKER=W",
+                   help="track only the markers given, with these weights (replaces the "
+                        "setup's marker tasks)")
+    p.add_argument("--coordinate", action="append", metavar="NAME=W[@VALUE]",
+                   help="hold a coordinate near its default (or VALUE, rad or m) with "
+                        "weight W (replaces the setup's coordinate tasks)")
+    p.add_argument("--time", nargs=2, type=float, metavar=("START", "END"),
+                   help="time range in s (default: the setup's, or the whole trial)")
+    p.add_argument("--imu", metavar="ORIENTATIONS.sto",
+                   help="IMU orientations (OpenSense quaternions) instead of markers")
+    p.add_argument("--placement", metavar="CALIBRATION.sto",
+                   help="with --imu: the calibration pose that places the IMUs (IMUPlacer)")
+    p.add_argument("--placer-setup", metavar="imuPlacer_Setup.xml",
+                   help="with --imu: IMUPlacer setup (base IMU, heading axis, rotation)")
+    p.add_argument("--smooth", type=float, metavar="W",
+                   help="then solve the whole trial at once, W times the integral of the "
+                        "squared coordinate accelerations added (rad^2/s^3)")
+    p.add_argument("--errors", action="store_true",
+                   help="print the marker errors of every frame, as OpenSim logs them")
+    p.set_defaults(run=_cmd_ik)
     p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
     p.add_argument("folder", help="a solution folder (ocp solve --out)")
     p.add_argument("--opensim", metavar="PROBLEM",
