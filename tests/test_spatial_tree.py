@@ -247,3 +247,16 @@ def test_planar_files_keep_the_planar_path_and_3d_files_take_the_spatial_one(tmp
     markers = model.tree.marker_positions(x[:n])
     outputs = model.outputs(x, u)
     assert float(outputs["m9_z"]) == pytest.approx(float(markers["m9"][2]), abs=1e-14)
+
+
+def test_mx_symbols_give_the_numbers_of_sx_symbols():
+    tree = ReducedTree(two_body_chain(), (), {"x": 0.2})
+    values = [np.random.default_rng(10).normal(size=tree.n) for _ in range(3)]
+    results = []
+    for kind in (ca.SX, ca.MX):
+        q, qd, tau = (kind.sym(s, tree.n) for s in ("q", "qd", "tau"))
+        results.append(ca.Function("f", [q, qd, tau], [
+            tree.forward_dynamics(q, qd, tau), tree.inverse_dynamics(q, qd, tau),
+            tree.mechanical_energy(q, qd)])(*values))
+    for sx, mx in zip(*results):
+        np.testing.assert_allclose(np.array(mx), np.array(sx), rtol=1e-10, atol=1e-10)
