@@ -260,3 +260,31 @@ def test_mx_symbols_give_the_numbers_of_sx_symbols():
             tree.mechanical_energy(q, qd)])(*values))
     for sx, mx in zip(*results):
         np.testing.assert_allclose(np.array(mx), np.array(sx), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda t: t.replace('<Marker name="m2">', '<Marker name="m1">'),
+     ("Marker 'm1' (line", "a second marker named 'm1'")),
+    (lambda t: t.replace('<PinJoint name="j5">', '<PinJoint name="j4">'),
+     ("PinJoint 'j4' (line", "a second joint named 'j4'")),
+    (lambda t: t.replace(
+        "</JointSet>", "</JointSet><ConstraintSet><objects><PointConstraint name=\"pc\"/>"
+                       "</objects></ConstraintSet>"),
+     ("PointConstraint 'pc' (line", "constraint type 'PointConstraint' is not supported; "
+      "supported: CoordinateCouplerConstraint")),
+    (lambda t: t.replace('<Coordinate name="j5_0"><range>-1 1</range><default_value>0.1',
+                         '<Coordinate name="j5_0"><range>-1 1</range><clamped>true</clamped>'
+                         '<default_value>1.5'),
+     ("Coordinate 'j5_0' (line", "<default_value> 1.5 is outside the coordinate's range")),
+])
+def test_bad_3d_input_is_one_error_naming_the_element(tmp_path, change, says):
+    from spatial_joints_model import joints_model_text
+
+    from ocp.osim.elements import OsimError
+    path = tmp_path / "bad.osim"
+    path.write_text(change(joints_model_text()))
+    with pytest.raises(OsimError) as info:
+        read_spatial(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and len(message.splitlines()) == 1
+    assert all(phrase in message for phrase in says), message
