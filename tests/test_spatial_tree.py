@@ -247,3 +247,44 @@ def test_planar_files_keep_the_planar_path_and_3d_files_take_the_spatial_one(tmp
     markers = model.tree.marker_positions(x[:n])
     outputs = model.outputs(x, u)
     assert float(outputs["m9_z"]) == pytest.approx(float(markers["m9"][2]), abs=1e-14)
+
+
+def test_mx_symbols_give_the_numbers_of_sx_symbols():
+    tree = ReducedTree(two_body_chain(), (), {"x": 0.2})
+    values = [np.random.default_rng(10).normal(size=tree.n) for _ in range(3)]
+    results = []
+    for kind in (ca.SX, ca.MX):
+        q, qd, tau = (kind.sym(s, tree.n) for s in ("q", "qd", "tau"))
+        results.append(ca.Function("f", [q, qd, tau], [
+            tree.forward_dynamics(q, qd, tau), tree.inverse_dynamics(q, qd, tau),
+            tree.mechanical_energy(q, qd)])(*values))
+    for sx, mx in zip(*results):
+        np.testing.assert_allclose(np.array(mx), np.array(sx), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda t: t.replace('<Marker name="m2">', '<Marker name="m1">'),
+     ("Marker 'm1' (line", "a second marker named 'm1'")),
+    (lambda t: t.replace('<PinJoint name="j5">', '<PinJoint name="j4">'),
+     ("PinJoint 'j4' (line", "a second joint named 'j4'")),
+    (lambda t: t.replace(
+        "</JointSet>", "</JointSet><ConstraintSet><objects><PointConstraint name=\"pc\"/>"
+                       "</objects></ConstraintSet>"),
+     ("PointConstraint 'pc' (line", "constraint type 'PointConstraint' is not supported; "
+      "supported: CoordinateCouplerConstraint")),
+    (lambda t: t.replace('<Coordinate name="j5_0"><range>-1 1</range><default_value>0.1',
+                         '<Coordinate name="j5_0"><range>-1 1</range><clamped>true</clamped>'
+                         '<default_value>1.5'),
+     ("Coordinate 'j5_0' (line", "<default_value> 1.5 is outside the coordinate's range")),
+])
+def test_bad_3d_input_is_one_error_naming_the_element(tmp_path, change, says):
+    from spatial_joints_model import joints_model_text
+
+    from ocp.osim.elements import OsimError
+    path = tmp_path / "bad.osim"
+    path.write_text(change(joints_model_text()))
+    with pytest.raises(OsimError) as info:
+        read_spatial(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and len(message.splitlines()) == 1
+    assert all(phrase in message for phrase in says), message

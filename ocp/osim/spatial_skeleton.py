@@ -99,8 +99,12 @@ def read_spatial(path) -> SpatialDocument:
         bodies[name] = (mass, np.array(ctx.numbers(b, "mass_center", 3, (0, 0, 0))),
                         inertia, ctx.line(b))
         read_frames(ctx, b, f"/bodyset/{name}", frames)
-    seen = {}
+    seen, joint_lines = {}, {}
     for j in objects(model.find("JointSet")):
+        if j.get("name") in joint_lines:
+            raise ctx.error(j, f"a second joint named '{j.get('name')}' (the first is at line "
+                               f"{joint_lines[j.get('name')]}): joint names must be unique")
+        joint_lines[j.get("name")] = ctx.line(j)
         joint = read_joint3d(ctx, j)
         for c in joint.coordinates:
             if c.name in seen:
@@ -113,6 +117,10 @@ def read_spatial(path) -> SpatialDocument:
     for m in objects(model.find("MarkerSet")):
         if m.tag != "Marker":
             raise ctx.error(m, f"'{m.tag}' in the MarkerSet is not supported (Marker only)")
+        first = next((line for name, _, _, line in markers if name == m.get("name")), None)
+        if first is not None:
+            raise ctx.error(m, f"a second marker named '{m.get('name')}' (the first is at line "
+                               f"{first}): marker names must be unique")
         markers.append((m.get("name"), join_path(f"/markerset/{m.get('name')}",
                                                  ctx.text(m, "socket_parent_frame")),
                         ctx.numbers(m, "location", 3, (0, 0, 0)), ctx.line(m)))
