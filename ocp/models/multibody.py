@@ -145,6 +145,19 @@ class KinematicTree:
     def n(self) -> int:
         return len(self.segments)
 
+    # The dynamics as methods, as ocp.models.spatial.SpatialTree has them, so that a
+    # model calls its tree's methods whatever the tree (the same expressions as the
+    # module functions below).
+    def inverse_dynamics(self, q, qd, qdd, *, gravity=True, external_forces=()):
+        return inverse_dynamics(self, q, qd, qdd, gravity=gravity,
+                                external_forces=external_forces)
+
+    def mass_matrix(self, q):
+        return mass_matrix(self, q)
+
+    def forward_dynamics(self, q, qd, tau, *, external_forces=()):
+        return forward_dynamics(self, q, qd, tau, external_forces=external_forces)
+
 
 # -- planar vector helpers ---------------------------------------------------
 

@@ -36,8 +36,6 @@ from ocp.models.contact import (
 from ocp.models.multibody import (
     PRISMATIC,
     KinematicTree,
-    forward_dynamics,
-    inverse_dynamics,
     marker_output_units,
     marker_outputs,
     mechanical_energy,
@@ -110,7 +108,7 @@ class MuscleDrivenTree(Model):
         self._parameters = dict(parameters or {})
 
         coords = tree.coordinates
-        kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
+        kinds = self.coordinate_kinds()
         units = [coordinate_units(kinds[c]) for c in coords]
         states = list(coords) + [f"{c}_speed" for c in coords]
         state_units = [u[0] for u in units] + [u[1] for u in units]
@@ -148,6 +146,10 @@ class MuscleDrivenTree(Model):
             from ocp.models.surrogate import learned_geometry
             self.geometry = learned_geometry(geometry, tree, self.muscles, self.geometry)
             self.surrogates["geometry"] = geometry
+
+    def coordinate_kinds(self) -> dict:
+        """{coordinate: REVOLUTE or PRISMATIC} of the tree (its joints' kinds)."""
+        return {s.joint.coordinate: s.joint.kind for s in self.tree.segments}
 
     def arguments(self) -> dict:
         """The constructor's arguments (Model.replace)."""
@@ -240,14 +242,14 @@ class MuscleDrivenTree(Model):
     def dynamics(self, x, u):
         q, qd, *_ = self._split(x, u)
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
-        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u),
-                               external_forces=external)
+        qdd = self.tree.forward_dynamics(q, qd, self.joint_torques(x, u),
+                                         external_forces=external)
         return ca.vertcat(qd, qdd, *self._muscle_rates(x, u))
 
     def implicit_dynamics(self, x, u, z):
         q, qd, *_ = self._split(x, u)
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
-        residual = inverse_dynamics(self.tree, q, qd, z, external_forces=external) \
+        residual = self.tree.inverse_dynamics(q, qd, z, external_forces=external) \
             - self.joint_torques(x, u)
         return ca.vertcat(qd, z, *self._muscle_rates(x, u)), residual
 
@@ -275,7 +277,7 @@ class MuscleDrivenTree(Model):
         for m in self.muscles:
             units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
                           f"{m.name}_fiber_velocity": "v_max"})
-        kinds = {s.joint.coordinate: s.joint.kind for s in self.tree.segments}
+        kinds = self.coordinate_kinds()
         for c in self.tree.coordinates:
             units[f"{c}_moment"] = coordinate_units(kinds[c])[3]
         units["mechanical_energy"] = "J"
@@ -336,7 +338,7 @@ def reported_reserves(model: MuscleDrivenTree) -> dict:
     arms = np.abs(np.array(model.geometry.map(16)(postures.T)[1]))  # (n_q, 16 n_m)
     crossed = {c for i, c in enumerate(tree.coordinates) if arms[i].max() > 1e-9}
     chain, parent = [], None
-    for s in tree.segments:     # parents come before their children
+    for s in tree.segments if isinstance(tree, KinematicTree) else ():   # parents first
         if s.parent == parent:
             chain.append(s)
             parent = s.name
@@ -354,7 +356,7 @@ def tree_moments(model: MuscleDrivenTree, solution) -> tuple[dict, dict]:
     u = ca.SX.sym("u", len(model.control_names))
     n = model.tree.n
     xdot = model.dynamics(x, u)
-    moments = inverse_dynamics(model.tree, x[:n], x[n:2 * n], xdot[n:2 * n])
+    moments = model.tree.inverse_dynamics(x[:n], x[n:2 * n], xdot[n:2 * n])
     f = ca.Function("moments", [x, u], [moments])
     X = np.column_stack([solution.state(s) for s in model.state_names])
     U = np.column_stack([solution.control(c) for c in model.control_names])
