@@ -145,9 +145,15 @@ class KinematicTree:
     def n(self) -> int:
         return len(self.segments)
 
-    # The dynamics as methods, as ocp.models.spatial.SpatialTree has them, so that a
-    # model calls its tree's methods whatever the tree (the same expressions as the
-    # module functions below).
+    # The interface a model asks of any tree (planar here, spatial in
+    # ocp.models.spatial): thin methods over this module's functions.
+    def coordinate_kinds(self) -> dict:
+        """{coordinate: REVOLUTE or PRISMATIC}."""
+        return {s.joint.coordinate: s.joint.kind for s in self.segments}
+
+    def body_names(self) -> tuple:
+        return tuple(s.name for s in self.segments)
+
     def inverse_dynamics(self, q, qd, qdd, *, gravity=True, external_forces=()):
         return inverse_dynamics(self, q, qd, qdd, gravity=gravity,
                                 external_forces=external_forces)
@@ -157,6 +163,15 @@ class KinematicTree:
 
     def forward_dynamics(self, q, qd, tau, *, external_forces=()):
         return forward_dynamics(self, q, qd, tau, external_forces=external_forces)
+
+    def marker_outputs(self, q, qd) -> dict:
+        return marker_outputs(self, q, qd)
+
+    def marker_output_units(self) -> dict:
+        return marker_output_units(self)
+
+    def mechanical_energy(self, q, qd):
+        return mechanical_energy(self, q, qd)
 
 
 # -- planar vector helpers ---------------------------------------------------

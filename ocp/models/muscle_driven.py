@@ -33,13 +33,7 @@ from ocp.models.contact import (
     ground_reactions,
     sphere_forces,
 )
-from ocp.models.multibody import (
-    PRISMATIC,
-    KinematicTree,
-    marker_output_units,
-    marker_outputs,
-    mechanical_energy,
-)
+from ocp.models.multibody import PRISMATIC, KinematicTree
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
@@ -149,7 +143,7 @@ class MuscleDrivenTree(Model):
 
     def coordinate_kinds(self) -> dict:
         """{coordinate: REVOLUTE or PRISMATIC} of the tree (its joints' kinds)."""
-        return {s.joint.coordinate: s.joint.kind for s in self.tree.segments}
+        return self.tree.coordinate_kinds()
 
     def arguments(self) -> dict:
         """The constructor's arguments (Model.replace)."""
@@ -260,7 +254,7 @@ class MuscleDrivenTree(Model):
 
     def outputs(self, x, u):
         q, qd, *_ = self._split(x, u)
-        out = marker_outputs(self.tree, q, qd)
+        out = self.tree.marker_outputs(q, qd)
         for m, (s, _) in zip(self.muscles, self.muscle_states(x, u)):
             out[f"{m.name}_force"] = s.tendon_force_N
             out[f"{m.name}_fiber_length"] = s.fiber_length_norm
@@ -268,12 +262,12 @@ class MuscleDrivenTree(Model):
         torques = self.joint_torques(x, u)
         for i, c in enumerate(self.tree.coordinates):
             out[f"{c}_moment"] = torques[i]
-        out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        out["mechanical_energy"] = self.tree.mechanical_energy(q, qd)
         out.update(ground_reactions(self.contacts, self.contact_forces(x)))
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
+        units = ground_reaction_units(self.contacts) | self.tree.marker_output_units()
         for m in self.muscles:
             units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
                           f"{m.name}_fiber_velocity": "v_max"})

@@ -30,14 +30,17 @@ from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
+from ocp.osim.elements import OsimError
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
     FIT_MOMENT_ARM_RMS_M,
     OsimConversionNote,
     muscle_parameters,
 )
+from ocp.osim.muscles3d import build_spatial_osim_model
 from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
+from ocp.osim.spatial_skeleton import is_planar
 from ocp.osim.tree import Skeleton, build_skeleton
 
 
@@ -180,7 +183,8 @@ def _coordinate_bounds(skeleton: Skeleton) -> dict:
 def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_rad: float = 0.0,
                      doc: OsimDocument | None = None, geometry: str = "exact",
                      fit_ranges: dict | None = None,
-                     contact_stiffness_N_m2: float | None = None):
+                     contact_stiffness_N_m2: float | None = None,
+                     accept_geometry_fit: bool = False):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -195,8 +199,14 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     are kept in ``model.geometry_fit``, the method in ``model.geometry_method``.
     ``contact_stiffness_N_m2``: replaces the ``<stiffness>`` (plain-strain
     modulus, N/m^2) of every SmoothSphereHalfSpaceForce; None keeps the file's.
+    A 3D file with muscles is built by ``ocp.osim.muscles3d`` (polynomial paths;
+    ``accept_geometry_fit`` keeps a fit beyond the targets instead of refusing it).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
+    if doc is None and not _planar(path):   # 3D: a muscle-driven spatial tree
+        return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
+                                        fit_ranges=fit_ranges,
+                                        accept_geometry_fit=accept_geometry_fit)
     doc = doc or read_osim(path)
     skeleton = build_skeleton(doc)
     notes = []
@@ -272,6 +282,15 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                            osim=skeleton, notes=notes, geometry=learned,
                            geometry_fit=fit, geometry_method=geometry)
     return model
+
+
+def _planar(path) -> bool:
+    """Whether the planar reader takes the file: planar, or unreadable in 3D too (the
+    planar reader then names what is wrong)."""
+    try:
+        return is_planar(path)
+    except OsimError:
+        return True
 
 
 def _polynomial_muscles(skeleton, muscles, fit_ranges):
