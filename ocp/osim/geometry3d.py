@@ -42,8 +42,6 @@ import numpy as np
 
 from ocp.engine.cache import cache_folder
 from ocp.models.muscles.polynomial_fit import (
-    MAX_DEGREE,
-    MAX_DEGREE_MANY,
     FittedPolynomialGeometry,
     GeometryFitError,
     fit_muscle,
@@ -52,7 +50,7 @@ from ocp.models.muscles.polynomial_fit import (
 from ocp.models.spatial.reduced import ReducedTree
 
 #: Changes whenever the sampling or the fit changes what a cached file holds.
-CACHE_VERSION = "osim-polynomial-3d-1"
+CACHE_VERSION = "osim-polynomial-3d-2"
 #: Central-difference step of the exact moment arms (rad or m): the truncation error
 #: (~ step^2 l''') and the rounding error (~ 1e-16 l / step) both stay below 1e-9 m.
 STEP = 1e-6
@@ -66,6 +64,12 @@ class FitOptions3D:
     min_samples: int = 100          # and at least this many (as many held out)
     seed: int = 0
     step: float = STEP
+    #: highest total degree tried by number of coordinates spanned (5 beyond): higher
+    #: than the planar fit's, as PredSim's hip muscles need
+    max_degree: tuple = ((1, 9), (2, 8), (3, 7), (4, 6))
+
+    def top_degree(self, d: int) -> int:
+        return dict(self.max_degree).get(d, 5)
 
 
 def coordinate_dependencies(rtree: ReducedTree) -> dict:
@@ -180,7 +184,7 @@ class ExactPaths:
 
 def sample_count(d: int, options: FitOptions3D) -> int:
     """Training (and held-out) samples of a muscle spanning d coordinates."""
-    terms = math.comb(MAX_DEGREE.get(d, MAX_DEGREE_MANY) + d, d)
+    terms = math.comb(options.top_degree(d) + d, d)
     return max(options.min_samples, math.ceil(options.samples_per_term * terms))
 
 
@@ -218,7 +222,8 @@ def fit_paths(rtree: ReducedTree, paths: dict, ranges: dict, defaults: dict,
         centers = np.array([(lo + hi) / 2 for lo, hi in box])
         halves = np.array([(hi - lo) / 2 for lo, hi in box])
         geometry, error = fit_muscle(name, coords, centers, halves,
-                                     (train, lengths, arms), (check, check_lengths, check_arms))
+                                     (train, lengths, arms), (check, check_lengths, check_arms),
+                                     max_degree=options.top_degree(len(coords)))
         geometries.append(geometry)
         errors.append(error)
         if progress is not None:

@@ -37,7 +37,7 @@ from ocp.osim.muscles import (
     OsimConversionNote,
     muscle_parameters,
 )
-from ocp.osim.muscles3d import build_spatial_osim_model
+from ocp.osim.muscles3d import build_spatial_osim_model, has_muscles
 from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
 from ocp.osim.spatial_skeleton import is_planar
@@ -203,7 +203,7 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     ``accept_geometry_fit`` keeps a fit beyond the targets instead of refusing it).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
-    if doc is None and not _planar(path):   # 3D: a muscle-driven spatial tree
+    if doc is None and not _planar(path) and has_muscles(path):   # 3D with muscles
         return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
                                         fit_ranges=fit_ranges,
                                         accept_geometry_fit=accept_geometry_fit)

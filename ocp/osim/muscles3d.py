@@ -97,6 +97,17 @@ def read_forces3d(doc: SpatialDocument) -> Forces3d:
     return out
 
 
+def has_muscles(path) -> bool:
+    """Whether the file's ForceSet, components or ComponentSet hold a muscle."""
+    root, _ = parse_xml(Path(path))
+    model = root.find("Model")
+    if model is None:
+        return False
+    holders = [model.find("ForceSet/objects"), model.find("components"),
+               model.find("ComponentSet/objects")]
+    return any(el.tag in MUSCLES for h in holders if h is not None for el in h)
+
+
 class OsimSpatialMuscleModel(SpatialMuscleDrivenTree):
     """A SpatialMuscleDrivenTree that keeps the file's bounds, notes and geometry fit
     (ocp.models.protocols.OsimModel; ``osim`` is the SpatialDocument)."""
@@ -252,4 +263,4 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
 
 
 __all__ = ["FORCES_3D", "Forces3d", "OsimSpatialMuscleModel", "build_spatial_osim_model",
-           "fit_box", "read_forces3d", "refuse_poor_fits"]
+           "fit_box", "has_muscles", "read_forces3d", "refuse_poor_fits"]

@@ -235,7 +235,8 @@ def fit_polynomial_geometry(exact: ca.Function, coordinates, muscles, ranges: di
 
 
 def fit_muscle(name: str, coordinates, centers, halves, train, check, *,
-               length_rms_m: float = LENGTH_RMS_M, moment_arm_max_m: float = MOMENT_ARM_MAX_M):
+               length_rms_m: float = LENGTH_RMS_M, moment_arm_max_m: float = MOMENT_ARM_MAX_M,
+               max_degree: int | None = None):
     """(FittedPolynomialGeometry, GeometryFitError) of one muscle in ``coordinates``.
 
     ``train`` and ``check``: (q (N, d), lengths (N,), moment arms (N, d)) of the
@@ -243,13 +244,13 @@ def fit_muscle(name: str, coordinates, centers, halves, train, check, *,
     measured on; ``centers``, ``halves`` (d,): the centre and half-width of each
     coordinate's fitted range. The total degree rises from 1 until the training
     RMS length error is within ``length_rms_m`` and the worst moment-arm error
-    within ``moment_arm_max_m``, up to ``MAX_DEGREE``.
+    within ``moment_arm_max_m``, up to ``max_degree`` (default ``MAX_DEGREE``).
     """
     centers, halves = np.asarray(centers, float), np.asarray(halves, float)
     q, lengths, arms = train
     qc, check_lengths, check_arms = check
     x, xc = (q - centers) / halves, (qc - centers) / halves
-    top = MAX_DEGREE.get(x.shape[1], MAX_DEGREE_MANY)
+    top = max_degree or MAX_DEGREE.get(x.shape[1], MAX_DEGREE_MANY)
     for degree in range(1, top + 1):
         exponents, coefficients = _fit_one(x, lengths, arms, halves, degree)
         dl, dr = _errors(x, lengths, arms, halves, exponents, coefficients)
