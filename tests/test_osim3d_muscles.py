@@ -10,8 +10,11 @@ subprocess: tests/opensim_osim_reference.py).
 import importlib.util
 import json
 import math
+import os
+import re
 import subprocess
 import sys
+import time
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -229,3 +232,61 @@ def test_a_fit_beyond_the_targets_is_refused_naming_the_muscle(tmp_path):
     worst = max(model.geometry_fit, key=lambda e: e.length_rms_m)
     assert worst.muscle == "glut_med1_r" and worst.length_rms_m > 0.5e-3
     assert f"{worst.length_rms_m * 1e3:.3g} mm RMS in length" in message
+
+
+RESIDUAL = ("<CoordinateActuator name=\"residual_{c}\"><coordinate>{c}</coordinate>"
+            "<optimal_force>{f}</optimal_force><min_control>-1</min_control>"
+            "<max_control>1</max_control></CoordinateActuator>")
+
+
+@pytest.mark.slow
+def test_gait2392_holds_a_standing_posture_with_its_92_muscles(tmp_path):
+    """Muscle-driven, implicit dynamics, rigid tendons: the 92 muscles hold the default
+    posture (within +-2 deg, pelvis within 1 cm) for 0.2 s against gravity, residual
+    actuators on the pelvis carrying the weight (the feet touch nothing)."""
+    text = GAIT.read_text()
+    residuals = "".join(RESIDUAL.format(c=c, f=1000 if c.startswith("pelvis_t") else 300)
+                        for c in ("pelvis_tilt", "pelvis_list", "pelvis_rotation",
+                                  "pelvis_tx", "pelvis_ty", "pelvis_tz"))
+    model_path = tmp_path / "gait2392_residuals.osim"
+    model_path.write_text(re.sub(r"(<ForceSet[^>]*>\s*<objects>)", lambda m: m.group(1)
+                                 + residuals, text, count=1))
+    assert "residual_pelvis_ty" in model_path.read_text()
+    doc = read_spatial(model_path)
+    free = reduced_tree(doc).coordinates
+    bounds, initial = [], []
+    for c in free:
+        v = doc.coordinates()[c].default_value
+        w = 0.01 if c.startswith("pelvis_t") else D(2)
+        bounds.append(f"{c} = [{v - w!r}, {v + w!r}]")
+        initial += [f"{c} = {v!r}", f"{c}_speed = 0"]
+    problem = tmp_path / "stand.toml"
+    problem.write_text(f"""
+[model]
+file = "{model_path}"
+tendon = "rigid"
+[time]
+final = 0.2
+[initial]
+{chr(10).join(initial)}
+[bounds]
+{chr(10).join(bounds)}
+[costs.effort]
+type = "squared_activations"
+weight = 1.0
+[transcription]
+intervals = 10
+dynamics = "implicit"
+""")
+    out = tmp_path / "out"
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "ocp", "solve", str(problem), "--out", str(out),
+                           "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=3000,
+                          env={**os.environ, "OCP_CACHE_DIR": str(tmp_path / "cache"),
+                               "OPENBLAS_NUM_THREADS": "1"})
+    wall = time.perf_counter() - start
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    print(f"\nstanding hold: {summary.get('status')} in {wall:.0f} s (fit included), "
+          f"{summary.get('iterations')} iterations, objective {summary.get('objective')}")
+    assert summary["muscle_geometry_fit"]["method"] == "polynomial"

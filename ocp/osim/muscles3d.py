@@ -26,8 +26,8 @@ from pathlib import Path
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle
 from ocp.models.spatial_muscle_driven import ActivationActuator, SpatialMuscleDrivenTree
 from ocp.osim.elements import ElementReader, objects, parse_xml
+from ocp.osim.forces import CoordinateActuator
 from ocp.osim.forces import Muscle as OsimMuscle
-from ocp.osim.forces import read_actuator
 from ocp.osim.geometry3d import cached_fit
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
@@ -53,6 +53,20 @@ class Forces3d:
     activation: list    # of (ActivationActuator, line)
     ignored: list       # "Tag 'name' (line n): why"
     name: str = ""      # the Model's name
+
+
+def control_limit(ctx: ElementReader, el, tag: str, default: float) -> float:
+    """An actuator's <min_control> or <max_control>: a number, Inf or -Inf (no limit)."""
+    text = el.findtext(tag)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isnan(value):
+        raise ctx.error(el, f"<{tag}> must be a number, Inf or -Inf, got '{text.strip()}'")
+    return value
 
 
 def read_forces3d(doc: SpatialDocument) -> Forces3d:
@@ -83,13 +97,16 @@ def read_forces3d(doc: SpatialDocument) -> Forces3d:
                         props[f"{curve}.{c.tag}"] = c.text.strip()
             out.muscles.append(OsimMuscle(el.tag, el.get("name"), props, (), ctx.line(el)))
         elif el.tag == "CoordinateActuator":
-            out.actuators.append(read_actuator(ctx, el))
+            out.actuators.append(CoordinateActuator(
+                el.get("name"), ctx.text(el, "coordinate"), ctx.number(el, "optimal_force", 1.0),
+                control_limit(ctx, el, "min_control", -math.inf),
+                control_limit(ctx, el, "max_control", math.inf), ctx.line(el)))
         elif el.tag == "ActivationCoordinateActuator":
             act = ActivationActuator(el.get("name"), ctx.text(el, "coordinate"),
                                      ctx.number(el, "optimal_force", 1.0),
                                      ctx.number(el, "activation_time_constant", 0.01),
-                                     ctx.number(el, "min_control", -math.inf),
-                                     ctx.number(el, "max_control", math.inf))
+                                     control_limit(ctx, el, "min_control", -math.inf),
+                                     control_limit(ctx, el, "max_control", math.inf))
             out.activation.append((act, ctx.line(el)))
         else:
             out.ignored.append(f"{where}: 3D contact is not applied by the muscle-driven "
