@@ -147,21 +147,29 @@ class OsimSpatialMuscleModel(SpatialMuscleDrivenTree):
         return bounds
 
 
-def _free_actuator_coordinate(doc, rtree, name, coordinate, kind, line):
+def _free_actuator_coordinate(doc, rtree, name, coordinate, kind, line) -> bool:
+    """Whether the actuator acts: False on a locked coordinate (it moves nothing)."""
     if coordinate not in doc.coordinates():
         raise doc.error(f"coordinate '{coordinate}' does not exist; coordinates: "
                         f"{', '.join(doc.coordinates())}", f"{kind} '{name}'", line)
+    if coordinate in rtree.locked:
+        return False
     if coordinate not in rtree.coordinates:
-        raise doc.error(f"coordinate '{coordinate}' is locked or coupled (a function of "
-                        "other coordinates): an actuator on it is not supported",
+        raise doc.error(f"coordinate '{coordinate}' is coupled (a function of other "
+                        "coordinates): an actuator on it is not supported",
                         f"{kind} '{name}'", line)
+    return True
 
 
 def fit_box(doc: SpatialDocument, rtree, fit_ranges: dict | None) -> dict:
-    """Free coordinate -> (lo, hi) fitted: the file's ranges, overridden by ``fit_ranges``."""
+    """Free coordinate -> (lo, hi) fitted: the file's ranges, narrowed by ``fit_ranges``
+    (never widened: a moving path point holds its coordinate within the file's range,
+    so a path is not smooth beyond it)."""
     coords = doc.coordinates()
     ranges = {c: tuple(coords[c].range) for c in rtree.coordinates}
-    ranges.update({c: tuple(r) for c, r in (fit_ranges or {}).items() if c in ranges})
+    for c, (lo, hi) in (fit_ranges or {}).items():
+        if c in ranges:
+            ranges[c] = (max(lo, ranges[c][0]), min(hi, ranges[c][1]))
     for c, (lo, hi) in ranges.items():
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise doc.error(f"the range [{lo}, {hi}] cannot be fitted over: give the "
@@ -221,15 +229,24 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
               if all(math.isfinite(v) for v in coords[c].range)}
     reserves = {}
     for a in forces.actuators:
-        _free_actuator_coordinate(doc, rtree, a.name, a.coordinate, "CoordinateActuator", a.line)
+        if not _free_actuator_coordinate(doc, rtree, a.name, a.coordinate,
+                                         "CoordinateActuator", a.line):
+            forces.ignored.append(f"CoordinateActuator '{a.name}' (line {a.line}): its "
+                                  f"coordinate '{a.coordinate}' is locked")
+            continue
         if a.coordinate in reserves:
             raise doc.error(f"a second actuator on coordinate '{a.coordinate}' is not "
                             "supported", f"CoordinateActuator '{a.name}'", a.line)
         reserves[a.coordinate] = a.optimal_force
         bounds[f"reserve_{a.coordinate}"] = (a.min_control, a.max_control)
+    acting = []
     for act, line in forces.activation:
-        _free_actuator_coordinate(doc, rtree, act.name, act.coordinate,
-                                  "ActivationCoordinateActuator", line)
+        if _free_actuator_coordinate(doc, rtree, act.name, act.coordinate,
+                                     "ActivationCoordinateActuator", line):
+            acting.append(act)
+        else:
+            forces.ignored.append(f"ActivationCoordinateActuator '{act.name}' (line {line}): "
+                                  f"its coordinate '{act.coordinate}' is locked")
     params, flags = [], []
     for m in forces.muscles:
         p, f = muscle_parameters(doc, m, notes)
@@ -270,7 +287,7 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
     muscles = [Muscle(m.name, p, g) for m, p, g in zip(forces.muscles, params, geometries)]
     return OsimSpatialMuscleModel(
         forces.name, rtree, muscles,
-        actuators=tuple(a for a, _ in forces.activation), tendon=tendon,
+        actuators=tuple(acting), tendon=tendon,
         activation_dynamics=settings[0].pop(), passive_fiber_force=settings[1].pop(),
         activation_smoothing=settings[2].pop(), reserves=reserves,
         parameters={"file": str(path), "muscles fitted over": ", ".join(
