@@ -51,10 +51,10 @@ print(json.dumps({"seconds": (time.perf_counter() - start) / request["repeat"]})
 """
 
 
-def timed(fn, repeat):
+def timed(fn, args, repeat):
     start = time.perf_counter()
     for _ in range(repeat):
-        fn()
+        fn(*args)
     return (time.perf_counter() - start) / repeat
 
 
@@ -79,7 +79,8 @@ def main():
         inverse = ca.Function("id", [q, qd, qdd], [tau])
         id_s = time.perf_counter() - start
         start = time.perf_counter()
-        jacobian = ca.Function("id_jacobian", [q, qd, qdd], [ca.jacobian(tau, ca.vertcat(q, qd, qdd))])
+        jacobian = ca.Function("id_jacobian", [q, qd, qdd],
+                               [ca.jacobian(tau, ca.vertcat(q, qd, qdd))])
         jac_s = time.perf_counter() - start
         rng = np.random.default_rng(0)
         coords = doc.coordinates()
@@ -87,8 +88,9 @@ def main():
              for c in coords.values()]
         u = list(rng.normal(size=n))
         zero = np.zeros(n)
-        id_eval = timed(lambda: inverse(x, u, zero), args.repeat)
-        jac_eval = timed(lambda: jacobian(x, u, zero), max(10, args.repeat // 10))
+        point = (ca.DM(x), ca.DM(u), ca.DM(zero))
+        id_eval = timed(inverse, point, args.repeat)
+        jac_eval = timed(jacobian, point, max(10, args.repeat // 10))
         print(f"{name}: {n} coordinates, {len(tree.bodies)} bodies")
         print(f"  read {read_s:.3f} s; build ID {id_s:.3f} s ({inverse.n_instructions()} "
               f"instructions), its Jacobian {jac_s:.3f} s ({jacobian.n_instructions()})")

@@ -160,19 +160,13 @@ def test_a_pendulum_file_is_a_torque_driven_pendulum(tmp_path):
 
 @pytest.mark.parametrize("change, element, says", [
     (lambda t: t[: len(t) // 2], None, "truncated XML"),
-    (lambda t: t.replace("<PinJoint name=\"pin\">", "<BallJoint name=\"pin\">")
-     .replace("</PinJoint>", "</BallJoint>"), "BallJoint 'pin' (line 11)",
-     "joint type 'BallJoint' is not supported"),
+    (lambda t: t.replace("<PinJoint name=\"pin\">", "<EllipsoidJoint name=\"pin\">")
+     .replace("</PinJoint>", "</EllipsoidJoint>"), "EllipsoidJoint 'pin' (line 11)",
+     "joint type 'EllipsoidJoint' is not supported"),
     (lambda t: t.replace("EXTRA", "<PointActuator name=\"push\"/>"),
      f"PointActuator 'push' (line {EXTRA_LINE})", "'PointActuator' is not supported"),
     (lambda t: t.replace("<socket_child_frame>/bodyset/rod", "<socket_child_frame>/bodyset/rodd"),
      "PinJoint 'pin' (line 11)", "names the body 'rodd', which does not exist"),
-    (lambda t: t.replace("<socket_parent_frame>/ground</socket_parent_frame>",
-                         "<socket_parent_frame>tilted</socket_parent_frame><frames>"
-                         "<PhysicalOffsetFrame name=\"tilted\"><socket_parent>/ground"
-                         "</socket_parent><orientation>0.2 0 0</orientation>"
-                         "</PhysicalOffsetFrame></frames>"),
-     "PhysicalOffsetFrame '/jointset/pin/tilted'", "3-D models are not supported"),
 ])
 def test_bad_files_name_the_file_the_element_and_its_line(tmp_path, change, element, says):
     path = write(tmp_path, change(MINIMAL).replace("EXTRA", ""))
@@ -182,6 +176,21 @@ def test_bad_files_name_the_file_the_element_and_its_line(tmp_path, change, elem
     assert str(path) in message and says in message
     if element:
         assert element in message
+
+
+def test_a_pendulum_on_a_tilted_axis_is_a_3d_torque_driven_pendulum(tmp_path):
+    """Its pin turned 0.2 rad about x (a 3D model since issue 20): the gravity torque
+    is m g c sin(q) cos(0.2), the axis' share of gravity."""
+    path = write(tmp_path, MINIMAL.replace("EXTRA", "").replace(
+        "<socket_parent_frame>/ground</socket_parent_frame>",
+        "<socket_parent_frame>tilted</socket_parent_frame><frames><PhysicalOffsetFrame "
+        "name=\"tilted\"><socket_parent>/ground</socket_parent><orientation>0.2 0 0"
+        "</orientation></PhysicalOffsetFrame></frames>"))
+    model = build_osim_model(path)
+    assert model.control_names == ("tau_angle",)
+    q = 0.3
+    tau = float(model.tree.inverse_dynamics(ca.DM([q]), ca.DM([0.0]), ca.DM([0.0])))
+    assert tau == pytest.approx(2 * 9.80665 * 0.5 * np.sin(q) * np.cos(0.2), rel=1e-14)
 
 
 def test_a_muscle_path_on_a_missing_body_is_an_error(tmp_path):

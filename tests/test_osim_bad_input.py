@@ -21,12 +21,6 @@ MUSCLE_ON_FOREARM = """<DeGrooteFregly2016Muscle name="flexor">
             <socket_parent_frame>/bodyset/forearm</socket_parent_frame></PathPoint>
         </objects></PathPointSet></GeometryPath></DeGrooteFregly2016Muscle>"""
 
-CUSTOM_3D = ("<CustomJoint name=\"pin\"><SpatialTransform><TransformAxis name=\"rotation1\">"
-             "<coordinates>angle</coordinates><axis>1 0 0</axis><LinearFunction>"
-             "<coefficients>1 0</coefficients></LinearFunction></TransformAxis>"
-             "</SpatialTransform>")
-
-
 def text(**parts) -> str:
     return pendulum_osim(**parts)
 
@@ -42,25 +36,12 @@ def run_models(path, capsys) -> tuple[int, str, str]:
 
 
 CASES = {
-    "3-D joint": (
-        lambda: text().replace("<PinJoint name=\"pin\">", CUSTOM_3D)
-        .replace("</PinJoint>", "</CustomJoint>"),
-        "CustomJoint 'pin'", "<CustomJoint",
-        ("out of the plane (3-D joints)", "a rotation must be about z")),
-    "frame rotated out of the plane": (
-        lambda: text().replace("<socket_parent_frame>/ground</socket_parent_frame>",
-                               "<socket_parent_frame>tilted</socket_parent_frame><frames>\n"
-                               "<PhysicalOffsetFrame name=\"tilted\"><socket_parent>/ground"
-                               "</socket_parent><orientation>0 0.3 0</orientation>"
-                               "</PhysicalOffsetFrame></frames>"),
-        "PhysicalOffsetFrame '/jointset/pin/tilted'", "<PhysicalOffsetFrame",
-        ("3-D models are not supported", "only a rotation about z is planar")),
     "unsupported joint": (
-        lambda: text().replace("<PinJoint name=\"pin\">", "<BallJoint name=\"pin\">")
-        .replace("</PinJoint>", "</BallJoint>"),
-        "BallJoint 'pin'", "<BallJoint",
-        ("joint type 'BallJoint' is not supported",
-         "supported: PlanarJoint, PinJoint, SliderJoint, WeldJoint, CustomJoint")),
+        lambda: text().replace("<PinJoint name=\"pin\">", "<EllipsoidJoint name=\"pin\">")
+        .replace("</PinJoint>", "</EllipsoidJoint>"),
+        "EllipsoidJoint 'pin'", "<EllipsoidJoint",
+        ("joint type 'EllipsoidJoint' is not supported",
+         "supported: CustomJoint, PinJoint, SliderJoint, PlanarJoint, UniversalJoint")),
     "unsupported force": (
         lambda: text(extra="<PointActuator name=\"push\"/>"),
         "PointActuator 'push'", "<PointActuator",

@@ -13,15 +13,7 @@ from ocp.models.contact import (
     sphere_forces,
     sphere_kinematics,
 )
-from ocp.models.multibody import (
-    REVOLUTE,
-    KinematicTree,
-    forward_dynamics,
-    inverse_dynamics,
-    marker_output_units,
-    marker_outputs,
-    mechanical_energy,
-)
+from ocp.models.multibody import REVOLUTE, KinematicTree
 from ocp.models.passive import passive_moments
 from ocp.models.surrogate import LearnedNormalForce, learned_tree_dynamics
 
@@ -39,6 +31,12 @@ def actuator_name(coordinate: str, kind: str) -> str:
 
 class TorqueDrivenTree(Model):
     """States ``[q, q']``, controls the torques of the actuated joints.
+
+    ``tree``: a planar ``KinematicTree`` or a spatial tree
+    (``ocp.models.spatial.SpatialTree`` or ``ReducedTree``): the model asks it
+    for ``inverse_dynamics``, ``forward_dynamics``, ``marker_outputs``,
+    ``mechanical_energy`` and ``coordinate_kinds``. Contact spheres need a
+    planar tree (ocp.models.contact).
 
     State names are the coordinate names (``elbow``) followed by their speeds
     (``elbow_speed``); controls are ``tau_<coordinate>`` (N m) for revolute and
@@ -61,7 +59,7 @@ class TorqueDrivenTree(Model):
         self.actuated = tuple(c for c in tree.coordinates if c in actuated)
         self._max_torque = dict(max_torque or {})
         self._parameters = dict(parameters or {})
-        kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
+        kinds = tree.coordinate_kinds()
         self._kinds = kinds
         coords = tree.coordinates
         units = [coordinate_units(kinds[c]) for c in coords]
@@ -89,7 +87,7 @@ class TorqueDrivenTree(Model):
             surrogate_inputs["contact"] = contact_normal_force.inputs(self.contacts)
         for sphere in self.contacts:
             sphere.check()
-            if sphere.segment not in {seg.name for seg in tree.segments}:
+            if sphere.segment not in tree.body_names():
                 raise ValueError(f"contact sphere '{sphere.name}': unknown segment "
                                  f"'{sphere.segment}'")
         self.algebraic_names = tuple(f"{c}_acceleration" for c in coords)
@@ -170,8 +168,8 @@ class TorqueDrivenTree(Model):
         if self.learned_dynamics is not None:
             return ca.vertcat(qd, self._learned_accelerations(q, qd, self.joint_torques(x, u)))
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
-        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u),
-                               external_forces=external)
+        qdd = self.tree.forward_dynamics(q, qd, self.joint_torques(x, u),
+                                         external_forces=external)
         return ca.vertcat(qd, qdd)
 
     def implicit_dynamics(self, x, u, z):
@@ -182,14 +180,14 @@ class TorqueDrivenTree(Model):
                 else z - f(q, qd, self.joint_torques(x, u))
             return ca.vertcat(qd, z), residual
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
-        residual = inverse_dynamics(self.tree, q, qd, z, external_forces=external) \
+        residual = self.tree.inverse_dynamics(q, qd, z, external_forces=external) \
             - self.joint_torques(x, u)
         return ca.vertcat(qd, z), residual
 
     def outputs(self, x, u):
         q, qd = self._split(x)
-        out = marker_outputs(self.tree, q, qd)
-        out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        out = self.tree.marker_outputs(q, qd)
+        out["mechanical_energy"] = self.tree.mechanical_energy(q, qd)
         torques = self.joint_torques(x, u)
         for k, c in enumerate(self.tree.coordinates):
             if c in self.actuated:
@@ -207,7 +205,7 @@ class TorqueDrivenTree(Model):
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
+        units = ground_reaction_units(self.contacts) | self.tree.marker_output_units()
         units["mechanical_energy"] = "J"
         if "contact" in self.surrogates:
             for s in self.contacts:

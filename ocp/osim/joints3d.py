@@ -120,6 +120,23 @@ class JointTransform:
             return rotation, ca.vertcat(q[3], q[4], q[5])
         return rotation, zero    # GimbalJoint, BallJoint
 
+    def factors(self, q):
+        """([(axis, angle), ...], p): the rotations whose product is this transform's R
+        (SpatialJoint.factors), and its p."""
+        zero = ca.DM.zeros(3, 1)
+        if self.kind == "CustomJoint":
+            return ([(a.direction, a.value(q)) for a in self.axes[:3]],
+                    self._custom(q)[1])
+        if self.kind == "WeldJoint":
+            return [], zero
+        if self.kind in ("PinJoint", "PlanarJoint"):
+            return [(_Z, q[0])], self(q)[1]
+        if self.kind == "SliderJoint":
+            return [], self(q)[1]
+        if self.kind == "UniversalJoint":
+            return [(_X, q[0]), (_Y, q[1])], zero
+        return [(_X, q[0]), (_Y, q[1]), (_Z, q[2])], self(q)[1]
+
     def _custom(self, q):
         rotation = None
         constant = np.eye(3)            # constant rotations folded as numbers

@@ -30,7 +30,7 @@ from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
-from ocp.osim.elements import OsimError
+from ocp.osim.model3d import spatial_torque_arguments
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
     FIT_MOMENT_ARM_RMS_M,
@@ -203,10 +203,12 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     ``accept_geometry_fit`` keeps a fit beyond the targets instead of refusing it).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
-    if doc is None and not _planar(path) and has_muscles(path):   # 3D with muscles
-        return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
-                                        fit_ranges=fit_ranges,
-                                        accept_geometry_fit=accept_geometry_fit)
+    if doc is None and not is_planar(path):   # 3D: a spatial tree
+        if has_muscles(path):                    # muscle-driven (ocp.osim.muscles3d)
+            return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
+                                            fit_ranges=fit_ranges,
+                                            accept_geometry_fit=accept_geometry_fit)
+        return OsimTorqueModel(**spatial_torque_arguments(path))
     doc = doc or read_osim(path)
     skeleton = build_skeleton(doc)
     notes = []
@@ -282,15 +284,6 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                            osim=skeleton, notes=notes, geometry=learned,
                            geometry_fit=fit, geometry_method=geometry)
     return model
-
-
-def _planar(path) -> bool:
-    """Whether the planar reader takes the file: planar, or unreadable in 3D too (the
-    planar reader then names what is wrong)."""
-    try:
-        return is_planar(path)
-    except OsimError:
-        return True
 
 
 def _polynomial_muscles(skeleton, muscles, fit_ranges):

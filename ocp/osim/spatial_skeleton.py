@@ -202,7 +202,7 @@ def spatial_tree(doc: SpatialDocument) -> SpatialTree:
         mass, com, inertia, _ = doc.bodies[child]
         bodies.append(SpatialBody(child, None if parent == "ground" else parent,
                                   SpatialJoint(j.name, tuple(c.name for c in j.coordinates),
-                                               j.transform),
+                                               j.transform, j.transform.factors),
                                   (r_p, p_p), (r_c, p_c), mass, tuple(com), inertia))
     markers = []
     for name, frame, location, line in doc.markers:
@@ -211,7 +211,23 @@ def spatial_tree(doc: SpatialDocument) -> SpatialTree:
             continue   # a marker fixed in the ground does not move
         markers.append(SpatialMarker(name, body, tuple(r @ np.asarray(location) + p)))
     return SpatialTree(tuple(bodies), tuple(doc.coordinates()), tuple(doc.gravity),
-                       tuple(markers))
+                       tuple(markers), translational(doc))
+
+
+def translational(doc: SpatialDocument) -> tuple:
+    """Coordinates in metres: those that only translate (slider, planar and free
+    translations, CustomJoint coordinates on translation axes only)."""
+    out = []
+    for j in doc.joints:
+        names = [c.name for c in j.coordinates]
+        if j.kind == "SliderJoint":
+            out += names
+        elif j.kind in ("PlanarJoint", "FreeJoint"):
+            out += names[-2:] if j.kind == "PlanarJoint" else names[3:]
+        elif j.kind == "CustomJoint":
+            rotating = {names[i] for a in j.transform.axes[:3] for i in a.indices}
+            out += [c for c in names if c not in rotating]
+    return tuple(out)
 
 
 def reduced_tree(doc: SpatialDocument) -> ReducedTree:
@@ -235,7 +251,8 @@ def read_spatial_tree(path) -> SpatialTree:
 def is_planar(path) -> bool:
     """Whether every joint of the file moves in the ground's x-y plane: rotations
     about z (constant offsets included) and translations in x-y, gravity along
-    -y: what ``ocp.osim.tree.build_skeleton`` takes."""
+    -y: what ``ocp.osim.tree.build_skeleton`` takes. Raises OsimError for a file
+    that cannot be read in 3D either."""
     doc = read_spatial(path)
     g = doc.gravity
     if abs(g[0]) > 1e-12 or abs(g[2]) > 1e-12:

@@ -137,3 +137,25 @@ class ReducedTree:
 
     def marker_positions(self, q) -> dict:
         return self.tree.marker_positions(self.expand(q)[0])
+
+    @property
+    def translational(self) -> tuple:
+        return tuple(c for c in self.tree.translational if c in self.coordinates)
+
+    def coordinate_kinds(self) -> dict:
+        kinds = self.tree.coordinate_kinds()
+        return {c: kinds[c] for c in self.coordinates}
+
+    def body_names(self) -> tuple:
+        return self.tree.body_names()
+
+    def marker_outputs(self, q, qd) -> dict:
+        full, qd_full, _, _ = self.expand(q, qd)
+        return self.tree.marker_outputs(full, qd_full)
+
+    def marker_output_units(self) -> dict:
+        return self.tree.marker_output_units()
+
+    def mechanical_energy(self, q, qd):
+        full, qd_full, _, _ = self.expand(q, qd)
+        return self.tree.mechanical_energy(full, qd_full)

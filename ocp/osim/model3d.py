@@ -1,0 +1,117 @@
+"""A 3D .osim file -> the arguments of a torque-driven model over its spatial tree.
+
+The tree is the file's ``ReducedTree`` (ocp.osim.spatial_skeleton): its free
+coordinates are the states, CoordinateCouplerConstraint's dependent
+coordinates follow their function, locked coordinates stay at their default
+value. Every free coordinate gets a generalised-force control (``tau_<c>`` in
+N m, or ``force_<c>`` in N for a translation); a coordinate with a
+CoordinateActuator (or ActivationCoordinateActuator, whose activation
+dynamics is not modelled: a note says so) takes its optimal force as the
+control's scale and its control limits as bounds, as the planar path does.
+Bounds: the ranges of clamped coordinates.
+
+Muscles and contacts of 3D models are not applied here: a file that has them
+is refused, naming the first one, unless ``ignore`` names their kind
+("muscles", "contacts"); what is ignored is listed in the model's notes.
+``ocp.osim.model.build_osim_model`` builds the model from these arguments.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocp.models.multibody import PRISMATIC
+from ocp.models.spatial.reduced import ReducedTree
+from ocp.osim.elements import ElementReader, objects, parse_xml
+from ocp.osim.forces import read_actuator
+from ocp.osim.spatial_skeleton import SpatialDocument, read_spatial, reduced_tree
+
+MUSCLE_SUFFIX = "Muscle"
+ACTUATORS = ("CoordinateActuator", "ActivationCoordinateActuator")
+CONTACTS = ("SmoothSphereHalfSpaceForce", "HuntCrossleyForce", "ElasticFoundationForce")
+
+
+@dataclass(frozen=True)
+class SpatialSkeleton:
+    """What a 3D model keeps of its file (the ``osim`` of an OsimModel read in 3D):
+    the reduced tree, every coordinate of the file (name -> Coordinate3d) and
+    the parsed document."""
+
+    tree: ReducedTree
+    coordinates: dict
+    doc: SpatialDocument
+    merged: tuple = ()          # no bodies are merged in 3D (welded bodies are kept)
+
+
+def _forces(path: Path, ignore: tuple):
+    """(model name, actuators, notes) of the ForceSet; refuses muscles, contacts not ignored."""
+    root, lines = parse_xml(path)
+    ctx = ElementReader(str(path), lines)
+    model = root.find("Model")
+    actuators, notes, skipped = [], [], {}
+    components = model.find("components")
+    elements = objects(model.find("ForceSet")) + (list(components) if components is not None
+                                                  else [])
+    for el in elements:
+        if el.tag in ACTUATORS:
+            if ctx.boolean(el, "appliesForce", True):
+                actuators.append(read_actuator(ctx, el))
+                if el.tag == "ActivationCoordinateActuator":
+                    notes.append(f"ActivationCoordinateActuator '{el.get('name')}' (line "
+                                 f"{ctx.line(el)}): read as a CoordinateActuator (its "
+                                 "activation dynamics is not modelled)")
+            continue
+        kind = ("muscles" if el.tag.endswith(MUSCLE_SUFFIX) else
+                "contacts" if el.tag in CONTACTS else None)
+        if el.tag == "PhysicalOffsetFrame":
+            continue
+        if kind is None or kind not in ignore:
+            what = {"muscles": "muscles of 3D models", "contacts": "contact forces of 3D models"}
+            raise ctx.error(el, f"{what.get(kind, repr(el.tag) + ' forces in 3D models')} "
+                                "are not applied by the torque-driven 3D model; supported: "
+                                f"{', '.join(ACTUATORS)}"
+                                + (f" (ignore them with ignore=('{kind}',))" if kind else ""))
+        skipped.setdefault(kind, []).append(el.get("name"))
+    for kind, names in skipped.items():
+        notes.append(f"{len(names)} {kind} not applied (torque-driven 3D model): "
+                     f"{', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+    return model.get("name", path.stem), actuators, notes
+
+
+def spatial_torque_arguments(path, *, ignore: tuple = ()) -> dict:
+    """Keyword arguments of ``OsimTorqueModel`` for the 3D file ``path``."""
+    from ocp.models.torque_driven import actuator_name
+
+    path = Path(path)
+    doc = read_spatial(path)
+    tree = reduced_tree(doc)
+    coordinates = doc.coordinates()
+    name, actuators, notes = _forces(path, tuple(ignore))
+    kinds = tree.coordinate_kinds()
+    reserves, bounds = {}, {}
+    for a in actuators:
+        where = f"CoordinateActuator '{a.name}'"
+        if a.coordinate not in coordinates:
+            raise doc.error(f"coordinate '{a.coordinate}' does not exist; coordinates: "
+                            f"{', '.join(coordinates)}", where, a.line)
+        if a.coordinate not in tree.coordinates:
+            raise doc.error(f"coordinate '{a.coordinate}' is locked or coupled: an actuator "
+                            "on it does nothing", where, a.line)
+        if a.coordinate in reserves:
+            raise doc.error(f"a second actuator on coordinate '{a.coordinate}' is not "
+                            "supported", where, a.line)
+        reserves[a.coordinate] = a.optimal_force
+        bounds[actuator_name(a.coordinate, kinds[a.coordinate])] = (a.min_control,
+                                                                     a.max_control)
+    for name in tree.coordinates:
+        c = coordinates[name]
+        if c.clamped and all(math.isfinite(v) for v in c.range):
+            bounds[name] = c.range
+    units = sum(kinds[c] == PRISMATIC for c in tree.coordinates)
+    parameters = {"file": str(path), "coordinates": tree.n,
+                  "translations": units, "bodies": len(tree.bodies)}
+    return dict(name=name, tree=tree,
+                actuated=tree.coordinates, parameters=parameters, optimal_torque=reserves,
+                bounds=bounds, osim=SpatialSkeleton(tree, coordinates, doc), notes=notes,
+                geometry_fit=(), geometry_method="exact")
