@@ -82,6 +82,10 @@ def model_text(kind: str, method: str = "hybrid") -> str:
         tag = q.replace("+", "p").replace("-", "m")
         ground.append(wrap_object(kind, f"w_{tag}", q))
         muscles.append(muscle(f"m_{tag}", ends, [(f"w_{tag}", method, "-1 -1")]))
+    for name, q in (("obl", "all"), ("obl_py", "+y"), ("obl_mx", "-x")):
+        # axes oblique to the muscle: an ellipsoid's fan method, not Frans' axis
+        ground.append(wrap_object(kind, f"w_{name}", q, rotation="0.6 0.5 0.7"))
+        muscles.append(muscle(f"m_{name}", ends, [(f"w_{name}", method, "-1 -1")]))
     rod.append(wrap_object(kind, "w_rod", "all", translation="0.02 -0.12 0.01",
                            rotation="-0.2 0.1 0.3"))
     muscles.append(muscle("m_rod", ends, [("w_rod", method, "-1 -1")]))

@@ -166,6 +166,20 @@ class MusclePath3D:
         """Muscle-tendon length (m), OpenSim's GeometryPath::getLength."""
         return self.compute(poses, q, draw=False, opensim_cache=opensim_cache).length
 
+    def held_length(self, at: tuple, poses: dict, q: dict) -> float:
+        """Length at (``poses``, ``q``) of the path found at ``at`` = (poses, q), its
+        tangent points held where they were in their wrap objects' bodies and its
+        lengths on the surfaces unchanged. Its derivative is what OpenSim's
+        computeMomentArm reports (a unit tension along the straight segments):
+        the derivative of the length only where the path is tangent to the
+        surfaces, which OpenSim's single-wrap cylinders, for one, are not."""
+        found = WrappedPath(self, at[0], at[1], opensim_cache=False)
+        if self.wraps:
+            found.apply_wraps()
+        moved = WrappedPath(self, poses, q, opensim_cache=False)
+        moved.items, moved.wrapped = found.items, found.wrapped
+        return moved.total_length()
+
     def compute(self, poses: dict, q: dict, draw: bool = True,
                 opensim_cache: bool = True) -> PathState:
         """The path: its length and (``draw``) its points in ground.
@@ -328,8 +342,9 @@ def moment_arm(path: MusclePath3D, poses_of, q: dict, coordinate: str,
                step: float = 1e-6) -> float:
     """Minus the derivative of the length with respect to ``coordinate`` (m per rad,
     or m/m), by a central difference of step ``step`` through ``poses_of``, a
-    function q (dict) -> poses. The length is smooth between switches (a
-    conditional point, a wrap that starts), where a one-sided value is taken."""
+    function q (dict) -> poses (``q`` over every coordinate the path and the poses
+    need). Where the path switches (a conditional point, a wrap that starts) the
+    length has a kink or a step and the difference straddles it."""
     up, down = dict(q), dict(q)
     up[coordinate] = q[coordinate] + step
     down[coordinate] = q[coordinate] - step

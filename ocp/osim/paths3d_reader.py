@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.osim.bodies import read_frames, read_only_function
+from ocp.osim.bodies import read_frames
 from ocp.osim.elements import ElementReader, OsimError, join_path, objects, parse_xml
 from ocp.osim.functions import Constant
+from ocp.osim.joints3d import read_function
 from ocp.osim.paths3d import GROUND, MusclePath3D, PathPoint3D, PathWrap3D
 from ocp.osim.reader import OsimDocument
 from ocp.osim.wrapping import QUADRANTS, WRAP_TYPES, body_fixed_xyz
@@ -138,7 +139,12 @@ def read_point(ctx: ElementReader, p, base: str, frames: FrameLocator, ranges: d
             if coord is not None and coord not in ranges:
                 raise ctx.error(p, f"socket_{axis}_coordinate names '{coord}', which is no "
                                    "coordinate of this model")
-            fn = read_only_function(ctx, holder) if holder is not None else Constant(0.0)
+            fn = Constant(0.0)
+            if holder is not None:
+                kids = list(holder)
+                if len(kids) != 1:
+                    raise ctx.error(p, f"<{axis}_location> must hold exactly one function")
+                fn = read_function(ctx, kids[0])
             functions.append((coord, fn, ranges.get(coord, DEFAULT_RANGE)))
         return PathPoint3D(functions=tuple(functions), **common)
     location = ctx.numbers(p, "location", 3)

@@ -24,22 +24,20 @@ from ocp.osim.wrapping.geometry import (
     WrapObject,
     WrapResult,
     closest_point_on_line,
+    cross,
     distance_squared_to_line,
+    dot,
     dsign,
     intersect_lines,
     intersect_segment_plane,
+    norm,
     normalize_or_zero,
-    rotation_about,
 )
+from ocp.osim.wrapping.helix import spiral
 
 #: The axis, as OpenSim writes it: a point on it and its direction.
 AXIS_POINT = np.array([0.0, 0.0, -1.0])
 AXIS = np.array([0.0, 0.0, 1.0])
-#: WrapCylinder.cpp: at most 100 tangent adjustments, to within 0.1 degree.
-MAX_ITERATIONS = 100
-TANGENCY_THRESHOLD_RAD = 0.1 * np.pi / 180.0
-#: Spacing of the drawn points along the helix (OpenSim: 0.002 m).
-SEGMENT_M = 0.002
 
 
 def _acos(x):
@@ -57,7 +55,7 @@ def tangent_candidates(point, radius):
     d = radius * sin_theta
     pp = near + d * vv
     d = np.sqrt(radius * radius - d * d)
-    uu = np.cross(AXIS, vv)
+    uu = cross(AXIS, vv)
     return pp + d * uu, pp - d * uu, near, dist_axis
 
 
@@ -79,7 +77,7 @@ class WrapCylinder(WrapObject):
         near12, t12, near00, _ = intersect_lines(p1, p2, start, end)
         if near12 is None:
             near12 = near00 = np.full(3, np.nan)
-        crosses = (float((near12 - near00) @ (near12 - near00)) < r2 and 0.0 < t12 < 1.0)
+        crosses = (dot(near12 - near00, near12 - near00) < r2 and 0.0 < t12 < 1.0)
         if not constrained:
             if not crosses:
                 return WrapResult(code=NO_WRAP)
@@ -96,8 +94,8 @@ class WrapCylinder(WrapObject):
                 else:
                     return WrapResult(code=NO_WRAP)
             r1am, r1bm, r2am, r2bm = r1a - p11, r1b - p11, r2a - p22, r2b - p22
-            alpha = _acos((r1am @ r2bm) / (np.linalg.norm(r1am) * np.linalg.norm(r2bm)))
-            beta = _acos((r1bm @ r2am) / (np.linalg.norm(r1bm) * np.linalg.norm(r2am)))
+            alpha = _acos((dot(r1am, r2bm)) / (norm(r1am) * norm(r2bm)))
+            beta = _acos((dot(r1bm, r2am)) / (norm(r1bm) * norm(r2am)))
             on_1a, on_1b = dsign(r1a[axis]) == sign, dsign(r1b[axis]) == sign
             b_a = (r1b, r2a, not alpha > beta)     # (r1, r2, far side)
             a_b = (r1a, r2b, alpha > beta)
@@ -116,12 +114,12 @@ class WrapCylinder(WrapObject):
             out.r1, out.r2, far_side = choice[0].copy(), choice[1].copy(), choice[2]
             sum_musc = (out.r1 - p1) + (out.r2 - p2)
             sum_r = (out.r1 - p11) + (out.r2 - p22)
-            long_wrap = float(sum_r @ sum_musc) < 0.0
+            long_wrap = dot(sum_r, sum_musc) < 0.0
         else:
             units = [normalize_or_zero(v)[0] for v in (r1a - p11, r1b - p11, r2a - p22,
                                                        r2b - p22)]
-            dot1, dot2 = units[0] @ units[2], units[0] @ units[3]
-            dot3, dot4 = units[1] @ units[2], units[1] @ units[3]
+            dot1, dot2 = dot(units[0], units[2]), dot(units[0], units[3])
+            dot3, dot4 = dot(units[1], units[2]), dot(units[1], units[3])
             if dot1 > dot2 and dot1 > dot3 and dot1 > dot4:
                 out.r1, out.r2 = r1a, r2a
             elif dot2 > dot3 and dot2 > dot4:
@@ -148,72 +146,35 @@ class WrapCylinder(WrapObject):
         axispt, _ = closest_point_on_line(mpt, AXIS_POINT, AXIS)
         l1, _ = normalize_or_zero(p1 - axispt)
         l2, _ = normalize_or_zero(p2 - axispt)
-        normal, _ = normalize_or_zero(np.cross(l1, l2))
-        vert1, _ = normalize_or_zero(np.cross(AXIS, normal))
-        vert2, _ = normalize_or_zero(np.cross(normal, AXIS))
+        normal, _ = normalize_or_zero(cross(l1, l2))
+        vert1, _ = normalize_or_zero(cross(AXIS, normal))
+        vert2, _ = normalize_or_zero(cross(normal, AXIS))
         apex1, apex2 = axispt + r * vert1, axispt + r * vert2
-        d1 = float((mpt - apex1) @ (mpt - apex1))
-        d2 = float((mpt - apex2) @ (mpt - apex2))
+        d1 = dot(mpt - apex1, mpt - apex1)
+        d2 = dot(mpt - apex2, mpt - apex2)
         apex = (apex2 if d1 < d2 else apex1) if far_side else (apex1 if d1 < d2 else apex2)
         uu, _ = normalize_or_zero(p1 - apex)
         vv, _ = normalize_or_zero(p2 - apex)
-        normal, _ = normalize_or_zero(np.cross(uu, vv))   # SimTK::UnitVec3 normalises
-        d = -float(p1 @ normal)
+        normal, _ = normalize_or_zero(cross(uu, vv))   # SimTK::UnitVec3 normalises
+        d = -dot(p1, normal)
         r1p = intersect_segment_plane(out.r1 - 10.0 * AXIS, out.r1 + 10.0 * AXIS, normal, d)
         r2p = intersect_segment_plane(out.r2 - 10.0 * AXIS, out.r2 + 10.0 * AXIS, normal, d)
-        d_axis = float((p11 - p22) @ (p11 - p22))
+        d_axis = dot(p11 - p22, p11 - p22)
+        # OpenSim passes the point p22 (p11 below) where a direction is expected;
+        # so does this, to find the same tangent points
         if r1p is not None:
             near, _ = closest_point_on_line(r1p, p11, p22)
-            if float((near - p22) @ (near - p22)) < d_axis:
+            if dot(near - p22, near - p22) < d_axis:
                 out.r1 = r1p
         if r2p is not None:
             near, _ = closest_point_on_line(r2p, p11, p22)
-            if float((near - p11) @ (near - p11)) < d_axis:
+            if dot(near - p11, near - p11) < d_axis:
                 out.r2 = r2p
 
     def _spiral(self, p1, p2, far_side, out, single_wrap):
         """Length of the helix from r1 to r2 (WrapCylinder::_make_spiral_path); with
         more than one wrap object in the path, r1 and r2 slide until tangent."""
-        sense = -1.0 if far_side else 1.0
-        for iteration in range(MAX_ITERATIONS + 1):
-            r1a, _ = closest_point_on_line(out.r1, AXIS_POINT, AXIS)
-            r2a, _ = closest_point_on_line(out.r2, AXIS_POINT, AXIS)
-            axial = float((r2a - r1a) @ AXIS)
-            uu, vv = out.r1 - r1a, out.r2 - r2a
-            theta = float(np.arctan2(np.cross(uu, vv) @ AXIS, uu @ vv))
-            if far_side:
-                theta = 2.0 * np.pi - theta
-            out.length = float(np.sqrt((self.radius * theta) ** 2 + axial ** 2))
-
-            def point(t, theta=theta, axial=axial):
-                return rotation_about(sense * t * theta, AXIS) @ out.r1 + AXIS * (t * axial)
-
-            count = max(1, int(out.length / SEGMENT_M))
-            if single_wrap or count < 2 or iteration >= MAX_ITERATIONS:
-                break
-            t = 1.0 / count
-            # as in OpenSim, r2's check already sees the moved r1
-            new1 = adjust_tangent_point(p1, out.r1, point(t))
-            out.r1 = out.r1 if new1 is None else new1
-            new2 = adjust_tangent_point(p2, out.r2, point(1.0 - t))
-            out.r2 = out.r2 if new2 is None else new2
-            if new1 is None and new2 is None:
-                break
-        out.points = [point(k / count) for k in range(count)] + [point(1.0)]
-
-
-def adjust_tangent_point(pt, r, w):
-    """Tangent point ``r`` slid along the axis when the line from ``pt`` and the
-    helix through ``w`` differ in slope by more than the threshold, else None
-    (WrapCylinder::_adjust_tangent_point)."""
-    pr, _ = normalize_or_zero(r - pt)
-    rw, _ = normalize_or_zero(w - r)
-    alpha, omega = _acos(pr @ AXIS), _acos(rw @ AXIS)
-    if not abs(alpha - omega) > TANGENCY_THRESHOLD_RAD:
-        return None
-    p1a, _ = closest_point_on_line(pt, r, AXIS)
-    w1a, _ = closest_point_on_line(w, r, AXIS)
-    _, _, hit, _ = intersect_lines(pt, w, p1a, w1a)
-    if hit is None:
-        hit = np.full(3, np.nan)
-    return r + 1.5 * (hit - r)
+        r1, r2, out.length, points = spiral(p1, p2, out.r1, out.r2, self.radius, far_side,
+                                            single_wrap)
+        out.r1, out.r2 = np.array(r1), np.array(r2)
+        out.points = [np.array(p) for p in points]

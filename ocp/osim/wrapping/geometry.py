@@ -12,6 +12,7 @@ copied), so that path lengths agree with OpenSim's to rounding.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,28 @@ def body_fixed_xyz(angles) -> np.ndarray:
     return rx @ ry @ rz
 
 
+def dot(a, b) -> float:
+    """a . b of two 3-vectors, summed in SimTK's order (and without numpy's overhead)."""
+    return float(a[0] * b[0] + a[1] * b[1] + a[2] * b[2])
+
+
+def cross(a, b) -> np.ndarray:
+    """a x b of two 3-vectors (SimTK's formula)."""
+    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                     a[0] * b[1] - a[1] * b[0]])
+
+
+def norm(a) -> float:
+    return math.sqrt(dot(a, a))
+
+
+def det3(m) -> float:
+    """Determinant of a 3x3 matrix by SimTK's cofactor formula (SmallMatrixMixed.h)."""
+    return float(m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+                 - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                 + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
+
+
 def dsign(a) -> int:
     """SimmMacros DSIGN: +1 for a >= 0, else -1."""
     return 1 if a >= 0.0 else -1
@@ -48,9 +71,8 @@ def dsign(a) -> int:
 
 def normalize_or_zero(v):
     """(unit vector or zeros, norm): WrapMath::NormalizeOrZero."""
-    v = np.asarray(v, float)
-    mag = float(np.sqrt(v @ v))
-    return (v / mag if mag >= EPS else np.zeros(3)), mag
+    mag = norm(v)
+    return ((np.asarray(v, float) * (1.0 / mag)) if mag >= EPS else np.zeros(3)), mag
 
 
 def closest_point_on_line(pt, line_pt, line):
@@ -58,16 +80,17 @@ def closest_point_on_line(pt, line_pt, line):
     WrapMath::GetClosestPointOnLineToPoint; t is in units of ``line``'s length."""
     v1, mag = normalize_or_zero(pt - line_pt)
     v2, mag2 = normalize_or_zero(line)
-    t = float(v1 @ v2) * mag
-    return line_pt + t * v2, t / mag2
+    t = dot(v1, v2) * mag
+    with np.errstate(divide="ignore", invalid="ignore"):   # a zero ``line``: inf or nan
+        return line_pt + t * v2, float(np.float64(t) / mag2)
 
 
 def distance_squared_to_line(point, line_pt, line) -> float:
     """WrapMath::CalcDistanceSquaredPointToLine."""
     d = line_pt - point
-    n = line / np.linalg.norm(line)
-    r = d - (d @ n) * n
-    return float(r @ r)
+    n = line / norm(line)
+    r = d - dot(d, n) * n
+    return dot(r, r)
 
 
 def intersect_lines(p1, p2, p3, p4):
@@ -75,15 +98,14 @@ def intersect_lines(p1, p2, p3, p4):
     fractions of p1->p2 and p3->p4; s = t = nan when parallel (WrapMath::IntersectLines)."""
     vec1, mag1 = normalize_or_zero(p2 - p1)
     vec2, mag2 = normalize_or_zero(p4 - p3)
-    cross = np.cross(vec1, vec2)
-    denom = float(cross @ cross)
+    normal = cross(vec1, vec2)
+    denom = dot(normal, normal)
     if abs(denom) <= ROUNDOFF_ERROR:
         return None, np.nan, None, np.nan
-    mat = np.array([p3 - p1, vec1, cross])
-    t = np.linalg.det(mat) / denom
+    first = p3 - p1
+    t = det3((first, vec1, normal)) / denom
     p_int2 = p3 + t * vec2
-    mat[1] = vec2
-    s = np.linalg.det(mat) / denom
+    s = det3((first, vec2, normal)) / denom
     p_int1 = p1 + s * vec1
     return p_int1, s / mag1, p_int2, t / mag2
 
@@ -92,10 +114,10 @@ def intersect_segment_plane(pt1, pt2, normal, d):
     """Point where segment pt1-pt2 meets the plane n.x + d = 0, or None
     (WrapMath::IntersectLineSegPlane)."""
     vec = pt2 - pt1
-    dot = float(vec @ normal)
-    if abs(dot) < LINE_EPSILON:
+    along = dot(vec, normal)
+    if abs(along) < LINE_EPSILON:
         return None
-    t = (-d - float(normal @ pt1)) / dot
+    t = (-d - (normal[0] * pt1[0] + normal[1] * pt1[1] + normal[2] * pt1[2])) / along
     if t < -LINE_EPSILON or t > 1.0 + LINE_EPSILON:
         return None
     return pt1 + t * vec
@@ -168,7 +190,10 @@ class WrapObject:
         rot, shift = self.rotation, self.shift
         local1 = rot.T @ (np.asarray(p1, float) - shift)
         local2 = rot.T @ (np.asarray(p2, float) - shift)
-        result = self.wrap_line(local1, local2, single_wrap, method)
+        try:
+            result = self.wrap_line(local1, local2, single_wrap, method)
+        except ZeroDivisionError:   # degenerate geometry (two equal points): OpenSim's
+            return WrapResult(code=NO_WRAP)   # C++ gets nan there and wraps nothing
         if result.code > 0 and result.code != INSIDE_RADIUS:
             result.r1 = rot @ result.r1 + shift
             result.r2 = rot @ result.r2 + shift
