@@ -7,7 +7,8 @@ activation actuators; implicit dynamics (inverse dynamics as constraints),
 the lifted graph with compiled derivative blocks (``graph = "lifted"``,
 ``compile = true``). The problem is built and IPOPT stopped at iteration 0;
 the setup time is printed for a first run (fits and blocks built or read from
-the caches as they stand) and a second one (everything cached). Target:
+the caches as they stand) and a second one (everything cached). ``--no-compile``:
+the blocks stay in CasADi's virtual machine (no C compiler). Target:
 under 15 s with the blocks cached. Contact is not included (not in this part).
 
     PYTHONPATH=. python benchmarks/bench_nlp3d.py [--intervals 50]
@@ -33,7 +34,7 @@ from ocp.solve import solve  # noqa: E402
 FIT_MARGIN_DEG = 10.0   # ocp.io.problem_file.model.FIT_MARGIN_RAD: bounds widened by it
 
 
-def problem_text(path: Path, intervals: int) -> str:
+def problem_text(path: Path, intervals: int, compile_blocks: bool = True) -> str:
     box = walking_box(path)
     margin = math.radians(FIT_MARGIN_DEG)
     bounds = "\n".join(f"{c} = [{lo + margin!r}, {hi - margin!r}]" for c, (lo, hi) in box.items())
@@ -58,7 +59,7 @@ dynamics = "implicit"
 
 [solver]
 graph = "lifted"
-compile = true
+compile = {"true" if compile_blocks else "false"}
 max_iterations = 0
 """
 
@@ -66,6 +67,8 @@ max_iterations = 0
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--intervals", type=int, default=50)
+    parser.add_argument("--no-compile", action="store_true",
+                        help="derivative blocks in CasADi's virtual machine (no C compiler)")
     args = parser.parse_args()
     path = DATA / MODELS["falisse"]
     if not path.exists():
@@ -74,7 +77,9 @@ def main():
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:
         toml = Path(tmp) / "falisse_nlp.toml"
-        toml.write_text(problem_text(path, args.intervals))
+        toml.write_text(problem_text(path, args.intervals, not args.no_compile))
+        print(f"Falisse 2022, {args.intervals} intervals, implicit, lifted graph, "
+              f"{'blocks in the virtual machine' if args.no_compile else 'compiled blocks'}")
         for run in ("first run", "second run (all cached)"):
             start = time.perf_counter()
             problem = load_problem(toml)

@@ -128,9 +128,7 @@ class MuscleDrivenTree(Model):
         # One function of q for all paths: lengths (m, 1) and moment arms (n, m),
         # the arms by automatic differentiation of the lengths.
         q = ca.SX.sym("q", tree.n)
-        lengths = ca.vertcat(*[m.geometry.length(tree, q) for m in self.muscles])
-        self.geometry = ca.Function("muscle_geometry", [q],
-                                    [lengths, -ca.jacobian(lengths, q).T],
+        self.geometry = ca.Function("muscle_geometry", [q], list(self.path_geometry(q)),
                                     ["q"], ["length_m", "moment_arm_m"])
         # A learned surrogate (ocp.models.surrogate.Surrogate) of the same signature
         # replaces the analytic paths; it is checked against them first.
@@ -140,6 +138,12 @@ class MuscleDrivenTree(Model):
             from ocp.models.surrogate import learned_geometry
             self.geometry = learned_geometry(geometry, tree, self.muscles, self.geometry)
             self.surrogates["geometry"] = geometry
+
+    def path_geometry(self, q):
+        """(lengths (m, 1), moment arms (n, m)) at the coordinates q (an SX column),
+        the moment arms minus the derivative of the lengths."""
+        lengths = ca.vertcat(*[m.geometry.length(self.tree, q) for m in self.muscles])
+        return lengths, -ca.jacobian(lengths, q).T
 
     def coordinate_kinds(self) -> dict:
         """{coordinate: REVOLUTE or PRISMATIC} of the tree (its joints' kinds)."""
