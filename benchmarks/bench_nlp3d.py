@@ -14,8 +14,8 @@ under 15 s with the blocks cached. Contact is not included (not in this part).
     PYTHONPATH=. python benchmarks/bench_nlp3d.py [--intervals 50] [--no-compile]
 
 Measured (2 shared cores, load average about 10): compiled blocks, everything
-cached: model 1.7 s + NLP setup 25.1 s (first run: 1154 s, gcc -O1 on four
-generated C files of 4 to 18 MB); blocks in the virtual machine: 3.0 s +
+cached: model 1.7 s + NLP setup 25.1 s (first run: 1154 s, gcc -O1 on the
+generated C of the blocks, tens of MB); blocks in the virtual machine: 3.0 s +
 48.2 s. A profile of the cached setup (23.6 s at load 2): 21.5 s in
 ocp/engine/lifted.py's lifted_nlp, mostly five ca.vec (10.7 s) and two
 ca.vertcat (8.5 s) of the stacked per-point blocks (their sparsity patterns),
