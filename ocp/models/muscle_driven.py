@@ -33,15 +33,7 @@ from ocp.models.contact import (
     ground_reactions,
     sphere_forces,
 )
-from ocp.models.multibody import (
-    PRISMATIC,
-    KinematicTree,
-    forward_dynamics,
-    inverse_dynamics,
-    marker_output_units,
-    marker_outputs,
-    mechanical_energy,
-)
+from ocp.models.multibody import PRISMATIC, KinematicTree
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
@@ -110,7 +102,7 @@ class MuscleDrivenTree(Model):
         self._parameters = dict(parameters or {})
 
         coords = tree.coordinates
-        kinds = {s.joint.coordinate: s.joint.kind for s in tree.segments}
+        kinds = self.coordinate_kinds()
         units = [coordinate_units(kinds[c]) for c in coords]
         states = list(coords) + [f"{c}_speed" for c in coords]
         state_units = [u[0] for u in units] + [u[1] for u in units]
@@ -136,9 +128,7 @@ class MuscleDrivenTree(Model):
         # One function of q for all paths: lengths (m, 1) and moment arms (n, m),
         # the arms by automatic differentiation of the lengths.
         q = ca.SX.sym("q", tree.n)
-        lengths = ca.vertcat(*[m.geometry.length(tree, q) for m in self.muscles])
-        self.geometry = ca.Function("muscle_geometry", [q],
-                                    [lengths, -ca.jacobian(lengths, q).T],
+        self.geometry = ca.Function("muscle_geometry", [q], list(self.path_geometry(q)),
                                     ["q"], ["length_m", "moment_arm_m"])
         # A learned surrogate (ocp.models.surrogate.Surrogate) of the same signature
         # replaces the analytic paths; it is checked against them first.
@@ -148,6 +138,16 @@ class MuscleDrivenTree(Model):
             from ocp.models.surrogate import learned_geometry
             self.geometry = learned_geometry(geometry, tree, self.muscles, self.geometry)
             self.surrogates["geometry"] = geometry
+
+    def path_geometry(self, q):
+        """(lengths (m, 1), moment arms (n, m)) at the coordinates q (an SX column),
+        the moment arms minus the derivative of the lengths."""
+        lengths = ca.vertcat(*[m.geometry.length(self.tree, q) for m in self.muscles])
+        return lengths, -ca.jacobian(lengths, q).T
+
+    def coordinate_kinds(self) -> dict:
+        """{coordinate: REVOLUTE or PRISMATIC} of the tree (its joints' kinds)."""
+        return self.tree.coordinate_kinds()
 
     def arguments(self) -> dict:
         """The constructor's arguments (Model.replace)."""
@@ -240,14 +240,14 @@ class MuscleDrivenTree(Model):
     def dynamics(self, x, u):
         q, qd, *_ = self._split(x, u)
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
-        qdd = forward_dynamics(self.tree, q, qd, self.joint_torques(x, u),
-                               external_forces=external)
+        qdd = self.tree.forward_dynamics(q, qd, self.joint_torques(x, u),
+                                         external_forces=external)
         return ca.vertcat(qd, qdd, *self._muscle_rates(x, u))
 
     def implicit_dynamics(self, x, u, z):
         q, qd, *_ = self._split(x, u)
         external = tuple(pf for pf, _, _ in self.contact_forces(x))
-        residual = inverse_dynamics(self.tree, q, qd, z, external_forces=external) \
+        residual = self.tree.inverse_dynamics(q, qd, z, external_forces=external) \
             - self.joint_torques(x, u)
         return ca.vertcat(qd, z, *self._muscle_rates(x, u)), residual
 
@@ -258,7 +258,7 @@ class MuscleDrivenTree(Model):
 
     def outputs(self, x, u):
         q, qd, *_ = self._split(x, u)
-        out = marker_outputs(self.tree, q, qd)
+        out = self.tree.marker_outputs(q, qd)
         for m, (s, _) in zip(self.muscles, self.muscle_states(x, u)):
             out[f"{m.name}_force"] = s.tendon_force_N
             out[f"{m.name}_fiber_length"] = s.fiber_length_norm
@@ -266,16 +266,16 @@ class MuscleDrivenTree(Model):
         torques = self.joint_torques(x, u)
         for i, c in enumerate(self.tree.coordinates):
             out[f"{c}_moment"] = torques[i]
-        out["mechanical_energy"] = mechanical_energy(self.tree, q, qd)
+        out["mechanical_energy"] = self.tree.mechanical_energy(q, qd)
         out.update(ground_reactions(self.contacts, self.contact_forces(x)))
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts) | marker_output_units(self.tree)
+        units = ground_reaction_units(self.contacts) | self.tree.marker_output_units()
         for m in self.muscles:
             units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
                           f"{m.name}_fiber_velocity": "v_max"})
-        kinds = {s.joint.coordinate: s.joint.kind for s in self.tree.segments}
+        kinds = self.coordinate_kinds()
         for c in self.tree.coordinates:
             units[f"{c}_moment"] = coordinate_units(kinds[c])[3]
         units["mechanical_energy"] = "J"
@@ -336,7 +336,7 @@ def reported_reserves(model: MuscleDrivenTree) -> dict:
     arms = np.abs(np.array(model.geometry.map(16)(postures.T)[1]))  # (n_q, 16 n_m)
     crossed = {c for i, c in enumerate(tree.coordinates) if arms[i].max() > 1e-9}
     chain, parent = [], None
-    for s in tree.segments:     # parents come before their children
+    for s in tree.segments if isinstance(tree, KinematicTree) else ():   # parents first
         if s.parent == parent:
             chain.append(s)
             parent = s.name
@@ -354,7 +354,7 @@ def tree_moments(model: MuscleDrivenTree, solution) -> tuple[dict, dict]:
     u = ca.SX.sym("u", len(model.control_names))
     n = model.tree.n
     xdot = model.dynamics(x, u)
-    moments = inverse_dynamics(model.tree, x[:n], x[n:2 * n], xdot[n:2 * n])
+    moments = model.tree.inverse_dynamics(x[:n], x[n:2 * n], xdot[n:2 * n])
     f = ca.Function("moments", [x, u], [moments])
     X = np.column_stack([solution.state(s) for s in model.state_names])
     U = np.column_stack([solution.control(c) for c in model.control_names])

@@ -28,92 +28,20 @@ import warnings
 from ocp.engine.reports import register_reporter
 from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
-from ocp.models.muscles.hill import MuscleParameters
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
 from ocp.osim.model3d import spatial_torque_arguments
+from ocp.osim.muscles import (
+    FIT_LENGTH_RMS_M,
+    FIT_MOMENT_ARM_RMS_M,
+    OsimConversionNote,
+    muscle_parameters,
+)
+from ocp.osim.muscles3d import build_spatial_osim_model, has_muscles
 from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
 from ocp.osim.spatial_skeleton import is_planar
 from ocp.osim.tree import Skeleton, build_skeleton
-
-#: A fitted muscle path (polynomial or neural) is trusted within these errors against
-#: the exact path, on validation samples (docs/models.md): RMS of the length and of
-#: the moment arms, m. The worst moment arm is not held to a target: at a conditional
-#: point's switch it is millimetres off for any smooth fit.
-FIT_LENGTH_RMS_M, FIT_MOMENT_ARM_RMS_M = 0.5e-3, 2e-3
-
-
-class OsimConversionNote(UserWarning):
-    """A muscle or contact parameter that OpenSim and ocp model differently."""
-
-
-# -- muscles -----------------------------------------------------------------
-
-def _float(doc, m, key, default):
-    text = m.properties.get(key)
-    if text is None:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        raise doc.error(f"<{key}> must be a number, got '{text}'",
-                        f"{m.kind} '{m.name}'", m.line) from None
-
-
-def _bool(m, key, default):
-    return m.properties.get(key, str(default)).lower() == "true"
-
-
-def muscle_parameters(doc: OsimDocument, m, notes: list) -> tuple[MuscleParameters, dict]:
-    """(MuscleParameters, flags) of an OpenSim muscle element (converted if not DGF)."""
-    where = f"{m.kind} '{m.name}'"
-    if m.kind == "DeGrooteFregly2016Muscle":
-        width = _float(doc, m, "active_force_width_scale", 1.0)
-        if width != 1.0:
-            raise doc.error(f"active_force_width_scale = {width} is not supported (1 only)",
-                            where, m.line)
-        strain = _float(doc, m, "tendon_strain_at_one_norm_force", 0.049)
-        damping = _float(doc, m, "fiber_damping", 0.0)
-        tau_a = _float(doc, m, "activation_time_constant", 0.015)
-        tau_d = _float(doc, m, "deactivation_time_constant", 0.060)
-    else:
-        if m.kind == "Thelen2003Muscle":
-            strain = _float(doc, m, "FmaxTendonStrain", 0.033)
-        else:
-            # Millard's TendonForceLengthCurve default strain_at_one_norm_force
-            strain = _float(doc, m, "TendonForceLengthCurve.strain_at_one_norm_force", 0.049)
-        damping = 0.0
-        tau_a = _float(doc, m, "activation_time_constant", 0.015)
-        tau_d = _float(doc, m, "deactivation_time_constant", 0.060)
-        notes.append(f"muscle '{m.name}' ({m.kind}, line {m.line}) converted to "
-                     f"DeGrooteFregly2016Muscle: same F_max, l_opt, l_s, pennation, v_max, "
-                     f"time constants, tendon strain {strain:g} at F_max; De Groote curves, "
-                     f"no fibre damping")
-    params = MuscleParameters(
-        max_isometric_force_N=_float(doc, m, "max_isometric_force", math.nan),
-        optimal_fiber_length_m=_float(doc, m, "optimal_fiber_length", math.nan),
-        tendon_slack_length_m=_float(doc, m, "tendon_slack_length", math.nan),
-        pennation_angle_at_optimal_rad=_float(doc, m, "pennation_angle_at_optimal", 0.0),
-        max_contraction_velocity_lopt_per_s=_float(doc, m, "max_contraction_velocity", 10.0),
-        tendon_strain_at_one_norm_force=strain,
-        activation_time_constant_s=tau_a, deactivation_time_constant_s=tau_d,
-        fiber_damping=damping)
-    try:
-        params.check(m.name)
-    except ValueError as exc:
-        raise doc.error(str(exc), where, m.line) from None
-    flags = {
-        "rigid": _bool(m, "ignore_tendon_compliance", False),
-        "no_activation_dynamics": _bool(m, "ignore_activation_dynamics", False),
-        "no_passive": _bool(m, "ignore_passive_fiber_force", False),
-        # OpenSim's DeGrooteFregly2016Muscle default (also for converted muscles):
-        # b = 0.1 blends the activation and deactivation rates (see activation.py)
-        "activation_smoothing": _float(doc, m, "activation_dynamics_smoothing", 0.1),
-        "min_control": _float(doc, m, "min_control", 0.0),
-        "max_control": _float(doc, m, "max_control", 1.0),
-    }
-    return params, flags
 
 
 def muscle_geometry(skeleton: Skeleton, m, smoothing_rad: float = 0.0) -> OsimPathGeometry:
@@ -255,7 +183,8 @@ def _coordinate_bounds(skeleton: Skeleton) -> dict:
 def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_rad: float = 0.0,
                      doc: OsimDocument | None = None, geometry: str = "exact",
                      fit_ranges: dict | None = None,
-                     contact_stiffness_N_m2: float | None = None):
+                     contact_stiffness_N_m2: float | None = None,
+                     accept_geometry_fit: bool = False):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -270,9 +199,15 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     are kept in ``model.geometry_fit``, the method in ``model.geometry_method``.
     ``contact_stiffness_N_m2``: replaces the ``<stiffness>`` (plain-strain
     modulus, N/m^2) of every SmoothSphereHalfSpaceForce; None keeps the file's.
+    A 3D file with muscles is built by ``ocp.osim.muscles3d`` (polynomial paths;
+    ``accept_geometry_fit`` keeps a fit beyond the targets instead of refusing it).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
-    if doc is None and not is_planar(path):   # 3D: a torque-driven spatial tree
+    if doc is None and not is_planar(path):   # 3D: a spatial tree
+        if has_muscles(path):                    # muscle-driven (ocp.osim.muscles3d)
+            return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
+                                            fit_ranges=fit_ranges,
+                                            accept_geometry_fit=accept_geometry_fit)
         return OsimTorqueModel(**spatial_torque_arguments(path))
     doc = doc or read_osim(path)
     skeleton = build_skeleton(doc)

@@ -54,10 +54,13 @@ def fit_ranges(bounds_table) -> dict:
 def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from ocp.osim import build_osim_model
-    reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness"})
+    reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
+                 "accept_geometry_fit"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
+    # a 3D file's fitted muscle paths beyond the targets (FIT_LENGTH_RMS_M ...): kept
+    accept_fit = bool(reader.boolean("accept_geometry_fit", False))
     # the plain-strain modulus of every contact sphere (N/m^2), as <stiffness> in the file
     stiffness = reader.number("contact_stiffness", unit="N/m^2")
     if stiffness is not None and not (0 < stiffness < math.inf):
@@ -66,7 +69,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
-                                 contact_stiffness_N_m2=stiffness)
+                                 contact_stiffness_N_m2=stiffness,
+                                 accept_geometry_fit=accept_fit)
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
     if stiffness is not None and not model.contacts:

@@ -136,8 +136,15 @@ def _design(x: np.ndarray, exponents, half_widths) -> tuple[np.ndarray, np.ndarr
     return values, derivatives
 
 
-def evaluate_exact(exact: ca.Function, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lengths (N, m) and moment arms (N, n, m) of ``exact`` q (n,) -> (l (m,), r (n, m))."""
+def evaluate_exact(exact, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths (N, m) and moment arms (N, n, m) of ``exact`` q (n,) -> (l (m,), r (n, m)).
+
+    ``exact`` is a CasADi Function, or a numpy callable taking all the points
+    (N, n) at once and returning (lengths (N, m), moment arms (N, n, m)).
+    """
+    if not isinstance(exact, ca.Function):
+        lengths, arms = exact(points)
+        return np.asarray(lengths, float), np.asarray(arms, float)
     n_points, n = points.shape
     lengths, arms = exact.map(n_points)(points.T)
     lengths = np.array(lengths).T
@@ -217,24 +224,44 @@ def fit_polynomial_geometry(exact: ca.Function, coordinates, muscles, ranges: di
                    if np.abs(arms[:, j, k]).max() > CROSSED_ARM_M]
         if not crossed:
             raise ValueError(f"muscle '{name}' crosses no coordinate over the fitted ranges")
-        x = (train[:, crossed] - centers[crossed]) / halves[crossed]
-        xc = (check[:, crossed] - centers[crossed]) / halves[crossed]
-        top = MAX_DEGREE.get(len(crossed), MAX_DEGREE_MANY)
-        for degree in range(1, top + 1):
-            exponents, coefficients = _fit_one(x, lengths[:, k], arms[:, crossed, k],
-                                               halves[crossed], degree)
-            dl, dr = _errors(x, lengths[:, k], arms[:, crossed, k], halves[crossed],
-                             exponents, coefficients)
-            if np.sqrt(np.mean(dl ** 2)) <= length_rms_m and np.abs(dr).max() <= moment_arm_max_m:
-                break
-        dl, dr = _errors(xc, check_lengths[:, k], check_arms[:, crossed, k], halves[crossed],
-                         exponents, coefficients)
-        names = tuple(coordinates[j] for j in crossed)
-        geometries.append(FittedPolynomialGeometry(
-            names, tuple(map(float, centers[crossed])), tuple(map(float, halves[crossed])),
-            tuple(tuple(int(p) for p in e) for e in exponents),
-            tuple(map(float, coefficients))))
-        errors.append(GeometryFitError(
-            name, names, degree, len(exponents), float(np.sqrt(np.mean(dl ** 2))),
-            float(np.abs(dl).max()), float(np.sqrt(np.mean(dr ** 2))), float(np.abs(dr).max())))
+        geometry, error = fit_muscle(
+            name, [coordinates[j] for j in crossed], centers[crossed], halves[crossed],
+            (train[:, crossed], lengths[:, k], arms[:, crossed, k]),
+            (check[:, crossed], check_lengths[:, k], check_arms[:, crossed, k]),
+            length_rms_m=length_rms_m, moment_arm_max_m=moment_arm_max_m)
+        geometries.append(geometry)
+        errors.append(error)
     return tuple(geometries), tuple(errors)
+
+
+def fit_muscle(name: str, coordinates, centers, halves, train, check, *,
+               length_rms_m: float = LENGTH_RMS_M, moment_arm_max_m: float = MOMENT_ARM_MAX_M,
+               max_degree: int | None = None):
+    """(FittedPolynomialGeometry, GeometryFitError) of one muscle in ``coordinates``.
+
+    ``train`` and ``check``: (q (N, d), lengths (N,), moment arms (N, d)) of the
+    exact path at the samples fitted and at the held-out ones the errors are
+    measured on; ``centers``, ``halves`` (d,): the centre and half-width of each
+    coordinate's fitted range. The total degree rises from 1 until the training
+    RMS length error is within ``length_rms_m`` and the worst moment-arm error
+    within ``moment_arm_max_m``, up to ``max_degree`` (default ``MAX_DEGREE``).
+    """
+    centers, halves = np.asarray(centers, float), np.asarray(halves, float)
+    q, lengths, arms = train
+    qc, check_lengths, check_arms = check
+    x, xc = (q - centers) / halves, (qc - centers) / halves
+    top = max_degree or MAX_DEGREE.get(x.shape[1], MAX_DEGREE_MANY)
+    for degree in range(1, top + 1):
+        exponents, coefficients = _fit_one(x, lengths, arms, halves, degree)
+        dl, dr = _errors(x, lengths, arms, halves, exponents, coefficients)
+        if np.sqrt(np.mean(dl ** 2)) <= length_rms_m and np.abs(dr).max() <= moment_arm_max_m:
+            break
+    dl, dr = _errors(xc, check_lengths, check_arms, halves, exponents, coefficients)
+    names = tuple(coordinates)
+    geometry = FittedPolynomialGeometry(
+        names, tuple(map(float, centers)), tuple(map(float, halves)),
+        tuple(tuple(int(p) for p in e) for e in exponents), tuple(map(float, coefficients)))
+    error = GeometryFitError(
+        name, names, degree, len(exponents), float(np.sqrt(np.mean(dl ** 2))),
+        float(np.abs(dl).max()), float(np.sqrt(np.mean(dr ** 2))), float(np.abs(dr).max()))
+    return geometry, error
