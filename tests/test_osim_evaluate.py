@@ -13,7 +13,6 @@ against OpenSim's lengths and their central difference too. Bad STATES.json
 files: one line naming the file and the key, exit 2.
 Skipped when OpenSim or ../shared/data/models3d is absent.
 """
-import importlib.util
 import json
 
 import casadi as ca
@@ -33,7 +32,6 @@ from ocp.osim.evaluate import ModelEvaluator
 
 RTOL = 1e-6
 #: the exact 3D muscle paths (lengths and moment arms in VALUES.json) are in this build
-HAS_PATHS3D = importlib.util.find_spec("ocp.osim.paths3d_reader") is not None
 MODELS = [GAIT2392, RAJAGOPAL, FALISSE]
 IDS = ["gait2392", "Rajagopal2016", "Falisse2022"]
 
@@ -86,8 +84,7 @@ def test_evaluate_matches_opensim_at_random_states(model, tmp_path, capsys):
     print(f"\n{model.name}: " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
     assert set(worst) >= {"mass_matrix", "bias_and_gravity_tau", "body_origin_positions"}
     assert all(v <= RTOL for v in worst.values()), worst
-    if HAS_PATHS3D:
-        compare_muscles(model, ours, reference)
+    compare_muscles(model, ours, reference)
 
 
 def standing_states(model, rng, count):

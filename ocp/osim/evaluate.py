@@ -34,7 +34,6 @@ vector of the wrong length, a value that is not a finite number) is a
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -45,6 +44,7 @@ import numpy as np
 from ocp.errors import ProblemError, suggestion
 from ocp.models.spatial.contact import sphere_reactions
 from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
+from ocp.osim.paths3d_reader import read_muscle_paths
 from ocp.osim.spatial_skeleton import frame_in_body, read_spatial, spatial_tree
 
 STATES_KEYS = ("coordinates", "samples")
@@ -61,13 +61,9 @@ def muscle_geometry(path, tree):
     ``tree.coordinates``) -> ({muscle: length m}, {muscle: {coordinate: moment arm m}}),
     moment arms being minus the central difference of the length; or None.
 
-    The hook for the 3D paths (``ocp.osim.paths3d``, ``ocp.osim.paths3d_reader``: the
-    paths with OpenSim's wrapping, a numpy reference that takes the body poses).
-    Without them in this build, lengths and moment arms are left empty.
+    The paths are ``ocp.osim.paths3d``'s, with OpenSim's wrapping: a numpy
+    reference that takes the body poses. None for a file without muscles.
     """
-    if importlib.util.find_spec("ocp.osim.paths3d_reader") is None:   # not in this build
-        return None
-    from ocp.osim.paths3d_reader import read_muscle_paths
     paths = read_muscle_paths(path)
     if not paths:
         return None
