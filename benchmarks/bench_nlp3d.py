@@ -13,14 +13,17 @@ under 15 s with the blocks cached. Contact is not included (not in this part).
 
     PYTHONPATH=. python benchmarks/bench_nlp3d.py [--intervals 50] [--no-compile]
 
-Measured (2 shared cores, load average about 10): compiled blocks, everything
-cached: model 1.7 s + NLP setup 25.1 s (first run: 1154 s, gcc -O1 on the
-generated C of the blocks, tens of MB); blocks in the virtual machine: 3.0 s +
-48.2 s. A profile of the cached setup (23.6 s at load 2): 21.5 s in
-ocp/engine/lifted.py's lifted_nlp, mostly five ca.vec (10.7 s) and two
-ca.vertcat (8.5 s) of the stacked per-point blocks (their sparsity patterns),
-1.7 s building the model (of which 1.1 s checking which coordinates each
-muscle crosses); IPOPT's initialisation (0 iterations) takes another 20-28 s.
+Measured (2 shared cores, load average about 2), compiled blocks, everything
+cached, second run: model 1.6 s + NLP setup 4.2 s + IPOPT's initialisation
+3.9 s (0 iterations) = 9.7 s; before (lead at 09a9f82, same machine and load):
+2.0 s + 36.2 s + 28.9 s = 67.1 s. Two causes, both removed: the lifted
+assembly stacked vec(jac_g) (a column of nw * ng = 1.8e9 rows) only to ask
+which calls the Jacobian needs (28 s); MUMPS factorised IPOPT's least-squares
+multiplier system with QAMD, whose fill on the 3D model's dense
+inverse-dynamics rows took 21 s (METIS: 3.7 s; ocp/engine/solver.py). The
+first run compiles the blocks (1154 s, gcc -O1 on the generated C of the
+blocks, tens of MB); blocks in the virtual machine: 3.0 s + 48.2 s setup
+(measured before these changes).
 """
 import argparse
 import math

@@ -8,6 +8,7 @@ from ocp.engine.nlp import transcribe
 from ocp.engine.solver import (
     AUTOMATIC,
     DENSE_BLOCKS_NNZ_PER_ROW,
+    DENSE_ROW_NNZ,
     METIS,
     QAMD,
     ipopt_options,
@@ -22,6 +23,16 @@ def test_the_ordering_follows_the_jacobians_nonzeros_per_row():
     assert mumps_pivot_order({"x": x, "g": sparse}) == QAMD
     assert mumps_pivot_order({"x": x, "g": dense}) == METIS       # 40 per row
     assert mumps_pivot_order({"x": x, "f": ca.sumsqr(x), "g": ca.SX(0, 1)}) == AUTOMATIC
+
+
+def test_a_share_of_dense_rows_among_sparse_ones_gets_metis():
+    # a 3D model's inverse-dynamics rows among the sparse defects: few nonzeros per
+    # row on average, but dense per-point blocks
+    x = ca.SX.sym("x", 400)
+    sparse = [x[i] * x[i + 1] for i in range(399)]
+    dense_row = ca.sum1(x[:DENSE_ROW_NNZ]) ** 2
+    assert mumps_pivot_order({"x": x, "g": ca.vertcat(*sparse, dense_row)}) == QAMD  # one row
+    assert mumps_pivot_order({"x": x, "g": ca.vertcat(*sparse, *[dense_row] * 5)}) == METIS
 
 
 def test_shipped_walks_get_the_orderings_measured_best():

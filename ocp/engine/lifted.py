@@ -29,6 +29,7 @@ whole graph (checked in tests/test_lifted_derivatives.py).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,16 +79,16 @@ class PointCalls:
         return ca.vertcat(*[ca.vec(o) for c in self.calls for o in c.outputs]) \
             if self.calls else ca.MX(0, 1)
 
-    def values(self, needed=None) -> ca.MX:
+    def values(self, *needed) -> ca.MX:
         """What ``Y`` stands for: the mapped calls themselves, stacked like :attr:`symbols`.
 
-        Calls whose outputs ``needed`` (an expression) does not depend on are
+        Calls whose outputs none of the ``needed`` expressions depends on are
         not evaluated: zeros stand in for them (the objective of a walk needs
         the effort integrand, not the equations of motion).
         """
         parts = []
         for c in self.calls:
-            if needed is not None and not ca.depends_on(needed, c.outputs[0]):
+            if needed and not any(ca.depends_on(e, c.outputs[0]) for e in needed):
                 parts.append(ca.MX.zeros(c.outputs[0].numel(), 1))
                 continue
             out = c.function.map(c.n, *c.parallel)(*c.args)
@@ -120,13 +121,30 @@ def _point_function(call: _Call):
 
 def _block_key(function: ca.Function) -> str:
     """Cache name of a per-point function's derivative blocks: the digest of the
-    function itself and of the code that differentiates and compiles it."""
+    function itself and of the code that differentiates and compiles it (only
+    that code: editing how the blocks are assembled keeps the compiled ones)."""
     from ocp.engine import compiled
     digest = hashlib.sha256(function.serialize().encode())
-    for module in (__file__, compiled.__file__):
-        digest.update(Path(module).read_bytes())
+    digest.update(_BLOCK_CODE.encode())
+    digest.update(Path(compiled.__file__).read_bytes())
     digest.update(f"{ca.__version__} {' '.join(compiled.FLAGS)}".encode())
     return digest.hexdigest()
+
+
+def _derivative_blocks(call: _Call, name: str, with_vjp: bool) -> list:
+    """A call's per-point blocks as SX functions: ``jac_`` (dy/dv), ``hess_``
+    (the Hessian of mu . y in v) and, if asked, ``vjp_`` (mu^T dy/dv)."""
+    v, y = _point_function(call)
+    mu = ca.SX.sym("mu", y.shape[0])
+    built = [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, v))]),
+             ca.Function(f"hess_{name}", [v, mu], [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])])]
+    if with_vjp:
+        built.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]))
+    return built
+
+
+#: The code the blocks are made by, read once at import, for :func:`_block_key`.
+_BLOCK_CODE = inspect.getsource(_point_function) + inspect.getsource(_derivative_blocks)
 
 
 def _stacked_inputs(call: _Call) -> ca.MX:
@@ -200,12 +218,7 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
             if all(b is not None for b in found):
                 blocks += found
                 continue
-        v, y = _point_function(c)
-        mu = ca.SX.sym("mu", y.shape[0])
-        built = [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, v))]),
-                 ca.Function(f"hess_{name}", [v, mu], [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])])]
-        if with_vjp:
-            built.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]))
+        built = _derivative_blocks(c, name, with_vjp)
         if compile_blocks:
             to_compile += [(len(blocks) + j, key) for j in range(len(built))]
         blocks += built
@@ -257,8 +270,9 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
     # g and its Jacobian in one function (nlpsol asks for both); a glue linear
     # in Y (defects, quadrature) leaves no Y in the Hessian, so the per-point
     # functions themselves are not evaluated for it
-    both = ca.vertcat(ca.vec(g), ca.vec(jac_g))
-    g_s, jac_s = (ca.Function("glue_jac", [w, Y], [g, jac_g])(w, calls.values(both)))
+    # (each asked on its own: stacking vec(jac_g), a column of nw * ng rows,
+    # took 28 s for the Falisse model at 50 intervals)
+    g_s, jac_s = (ca.Function("glue_jac", [w, Y], [g, jac_g])(w, calls.values(g, jac_g)))
     H_s = ca.Function("glue_hess", [w, Y, sigma, lam], [H])(w, calls.values(H), sigma, lam)
     options = {
         "jac_g": ca.Function("lifted_jac_g", [w, p], [g_s, jac_s], ["x", "p"], ["g", "jac_g_x"]),
