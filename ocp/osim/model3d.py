@@ -10,8 +10,11 @@ dynamics is not modelled: a note says so) takes its optimal force as the
 control's scale and its control limits as bounds, as the planar path does.
 Bounds: the ranges of clamped coordinates.
 
-Muscles and contacts of 3D models are not applied here: a file that has them
-is refused, naming the first one, unless ``ignore`` names their kind
+Contacts: every SmoothSphereHalfSpaceForce becomes a SpatialContact
+(ocp.osim.contacts3d) acting through the tree (``ground`` =
+``SPATIAL_GROUND``), unless ``ignore`` names "contacts". Muscles (and other
+contact forces) of 3D models are not applied here: a file that has them is
+refused, naming the first one, unless ``ignore`` names their kind
 ("muscles", "contacts"); what is ignored is listed in the model's notes.
 ``ocp.osim.model.build_osim_model`` builds the model from these arguments.
 """
@@ -22,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocp.models.multibody import PRISMATIC
+from ocp.models.spatial.contact import SPATIAL_GROUND
 from ocp.models.spatial.reduced import ReducedTree
+from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
 from ocp.osim.elements import ElementReader, objects, parse_xml
 from ocp.osim.forces import read_actuator
 from ocp.osim.spatial_skeleton import SpatialDocument, read_spatial, reduced_tree
@@ -30,6 +35,8 @@ from ocp.osim.spatial_skeleton import SpatialDocument, read_spatial, reduced_tre
 MUSCLE_SUFFIX = "Muscle"
 ACTUATORS = ("CoordinateActuator", "ActivationCoordinateActuator")
 CONTACTS = ("SmoothSphereHalfSpaceForce", "HuntCrossleyForce", "ElasticFoundationForce")
+#: contact forces the 3D model applies
+APPLIED_CONTACTS = ("SmoothSphereHalfSpaceForce",)
 
 
 @dataclass(frozen=True)
@@ -64,13 +71,14 @@ def _forces(path: Path, ignore: tuple):
             continue
         kind = ("muscles" if el.tag.endswith(MUSCLE_SUFFIX) else
                 "contacts" if el.tag in CONTACTS else None)
-        if el.tag == "PhysicalOffsetFrame":
+        if el.tag == "PhysicalOffsetFrame" or (el.tag in APPLIED_CONTACTS
+                                               and "contacts" not in ignore):
             continue
         if kind is None or kind not in ignore:
             what = {"muscles": "muscles of 3D models", "contacts": "contact forces of 3D models"}
             raise ctx.error(el, f"{what.get(kind, repr(el.tag) + ' forces in 3D models')} "
                                 "are not applied by the torque-driven 3D model; supported: "
-                                f"{', '.join(ACTUATORS)}"
+                                f"{', '.join(ACTUATORS + APPLIED_CONTACTS)}"
                                 + (f" (ignore them with ignore=('{kind}',))" if kind else ""))
         skipped.setdefault(kind, []).append(el.get("name"))
     for kind, names in skipped.items():
@@ -113,7 +121,11 @@ def spatial_torque_arguments(path, *, ignore: tuple = (), hold: dict | None = No
     units = sum(kinds[c] == PRISMATIC for c in tree.coordinates)
     parameters = {"file": str(path), "coordinates": tree.n,
                   "translations": units, "bodies": len(tree.bodies)}
-    return dict(name=name, tree=tree,
+    contacts = ()
+    if "contacts" not in ignore:
+        geometry, elements = read_contact_elements(path)
+        contacts = spatial_contacts(doc, geometry, elements)
+    return dict(name=name, tree=tree, contacts=contacts, ground=SPATIAL_GROUND,
                 actuated=tree.coordinates, parameters=parameters, optimal_torque=reserves,
                 bounds=bounds, osim=SpatialSkeleton(tree, coordinates, doc), notes=notes,
                 geometry_fit=(), geometry_method="exact")
