@@ -99,3 +99,40 @@ def test_contact_generalised_forces_of_a_3d_model_match_opensim(falisse):
         assert np.abs(expected).max() > 100.0   # the feet carry load
     print(f"\nFalisse 2022, 12 spheres, generalised contact forces vs OpenSim: {worst:.1e}")
     assert worst <= 1e-6
+
+
+@needs_falisse
+def test_frame_outputs_of_a_3d_model_with_contacts_are_its_imu_signals():
+    """Gyroscope and accelerometer of an offset frame (the knee's frame in the tibia,
+    by path) and a body: against central differences of the frame's pose and velocity
+    along the model's own motion (q'' from its dynamics, contacts included)."""
+    model = OsimTorqueModel(**spatial_torque_arguments(
+        FALISSE, ignore=("muscles",), frames=("pelvis", "/jointset/knee_r/tibia_r_offset")))
+    units = model.output_units()
+    assert units["tibia_r_offset_acceleration_y"] == "m/s^2"
+    assert units["pelvis_angular_velocity_z"] == "rad/s"
+    s = feet_in_ground(model, np.random.default_rng(5), 1)[0]
+    x = np.array(s["q"] + s["qd"])
+    u = np.random.default_rng(6).normal(size=model.nu)
+    n = model.tree.n
+    qdd = np.array(ca.evalf(model.dynamics(ca.DM(x), ca.DM(u)))).ravel()[n:]
+    out = model.outputs(ca.DM(x), ca.DM(u))
+    frame = model.frames[1]
+    h = 1e-5
+
+    def pose(t):   # (R, p) of the frame along q(t) = q + t q' + t^2 / 2 q''
+        q = x[:n] + t * x[n:] + 0.5 * t * t * qdd
+        state = model.tree.body_states(ca.DM(q))[frame.body]
+        r = np.array(ca.evalf(state.R)) @ np.array(frame.rotation)
+        p = np.array(ca.evalf(model.tree.point_kinematics(state, frame.origin_m)[0])).ravel()
+        return r, p
+
+    (r0, p0), (rm, pm), (rp, pp) = pose(0.0), pose(-h), pose(h)
+    acceleration = (pp - 2 * p0 + pm) / h ** 2 - np.array([0.0, -9.80665, 0.0])
+    skew = r0.T @ (rp - rm) / (2 * h)
+    omega = np.array([skew[2, 1], skew[0, 2], skew[1, 0]])
+    name = frame.name
+    ours_a = np.array([float(ca.evalf(out[f"{name}_acceleration_{a}"])) for a in "xyz"])
+    ours_w = np.array([float(ca.evalf(out[f"{name}_angular_velocity_{a}"])) for a in "xyz"])
+    assert np.allclose(ours_a, r0.T @ acceleration, atol=1e-4 * max(1, abs(acceleration).max()))
+    assert np.allclose(ours_w, omega, atol=1e-7)

@@ -9,6 +9,7 @@ from ocp.models.base import Model
 from ocp.models.contact import PLANAR_GROUND, sphere_kinematics
 from ocp.models.multibody import REVOLUTE, KinematicTree
 from ocp.models.passive import passive_moments
+from ocp.models.spatial.outputs import frame_output_units, frame_outputs
 from ocp.models.surrogate import LearnedNormalForce, learned_tree_dynamics
 
 
@@ -38,6 +39,10 @@ class TorqueDrivenTree(Model):
     (``elbow_speed``); controls are ``tau_<coordinate>`` (N m) for revolute and
     ``force_<coordinate>`` (N) for prismatic joints. Each control is the
     generalised force itself, bounded by ``max_torque`` (N m or N).
+
+    ``frames`` (spatial trees): body names or ``ocp.models.spatial.outputs.OffsetFrame``
+    whose position, orientation, gyroscope and accelerometer signals become outputs
+    (``frame_outputs``, with q'' of the dynamics, contacts included).
     """
 
     def __init__(self, name: str, tree: KinematicTree, actuated: tuple[str, ...],
@@ -45,7 +50,7 @@ class TorqueDrivenTree(Model):
                  parameters: dict | None = None, contacts=(),
                  optimal_torque: dict[str, float] | None = None,
                  contact_normal_force=None, passive_moments: dict | None = None,
-                 dynamics_surrogate=None, ground=None):
+                 dynamics_surrogate=None, ground=None, frames=()):
         unknown = set(actuated) - set(tree.coordinates)
         if unknown:
             raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
@@ -84,6 +89,11 @@ class TorqueDrivenTree(Model):
             surrogates["contact"] = contact_normal_force.surrogate
             surrogate_inputs["contact"] = contact_normal_force.inputs(self.contacts)
         self.ground.check(tree, self.contacts)
+        self.frames = tuple(frames)
+        for frame in self.frames:
+            body = frame if isinstance(frame, str) else frame.body
+            if body not in tree.body_names():
+                raise ValueError(f"model '{name}': frame on unknown body '{body}'")
         self.algebraic_names = tuple(f"{c}_acceleration" for c in coords)
         self.algebraic_units = tuple(u[2] for u in units)
         # Selection matrix from actuator controls to generalised forces, (n, nu).
@@ -105,7 +115,8 @@ class TorqueDrivenTree(Model):
                     contacts=self.contacts, optimal_torque=self.optimal_torque,
                     contact_normal_force=self.contact_normal_force,
                     passive_moments=self.passive_moments,
-                    dynamics_surrogate=self.surrogates.get("dynamics"), ground=self.ground)
+                    dynamics_surrogate=self.surrogates.get("dynamics"), ground=self.ground,
+                    frames=self.frames)
 
     def with_learned_dynamics(self, surrogate) -> TorqueDrivenTree:
         """A new model whose equations of motion are a checked tree-dynamics surrogate.
@@ -199,6 +210,9 @@ class TorqueDrivenTree(Model):
                     out[f"{c}_passive_moment"] = passive[k]
         if self.contacts:
             out.update(self.ground.outputs(self.contacts, self.contact_forces(x)))
+        if self.frames:   # what an IMU there measures: needs q''
+            qdd = self.dynamics(x, u)[self.tree.n:]
+            out.update(frame_outputs(self.tree, q, qd, qdd, self.frames))
         if "contact" in self.surrogates:  # the learned contact's inputs
             for s, (d, v, _, _) in zip(self.contacts,
                                        sphere_kinematics(self.tree, q, qd, self.contacts)):
@@ -208,6 +222,7 @@ class TorqueDrivenTree(Model):
     def output_units(self):
         units = self.ground.output_units(self.contacts) | self.tree.marker_output_units()
         units["mechanical_energy"] = "J"
+        units.update(frame_output_units(self.frames))
         if "contact" in self.surrogates:
             for s in self.contacts:
                 units[f"indentation_{s.name}"], units[f"indentation_speed_{s.name}"] = \

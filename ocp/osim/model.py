@@ -255,7 +255,7 @@ def _coordinate_bounds(skeleton: Skeleton) -> dict:
 def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_rad: float = 0.0,
                      doc: OsimDocument | None = None, geometry: str = "exact",
                      fit_ranges: dict | None = None,
-                     contact_stiffness_N_m2: float | None = None):
+                     contact_stiffness_N_m2: float | None = None, spatial: dict | None = None):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -270,11 +270,16 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     are kept in ``model.geometry_fit``, the method in ``model.geometry_method``.
     ``contact_stiffness_N_m2``: replaces the ``<stiffness>`` (plain-strain
     modulus, N/m^2) of every SmoothSphereHalfSpaceForce; None keeps the file's.
+    ``spatial``: options of a 3D file (``ignore``, ``hold``, ``unactuated`` of
+    ``ocp.osim.model3d.spatial_torque_arguments``).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
     if doc is None and not is_planar(path):   # 3D: a torque-driven spatial tree
-        return OsimTorqueModel(**spatial_torque_arguments(path))
+        return OsimTorqueModel(**spatial_torque_arguments(path, **(spatial or {})))
     doc = doc or read_osim(path)
+    if any((spatial or {}).values()):
+        raise doc.error(f"{', '.join(k for k, v in spatial.items() if v)}: options of 3D "
+                        "files; this file is planar")
     skeleton = build_skeleton(doc)
     notes = []
     coords = skeleton.coordinates

@@ -1,0 +1,71 @@
+"""A 3D torque-driven predictive squat of the Falisse et al. 2022 model, feet on the ground.
+
+The model (../shared/data/models3d/Falisse_et_al_2022.osim, AGPL-3.0: read in
+place, never copied) stands on its 12 contact spheres (SmoothSphereHalfSpaceForce,
+acting through the spatial tree). The pelvis is free and unactuated (6
+coordinates): only the contacts hold the body up. Subtalar, mtp, arm and elbow
+angles are held at 0 (the light toes would whip between mesh points, as in the
+gait2392 leg lift; arms held), leaving 19 coordinates and 13 joint torques. From
+standing at rest, the knees follow a squat of 75 degrees and back in 1.6 s
+(tracked, 1 - cos profile), standing at rest again at the end:
+
+  J = int sum(tau^2) dt + 1e3 int sum over both knees (q - q_ref)^2 dt
+
+problems/squat3d_falisse2022.toml is the same problem; this script solves it
+in Python and prints status, iterations, times, the knee's deepest angle and
+the ground reaction of each foot against body weight at the start.
+
+  python benchmarks/bench_squat3d.py [--intervals 25] [--dynamics implicit]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBLEM = ROOT / "problems" / "squat3d_falisse2022.toml"
+
+
+def squat(intervals: int | None = None, dynamics: str | None = None):
+    """Solve the squat problem file (with another mesh or dynamics form); its Solution."""
+    from ocp import solve
+    from ocp.io.problem_file import load_problem
+
+    overrides = {}
+    if intervals:
+        overrides["transcription.intervals"] = intervals
+    if dynamics:
+        overrides["transcription.dynamics"] = dynamics
+    return solve(load_problem(PROBLEM, overrides))
+
+
+def report(solution) -> dict:
+    """Deepest knee angle (deg) and each foot's vertical ground reaction / body weight
+    at the start (standing)."""
+    model = solution.problem.model
+    weight = sum(b.mass_kg for b in model.tree.bodies) * 9.80665
+    out = {"knee_min_deg": math.degrees(float(np.min(solution.state("knee_angle_r"))))}
+    for foot in ("r", "l"):
+        out[f"grf_y_{foot}_over_weight"] = float(solution.output(f"grf_y_{foot}")[0]) / weight
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--intervals", type=int, default=None)
+    parser.add_argument("--dynamics", default=None, choices=("explicit", "implicit"))
+    args = parser.parse_args()
+    start = time.perf_counter()
+    solution = squat(args.intervals, args.dynamics)
+    wall = time.perf_counter() - start
+    print(f"Falisse 2022 squat: {solution.status}, {solution.iterations} iterations, "
+          f"objective {solution.objective:.6g}, {wall:.1f} s in all")
+    print(report(solution))
+
+
+if __name__ == "__main__":
+    main()
