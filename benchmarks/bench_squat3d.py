@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "squat3d_falisse2022.toml"
 
 
-def squat(intervals: int | None = None, dynamics: str | None = None):
+def squat(intervals: int | None = None, dynamics: str | None = None, verbose: bool = False):
     """Solve the squat problem file (with another mesh or dynamics form); its Solution."""
     from ocp import solve
     from ocp.io.problem_file import load_problem
@@ -40,7 +40,7 @@ def squat(intervals: int | None = None, dynamics: str | None = None):
         overrides["transcription.intervals"] = intervals
     if dynamics:
         overrides["transcription.dynamics"] = dynamics
-    return solve(load_problem(PROBLEM, overrides))
+    return solve(load_problem(PROBLEM, overrides), verbose=verbose)
 
 
 def report(solution) -> dict:
@@ -58,9 +58,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--intervals", type=int, default=None)
     parser.add_argument("--dynamics", default=None, choices=("explicit", "implicit"))
+    parser.add_argument("--verbose", action="store_true", help="IPOPT's iterations")
     args = parser.parse_args()
     start = time.perf_counter()
-    solution = squat(args.intervals, args.dynamics)
+    solution = squat(args.intervals, args.dynamics, args.verbose)
     wall = time.perf_counter() - start
     print(f"Falisse 2022 squat: {solution.status}, {solution.iterations} iterations, "
           f"objective {solution.objective:.6g}, {wall:.1f} s in all")

@@ -136,3 +136,24 @@ def test_frame_outputs_of_a_3d_model_with_contacts_are_its_imu_signals():
     ours_w = np.array([float(ca.evalf(out[f"{name}_angular_velocity_{a}"])) for a in "xyz"])
     assert np.allclose(ours_a, r0.T @ acceleration, atol=1e-4 * max(1, abs(acceleration).max()))
     assert np.allclose(ours_w, omega, atol=1e-7)
+
+
+@needs_falisse
+@pytest.mark.slow
+def test_the_3d_squat_on_the_ground_converges_accurately():
+    """problems/squat3d_falisse2022.toml: the pelvis free and unactuated, only the 12
+    spheres hold the body up; converged with an accurate re-simulation, the knees down
+    to the squat's depth, and each foot carrying about half the body weight standing."""
+    import ocp
+    problem = ocp.load_problem(ROOT / "problems" / "squat3d_falisse2022.toml")
+    solution = ocp.solve(problem)
+    assert solution.success, solution.status
+    model = solution.problem.model
+    assert set(model.actuated).isdisjoint({c for c in model.tree.coordinates
+                                           if c.startswith("pelvis_")})
+    assert np.degrees(solution.state("knee_angle_r").min()) < -60.0
+    weight = sum(b.mass_kg for b in model.tree.bodies) * 9.80665
+    for foot in "rl":
+        share = solution.output(f"grf_y_{foot}")[0] / weight
+        print(f"\nstanding: grf_y_{foot} = {share:.3f} body weight")
+        assert 0.4 < share < 0.6
