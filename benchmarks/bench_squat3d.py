@@ -31,7 +31,7 @@ PROBLEM = ROOT / "problems" / "squat3d_falisse2022.toml"
 
 
 def squat(intervals: int | None = None, dynamics: str | None = None, verbose: bool = False):
-    """Solve the squat problem file (with another mesh or dynamics form); its Solution."""
+    """Solve the squat problem file (with another mesh or dynamics form): (Problem, Solution)."""
     from ocp import solve
     from ocp.io.problem_file import load_problem
 
@@ -40,13 +40,14 @@ def squat(intervals: int | None = None, dynamics: str | None = None, verbose: bo
         overrides["transcription.intervals"] = intervals
     if dynamics:
         overrides["transcription.dynamics"] = dynamics
-    return solve(load_problem(PROBLEM, overrides), verbose=verbose)
+    problem = load_problem(PROBLEM, overrides)
+    return problem, solve(problem, verbose=verbose)
 
 
-def report(solution) -> dict:
+def report(problem, solution) -> dict:
     """Deepest knee angle (deg) and each foot's vertical ground reaction / body weight
     at the start (standing)."""
-    model = solution.problem.model
+    model = problem.model
     weight = sum(b.mass_kg for b in model.tree.bodies) * 9.80665
     out = {"knee_min_deg": math.degrees(float(np.min(solution.state("knee_angle_r"))))}
     for foot in ("r", "l"):
@@ -61,11 +62,12 @@ def main():
     parser.add_argument("--verbose", action="store_true", help="IPOPT's iterations")
     args = parser.parse_args()
     start = time.perf_counter()
-    solution = squat(args.intervals, args.dynamics, args.verbose)
+    problem, solution = squat(args.intervals, args.dynamics, args.verbose)
     wall = time.perf_counter() - start
     print(f"Falisse 2022 squat: {solution.status}, {solution.iterations} iterations, "
           f"objective {solution.objective:.6g}, {wall:.1f} s in all")
-    print(report(solution))
+    print(report(problem, solution))
+    print("accuracy:", solution.accuracy)
 
 
 if __name__ == "__main__":

@@ -148,7 +148,7 @@ def test_the_3d_squat_on_the_ground_converges_accurately():
     problem = ocp.load_problem(ROOT / "problems" / "squat3d_falisse2022.toml")
     solution = ocp.solve(problem)
     assert solution.success, solution.status
-    model = solution.problem.model
+    model = problem.model
     assert set(model.actuated).isdisjoint({c for c in model.tree.coordinates
                                            if c.startswith("pelvis_")})
     assert np.degrees(solution.state("knee_angle_r").min()) < -60.0
