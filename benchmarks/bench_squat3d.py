@@ -15,7 +15,21 @@ problems/squat3d_falisse2022.toml is the same problem; this script solves it
 in Python and prints status, iterations, times, the knee's deepest angle and
 the ground reaction of each foot against body weight at the start.
 
-  python benchmarks/bench_squat3d.py [--intervals 25] [--dynamics implicit]
+  python benchmarks/bench_squat3d.py [--intervals 100] [--dynamics explicit] [--verbose]
+
+Measured (2 shared cores, loaded; 5 Dec 2026), NOT yet a success:
+- implicit, 50 intervals: IPOPT "Optimal Solution Found" in 149 iterations, 107 s in
+  IPOPT (135 s in all), objective 1391; re-simulation inaccurate (ankle_angle_r_speed
+  0.26 of its range, tolerance 0.05); knees to -17 deg only; standing: grf_y 0.73 body
+  weight per foot at t = 0 (the pelvis accelerating up at its bound).
+- implicit, 100 intervals: converged in 204 iterations, 782 s in all (three jobs on two
+  cores), objective 1403, inaccurate (ankle_angle_l_speed 0.19); knees to -45 deg;
+  grf_y 0.89 body weight per foot at t = 0.
+- explicit, 25 intervals: stalls (inf_du 1e8-1e9, ~3 s per iteration).
+- With the pelvis height fixed at the weight-carrying 0.9509 m at both ends, or a
+  tracking weight of 1e4-1e5, IPOPT wanders (hundreds of iterations, restoration).
+Open: a deeper squat (stronger tracking with a squat-shaped guess), and the light
+feet's fast mode on the stiff spheres, which the re-simulation of each interval sees.
 """
 from __future__ import annotations
 
