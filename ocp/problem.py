@@ -265,9 +265,8 @@ class Problem:
                     f"[{lo}, {hi}] allow {hi - lo:.3g} m", "average_speed.value")
         spheres = self.model.contacts if isinstance(self.model, ContactModel) else ()
         if spheres:
-            from ocp.models.contact import lowest_reachable_sphere_bottom
-            lowest = lowest_reachable_sphere_bottom(self.model.tree, spheres,
-                                                    self.merged_bounds())
+            lowest = self.model.ground.lowest_bottom(self.model.tree, spheres,
+                                                     self.merged_bounds())
             if lowest > 0.0:
                 raise ProblemError(
                     f"the feet cannot reach the ground: within the bounds the contact spheres "

@@ -290,3 +290,49 @@ def lowest_reachable_sphere_bottom(tree: KinematicTree, spheres, bounds: dict,
     hi = np.array([min(bounds.get(c, (-np.pi, np.pi))[1], 10.0) for c in tree.coordinates])
     postures = lo + (hi - lo) * rng.uniform(size=(samples, tree.n))
     return float(np.min(np.array(f(postures.T))))
+
+
+class PlanarGround:
+    """How a model on a planar tree meets the ground y = 0 through contact spheres.
+
+    A model asks its ground (this, or ``ocp.models.spatial.contact.SpatialGround``
+    for a spatial tree; the builder chooses) for the contact forces, the tree's
+    external forces, the outputs and their units, the power and the lowest
+    reachable sphere, so the model itself holds no planar or spatial code.
+    """
+
+    @staticmethod
+    def check(tree, spheres):
+        for sphere in spheres:
+            sphere.check()
+            if sphere.segment not in tree.body_names():
+                raise ValueError(f"contact sphere '{sphere.name}': unknown segment "
+                                 f"'{sphere.segment}'")
+
+    @staticmethod
+    def reactions(tree, q, qd, spheres, normal_force_model=None):
+        """:func:`sphere_forces`: per sphere (PointForce, (F_x, F_y), contact point)."""
+        return sphere_forces(tree, q, qd, spheres, normal_force_model)
+
+    @staticmethod
+    def external_forces(spheres, reactions) -> tuple:
+        return tuple(pf for pf, _, _ in reactions)
+
+    @staticmethod
+    def outputs(spheres, reactions) -> dict:
+        return ground_reactions(spheres, reactions)
+
+    @staticmethod
+    def output_units(spheres) -> dict:
+        return ground_reaction_units(spheres)
+
+    @staticmethod
+    def power(tree, q, qd, spheres, normal_force_model=None):
+        return ground_reaction_power(tree, q, qd, spheres, normal_force_model)
+
+    @staticmethod
+    def lowest_bottom(tree, spheres, bounds: dict) -> float:
+        return lowest_reachable_sphere_bottom(tree, spheres, bounds)
+
+
+PLANAR_GROUND = PlanarGround()

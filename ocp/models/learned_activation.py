@@ -38,6 +38,7 @@ import casadi as ca
 import numpy as np
 
 from ocp.models.base import Model
+from ocp.models.contact import PLANAR_GROUND
 from ocp.models.protocols import ContactModel, MuscleModel, SurrogateModel
 from ocp.models.surrogate import Surrogate, SurrogateMismatch, load_surrogate
 
@@ -176,6 +177,10 @@ class LearnedActivationModel(Model):
     @property
     def contacts(self):
         return self.base.contacts if isinstance(self.base, ContactModel) else ()
+
+    @property
+    def ground(self):
+        return self.base.ground if isinstance(self.base, ContactModel) else PLANAR_GROUND
 
     def _base_x(self, x):
         return x[:self.base.nx]

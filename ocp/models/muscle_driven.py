@@ -28,6 +28,7 @@ from ocp.engine.reports import register_reporter
 from ocp.errors import ProblemError
 from ocp.models.base import Model
 from ocp.models.contact import (
+    PLANAR_GROUND,
     ground_reaction_power,
     ground_reaction_units,
     ground_reactions,
@@ -97,6 +98,7 @@ class MuscleDrivenTree(Model):
         self.passive_fiber_force = bool(passive_fiber_force)
         self.contacts = tuple(contacts)
         self.contact_normal_force = contact_normal_force
+        self.ground = PLANAR_GROUND   # ocp.models.protocols.ContactModel
         for sphere in self.contacts:
             sphere.check()
         self._parameters = dict(parameters or {})

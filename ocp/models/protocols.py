@@ -61,10 +61,15 @@ class ContactModel(TreeModel, Protocol):
     """A tree model that may touch the ground through contact spheres.
 
     ``contacts``: tuple of ContactSphere (ocp.models.contact), each on a
-    segment of ``tree``; empty for a model without feet.
+    segment of ``tree``, or of SpatialContact on a spatial tree; empty for a
+    model without feet. ``ground``: what computes them on that tree
+    (``ocp.models.contact.PLANAR_GROUND`` or
+    ``ocp.models.spatial.contact.SPATIAL_GROUND``: reactions, external forces,
+    outputs, power, lowest reachable sphere).
     """
 
     contacts: tuple[ContactSphere, ...]
+    ground: object
 
 
 @runtime_checkable

@@ -6,15 +6,10 @@ import math
 import casadi as ca
 
 from ocp.models.base import Model
-from ocp.models.contact import (
-    ground_reaction_power,
-    ground_reaction_units,
-    ground_reactions,
-    sphere_forces,
-    sphere_kinematics,
-)
+from ocp.models.contact import PLANAR_GROUND, sphere_kinematics
 from ocp.models.multibody import REVOLUTE, KinematicTree
 from ocp.models.passive import passive_moments
+from ocp.models.spatial.outputs import frame_output_units, frame_outputs
 from ocp.models.surrogate import LearnedNormalForce, learned_tree_dynamics
 
 
@@ -35,13 +30,19 @@ class TorqueDrivenTree(Model):
     ``tree``: a planar ``KinematicTree`` or a spatial tree
     (``ocp.models.spatial.SpatialTree`` or ``ReducedTree``): the model asks it
     for ``inverse_dynamics``, ``forward_dynamics``, ``marker_outputs``,
-    ``mechanical_energy`` and ``coordinate_kinds``. Contact spheres need a
-    planar tree (ocp.models.contact).
+    ``mechanical_energy`` and ``coordinate_kinds``. ``ground`` computes the
+    contacts on that tree: ``ocp.models.contact.PLANAR_GROUND`` (the default;
+    ``contacts`` are ContactSpheres) or ``ocp.models.spatial.contact.SPATIAL_GROUND``
+    (``contacts`` are SpatialContacts, as the .osim builder gives them).
 
     State names are the coordinate names (``elbow``) followed by their speeds
     (``elbow_speed``); controls are ``tau_<coordinate>`` (N m) for revolute and
     ``force_<coordinate>`` (N) for prismatic joints. Each control is the
     generalised force itself, bounded by ``max_torque`` (N m or N).
+
+    ``frames`` (spatial trees): body names or ``ocp.models.spatial.outputs.OffsetFrame``
+    whose position, orientation, gyroscope and accelerometer signals become outputs
+    (``frame_outputs``, with q'' of the dynamics, contacts included).
     """
 
     def __init__(self, name: str, tree: KinematicTree, actuated: tuple[str, ...],
@@ -49,7 +50,7 @@ class TorqueDrivenTree(Model):
                  parameters: dict | None = None, contacts=(),
                  optimal_torque: dict[str, float] | None = None,
                  contact_normal_force=None, passive_moments: dict | None = None,
-                 dynamics_surrogate=None):
+                 dynamics_surrogate=None, ground=None, frames=()):
         unknown = set(actuated) - set(tree.coordinates)
         if unknown:
             raise ValueError(f"model '{name}': actuated coordinates {sorted(unknown)} "
@@ -71,6 +72,8 @@ class TorqueDrivenTree(Model):
         self.control_units = tuple("-" if c in self.optimal_torque
                                    else coordinate_units(kinds[c])[3] for c in self.actuated)
         self.contacts = tuple(contacts)
+        #: how the contacts meet the ground on this tree (class docstring)
+        self.ground = PLANAR_GROUND if ground is None else ground
         #: coordinate -> ocp.models.passive.PassiveJointMoment, added to the actuators
         self.passive_moments = dict(passive_moments or {})
         for c, element in self.passive_moments.items():
@@ -85,11 +88,12 @@ class TorqueDrivenTree(Model):
         if isinstance(contact_normal_force, LearnedNormalForce):  # watch its inputs
             surrogates["contact"] = contact_normal_force.surrogate
             surrogate_inputs["contact"] = contact_normal_force.inputs(self.contacts)
-        for sphere in self.contacts:
-            sphere.check()
-            if sphere.segment not in tree.body_names():
-                raise ValueError(f"contact sphere '{sphere.name}': unknown segment "
-                                 f"'{sphere.segment}'")
+        self.ground.check(tree, self.contacts)
+        self.frames = tuple(frames)
+        for frame in self.frames:
+            body = frame if isinstance(frame, str) else frame.body
+            if body not in tree.body_names():
+                raise ValueError(f"model '{name}': frame on unknown body '{body}'")
         self.algebraic_names = tuple(f"{c}_acceleration" for c in coords)
         self.algebraic_units = tuple(u[2] for u in units)
         # Selection matrix from actuator controls to generalised forces, (n, nu).
@@ -111,7 +115,8 @@ class TorqueDrivenTree(Model):
                     contacts=self.contacts, optimal_torque=self.optimal_torque,
                     contact_normal_force=self.contact_normal_force,
                     passive_moments=self.passive_moments,
-                    dynamics_surrogate=self.surrogates.get("dynamics"))
+                    dynamics_surrogate=self.surrogates.get("dynamics"), ground=self.ground,
+                    frames=self.frames)
 
     def with_learned_dynamics(self, surrogate) -> TorqueDrivenTree:
         """A new model whose equations of motion are a checked tree-dynamics surrogate.
@@ -150,24 +155,30 @@ class TorqueDrivenTree(Model):
         return torques
 
     def contact_forces(self, x):
-        """Ground reaction on every contact sphere: list of (PointForce, force, point)."""
+        """The ground's reaction on every contact (``ground.reactions``; planar: a list of
+        (PointForce, force, point))."""
         if not self.contacts:
             return []
         q, qd = self._split(x)
-        return sphere_forces(self.tree, q, qd, self.contacts, self.contact_normal_force)
+        return self.ground.reactions(self.tree, q, qd, self.contacts, self.contact_normal_force)
+
+    def external_forces(self, x) -> tuple:
+        """The contact forces as the tree's external forces."""
+        if not self.contacts:
+            return ()
+        return self.ground.external_forces(self.contacts, self.contact_forces(x))
 
     def ground_reaction_power(self, x):
         if not self.contacts:
             return None
         q, qd = self._split(x)
-        return ground_reaction_power(self.tree, q, qd, self.contacts,
-                                     self.contact_normal_force)
+        return self.ground.power(self.tree, q, qd, self.contacts, self.contact_normal_force)
 
     def dynamics(self, x, u):
         q, qd = self._split(x)
         if self.learned_dynamics is not None:
             return ca.vertcat(qd, self._learned_accelerations(q, qd, self.joint_torques(x, u)))
-        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        external = self.external_forces(x)
         qdd = self.tree.forward_dynamics(q, qd, self.joint_torques(x, u),
                                          external_forces=external)
         return ca.vertcat(qd, qdd)
@@ -179,7 +190,7 @@ class TorqueDrivenTree(Model):
             residual = f(q, qd, z) - self.joint_torques(x, u) if target == "inverse_dynamics" \
                 else z - f(q, qd, self.joint_torques(x, u))
             return ca.vertcat(qd, z), residual
-        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        external = self.external_forces(x)
         residual = self.tree.inverse_dynamics(q, qd, z, external_forces=external) \
             - self.joint_torques(x, u)
         return ca.vertcat(qd, z), residual
@@ -197,7 +208,11 @@ class TorqueDrivenTree(Model):
             for k, c in enumerate(self.tree.coordinates):
                 if c in self.passive_moments:
                     out[f"{c}_passive_moment"] = passive[k]
-        out.update(ground_reactions(self.contacts, self.contact_forces(x)))
+        if self.contacts:
+            out.update(self.ground.outputs(self.contacts, self.contact_forces(x)))
+        if self.frames:   # what an IMU there measures: needs q''
+            qdd = self.dynamics(x, u)[self.tree.n:]
+            out.update(frame_outputs(self.tree, q, qd, qdd, self.frames))
         if "contact" in self.surrogates:  # the learned contact's inputs
             for s, (d, v, _, _) in zip(self.contacts,
                                        sphere_kinematics(self.tree, q, qd, self.contacts)):
@@ -205,8 +220,9 @@ class TorqueDrivenTree(Model):
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts) | self.tree.marker_output_units()
+        units = self.ground.output_units(self.contacts) | self.tree.marker_output_units()
         units["mechanical_energy"] = "J"
+        units.update(frame_output_units(self.frames))
         if "contact" in self.surrogates:
             for s in self.contacts:
                 units[f"indentation_{s.name}"], units[f"indentation_speed_{s.name}"] = \

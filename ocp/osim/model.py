@@ -30,6 +30,7 @@ from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
+from ocp.osim.elements import OsimError
 from ocp.osim.model3d import spatial_torque_arguments
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
@@ -184,7 +185,7 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                      doc: OsimDocument | None = None, geometry: str = "exact",
                      fit_ranges: dict | None = None,
                      contact_stiffness_N_m2: float | None = None,
-                     accept_geometry_fit: bool = False):
+                     accept_geometry_fit: bool = False, spatial: dict | None = None):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -200,16 +201,27 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     ``contact_stiffness_N_m2``: replaces the ``<stiffness>`` (plain-strain
     modulus, N/m^2) of every SmoothSphereHalfSpaceForce; None keeps the file's.
     A 3D file with muscles is built by ``ocp.osim.muscles3d`` (polynomial paths;
-    ``accept_geometry_fit`` keeps a fit beyond the targets instead of refusing it).
+    ``accept_geometry_fit`` keeps a fit beyond the targets instead of refusing it);
+    without them, or with ``spatial = {"ignore": ["muscles"]}``, it is torque-driven.
+    ``spatial``: options of a 3D torque-driven model (``ignore``, ``hold``,
+    ``unactuated``, ``frames`` of ``ocp.osim.model3d.spatial_torque_arguments``).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
+    options = {k: v for k, v in (spatial or {}).items() if v}
     if doc is None and not is_planar(path):   # 3D: a spatial tree
-        if has_muscles(path):                    # muscle-driven (ocp.osim.muscles3d)
+        if has_muscles(path) and "muscles" not in options.get("ignore", ()):
+            if options:   # muscle-driven (ocp.osim.muscles3d)
+                raise OsimError(f"{', '.join(options)}: options of torque-driven 3D models; "
+                                "this file has muscles (ignore them with ignore = "
+                                "[\"muscles\"])", "ForceSet", str(path), None)
             return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
                                             fit_ranges=fit_ranges,
                                             accept_geometry_fit=accept_geometry_fit)
-        return OsimTorqueModel(**spatial_torque_arguments(path))
+        return OsimTorqueModel(**spatial_torque_arguments(path, **options))
     doc = doc or read_osim(path)
+    if any((spatial or {}).values()):
+        raise doc.error(f"{', '.join(k for k, v in spatial.items() if v)}: options of 3D "
+                        "files; this file is planar")
     skeleton = build_skeleton(doc)
     notes = []
     coords = skeleton.coordinates

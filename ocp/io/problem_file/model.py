@@ -55,7 +55,7 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
-                 "accept_geometry_fit"})
+                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
@@ -66,11 +66,18 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     if stiffness is not None and not (0 < stiffness < math.inf):
         raise reader.error("contact_stiffness", f"expected a positive, finite stiffness in "
                            f"N/m^2 (e.g. 1e6, Falisse et al. 2019), got {stiffness}")
+    # 3D files: elements not applied ("muscles", "contacts"), coordinates held at a value
+    # (rad or m), free coordinates without a generalised force and frames whose IMU-like
+    # signals are outputs (ocp.osim.model3d.spatial_torque_arguments)
+    spatial = {"ignore": tuple(reader.table.get("ignore", ())),
+               "hold": {k: float(v) for k, v in reader.table.get("hold", {}).items()},
+               "unactuated": tuple(reader.table.get("unactuated", ())),
+               "frames": tuple(reader.table.get("frames", ()))}
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
                                  contact_stiffness_N_m2=stiffness,
-                                 accept_geometry_fit=accept_fit)
+                                 accept_geometry_fit=accept_fit, spatial=spatial)
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
     if stiffness is not None and not model.contacts:

@@ -205,3 +205,76 @@ def foot_ground_reaction_units(contacts) -> dict:
             units[f"cop_{axis}_{foot}"] = "m"
         units[f"free_moment_{foot}"] = "N m"
     return units
+
+
+def sphere_velocities(tree, q, qd, contacts) -> tuple:
+    """Velocity (3,1) m/s in ground of each sphere body's material point at its contact
+    point (the point of :func:`sphere_reaction`), with the reactions."""
+    states = tree.body_states(q, qd)
+    reactions = sphere_reactions(tree, q, qd, contacts)
+    return tuple((r, velocity_of_point(states[c.body], r.point)
+                  - (velocity_of_point(states[c.half_space.body], r.point)
+                     if c.half_space.body is not None else 0))
+                 for c, r in zip(contacts, reactions))
+
+
+class SpatialGround:
+    """How a model on a spatial tree (SpatialTree or ReducedTree) meets the ground through
+    :class:`SpatialContact` elements: the 3D counterpart of
+    ``ocp.models.contact.PlanarGround``, with the same methods."""
+
+    @staticmethod
+    def check(tree, contacts):
+        bodies = tree.body_names()
+        for c in contacts:
+            c.sphere.check()
+            for body in (c.body, c.half_space.body):
+                if body is not None and body not in bodies:
+                    raise ValueError(f"contact '{c.name}': unknown body '{body}'")
+
+    @staticmethod
+    def reactions(tree, q, qd, contacts, normal_force_model=None) -> tuple:
+        """:func:`sphere_reactions`: a SphereReaction per contact."""
+        return sphere_reactions(tree, q, qd, contacts, normal_force_model)
+
+    @staticmethod
+    def external_forces(contacts, reactions) -> tuple:
+        """A SpatialForce on each sphere's body at its contact point (and the opposite on a
+        half-space fixed in a body)."""
+        out = []
+        for c, r in zip(contacts, reactions):
+            out.append(SpatialForce(c.body, r.point, r.force))
+            if c.half_space.body is not None:
+                out.append(SpatialForce(c.half_space.body, r.point, -r.force))
+        return tuple(out)
+
+    @staticmethod
+    def outputs(contacts, reactions) -> dict:
+        return foot_ground_reactions(contacts, reactions)
+
+    @staticmethod
+    def output_units(contacts) -> dict:
+        return foot_ground_reaction_units(contacts)
+
+    @staticmethod
+    def power(tree, q, qd, contacts, normal_force_model=None):
+        """Power (W) of the contact forces: sum of f . v, v the relative velocity of the
+        material points at each contact point (ocp.models.contact.ground_reaction_power)."""
+        return sum(ca.dot(r.force, v) for r, v in sphere_velocities(tree, q, qd, contacts))
+
+    @staticmethod
+    def lowest_bottom(tree, contacts, bounds: dict, samples: int = 4000) -> float:
+        """The lowest signed height (m) of a sphere's bottom above its half-space over
+        postures sampled (seeded) within ``bounds`` (minus the largest indentation)."""
+        q = ca.SX.sym("q", tree.n)
+        reactions = sphere_reactions(tree, q, ca.SX.zeros(tree.n), contacts)
+        depth = ca.vertcat(*[r.indentation for r in reactions])
+        f = ca.Function("bottoms", [q], [-ca.mmax(depth)]).map(samples)
+        rng = np.random.default_rng(0)
+        lo = np.array([max(bounds.get(c, (-np.pi, np.pi))[0], -10.0) for c in tree.coordinates])
+        hi = np.array([min(bounds.get(c, (-np.pi, np.pi))[1], 10.0) for c in tree.coordinates])
+        postures = lo + (hi - lo) * rng.uniform(size=(samples, tree.n))
+        return float(np.min(np.array(f(postures.T))))
+
+
+SPATIAL_GROUND = SpatialGround()
