@@ -157,6 +157,24 @@ class ElementReader:
         return text == "true"
 
 
+def open_model(path: Path):
+    """``(model element, line numbers, ElementReader)`` of an OpenSim 4 file.
+
+    Raises OsimError for a file that is not an OpenSim model, or of a version
+    before 40000 (files of OpenSim 3 are upgraded by ``parse_xml`` first).
+    """
+    root, lines = parse_xml(path)
+    ctx = ElementReader(str(path), lines)
+    model = root.find("Model") if root.tag == "OpenSimDocument" else None
+    if model is None:
+        raise OsimError("not an OpenSim model: expected <OpenSimDocument> holding <Model>",
+                        root.tag, str(path), lines.get(root, 1))
+    version = int(root.get("Version", "0") or 0)
+    if version < 40000:
+        raise ctx.error(root, f"OpenSim 4 files (Version >= 40000) are supported; this one "
+                              f"is version {version}: open and save it in OpenSim 4 first")
+    return model, lines, ctx
+
 def join_path(base: str, path: str) -> str:
     """A socket path resolved against the path of the component that owns the socket."""
     parts = [] if path.startswith("/") else [p for p in base.split("/") if p]

@@ -35,6 +35,7 @@ from ocp.osim.model3d import spatial_torque_arguments
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
     FIT_MOMENT_ARM_RMS_M,
+    FromOsimFile,
     OsimConversionNote,
     muscle_parameters,
 )
@@ -142,37 +143,11 @@ def with_contact_stiffness(spheres, stiffness_N_m2: float) -> tuple:
 
 # -- the models --------------------------------------------------------------
 
-class _FromOsim:
-    """Keeps the .osim file's bounds (coordinate ranges, control limits), notes and fit.
-
-    Satisfies ocp.models.protocols.OsimModel: ``osim`` (the Skeleton),
-    ``file_bounds``, ``notes``, ``geometry_fit`` and ``geometry_method``.
-    """
-
-    def __init__(self, *args, bounds=None, osim=None, notes=(), geometry_fit=(),
-                 geometry_method: str = "exact", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.file_bounds = dict(bounds or {})
-        self.osim, self.notes = osim, tuple(notes)
-        self.geometry_fit, self.geometry_method = tuple(geometry_fit), geometry_method
-
-    def arguments(self) -> dict:
-        """The constructor's arguments (Model.replace)."""
-        return {**super().arguments(), "bounds": self.file_bounds, "osim": self.osim,
-                "notes": self.notes, "geometry_fit": self.geometry_fit,
-                "geometry_method": self.geometry_method}
-
-    def default_bounds(self):
-        bounds = super().default_bounds()
-        bounds.update(self.file_bounds)
-        return bounds
-
-
-class OsimMuscleModel(_FromOsim, MuscleDrivenTree):
+class OsimMuscleModel(FromOsimFile, MuscleDrivenTree):
     """A MuscleDrivenTree (with its contact spheres) that keeps the file's bounds."""
 
 
-class OsimTorqueModel(_FromOsim, TorqueDrivenTree):
+class OsimTorqueModel(FromOsimFile, TorqueDrivenTree):
     """A TorqueDrivenTree from an .osim file without muscles (CoordinateActuators)."""
 
 

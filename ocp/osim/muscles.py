@@ -21,6 +21,33 @@ class OsimConversionNote(UserWarning):
     """A muscle or contact parameter that OpenSim and ocp model differently."""
 
 
+class FromOsimFile:
+    """Keeps the .osim file's bounds (coordinate ranges, control limits), notes and fit.
+
+    A mixin of planar and 3D models read from a file. Satisfies
+    ocp.models.protocols.OsimModel: ``osim`` (the Skeleton or SpatialDocument),
+    ``file_bounds``, ``notes``, ``geometry_fit`` and ``geometry_method``.
+    """
+
+    def __init__(self, *args, bounds=None, osim=None, notes=(), geometry_fit=(),
+                 geometry_method: str = "exact", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file_bounds = dict(bounds or {})
+        self.osim, self.notes = osim, tuple(notes)
+        self.geometry_fit, self.geometry_method = tuple(geometry_fit), geometry_method
+
+    def arguments(self) -> dict:
+        """The constructor's arguments (Model.replace)."""
+        return {**super().arguments(), "bounds": self.file_bounds, "osim": self.osim,
+                "notes": self.notes, "geometry_fit": self.geometry_fit,
+                "geometry_method": self.geometry_method}
+
+    def default_bounds(self):
+        bounds = super().default_bounds()
+        bounds.update(self.file_bounds)
+        return bounds
+
+
 # -- muscles -----------------------------------------------------------------
 
 def _float(doc, m, key, default):
@@ -90,4 +117,5 @@ def muscle_parameters(doc, m, notes: list) -> tuple[MuscleParameters, dict]:
     return params, flags
 
 
-__all__ = ["FIT_LENGTH_RMS_M", "FIT_MOMENT_ARM_RMS_M", "OsimConversionNote", "muscle_parameters"]
+__all__ = ["FIT_LENGTH_RMS_M", "FIT_MOMENT_ARM_RMS_M", "FromOsimFile", "OsimConversionNote",
+           "muscle_parameters"]

@@ -32,6 +32,7 @@ from ocp.osim.geometry3d import cached_fit
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
     FIT_MOMENT_ARM_RMS_M,
+    FromOsimFile,
     OsimConversionNote,
     muscle_parameters,
 )
@@ -125,26 +126,12 @@ def has_muscles(path) -> bool:
     return any(el.tag in MUSCLES for h in holders if h is not None for el in h)
 
 
-class OsimSpatialMuscleModel(SpatialMuscleDrivenTree):
+class OsimSpatialMuscleModel(FromOsimFile, SpatialMuscleDrivenTree):
     """A SpatialMuscleDrivenTree that keeps the file's bounds, notes and geometry fit
     (ocp.models.protocols.OsimModel; ``osim`` is the SpatialDocument)."""
 
-    def __init__(self, *args, bounds=None, osim=None, notes=(), geometry_fit=(),
-                 geometry_method: str = "polynomial", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.file_bounds = dict(bounds or {})
-        self.osim, self.notes = osim, tuple(notes)
-        self.geometry_fit, self.geometry_method = tuple(geometry_fit), geometry_method
-
-    def arguments(self) -> dict:
-        return {**super().arguments(), "bounds": self.file_bounds, "osim": self.osim,
-                "notes": self.notes, "geometry_fit": self.geometry_fit,
-                "geometry_method": self.geometry_method}
-
-    def default_bounds(self):
-        bounds = super().default_bounds()
-        bounds.update(self.file_bounds)
-        return bounds
+    def __init__(self, *args, geometry_method: str = "polynomial", **kwargs):
+        super().__init__(*args, geometry_method=geometry_method, **kwargs)
 
 
 def _free_actuator_coordinate(doc, rtree, name, coordinate, kind, line) -> bool:

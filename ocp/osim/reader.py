@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocp.osim.bodies import Body, read_frames, read_joint
-from ocp.osim.elements import ElementReader, OsimError, objects, parse_xml
+from ocp.osim.elements import ElementReader, OsimError, objects, open_model
 from ocp.osim.forces import read_actuator, read_contact_geometry, read_muscle, read_smooth_contact
 
 #: Elements read (the rest of the file, by tag, is either ignored as display-only
@@ -107,16 +107,7 @@ def check_body(ctx: ElementReader, body, lines: dict, ignored: list) -> None:
 def read_osim(path) -> OsimDocument:
     """Parse an .osim file. Raises OsimError naming the file, element and line."""
     path = Path(path)
-    root, lines = parse_xml(path)
-    ctx = ElementReader(str(path), lines)
-    model = root.find("Model") if root.tag == "OpenSimDocument" else None
-    if model is None:
-        raise OsimError("not an OpenSim model: expected <OpenSimDocument> holding <Model>",
-                        root.tag, str(path), lines.get(root, 1))
-    version = int(root.get("Version", "0") or 0)
-    if version < 40000:
-        raise ctx.error(root, f"OpenSim 4 files (Version >= 40000) are supported; this one "
-                              f"is version {version}: open and save it in OpenSim 4 first")
+    model, lines, ctx = open_model(path)
     gravity = ctx.numbers(model, "gravity", 3, GRAVITY_DEFAULT)
     frames, bodies, joints, muscles, actuators = {}, {}, [], [], []
     geometry, contacts, ignored = {}, [], []

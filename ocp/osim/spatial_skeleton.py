@@ -26,7 +26,7 @@ from ocp.models.spatial.reduced import Coupling, ReducedTree
 from ocp.models.spatial.rotations import body_fixed_xyz
 from ocp.models.spatial.tree import SpatialBody, SpatialJoint, SpatialMarker, SpatialTree
 from ocp.osim.bodies import read_frames
-from ocp.osim.elements import ElementReader, OsimError, join_path, objects, parse_xml
+from ocp.osim.elements import OsimError, join_path, objects, open_model
 from ocp.osim.joints3d import JOINTS_3D, Joint3d, read_function, read_joint3d
 
 GRAVITY_DEFAULT = (0.0, -9.80665, 0.0)
@@ -70,16 +70,7 @@ class SpatialDocument:
 def read_spatial(path) -> SpatialDocument:
     """Parse an OpenSim 4 file's gravity, bodies, frames, joints, markers and constraints."""
     path = Path(path)
-    root, lines = parse_xml(path)
-    ctx = ElementReader(str(path), lines)
-    model = root.find("Model") if root.tag == "OpenSimDocument" else None
-    if model is None:
-        raise OsimError("not an OpenSim model: expected <OpenSimDocument> holding <Model>",
-                        root.tag, str(path), lines.get(root, 1))
-    version = int(root.get("Version", "0") or 0)
-    if version < 40000:
-        raise ctx.error(root, f"OpenSim 4 files (Version >= 40000) are supported; this one "
-                              f"is version {version}: open and save it in OpenSim 4 first")
+    model, lines, ctx = open_model(path)
     frames, bodies, joints, markers, couplers = {}, {}, [], [], []
     ground = model.find("Ground")
     if ground is not None:
