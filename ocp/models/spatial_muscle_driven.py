@@ -28,7 +28,6 @@ from ocp.models.multibody import PRISMATIC, REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
 from ocp.models.muscles.polynomial_fit import FittedPolynomialGeometry
 from ocp.models.spatial.reduced import ReducedTree
-from ocp.models.torque_driven import coordinate_units
 
 __all__ = ["ActivationActuator", "SpatialMuscleDrivenTree", "spatial_coordinate_kinds"]
 
@@ -165,37 +164,6 @@ class SpatialMuscleDrivenTree(MuscleDrivenTree):
 
     def ground_reaction_power(self, x):
         return None
-
-    def outputs(self, x, u):
-        n = self.tree.n
-        q, qd = x[:n], x[n:2 * n]
-        out = {}
-        states = self.tree.body_states(q, qd) if self.tree.markers else {}
-        for m in self.tree.markers:
-            pos, vel, _ = self.tree.point_kinematics(states[m.body], m.position_m)
-            for i, axis in enumerate("xyz"):
-                out[f"{m.name}_{axis}"], out[f"{m.name}_v{axis}"] = pos[i], vel[i]
-        for m, (s, _) in zip(self.muscles, self.muscle_states(x, u)):
-            out[f"{m.name}_force"] = s.tendon_force_N
-            out[f"{m.name}_fiber_length"] = s.fiber_length_norm
-            out[f"{m.name}_fiber_velocity"] = s.fiber_velocity_norm
-        torques = self.joint_torques(x, u)
-        for i, c in enumerate(self.tree.coordinates):
-            out[f"{c}_moment"] = torques[i]
-        return out
-
-    def output_units(self):
-        units = {}
-        for m in self.tree.markers:
-            for axis in "xyz":
-                units[f"{m.name}_{axis}"], units[f"{m.name}_v{axis}"] = "m", "m/s"
-        for m in self.muscles:
-            units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
-                          f"{m.name}_fiber_velocity": "v_max"})
-        kinds = self.coordinate_kinds()
-        for c in self.tree.coordinates:
-            units[f"{c}_moment"] = coordinate_units(kinds[c])[3]
-        return units
 
     def default_bounds(self):
         bounds = super().default_bounds()
