@@ -31,7 +31,6 @@ from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
 from ocp.osim.elements import OsimError
-from ocp.osim.model3d import spatial_torque_arguments
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
     FIT_MOMENT_ARM_RMS_M,
@@ -39,10 +38,8 @@ from ocp.osim.muscles import (
     OsimConversionNote,
     muscle_parameters,
 )
-from ocp.osim.muscles3d import build_spatial_osim_model, has_muscles
 from ocp.osim.paths import ConditionalPoint, FixedPoint, MovingPoint, OsimPathGeometry
 from ocp.osim.reader import DISPLAY_ONLY, OsimDocument, read_osim
-from ocp.osim.spatial_skeleton import is_planar
 from ocp.osim.tree import Skeleton, build_skeleton
 
 
@@ -182,6 +179,10 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     ``unactuated``, ``frames`` of ``ocp.osim.model3d.spatial_torque_arguments``).
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
+    # the 3D readers are imported when a file needs them: `import ocp` stays light
+    from ocp.osim.model3d import spatial_torque_arguments
+    from ocp.osim.muscles3d import build_spatial_osim_model, has_muscles
+    from ocp.osim.spatial_skeleton import is_planar
     options = {k: v for k, v in (spatial or {}).items() if v}
     if doc is None and not is_planar(path):   # 3D: a spatial tree
         if has_muscles(path) and "muscles" not in options.get("ignore", ()):
