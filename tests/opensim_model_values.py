@@ -39,6 +39,7 @@ import json
 import sys
 
 import opensim as osim
+from opensim_osim_reference import u_index  # this script's folder is on sys.path
 
 #: central-difference step of the lengths (rad or m): truncation ~h^2 L''' / 6 and
 #: rounding ~1e-16 / h both stay near 1e-10 m
@@ -63,19 +64,6 @@ def load(path, contacts_on):
     for i in range(constraints.getSize()):
         constraints.get(i).set_isEnforced(False)
     return model, model.initSystem()
-
-
-def u_index(model, state, names):
-    """Index in the mobility vector u of each named coordinate."""
-    cs = model.getCoordinateSet()
-    out = []
-    for name in names:
-        for i in range(cs.getSize()):
-            cs.get(i).setSpeedValue(state, 0.0)
-        cs.get(name).setSpeedValue(state, 1.0)
-        u = state.getU()
-        out.append([k for k in range(u.size()) if u.get(k) == 1.0][0])
-    return out
 
 
 def set_state(model, state, q, u):
