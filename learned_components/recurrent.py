@@ -117,6 +117,37 @@ def step_function(weights: dict, name: str | None = None) -> ca.Function:
                        ["x", "h"], ["y", "h_next"])
 
 
+def state_bounds(weights: dict, input_range=(0.0, 1.0)) -> list:
+    """Bounds [(low, high), ...] that the exported step's state never leaves.
+
+    RNN and GRU: every entry of h stays in [-1, 1] (a tanh, or a convex
+    combination of h and a tanh; Cho et al. 2014). LSTM (state [h; c]): h = o
+    tanh(c) stays in [-1, 1]; the cell state c' = f c + i g is not a tanh. With
+    |h| <= 1 and the input x in ``input_range`` (physical units), unit j's
+    forget gate is at most f_j = sigmoid(max pre-activation) < 1 and |i g| at
+    most m_j = sigmoid(max) tanh(max |pre-activation|), so |c_j| <= m_j / (1 -
+    f_j) holds for every step once it holds (c starts at 0, Hochreiter and
+    Schmidhuber 1997; Gers et al. 2000).
+    """
+    H = np.asarray(weights["weight_hh"]).shape[1]
+    unit = [(-1.0, 1.0)] * H
+    if weights["kind"] != "lstm":
+        return unit
+    lo, hi = (float((v - weights["input_mean"][0]) / weights["input_std"][0])
+              for v in input_range)
+    W_ih = np.asarray(weights["weight_ih"])[:, 0]
+    b = np.asarray(weights["bias_ih"]) + np.asarray(weights["bias_hh"])
+    top = np.maximum(W_ih * lo, W_ih * hi) + b + np.abs(weights["weight_hh"]).sum(1)
+    bottom = np.minimum(W_ih * lo, W_ih * hi) + b - np.abs(weights["weight_hh"]).sum(1)
+    sig = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
+    gates = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)
+    i_max, f_max = sig(top[gates[0]]), sig(top[gates[1]])
+    g_max = np.tanh(np.maximum(np.abs(top[gates[2]]), np.abs(bottom[gates[2]])))
+    with np.errstate(divide="ignore"):
+        c_max = np.where(f_max < 1.0, i_max * g_max / (1.0 - f_max), np.inf)
+    return unit + [(-float(c), float(c)) for c in c_max]
+
+
 def rollout(step: ca.Function, inputs: np.ndarray) -> np.ndarray:
     """Outputs (T,) of one input sequence (T,) through an exported step, from h = 0."""
     h = np.zeros(step.size1_in(1))

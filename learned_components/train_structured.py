@@ -29,6 +29,7 @@ from learned_components.recurrent import (
     gradient_ratio,
     predict,
     rollout,
+    state_bounds,
     step_function,
     train_sequence_net,
 )
@@ -140,6 +141,9 @@ def train_emg_activation(spec: StructuredSpec, progress: bool = True):
                         "range": [0.0, float(train.envelopes.max())]}],
             "outputs": [{"name": "activation", "unit": "-"}],
             "hidden_state": int(step.size1_in(1)), "network": net.architecture(),
+            # for excitations in [0, 1] (the muscle's bounds) and the training envelopes
+            "state_bounds": state_bounds(net.weights(), (min(0.0, float(train.envelopes.min())),
+                                                         max(1.0, float(train.envelopes.max())))),
             "training": training, "specification": spec.file.name,
             "software": _software()}
     checkpoint = save_checkpoint(spec.out.with_suffix(".pt"), [net], meta)

@@ -7,7 +7,9 @@ De Groote et al. 2016, exported as its step ``(x, h) -> (y, h_next)`` at
 muscle. The network is a discrete-time map, so per muscle ``m``:
 
 - the states are ``<m>_activation`` (the network's output ``y``) and
-  ``<m>_hidden_0 .. <m>_hidden_{H-1}`` (its hidden state), both *discrete
+  ``<m>_hidden_0 .. <m>_hidden_{H-1}`` (its hidden state; an LSTM's is
+  ``<m>_hidden_i`` then its cell state ``<m>_cell_i``, bounded by the
+  ``state_bounds`` recorded at training, not by the GRU's [-1, 1]), both *discrete
   states* (``Model.discrete_state_names``); the control is ``<m>_excitation``;
 - between mesh points ``k`` and ``k + 1``, one network step:
   ``(a[k+1], h[k+1]) = step(e[k+1], h[k])``, the training convention
@@ -44,7 +46,9 @@ from ocp.models.surrogate import Surrogate, SurrogateMismatch, load_surrogate
 
 EMG_ACTIVATION = "emg_activation"
 #: A GRU's hidden state is a convex combination of its previous value and a tanh,
-#: so it stays in [-1, 1] when it starts there (Cho et al. 2014).
+#: so it stays in [-1, 1] when it starts there (Cho et al. 2014); so does an RNN's.
+#: An LSTM's cell state does not: its bounds come from the training
+#: (``state_bounds`` in NAME.json, learned_components.recurrent.state_bounds).
 HIDDEN_BOUNDS = (-1.0, 1.0)
 #: Fixed-point iteration for the rest state: steps and tolerance (hidden units).
 REST_STEPS, REST_TOLERANCE = 20000, 1e-12
@@ -65,6 +69,27 @@ class RecurrentActivation:
     def hidden(self) -> int:
         """Size H of the hidden state."""
         return self.step.size1_in(1)
+
+    @property
+    def is_lstm(self) -> bool:
+        """An LSTM: the state is [h; c], H/2 hidden then H/2 cell entries."""
+        return self.surrogate.metadata.get("architecture") == "lstm"
+
+    @property
+    def state_bounds(self) -> list:
+        """(low, high) per entry of the state: recorded at training, else [-1, 1]."""
+        recorded = self.surrogate.metadata.get("state_bounds")
+        if recorded is None:
+            return [HIDDEN_BOUNDS] * self.hidden
+        return [(float(lo), float(hi)) for lo, hi in recorded]
+
+    def state_suffixes(self) -> tuple:
+        """Names of the state entries: hidden_0.. (and cell_0.. for an LSTM)."""
+        if self.is_lstm:
+            half = self.hidden // 2
+            return tuple(f"hidden_{i}" for i in range(half)) + \
+                tuple(f"cell_{i}" for i in range(half))
+        return tuple(f"hidden_{i}" for i in range(self.hidden))
 
     @property
     def sample_time_s(self) -> float:
@@ -112,6 +137,16 @@ def load_recurrent_activation(path) -> RecurrentActivation:
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate > 0:
         raise SurrogateMismatch(f"surrogate '{name}' does not record its sample rate "
                                 f"('rate_hz' in {surrogate.path.with_suffix('.json').name})")
+    bounds = surrogate.metadata.get("state_bounds")
+    if bounds is None and surrogate.metadata.get("architecture") == "lstm":
+        raise SurrogateMismatch(f"surrogate '{name}' is an LSTM without 'state_bounds' (the "
+                                f"bounds of its cell state) in "
+                                f"{surrogate.path.with_suffix('.json').name}: train it again "
+                                f"with ocp train")
+    if bounds is not None and (not isinstance(bounds, list) or len(bounds) != H or not all(
+            isinstance(b, list) and len(b) == 2 and b[0] <= b[1] for b in bounds)):
+        raise SurrogateMismatch(f"surrogate '{name}': 'state_bounds' is not {H} pairs "
+                                f"[low, high]")
     return RecurrentActivation(surrogate)
 
 
@@ -136,7 +171,8 @@ class LearnedActivationModel(Model):
         self.base, self.activation = base, activation
         self.name, self.time_dependent = base.name, base.time_dependent
         H, muscles = activation.hidden, [m.name for m in base.muscles]
-        self.hidden_names = {m: tuple(f"{m}_hidden_{i}" for i in range(H)) for m in muscles}
+        self.hidden_names = {m: tuple(f"{m}_{s}" for s in activation.state_suffixes())
+                             for m in muscles}
         self.state_names = tuple(base.state_names) + sum(self.hidden_names.values(), ())
         self.state_units = tuple(base.state_units) + ("-",) * (H * len(muscles))
         self.control_names, self.control_units = base.control_names, base.control_units
@@ -249,7 +285,7 @@ class LearnedActivationModel(Model):
     def default_bounds(self):
         bounds = dict(self.base.default_bounds())
         for names in self.hidden_names.values():
-            bounds.update({n: HIDDEN_BOUNDS for n in names})
+            bounds.update(zip(names, map(tuple, self.activation.state_bounds)))
         return bounds
 
     def parameters(self):
