@@ -120,6 +120,42 @@ def emg_data(kind: str, sequences: int = 32, duration_s: float = 3.0, rate_hz: f
     return SequenceData(np.clip(e + noise, 0.0, None), a, rate_hz, kind)
 
 
+#: Time constants of the fatigue-like slow state (``fatigue_data``), s.
+FATIGUE_TAU_S, RECOVERY_TAU_S = 8.0, 60.0
+
+
+def fatigue_data(sequences: int = 24, duration_s: float = 20.0, rate_hz: float = 20.0,
+                 envelope_noise: float = 0.02, seed: int = 0, block_s: float = 2.0,
+                 tau_fatigue_s: float = FATIGUE_TAU_S,
+                 tau_recovery_s: float = RECOVERY_TAU_S) -> SequenceData:
+    """A long-memory task: the force-producing activation of a fatiguing muscle.
+
+    Bursts (``excitation_patterns("fast")``) switched on and off in blocks of
+    ``block_s`` (work and rest), activation ``a`` by the De Groote dynamics,
+    and a slow fatigue state F that accumulates work and recovers at a
+    constant rate (a depleting store, clipped at 0 and 1)::
+
+        F[k+1] = clip(F[k] + dt (a[k] / tau_fatigue - 1 / tau_recovery), 0, 1)
+        target = a (1 - F)
+
+    F depends on the work of the last tens of seconds (hundreds of steps at
+    20 Hz): the target needs memory far beyond the 60 ms of ``a`` alone.
+    """
+    samples = int(round(duration_s * rate_hz))
+    rng = np.random.default_rng(seed)
+    e = excitation_patterns("fast", sequences, samples, rate_hz, seed)
+    block = max(1, int(round(block_s * rate_hz)))
+    on = rng.uniform(size=(sequences, samples // block + 1)) < 0.5
+    e = e * np.repeat(on, block, axis=1)[:, :samples]
+    a = activation_response(e, rate_hz)
+    fatigue, dt = np.zeros_like(a), 1.0 / rate_hz
+    for k in range(1, samples):
+        fatigue[:, k] = np.clip(fatigue[:, k - 1] + dt * (a[:, k - 1] / tau_fatigue_s
+                                                           - 1.0 / tau_recovery_s), 0.0, 1.0)
+    noise = envelope_noise * np.random.default_rng(seed + 7).standard_normal(e.shape)
+    return SequenceData(np.clip(e + noise, 0.0, None), a * (1.0 - fatigue), rate_hz, "fatigue")
+
+
 class ActivationGRU(nn.Module):
     """Envelope sequence (batch, T) -> activation sequence (batch, T): GRU plus read-out."""
 

@@ -30,7 +30,9 @@ Two components beside muscle geometry and contact (spec.py), read by the same
     [network]
     architecture = "gru"                 # rnn | gru | lstm
     hidden = [16]
+    init = "default"                     # or "chrono" (gates set for long memories)
     [data]
+    task = "bursts"                      # or "fatigue" (a slow state over tens of s)
     sequences = 24                       # also duration, rate, noise, seed
     [training]
     epochs = 300                         # full-batch Adam steps
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from learned_components.graph import CHANNELS, TARGETS
-from learned_components.recurrent import KINDS
+from learned_components.recurrent import INITS, KINDS
 from learned_components.tree_data import tree_of_model
 from ocp.errors import ProblemError
 from ocp.io.problem_file import read_model
@@ -49,6 +51,9 @@ from ocp.io.tables import TableReader
 from ocp.models.protocols import ContactModel, MuscleModel, TreeModel
 
 TREE_DYNAMICS, EMG_ACTIVATION = "tree_dynamics", "emg_activation"
+#: Data of an emg_activation network: bursts (sequence.emg_data("fast")) or the
+#: fatigue-like long-memory task (sequence.fatigue_data).
+TASKS = ("bursts", "fatigue")
 STRUCTURED_COMPONENTS = (TREE_DYNAMICS, EMG_ACTIVATION)
 
 
@@ -77,6 +82,8 @@ class StructuredSpec:
     rate_hz: float = 100.0
     noise: float = 0.02
     threads: int = 1
+    task: str = "bursts"
+    init: str = "default"
 
 
 def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
@@ -122,7 +129,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         spec.epochs = tr.integer("epochs", 400, minimum=0)
     else:
         root.only({"component", "out", "network", "data", "training", "description", "title"})
-        net.only({"architecture", "hidden"})
+        net.only({"architecture", "hidden", "init"})
         architecture = net.string("architecture", None, choices=list(KINDS))
         if architecture is None:
             raise net.error("architecture", f"required: one of {', '.join(KINDS)}")
@@ -130,8 +137,10 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
                               expected="one layer width (a recurrent network has one "
                               "layer), e.g. [16]")
         d = root.sub("data")
-        d.only({"sequences", "duration", "rate", "noise", "seed"})
+        d.only({"task", "sequences", "duration", "rate", "noise", "seed"})
         spec = StructuredSpec(path, component, out_path, architecture, hidden=hidden[0])
+        spec.init = net.string("init", "default", choices=list(INITS))
+        spec.task = d.string("task", "bursts", choices=list(TASKS))
         spec.sequences = d.integer("sequences", 24, minimum=1)
         spec.duration_s = d.number("duration", 3.0, unit="s", minimum=0.1)
         spec.rate_hz = d.number("rate", 100.0, unit="Hz", minimum=1.0)

@@ -33,7 +33,7 @@ from learned_components.recurrent import (
     step_function,
     train_sequence_net,
 )
-from learned_components.sequence import emg_data
+from learned_components.sequence import emg_data, fatigue_data
 from learned_components.structured_spec import TREE_DYNAMICS, StructuredSpec
 from learned_components.training import TrainResult
 from learned_components.tree_data import STATE_RANGES, rnea, tree_of_model
@@ -114,16 +114,17 @@ def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
 
 
 def train_emg_activation(spec: StructuredSpec, progress: bool = True):
-    train = emg_data("fast", spec.sequences, spec.duration_s, spec.rate_hz, spec.noise,
-                     spec.seed)
-    test = emg_data("fast", max(4, spec.sequences // 3), spec.duration_s, spec.rate_hz,
-                    spec.noise, spec.seed + 10)
+    data = (lambda n, seed: fatigue_data(n, spec.duration_s, spec.rate_hz, spec.noise, seed)) \
+        if spec.task == "fatigue" else \
+        (lambda n, seed: emg_data("fast", n, spec.duration_s, spec.rate_hz, spec.noise, seed))
+    train, test = data(spec.sequences, spec.seed), data(max(4, spec.sequences // 3),
+                                                        spec.seed + 10)
     if progress:
         print(f"training a {spec.architecture.upper()} ({spec.hidden} hidden) on "
               f"{spec.sequences} EMG sequences ...", flush=True)
     net, seconds = train_sequence_net(spec.architecture, train.envelopes, train.activations,
                                       spec.hidden, spec.epochs, spec.learning_rate, spec.seed,
-                                      spec.threads)
+                                      spec.threads, spec.init, train.envelopes.shape[1])
     rms = float(np.sqrt(np.mean((predict(net, test.envelopes) - test.activations) ** 2)))
     envelope, activation = gait_sequence(rate_hz=spec.rate_hz, noise=spec.noise,
                                          seed=spec.seed + 20)
@@ -132,7 +133,8 @@ def train_emg_activation(spec: StructuredSpec, progress: bool = True):
     step = step_function(net.weights(), f"{spec.architecture}_step")
     export_error = float(np.max(np.abs(rollout(step, test.envelopes[0])
                                        - predict(net, test.envelopes[:1])[0])))
-    training = {"time_s": seconds, "validation_rms_error": rms, "long_sequence_rms_error":
+    training = {"time_s": seconds, "task": spec.task, "init": spec.init,
+                "validation_rms_error": rms, "long_sequence_rms_error":
                 long_rms, "long_sequence_steps": len(envelope), "gradient_ratio": ratio,
                 "export_max_abs_difference": export_error, "seed": spec.seed}
     meta = {"component": "emg_activation", "architecture": spec.architecture,

@@ -5,8 +5,12 @@ Reference: the exported step rolled out under random excitations in [0, 1]
 ``learned_components.recurrent.state_bounds``), and the rest state found by
 fixed-point iteration.
 """
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+from ocp import load_problem, solve
 
 torch = pytest.importorskip("torch")
 
@@ -70,3 +74,33 @@ def test_lstm_from_a_training_file_is_activation_dynamics_with_cell_bounds(tmp_p
     assert [bounds[n] for n in names[3:]] == \
         list(map(tuple, model.activation.state_bounds[3:]))
     assert all(bounds[n] == (-1.0, 1.0) for n in names[:3])
+
+
+PROBLEM = Path(__file__).resolve().parent.parent / "problems" / "arm_reach_muscles_lstm.toml"
+
+
+def test_lstm_problem_starts_inside_its_bounds_at_rest_without_fatigue():
+    """The shipped LSTM (fatigue task) from its problem file: every initial hidden and
+    cell value inside the bounds recorded at training; the rest state is the training
+    sequences' start (zeros: no fatigue) settled 0.5 s at the initial excitation."""
+    problem = load_problem(PROBLEM)
+    model = problem.model
+    assert model.activation.is_lstm and model.activation.slow_state
+    bounds = model.default_bounds()
+    step = model.activation.step
+    h = np.zeros(model.activation.hidden)
+    for _ in range(10):  # 0.5 s at 20 Hz
+        h = np.array(step(0.0, h)[1]).ravel()
+    for m in model.muscles:
+        names = model.hidden_names[m.name]
+        np.testing.assert_allclose([problem.initial[n] for n in names], h, atol=1e-14)
+        for n in names:
+            assert bounds[n][0] <= problem.initial[n] <= bounds[n][1]
+    cells = [n for n in model.hidden_names["BRA"] if "_cell_" in n]
+    assert len(cells) == 16 and max(bounds[n][1] for n in cells) > 1.0
+
+
+@pytest.mark.slow
+def test_lstm_problem_solves():
+    solution = solve(load_problem(PROBLEM))
+    assert solution.status == "success"

@@ -52,6 +52,9 @@ EMG_ACTIVATION = "emg_activation"
 HIDDEN_BOUNDS = (-1.0, 1.0)
 #: Fixed-point iteration for the rest state: steps and tolerance (hidden units).
 REST_STEPS, REST_TOLERANCE = 20000, 1e-12
+#: Settling time of the fast activation (s; 8x the 60 ms deactivation time
+#: constant) for the rest state of a network with a slow fatigue state.
+SETTLE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,26 @@ class RecurrentActivation:
         """Validation RMS error of the activation (activation units), from training."""
         return self.surrogate.metadata.get("training", {}).get("validation_rms_error")
 
+    @property
+    def slow_state(self) -> bool:
+        """Trained with a slow fatigue-like state (``task = "fatigue"``)."""
+        return self.surrogate.metadata.get("training", {}).get("task") == "fatigue"
+
     def rest_state(self, excitation: float) -> np.ndarray:
-        """Hidden state (H,) at rest under a constant ``excitation``: h = step(e, h)."""
+        """Hidden state (H,) at rest under a constant ``excitation``: h = step(e, h).
+
+        A network trained with a slow fatigue state has no such fixed point
+        that means rest (held long enough, any excitation fatigues the muscle):
+        its rest state is the training sequences' start, zeros (no fatigue),
+        stepped ``SETTLE_S`` under the excitation so that the fast activation
+        has settled.
+        """
         key = round(float(excitation), 12)
+        if key not in self._rest and self.slow_state:
+            h = np.zeros(self.hidden)
+            for _ in range(int(round(SETTLE_S / self.sample_time_s))):
+                h = np.array(self.step(key, h)[1]).ravel()
+            self._rest[key] = h
         if key not in self._rest:
             h = np.zeros(self.hidden)
             for _ in range(REST_STEPS):
