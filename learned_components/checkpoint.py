@@ -135,5 +135,7 @@ def build(architecture: dict):
         from learned_components.recurrent import SequenceNet
         return SequenceNet(kind, architecture["hidden"])
     cls = {MLP.kind: MLP, MeanVarianceMLP.kind: MeanVarianceMLP}[architecture["kind"]]
+    extra = {"input_range": architecture["input_range"]} \
+        if architecture.get("input_range") is not None else {}
     return cls(architecture["n_in"], architecture["n_out"], architecture["hidden"],
-               architecture["activation"])
+               architecture["activation"], **extra)

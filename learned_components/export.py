@@ -73,6 +73,10 @@ def mean_variance_expression(weights: dict, x):
     z = network_expression(weights, x)
     std = ca.DM(weights["output_std"])
     mean = ca.DM(weights["output_mean"]) + std * z[:n]
+    box = weights.get("input_range")
+    if box is not None:  # the variance head at the input clamped to the training range
+        lo, hi = (ca.DM([r[i] for r in box]) for i in (0, 1))
+        z = network_expression(weights, ca.fmax(ca.fmin(x, hi), lo))
     variance = (ca.log1p(ca.exp(z[n:])) + MIN_VARIANCE) * std ** 2
     return mean, variance
 

@@ -65,7 +65,7 @@ def _noise_variance(module: MeanVarianceMLP, inputs: np.ndarray) -> np.ndarray:
     """The variance head in normalised units, (n, n_out)."""
     x = torch.as_tensor(np.atleast_2d(inputs), dtype=torch.float64)
     with torch.no_grad():
-        head = module.normalised(x)[:, module.n_out:]
+        head = module.normalised(module.clamped(x))[:, module.n_out:]
         return (torch.log1p(torch.exp(head)) + MIN_VARIANCE).numpy()
 
 

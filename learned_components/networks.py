@@ -138,12 +138,38 @@ class MeanVarianceMLP(MLP):
 
     kind = "mean_variance_mlp"
 
+    def __init__(self, *args, input_range=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: [(low, high)] per input: the variance head is evaluated at the input
+        #: clamped to this box, so the noise estimate outside the training range
+        #: is its value at the nearest edge instead of an extrapolation.
+        self.input_range = None if input_range is None else \
+            [(float(lo), float(hi)) for lo, hi in input_range]
+
     def head_size(self) -> int:
         return 2 * self.n_out
+
+    def clamped(self, x):
+        """x clamped to ``input_range`` (x itself without one)."""
+        if self.input_range is None:
+            return x
+        lo, hi = (torch.as_tensor([r[i] for r in self.input_range], dtype=x.dtype)
+                  for i in (0, 1))
+        return torch.maximum(torch.minimum(x, hi), lo)
 
     def forward(self, x):
         z = self.normalised(x)
         mean = self.output_mean + self.output_std * z[:, :self.n_out]
-        variance = (torch.log1p(torch.exp(z[:, self.n_out:])) + MIN_VARIANCE) \
-            * self.output_std ** 2
+        head = z[:, self.n_out:] if self.input_range is None else \
+            self.normalised(self.clamped(x))[:, self.n_out:]
+        variance = (torch.log1p(torch.exp(head)) + MIN_VARIANCE) * self.output_std ** 2
         return mean, variance
+
+    def architecture(self) -> dict:
+        out = super().architecture()
+        if self.input_range is not None:
+            out["input_range"] = [list(r) for r in self.input_range]
+        return out
+
+    def weights(self) -> dict:
+        return {**super().weights(), "input_range": self.input_range}

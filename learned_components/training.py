@@ -139,14 +139,34 @@ def _std(values: np.ndarray) -> np.ndarray:
     return np.where(std > 0, std, 1.0)
 
 
+#: Fraction of each input's range, at either end, over which the noise estimate
+#: of a mean-variance network is held constant (``noise_box``).
+NOISE_EDGE_FRACTION = 0.1
+
+
+def noise_box(ranges, fraction: float = NOISE_EDGE_FRACTION) -> list:
+    """The box at which a mean-variance network's variance head is clamped.
+
+    The training range shrunk by ``fraction`` of its width at each end. The
+    head sees the clamped input in training too, so over each outer strip it
+    fits one value, the strip's average noise, from data on a tenth of the
+    range rather than from the few samples at the very edge; outside the range
+    the estimate stays at that value instead of extrapolating (the mean head
+    still sees the true input).
+    """
+    return [(lo + fraction * (hi - lo), hi - fraction * (hi - lo)) for lo, hi in ranges]
+
+
 def new_module(data: Dataset, train_index, hidden, activation: str,
                mean_variance: bool = False) -> MLP:
     """A module sized for ``data``, normalised with the statistics of its training part."""
     x, y = data.inputs[train_index], data.outputs[train_index]
-    cls = MeanVarianceMLP if mean_variance else MLP
-    return cls(x.shape[1], y.shape[1], hidden, activation,
-               input_mean=x.mean(axis=0), input_std=_std(x),
-               output_mean=y.mean(axis=0), output_std=_std(y))
+    normalisation = dict(input_mean=x.mean(axis=0), input_std=_std(x),
+                         output_mean=y.mean(axis=0), output_std=_std(y))
+    if mean_variance:  # the noise estimate stops at the edge of the training range
+        return MeanVarianceMLP(x.shape[1], y.shape[1], hidden, activation,
+                               input_range=noise_box(data.ranges), **normalisation)
+    return MLP(x.shape[1], y.shape[1], hidden, activation, **normalisation)
 
 
 def _loss_fn(module: MLP, options: TrainOptions):
