@@ -39,7 +39,20 @@ def solve_per_member(problem_path, members, overrides: dict | None = None, key: 
     return solutions
 
 
-def spread(solutions, names=None) -> dict:
+def output_spread(solutions, names) -> dict:
+    """Per output in ``names`` (e.g. ``grf_y_r``): the members' standard deviation at
+    each time, its maximum and RMS, and both relative to the mean trace's peak."""
+    out = {}
+    for name in names:
+        values = np.stack([s.output(name) for s in solutions])
+        std, peak = values.std(axis=0), float(np.max(np.abs(values.mean(axis=0))))
+        out[name] = {"max_std": float(std.max()), "rms_std": float(np.sqrt(np.mean(std ** 2))),
+                     "peak": peak,
+                     "max_std_of_peak": float(std.max() / peak) if peak > 0 else float("nan")}
+    return out
+
+
+def spread(solutions, names=None, outputs=()) -> dict:
     """Spread of the members' objectives and trajectories.
 
     ``objective``: mean, std (over members), min, max and (max - min) / mean;
@@ -67,4 +80,6 @@ def spread(solutions, names=None) -> dict:
             entry.update(max_std_deg=math.degrees(entry["max_std"]),
                          rms_std_deg=math.degrees(entry["rms_std"]))
         out["states"][name] = entry
+    if outputs:  # ground reaction forces, say
+        out["outputs"] = output_spread(solutions, outputs)
     return out

@@ -37,6 +37,7 @@ from ocp.models.surrogate import MUSCLE_GEOMETRY, shown
 torch = require_torch()
 
 ENSEMBLE = "muscle_geometry_ensemble"
+CONTACT_ENSEMBLE = "contact_normal_force_ensemble"
 
 
 def make_data(spec: TrainSpec) -> Dataset:
@@ -170,6 +171,15 @@ def train_from_spec(spec: TrainSpec, progress: bool = True) -> TrainResult:
         else:
             exported.append(write_surrogate(geometry_function(networks[0].weights(), n_in),
                                             meta, out)[0])
+    elif spec.ensemble:  # as for geometry: the ensemble, and each member as a drop-in
+        f = ensemble_function([n.weights() for n in networks], n_in, CONTACT_ENSEMBLE, "x")
+        exported.append(write_surrogate(f, {**meta, "component": CONTACT_ENSEMBLE}, out)[0])
+        for k, net in enumerate(networks, 1):
+            member_meta = {**meta, "network": {**net.architecture(), "member": k},
+                           "training": {**training, **member_errors_dict(net, data,
+                                                                         trained[0])}}
+            exported.append(write_surrogate(contact_function(net.weights()), member_meta,
+                                            out.with_name(f"{out.name}_member{k}"))[0])
     else:
         exported.append(write_surrogate(contact_function(networks[0].weights()), meta, out)[0])
     if spec.laplace:  # beside the drop-in (the network's mean head): the uncertainty

@@ -105,20 +105,21 @@ def chain_parents(n: int) -> tuple:
     return tuple(range(-1, n - 1))
 
 
-def proportion_factors(rng, shape, band: str) -> np.ndarray:
-    """Scale factors: 'train' U(0.85, 1.15); 'outside' 0.6375 or 1.4375 (25 % beyond)."""
+def proportion_factors(rng, shape, band: str, beyond: float = 0.25) -> np.ndarray:
+    """Scale factors: 'train' U(0.85, 1.15); 'outside' 0.85 (1 - beyond) or 1.15 (1 +
+    beyond) (by default 0.6375 or 1.4375, 25 % beyond)."""
     if band == "train":
         return rng.uniform(0.85, 1.15, shape)
     if band == "outside":
-        return np.where(rng.random(shape) < 0.5, 0.85 * 0.75, 1.15 * 1.25)
+        return np.where(rng.random(shape) < 0.5, 0.85 * (1 - beyond), 1.15 * (1 + beyond))
     raise ValueError(f"unknown proportion band '{band}' (train or outside)")
 
 
 def chain_batch(n: int, samples: int, band: str = "train", seed: int = 0,
-                reference: dict = REFERENCE) -> TreeBatch:
+                reference: dict = REFERENCE, beyond: float = 0.25) -> TreeBatch:
     """Random chains of ``n`` segments hanging along their own -y axes, and random states."""
     rng = np.random.default_rng(seed)
-    f = proportion_factors(rng, (4, samples, n), band)
+    f = proportion_factors(rng, (4, samples, n), band, beyond)
     mass = reference["mass_kg"] * f[0]
     length = reference["length_m"] * f[1]
     com = reference["com_m"] * f[2] * (length / reference["length_m"])
