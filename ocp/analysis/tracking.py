@@ -59,6 +59,12 @@ def tracking_errors(problem, solution) -> dict:
         if not isinstance(term, Tracking):
             continue
         per = {}
+        if term.marker_names:   # marker distances, as OpenSim's IK reports them
+            from ocp.sensors.marker_tracking import marker_residuals
+            residuals = marker_residuals(term, solution)
+            if residuals is not None:
+                report[term.name] = {"markers": residuals}
+            continue
         for name, ref in term.reference.items():
             y = _values(solution, name)
             if y is None or t.size < 2:
