@@ -154,7 +154,7 @@ def write_trial(folder, signals_at, level, rng_state=7):
                                             "acc_z"), ("rad/s",) * 3 + ("m/s^2",) * 3))
 
 
-def problem_text(hold, intervals=20):
+def problem_text(hold, intervals=20, markers_tracked=True):
     sensors = ""
     for s in SENSORS:
         gyro = ", ".join(f'{s}_angular_velocity_{a} = "gyro_{a}"' for a in "xyz")
@@ -176,7 +176,7 @@ def problem_text(hold, intervals=20):
             """)
     held = ", ".join(f"{c} = {v}" for c, v in hold.items())
     markers = ", ".join(f'"{m}"' for m in MARKERS)
-    return textwrap.dedent(f"""
+    text = textwrap.dedent(f"""
         [model]
         file = "{MODEL}"
         hold = {{ {held} }}
@@ -199,12 +199,16 @@ def problem_text(hold, intervals=20):
         method = "hermite-simpson"
         intervals = {intervals}
         """) + sensors
+    if not markers_tracked:   # the IMUs alone
+        start = text.index("[costs.markers]")
+        text = text[:start] + text[text.index("[costs.effort]"):]
+    return text
 
 
-def recovered_rms_deg(folder, hold):
+def recovered_rms_deg(folder, hold, markers_tracked=True):
     import ocp
     path = folder / "closed_loop.toml"
-    path.write_text(problem_text(hold))
+    path.write_text(problem_text(hold, markers_tracked=markers_tracked))
     problem = ocp.load_problem(path)
     solution = ocp.solve(problem, verbose=False)
     assert solution.success, solution.message
@@ -234,3 +238,17 @@ def test_noisy_markers_and_imus_of_a_known_motion_give_it_back(model_and_signals
         errors.append(rms)
     assert errors[0] < 0.5
     assert errors[0] < errors[1] < errors[2]
+
+
+@pytest.mark.slow
+def test_the_imus_alone_give_the_motion_back(model_and_signals, tmp_path):
+    """Gyroscopes and accelerometers only (no markers), at the lowest noise level:
+    the accelerometers' gravity fixes the orientation that the gyroscopes integrate."""
+    _, hold, _, _ = model_and_signals
+    write_trial(tmp_path, lambda t: evaluate(model_and_signals, t), LEVELS[0])
+    rms, per, solution = recovered_rms_deg(tmp_path, hold, markers_tracked=False)
+    assert not any(t.startswith("markers") for t in solution.cost_terms)
+    print(f"\nIMUs alone, noise x{LEVELS[0]:g}: motion {rms:.3f} deg RMS (" + ", ".join(
+        f"{c} {e:.3f}" for c, e in zip(FREE, per)) + f"), {solution.iterations} "
+        f"iterations, {solution.solve_time_s:.1f} s in IPOPT")
+    assert rms < 0.5
