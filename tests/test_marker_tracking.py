@@ -173,7 +173,8 @@ def test_gait3d_marker_tracking_converges_to_the_marker_residuals_of_ik():
     solution = ocp.solve(problem)
     assert solution.success
     residuals = solution.extra["tracking_error"]["markers"]["markers"]
-    ik = inverse_kinematics(None, None, WALK / "subject01_Setup_IK.xml")
+    ik = inverse_kinematics(WALK / "subject01_skeleton.osim", WALK / "subject01_walk1.trc",
+                            WALK / "subject01_Setup_IK.xml")     # the setup's weights, tasks
     t = np.asarray(ik.time_s)
     frames = [e for e, s in zip(ik.errors, t) if 0.6 - 1e-9 <= s <= 1.0 + 1e-9]
     ik_rms = math.sqrt(np.mean([e.rms_m ** 2 for e in frames]))
@@ -185,3 +186,40 @@ def test_gait3d_marker_tracking_converges_to_the_marker_residuals_of_ik():
     assert abs(residuals["rms"] - ik_rms) < 1e-3
     assert abs(residuals["max_abs"] - ik_max) < 2e-3
     assert residuals["worst_marker"] == max(frames, key=lambda e: e.max_m).worst_marker
+
+
+def test_markers_of_a_planar_osim_file_are_outputs_where_the_3d_reader_puts_them(tmp_path):
+    """A planar .osim's markers (on a body, and on an offset frame of it) are outputs
+    ``M_x``, ``M_y``: equal to the positions that the 3D reader's tree gives."""
+    from osim_pendulum import pendulum_osim
+
+    from ocp.osim import build_osim_model
+    from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
+    frame = ("<components><PhysicalOffsetFrame name=\"rod_end\">"
+             "<socket_parent>/bodyset/rod</socket_parent>"
+             "<translation>0.02 -1 0.1</translation><orientation>0 0 0.7</orientation>"
+             "</PhysicalOffsetFrame></components>")
+    markers = ("<MarkerSet name=\"markerset\"><objects>"
+               "<Marker name=\"mid\"><socket_parent_frame>/bodyset/rod</socket_parent_frame>"
+               "<location>0.05 -0.5 0.03</location></Marker>"
+               "<Marker name=\"end\"><socket_parent_frame>/bodyset/rod/rod_end"
+               "</socket_parent_frame><location>0.1 0.2 0</location></Marker>"
+               "</objects></MarkerSet>")
+    path = tmp_path / "bar.osim"
+    path.write_text(pendulum_osim(model_extra=markers, body_extra=frame))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = build_osim_model(path)
+    x, u = ca.SX.sym("x", 2), ca.SX.sym("u", model.nu)
+    out = model.outputs(x, u)
+    names = [f"{m}_{a}" for m in ("mid", "end") for a in "xy"]
+    planar = ca.Function("planar", [x], [ca.vertcat(*[out[n] for n in names])])
+    tree = spatial_tree(read_spatial(path))
+    q = ca.SX.sym("q", tree.n)
+    positions = tree.marker_positions(q)
+    spatial = ca.Function("spatial", [q], [ca.vertcat(*[positions[m][k] for m in ("mid", "end")
+                                                        for k in (0, 1)])])
+    for angle in (-1.2, 0.0, 0.4, 2.5):
+        np.testing.assert_allclose(np.array(planar([angle, 0.3])).ravel(),
+                                   np.array(spatial([angle])).ravel(), atol=1e-12)
+    assert model.output_units()["end_y"] == "m"
