@@ -200,7 +200,7 @@ def test_markers_of_a_planar_osim_file_are_outputs_where_the_3d_reader_puts_them
              "<translation>0.02 -1 0.1</translation><orientation>0 0 0.7</orientation>"
              "</PhysicalOffsetFrame></components>")
     markers = ("<MarkerSet name=\"markerset\"><objects>"
-               "<Marker name=\"mid\"><socket_parent_frame>/bodyset/rod</socket_parent_frame>"
+               "<Marker name=\"R.Mid\"><socket_parent_frame>/bodyset/rod</socket_parent_frame>"
                "<location>0.05 -0.5 0.03</location></Marker>"
                "<Marker name=\"end\"><socket_parent_frame>/bodyset/rod/rod_end"
                "</socket_parent_frame><location>0.1 0.2 0</location></Marker>"
@@ -212,14 +212,19 @@ def test_markers_of_a_planar_osim_file_are_outputs_where_the_3d_reader_puts_them
         model = build_osim_model(path)
     x, u = ca.SX.sym("x", 2), ca.SX.sym("u", model.nu)
     out = model.outputs(x, u)
-    names = [f"{m}_{a}" for m in ("mid", "end") for a in "xy"]
+    names = [f"{m}_{a}" for m in ("R.Mid", "end") for a in "xy"]
     planar = ca.Function("planar", [x], [ca.vertcat(*[out[n] for n in names])])
     tree = spatial_tree(read_spatial(path))
     q = ca.SX.sym("q", tree.n)
     positions = tree.marker_positions(q)
-    spatial = ca.Function("spatial", [q], [ca.vertcat(*[positions[m][k] for m in ("mid", "end")
+    spatial = ca.Function("spatial", [q], [ca.vertcat(*[positions[m][k] for m in ("R.Mid", "end")
                                                         for k in (0, 1)])])
     for angle in (-1.2, 0.0, 0.4, 2.5):
         np.testing.assert_allclose(np.array(planar([angle, 0.3])).ravel(),
                                    np.array(spatial([angle])).ravel(), atol=1e-12)
     assert model.output_units()["end_y"] == "m"
+    # a marker named as in gait labs ("R.Mid_x": not a CasADi name) is tracked
+    from ocp.engine.nlp import transcribe
+    reference = {"R.Mid_x": (np.array([0.0, 0.5]), np.array([0.1, 0.2]))}
+    transcribe(ocp.Problem(model=model, final_time=0.5,
+                           costs=[ocp.Tracking("track", 1.0, reference=reference)]))
