@@ -98,6 +98,7 @@ def test_a_trc_is_tracked_marker_by_marker_the_lacking_listed_the_gaps_skipped(t
     residuals = solution.extra["tracking_error"]["track"]["markers"]
     assert residuals["worst_marker"] == "tip" and residuals["unit"] == "m"
     assert residuals["rms"] < 1e-3 and residuals["max_abs"] >= residuals["rms"]
+    assert any("ghost" in w for w in solution.warnings)       # in the summary too
 
 
 def test_marker_weights_from_a_table_or_an_ik_setup_and_the_summary_line(tmp_path, capsys):

@@ -109,7 +109,8 @@ register_reporter(tracking_reporter, order=10)
 
 def coverage_warnings(problem, solution) -> list[str]:
     """A warning per tracked reference whose samples end before (or start after)
-    the solved time span: the cost holds it constant there.
+    the solved time span: the cost holds it constant there; and the notes of
+    marker references (markers the model lacks, gaps skipped).
 
     Problem files are refused at load time when the data cannot cover the span
     (:func:`ocp.costs.tracking.check_coverage`); this catches a free final time
@@ -122,6 +123,7 @@ def coverage_warnings(problem, solution) -> list[str]:
     for term in problem.costs:
         if not isinstance(term, Tracking):
             continue
+        out += [f"tracking term '{term.name}': {note}" for note in term.notes]
         for name, ref in term.reference.items():
             if np.isscalar(ref):
                 continue

@@ -69,6 +69,8 @@ class Tracking(CostTerm):
     weights: dict = field(default_factory=dict)
     #: the markers followed (marker tracking: ocp.sensors.marker_tracking)
     marker_names: tuple = ()
+    #: what the user should know of the reference (markers not tracked, gaps skipped)
+    notes: tuple = ()
 
     @classmethod
     def from_table(cls, name, reader: TableReader, context: CostContext):
@@ -88,10 +90,11 @@ class Tracking(CostTerm):
                 scale = 1.0 / body_weight_N(model)
             except ValueError as exc:
                 raise reader.error("divide_by_body_weight", str(exc)) from None
-        weights, markers = {}, ()
+        weights, markers, notes = {}, (), ()
         if is_marker_term(reader):
             found = marker_tracking_reference(reader, model, context.base)
             reference, weights, markers = found.reference, found.weights, found.markers
+            notes = tuple(found.notes(reader.table["reference"]))
         else:
             reference = tracking_reference(reader, model, context.base)
         reference = sampled = antialiased(reader, reference)
@@ -120,7 +123,7 @@ class Tracking(CostTerm):
                    divide_by_body_weight=divide, markers=reader.table.get("markers"),
                    ik_setup=reader.string("ik_setup"),
                    antialias_hz=reader.number("antialias_hz", minimum=0.0),
-                   weights=weights, marker_names=markers)
+                   weights=weights, marker_names=markers, notes=notes)
 
     def check(self, model):
         known = set(model.state_names) | set(model.control_names) | set(model.output_units())
