@@ -51,12 +51,13 @@ def calibration(path, extra=(), scale=1.0):
     return path
 
 
-def problem(tmp_path, placement="cal.sto"):
+def problem(tmp_path, placement="cal.sto", frames=()):
     path = tmp_path / "imu.toml"
     path.write_text(textwrap.dedent(f"""
         [model]
         file = "{MODEL}"
         imu_placement = "{placement}"
+        frames = [{", ".join(f'"{f}"' for f in frames)}]
         [time]
         final = 0.5
         [costs.effort]
@@ -96,3 +97,23 @@ def test_bad_sensor_input_is_one_line_before_any_solve(tmp_path, capsys, no_solv
         warnings.simplefilter("ignore", IMUPlacementNote)
         refused_in_one_line(["solve", str(problem(tmp_path)), "--quiet", "--out",
                              str(tmp_path / "o")], words, capsys)
+
+
+def test_a_placed_imu_reads_its_bodys_signals_turned_into_the_sensor(tmp_path):
+    """A sensor at the body's origin turned by R_BS reads omega_S = R_BS^T omega_B and
+    f_S = R_BS^T f_B, f_B the body frame's own accelerometer (a closed form)."""
+    calibration(tmp_path / "cal.sto")
+    model = ocp.load_problem(problem(tmp_path, frames=("femur_r", "tibia_r"))).model
+    x, u = ca.SX.sym("x", model.nx), ca.SX.sym("u", model.nu)
+    out = model.outputs(x, u)
+    names = [f"{s}_{kind}_{a}" for s in ("femur_r", "femur_r_imu", "tibia_r", "tibia_r_imu")
+             for kind in ("angular_velocity", "acceleration") for a in "xyz"]
+    f = ca.Function("signals", [x, u], [ca.vertcat(*[out[n] for n in names])])
+    rng = np.random.default_rng(3)
+    values = np.array(f(rng.uniform(-0.5, 0.5, model.nx),
+                        rng.uniform(-20, 20, model.nu))).reshape(4, 2, 3)
+    for k, sensor in enumerate(("femur_r_imu", "tibia_r_imu")):
+        r_bs = CHOSEN[sensor].as_matrix()
+        body, placed = values[2 * k], values[2 * k + 1]
+        np.testing.assert_allclose(placed[0], r_bs.T @ body[0], rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(placed[1], r_bs.T @ body[1], rtol=1e-10, atol=1e-9)
