@@ -7,8 +7,9 @@ ankle, which move smoothly. From that motion the model's own outputs give
 
 - the positions of the right leg's markers at 100 Hz (a .trc, mm), and
 - a gyroscope (angular velocity) and accelerometer (specific force, gravity
-  included) in the frames of the femur, tibia and calcaneus at 200 Hz (a .csv
-  per sensor, each at its own rate),
+  included) of IMUs on the femur, tibia and calcaneus, each turned on its body
+  (placed by ``[model] imu_placement`` from a calibration file made for that), at
+  200 Hz (a .csv per sensor, each at its own rate),
 
 which the problem file tracks (``type = "tracking"``: the markers by name, the
 sensors' columns mapped onto the frame outputs, anti-aliased to the mesh's rate).
@@ -36,7 +37,11 @@ from ocp.osim import build_osim_model
 
 MODEL = PROBLEMS / "data" / "walking3d" / "subject01_skeleton.osim"
 FREE = ("hip_flexion_r", "hip_adduction_r", "knee_angle_r", "ankle_angle_r")
-SENSORS = ("femur_r", "tibia_r", "calcn_r")
+SENSORS = ("femur_r_imu", "tibia_r_imu", "calcn_r_imu")
+#: how each sensor sits on its body (R_BS)
+ON_BODY = {"femur_r_imu": ((0, 0, 1), (0, 1, 0), (-1, 0, 0)),
+           "tibia_r_imu": ((0.8, -0.6, 0), (0.6, 0.8, 0), (0, 0, 1)),
+           "calcn_r_imu": ((1, 0, 0), (0, 0, -1), (0, 1, 0))}
 MARKERS = ("R.Thigh.Upper", "R.Thigh.Front", "R.Thigh.Rear", "R.Knee.Lat", "R.Shank.Upper",
            "R.Shank.Front", "R.Shank.Rear", "R.Ankle.Lat", "R.Heel", "R.Midfoot.Sup",
            "R.Toe.Tip")
@@ -60,17 +65,43 @@ def motion(t):
             -AMPLITUDE[:, None] * OMEGA ** 2 * np.sin(phase))
 
 
-def leg_model():
+def write_calibration(path):
+    """An OpenSense calibration .sto: each sensor's orientation R_GB R_BS with the model
+    in its default pose (what ``imu_placement`` reads back into R_BS)."""
+    from scipy.spatial.transform import Rotation
+
     from ocp.osim.spatial_skeleton import read_spatial, reduced_tree
+    doc = read_spatial(MODEL)
+    tree = reduced_tree(doc)
+    q = ca.DM([doc.coordinates()[c].default_value for c in tree.coordinates])
+    states = tree.body_states(q)
+    cells = []
+    for sensor in SENSORS:
+        r_gs = np.array(states[sensor[:-4]].R) @ np.array(ON_BODY[sensor], float)
+        x, y, z, w = Rotation.from_matrix(r_gs).as_quat()
+        cells.append(",".join(repr(float(v)) for v in (w, x, y, z)))
+    path.write_text("DataRate=100.000000\nDataType=Quaternion\nversion=3\nendheader\n"
+                    + "\t".join(("time",) + SENSORS) + "\n" + "\t".join(["0"] + cells)
+                    + "\n")
+    return path
+
+
+def leg_model(calibration):
+    from ocp.osim.spatial_skeleton import read_spatial, reduced_tree
+    from ocp.sensors.imu_frames import placed_imu_frames
     hold = {c: 0.0 for c in reduced_tree(read_spatial(MODEL)).coordinates if c not in FREE}
-    return build_osim_model(MODEL, spatial={"hold": hold, "frames": SENSORS}), hold
+    frames, _ = placed_imu_frames(MODEL, calibration)
+    for f in frames:
+        np.testing.assert_allclose(np.array(f.rotation), ON_BODY[f.name], atol=1e-12)
+    return build_osim_model(MODEL, spatial={"hold": hold, "frames": frames}), hold
 
 
 @pytest.fixture(scope="module")
-def model_and_signals():
+def model_and_signals(tmp_path_factory):
     """The model and a function of (q, q', q'') -> {output: value} of its markers and
     frames (the model's own output functions)."""
-    model, hold = leg_model()
+    calibration = write_calibration(tmp_path_factory.mktemp("imu") / "calibration.sto")
+    model, hold = leg_model(calibration)
     assert model.tree.coordinates == FREE
     n = len(FREE)
     q, qd, qdd = (ca.SX.sym(s, n) for s in ("q", "qd", "qdd"))
@@ -78,7 +109,7 @@ def model_and_signals():
     out.update(frame_outputs(model.tree, q, qd, qdd, model.frames))
     names = list(out)
     f = ca.Function("signals", [q, qd, qdd], [ca.vertcat(*out.values())])
-    return model, hold, names, f
+    return model, (hold, calibration), names, f
 
 
 def evaluate(model_and_signals, t):
@@ -122,7 +153,8 @@ def test_the_models_outputs_use_the_dynamics_accelerations(model_and_signals):
     u = tau / np.array([model.optimal_torque.get(c, 1.0) for c in model.actuated])
     outputs = model.outputs(ca.DM(np.concatenate([q, qd])), ca.DM(u))
     expected = np.array(f(q, qd, qdd)).ravel()
-    for name in ("tibia_r_acceleration_x", "calcn_r_acceleration_y", "femur_r_angular_velocity_z"):
+    for name in ("tibia_r_imu_acceleration_x", "calcn_r_imu_acceleration_y",
+                 "femur_r_imu_angular_velocity_z"):
         assert float(outputs[name]) == pytest.approx(expected[names.index(name)], abs=1e-8)
 
 
@@ -154,7 +186,9 @@ def write_trial(folder, signals_at, level, rng_state=7):
                                             "acc_z"), ("rad/s",) * 3 + ("m/s^2",) * 3))
 
 
-def problem_text(hold, intervals=20, markers_tracked=True):
+def problem_text(setup, intervals=20, markers_tracked=True):
+    """The problem file; ``setup``: (coordinates held, the calibration file)."""
+    hold, calibration = setup
     sensors = ""
     for s in SENSORS:
         gyro = ", ".join(f'{s}_angular_velocity_{a} = "gyro_{a}"' for a in "xyz")
@@ -180,7 +214,7 @@ def problem_text(hold, intervals=20, markers_tracked=True):
         [model]
         file = "{MODEL}"
         hold = {{ {held} }}
-        frames = [{", ".join(f'"{s}"' for s in SENSORS)}]
+        imu_placement = "{calibration}"
 
         [time]
         final = {FINAL_S}
@@ -205,10 +239,10 @@ def problem_text(hold, intervals=20, markers_tracked=True):
     return text
 
 
-def recovered_rms_deg(folder, hold, markers_tracked=True):
+def recovered_rms_deg(folder, setup, markers_tracked=True):
     import ocp
     path = folder / "closed_loop.toml"
-    path.write_text(problem_text(hold, markers_tracked=markers_tracked))
+    path.write_text(problem_text(setup, markers_tracked=markers_tracked))
     problem = ocp.load_problem(path)
     solution = ocp.solve(problem, verbose=False)
     assert solution.success, solution.message
@@ -221,13 +255,13 @@ def recovered_rms_deg(folder, hold, markers_tracked=True):
 @pytest.mark.slow
 def test_noisy_markers_and_imus_of_a_known_motion_give_it_back(model_and_signals,
                                                                tmp_path):
-    _, hold, _, _ = model_and_signals
+    _, setup, _, _ = model_and_signals
     errors = []
     for level in LEVELS:
         folder = tmp_path / f"level{level:g}"
         folder.mkdir()
         write_trial(folder, lambda t: evaluate(model_and_signals, t), level)
-        rms, per, solution = recovered_rms_deg(folder, hold)
+        rms, per, solution = recovered_rms_deg(folder, setup)
         residual = solution.extra["tracking_error"]["markers"]["markers"]["rms"]
         print(f"\nnoise x{level:g} (markers {level * BASE_NOISE[0] * 1000:g} mm, gyroscope "
               f"{level * BASE_NOISE[1]:g} rad/s, accelerometer {level * BASE_NOISE[2]:g} "
@@ -244,9 +278,9 @@ def test_noisy_markers_and_imus_of_a_known_motion_give_it_back(model_and_signals
 def test_the_imus_alone_give_the_motion_back(model_and_signals, tmp_path):
     """Gyroscopes and accelerometers only (no markers), at the lowest noise level:
     the accelerometers' gravity fixes the orientation that the gyroscopes integrate."""
-    _, hold, _, _ = model_and_signals
+    _, setup, _, _ = model_and_signals
     write_trial(tmp_path, lambda t: evaluate(model_and_signals, t), LEVELS[0])
-    rms, per, solution = recovered_rms_deg(tmp_path, hold, markers_tracked=False)
+    rms, per, solution = recovered_rms_deg(tmp_path, setup, markers_tracked=False)
     assert not any(t.startswith("markers") for t in solution.cost_terms)
     print(f"\nIMUs alone, noise x{LEVELS[0]:g}: motion {rms:.3f} deg RMS (" + ", ".join(
         f"{c} {e:.3f}" for c, e in zip(FREE, per)) + f"), {solution.iterations} "
