@@ -73,6 +73,9 @@ def report(solution, out: Path | None = None) -> str:
     for term, columns in (solution.tracking_error or {}).items():
         for name, err in columns.items():
             deg = f" ({err['rms_deg']:.3g} deg)" if "rms_deg" in err else ""
+            if "worst_marker" in err:   # marker tracking (ocp.sensors.marker_tracking)
+                deg = (f", max {err['max_abs']:.3g} m, worst {err['worst_marker']} "
+                       f"{err['worst_marker_rms']:.3g} m RMS")
             lines.append(f"tracking     {term}: {name} RMS {err['rms']:.3g} "
                          f"{err['unit']}{deg}")
     if out is not None:

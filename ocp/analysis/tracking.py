@@ -59,6 +59,12 @@ def tracking_errors(problem, solution) -> dict:
         if not isinstance(term, Tracking):
             continue
         per = {}
+        if term.marker_names:   # marker distances, as OpenSim's IK reports them
+            from ocp.sensors.marker_tracking import marker_residuals
+            residuals = marker_residuals(term, solution)
+            if residuals is not None:
+                report[term.name] = {"markers": residuals}
+            continue
         for name, ref in term.reference.items():
             y = _values(solution, name)
             if y is None or t.size < 2:
@@ -103,7 +109,8 @@ register_reporter(tracking_reporter, order=10)
 
 def coverage_warnings(problem, solution) -> list[str]:
     """A warning per tracked reference whose samples end before (or start after)
-    the solved time span: the cost holds it constant there.
+    the solved time span: the cost holds it constant there; and the notes of
+    marker references (markers the model lacks, gaps skipped).
 
     Problem files are refused at load time when the data cannot cover the span
     (:func:`ocp.costs.tracking.check_coverage`); this catches a free final time
@@ -116,6 +123,7 @@ def coverage_warnings(problem, solution) -> list[str]:
     for term in problem.costs:
         if not isinstance(term, Tracking):
             continue
+        out += [f"tracking term '{term.name}': {note}" for note in term.notes]
         for name, ref in term.reference.items():
             if np.isscalar(ref):
                 continue

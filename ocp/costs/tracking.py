@@ -1,6 +1,7 @@
 """Tracking: squared differences to constant targets or to measured data."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -56,6 +57,20 @@ class Tracking(CostTerm):
                                      "coordinates")
     divide_by_body_weight: bool = option(False, doc="divide by m g (Moco's "
                                                     "MocoContactTrackingGoal)")
+    markers: list | dict | None = option(
+        None, doc="markers of a .trc to track: a list, or a table {marker = weight}; "
+                  "default every marker of the file that the model has")
+    ik_setup: str | None = option(None, doc="an InverseKinematicsTool setup .xml whose "
+                                            "marker weights weigh the tracked markers")
+    antialias_hz: float | None = option(
+        None, unit="Hz", minimum=0.0, doc="low-pass each reference at this rate's Nyquist "
+        "frequency with the data module's anti-aliasing filter, keeping its own samples")
+    #: {name: (times_s, weights)}: per-sample weights (marker tracking; 0 in a gap)
+    weights: dict = field(default_factory=dict)
+    #: the markers followed (marker tracking: ocp.sensors.marker_tracking)
+    marker_names: tuple = ()
+    #: what the user should know of the reference (markers not tracked, gaps skipped)
+    notes: tuple = ()
 
     @classmethod
     def from_table(cls, name, reader: TableReader, context: CostContext):
@@ -75,7 +90,14 @@ class Tracking(CostTerm):
                 scale = 1.0 / body_weight_N(model)
             except ValueError as exc:
                 raise reader.error("divide_by_body_weight", str(exc)) from None
-        reference = sampled = tracking_reference(reader, model, context.base)
+        weights, markers, notes = {}, (), ()
+        if is_marker_term(reader):
+            found = marker_tracking_reference(reader, model, context.base)
+            reference, weights, markers = found.reference, found.weights, found.markers
+            notes = tuple(found.notes(reader.table["reference"]))
+        else:
+            reference = tracking_reference(reader, model, context.base)
+        reference = sampled = antialiased(reader, reference)
         # "gcv": Moco's references, OpenSim's GCVSpline (degree 5, error variance 0)
         interpolation = reader.string("interpolation", "linear", choices=list(INTERPOLATIONS))
         speeds = reader.boolean("speeds", False)
@@ -98,7 +120,10 @@ class Tracking(CostTerm):
                    reference_file=reader.string("reference"),
                    columns=reader.table.get("columns"), lowpass_hz=lowpass_hz,
                    lowpass_filter=lowpass_filter, interpolation=interpolation, speeds=speeds,
-                   divide_by_body_weight=divide)
+                   divide_by_body_weight=divide, markers=reader.table.get("markers"),
+                   ik_setup=reader.string("ik_setup"),
+                   antialias_hz=reader.number("antialias_hz", minimum=0.0),
+                   weights=weights, marker_names=markers, notes=notes)
 
     def check(self, model):
         known = set(model.state_names) | set(model.control_names) | set(model.output_units())
@@ -118,11 +143,92 @@ class Tracking(CostTerm):
             elif isinstance(ref, NaturalSpline):  # a spline through the samples
                 r = ref.expression(v.t)
             else:
-                times, values = (np.asarray(a, dtype=float) for a in ref)
-                interp = ca.interpolant(f"ref_{n}", "linear", [times], values)
-                r = interp(ca.fmin(ca.fmax(v.t, times[0]), times[-1]))
-            total += (v.value(n) - r) ** 2
+                r = _linear(f"ref_{n}", ref, v.t)
+            if n in self.weights:      # per-sample weights (markers: 0 in gaps)
+                total += _linear(f"weight_{n}", self.weights[n], v.t) * (v.value(n) - r) ** 2
+            else:
+                total += (v.value(n) - r) ** 2
+        if self.marker_names:          # weighted mean over the markers (m^2)
+            axes = len(self.reference) / len(self.marker_names)
+            total = total * axes / sum(float(np.max(w[1])) for w in self.weights.values())
         return self.scale * total
+
+
+def _linear(name, samples, t):
+    """The linear interpolant of (times, values) at t, held at the end values."""
+    times, values = (np.asarray(a, dtype=float) for a in samples)
+    # CasADi's names are letters, digits and single underscores ("R.Heel_x" is not one)
+    name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", name)).strip("_")
+    interp = ca.interpolant(name, "linear", [times], values)
+    return interp(ca.fmin(ca.fmax(t, times[0]), times[-1]))
+
+
+def is_marker_term(reader: TableReader) -> bool:
+    """Marker tracking: ``markers`` or ``ik_setup`` given, or a .trc reference without
+    ``columns``."""
+    reference = str(reader.table.get("reference", ""))
+    return ("markers" in reader.table or "ik_setup" in reader.table or
+            (reference.lower().endswith(".trc") and "columns" not in reader.table))
+
+
+def marker_tracking_reference(reader: TableReader, model, base):
+    """The MarkerReference (ocp.sensors.marker_tracking) of a marker-tracking table;
+    markers that the model lacks and gaps are warned about (a MarkerTrackingNote)."""
+    import warnings
+
+    from ocp.sensors.marker_tracking import marker_references
+    for key in ("columns", "target", "speeds"):
+        if key in reader.table:
+            raise reader.error(key, "does not go with marker tracking ('markers', "
+                                    "'ik_setup' or a .trc without 'columns')")
+    if "reference" not in reader.table:
+        raise reader.error(None, "marker tracking needs 'reference', a marker file (.trc)")
+    markers = reader.table.get("markers")
+    if markers is not None and not (
+            (isinstance(markers, list) and all(isinstance(m, str) for m in markers)) or
+            isinstance(markers, dict)):
+        raise reader.error("markers", "expected a list of marker names or a table "
+                           "{marker = weight}, got " + kind(markers))
+    lowpass_hz, lowpass_filter = read_lowpass(reader)
+    if lowpass_filter != "butterworth":
+        raise reader.error("lowpass_filter", "marker tracking filters with 'butterworth'")
+    setup = reader.path("ik_setup", base) if "ik_setup" in reader.table else None
+    try:
+        found = marker_references(reader.path("reference", base), model, markers, setup,
+                                  lowpass_hz=lowpass_hz)
+    except ProblemError as exc:
+        named = getattr(exc, "column", None) in (markers or ())   # a marker asked for
+        blame = "markers" if named else (
+            "ik_setup" if setup is not None and str(setup) in str(exc) else "reference")
+        raise reader.error(blame, str(exc)) from None
+    for note in found.notes(reader.table["reference"]):
+        warnings.warn(MarkerTrackingNote(note), stacklevel=2)
+    return found
+
+
+class MarkerTrackingNote(UserWarning):
+    """Markers of a tracked file that the model lacks, or gaps skipped."""
+
+
+def antialiased(reader: TableReader, reference: dict) -> dict:
+    """``antialias_hz``: each sampled reference low-passed at that rate's Nyquist
+    frequency (ocp.data.resample.antialias: a zero-phase FIR, flat to 80 % of it),
+    at its own samples: a 200 Hz gyroscope tracked on a 50 Hz mesh keeps its 200
+    samples a second, none of their content above 25 Hz."""
+    from ocp.data.resample import antialias
+    from ocp.data.tables import Table
+    rate = reader.number("antialias_hz", minimum=0.0)
+    if not rate:
+        return reference
+    out = {}
+    for name, ref in reference.items():
+        times, values = (np.asarray(a, float) for a in ref)
+        try:
+            table = antialias(Table(times, values[:, None], (name,), ("",)), rate)
+        except ProblemError as exc:
+            raise reader.error("antialias_hz", f"'{name}': {exc}") from None
+        out[name] = (times, table.values[:, 0])
+    return out
 
 
 def read_lowpass(reader: TableReader) -> tuple:

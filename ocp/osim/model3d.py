@@ -153,9 +153,13 @@ def spatial_torque_arguments(path, *, ignore: tuple = (), hold: dict | None = No
 
 def offset_frames(doc: SpatialDocument, names) -> tuple:
     """An OffsetFrame (ocp.models.spatial.outputs) per name: a body's own frame, or a
-    PhysicalOffsetFrame given by its path (``/bodyset/pelvis/imu``) or its name."""
+    PhysicalOffsetFrame given by its path (``/bodyset/pelvis/imu``) or its name; an
+    OffsetFrame (a placed IMU, ocp.sensors.imu_frames) is kept as it is."""
     out = []
     for name in names:
+        if isinstance(name, OffsetFrame):
+            out.append(name)
+            continue
         if name in doc.bodies:
             out.append(OffsetFrame(name, name))
             continue

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocp.osim.bodies import Body, read_frames, read_joint
-from ocp.osim.elements import ElementReader, OsimError, objects, open_model
+from ocp.osim.elements import ElementReader, OsimError, join_path, objects, open_model
 from ocp.osim.forces import read_actuator, read_contact_geometry, read_muscle, read_smooth_contact
 
 #: Elements read (the rest of the file, by tag, is either ignored as display-only
@@ -61,6 +61,8 @@ class OsimDocument:
     contacts: list
     ignored: list            # "Tag 'name' (line n)" of display-only elements
     lines: dict = field(default_factory=dict, repr=False)
+    #: (name, frame path, location (3,), line) of each Marker: outputs, not dynamics
+    markers: list = field(default_factory=list)
 
     def coordinates(self) -> dict:
         return {c.name: c for j in self.joints for c in j.coordinates}
@@ -178,11 +180,17 @@ def read_osim(path) -> OsimDocument:
     for el in objects(model.find("ControllerSet")):
         ignored.append(f"{el.tag} '{el.get('name')}' (line {lines.get(el, 0)}): controllers "
                        "are replaced by the optimal control problem")
+    markers = []
     for el in objects(model.find("MarkerSet")):
         ignored.append(f"{el.tag} '{el.get('name')}' (line {lines.get(el, 0)})")
+        if el.tag == "Marker":
+            markers.append((el.get("name"), join_path(f"/markerset/{el.get('name')}",
+                                                      ctx.text(el, "socket_parent_frame")),
+                            ctx.numbers(el, "location", 3, (0, 0, 0)), ctx.line(el)))
     for el in model.findall("ModelVisualPreferences"):
         ignored.append(f"ModelVisualPreferences (line {lines.get(el, 0)})")
     for el in objects(model.find("ProbeSet")):
         ignored.append(f"{el.tag} '{el.get('name')}' (line {lines.get(el, 0)})")
     return OsimDocument(str(path), model.get("name", path.stem), gravity, bodies, frames,
-                        joints, muscles, actuators, geometry, contacts, ignored, lines)
+                        joints, muscles, actuators, geometry, contacts, ignored, lines,
+                        markers)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree, Segment
+from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree, Marker, Segment
 from ocp.models.multibody import Joint as TreeJoint
 from ocp.osim.functions import Constant, Linear
 from ocp.osim.reader import OsimDocument
@@ -355,4 +355,12 @@ def build_skeleton(doc: OsimDocument) -> Skeleton:
         mass, com, izz = masses[name].segment_values()
         tree_segments.append(Segment(name, parent, tj, mass, com, izz))
     tree = KinematicTree(tuple(tree_segments), -gy)
-    return Skeleton(tree, body_pose, segment_z, coords, merged, doc)
+    skeleton = Skeleton(tree, body_pose, segment_z, coords, merged, doc)
+    markers = []     # in the plane (their out-of-plane z is not an output)
+    for name, frame, location, line in doc.markers:
+        segment, xy, _ = skeleton.locate(frame, location, f"Marker '{name}'", line)
+        if segment is not None:   # a marker fixed in the ground does not move
+            markers.append(Marker(name, segment, tuple(float(v) for v in xy)))
+    if markers:
+        skeleton.tree = KinematicTree(tree.segments, tree.gravity_m_s2, tuple(markers))
+    return skeleton

@@ -14,6 +14,8 @@ read from ``../shared/data/walking3d``; credits in ``walking3d/CREDITS.md``):
   own IK setup (``subject01_Setup_IK.xml``: 0.5 to 2.5 s, its marker weights
   and coordinate tasks), degrees. tests/test_marker_ik.py checks this method
   against OpenSim's InverseKinematicsTool (0.03 degrees RMS apart).
+- ``subject01_walk1.trc`` and ``subject01_Setup_IK.xml``: the trial's markers and
+  the IK setup (its marker weights), copied for ``gait3d_marker_tracking.toml``.
 
 Run ``python problems/data/make_walking3d.py`` to write both again; the tests
 check that the shipped files equal a fresh run.
@@ -58,6 +60,8 @@ def main() -> None:
     (OUT / "subject01_skeleton.osim").write_text(skeleton_text(model.read_text()))
     result = inverse_kinematics(None, None, SOURCE / "subject01_Setup_IK.xml")
     print(result.write(OUT / "subject01_walk1_ik.mot"))
+    for name in ("subject01_walk1.trc", "subject01_Setup_IK.xml"):   # marker tracking
+        (OUT / name).write_bytes((SOURCE / name).read_bytes())
 
 
 if __name__ == "__main__":

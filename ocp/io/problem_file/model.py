@@ -51,11 +51,12 @@ def fit_ranges(bounds_table) -> dict:
     return out
 
 
-def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
+def osim_model(reader: TableReader, file_path: Path, bounds_table=None, base=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
-                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames"})
+                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
+                 "imu_placement", "imu_placer"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
@@ -72,7 +73,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     spatial = {"ignore": tuple(reader.table.get("ignore", ())),
                "hold": {k: float(v) for k, v in reader.table.get("hold", {}).items()},
                "unactuated": tuple(reader.table.get("unactuated", ())),
-               "frames": tuple(reader.table.get("frames", ()))}
+               "frames": tuple(reader.table.get("frames", ()))
+               + imu_frames(reader, file_path, base or file_path.parent)}
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
@@ -86,12 +88,34 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     return model
 
 
+def imu_frames(reader: TableReader, file_path: Path, base: Path) -> tuple:
+    """``imu_placement`` (and ``imu_placer``): the IMUs placed on their bodies as frames
+    whose gyroscope and accelerometer signals are outputs (ocp.sensors.imu_frames)."""
+    if "imu_placement" not in reader.table and "imu_placer" not in reader.table:
+        return ()
+    import warnings
+
+    from ocp.sensors.imu_frames import IMUPlacementNote, placed_imu_frames
+    placement = reader.path("imu_placement", base)
+    placer = reader.path("imu_placer", base)
+    try:
+        frames, unmatched = placed_imu_frames(file_path, placement, placer)
+    except ProblemError as exc:
+        raise reader.error("imu_placement" if placement is not None else "imu_placer",
+                           str(exc)) from None
+    if unmatched:
+        warnings.warn(IMUPlacementNote(f"{placement or placer}: sensors that name no body of "
+                                       f"'{file_path.name}' (not placed): "
+                                       f"{', '.join(unmatched)}"), stacklevel=2)
+    return frames
+
+
 def read_model(reader: TableReader, base: Path, bounds_table=None):
     """The model a ``[model]`` table describes; ``bounds_table`` (the raw ``[bounds]``)
     sets the angle box a polynomial muscle geometry is fitted on."""
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
-        return osim_model(reader, file_path, bounds_table)
+        return osim_model(reader, file_path, bounds_table, base)
     reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments"}
                 | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
