@@ -160,7 +160,7 @@ def joint_moments_from_table(model, table: Table, columns: dict | None = None, *
     if missing:
         raise ProblemError(f"no data column given for coordinates {missing}")
     q = np.column_stack([
-        _coordinate_values(table, columns[seg.joint.coordinate],
+        coordinate_values(table, columns[seg.joint.coordinate],
                            "rad" if seg.joint.kind == REVOLUTE else "m")
         for seg in tree.segments])
     if derivatives is None:
@@ -169,7 +169,7 @@ def joint_moments_from_table(model, table: Table, columns: dict | None = None, *
                          external_loads=external_loads)
 
 
-def _coordinate_values(table: Table, column: str, unit: str) -> np.ndarray:
+def coordinate_values(table: Table, column: str, unit: str) -> np.ndarray:
     values = table.column_in(column, unit)
     if unit == "rad" and table.unit(column) == "" and table.metadata.get("in_degrees"):
         values = np.radians(values)

@@ -25,7 +25,7 @@ from scipy.interpolate import make_interp_spline
 
 from ocp.engine.reports import register_reporter
 from ocp.models.base import Model
-from ocp.models.multibody import inverse_dynamics
+from ocp.models.multibody import PointForce, inverse_dynamics
 from ocp.models.muscle_driven import (
     COMPLIANT,
     MuscleDrivenTree,
@@ -56,13 +56,16 @@ class Kinematics:
     moment_arms: np.ndarray
 
 
-def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int = 5
-                            ) -> Kinematics:
+def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int = 5,
+                            loads=(), grid=None) -> Kinematics:
     """Differentiate sampled angles with an interpolating spline and run inverse dynamics.
 
     ``q`` (n_t, n_q) in the model's coordinate order. The quintic spline's
     second derivative is continuous, which inverse dynamics needs; measured
-    (noisy) angles should be low-pass filtered first.
+    (noisy) angles should be low-pass filtered first. ``loads``: measured
+    external loads (ocp.analysis.planar_loads.PlanarLoad) in the inverse
+    dynamics; ``grid``: the times (within the samples') at which the spline,
+    the moments and the muscle geometry are evaluated (default: the samples').
     """
     time = np.asarray(time, dtype=float)
     q = np.asarray(q, dtype=float).reshape(time.size, -1)
@@ -70,10 +73,23 @@ def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int
         raise ValueError(f"kinematics have {q.shape[1]} columns, model '{model.name}' has "
                          f"{model.tree.n} coordinates {list(model.tree.coordinates)}")
     spline = make_interp_spline(time, q, k=spline_degree)
+    if grid is not None:
+        time = np.asarray(grid, dtype=float)
+        q = spline(time)
     qd, qdd = spline.derivative(1)(time), spline.derivative(2)(time)
     qs, qds, qdds = (ca.SX.sym(n, model.tree.n) for n in ("q", "qd", "qdd"))
-    ID = ca.Function("id", [qs, qds, qdds], [inverse_dynamics(model.tree, qs, qds, qdds)])
-    moments = np.array(ID.map(time.size)(q.T, qd.T, qdd.T)).T
+    F, P, M = (ca.SX.sym(n, 2 * len(loads)) for n in ("F", "P", "M"))
+    external = tuple(PointForce(ld.segment, P[2 * i:2 * i + 2], F[2 * i:2 * i + 2], M[2 * i])
+                     for i, ld in enumerate(loads))
+    ID = ca.Function("id", [qs, qds, qdds, F, P, M],
+                     [inverse_dynamics(model.tree, qs, qds, qdds, external_forces=external)])
+    samples = [ld.at(time) for ld in loads]
+    stack = [np.hstack([s[k] for s in samples]) if loads else np.zeros((time.size, 0))
+             for k in (0, 1)]
+    torque = (np.column_stack([c for s in samples for c in (s[2], np.zeros(time.size))])
+              if loads else np.zeros((time.size, 0)))
+    moments = np.array(ID.map(time.size)(q.T, qd.T, qdd.T, stack[0].T, stack[1].T,
+                                         torque.T)).T
     lengths, arms = model.geometry.map(time.size)(q.T)
     lengths = np.array(lengths).T                                  # (n_t, n_m)
     n_m = len(model.muscles)

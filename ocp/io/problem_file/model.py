@@ -53,9 +53,11 @@ def fit_ranges(bounds_table) -> dict:
 
 def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
+    from ocp.io.problem_file.reserves import OSIM_ACTUATOR_KEYS, osim_actuators
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
-                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames"})
+                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames"}
+                | OSIM_ACTUATOR_KEYS)
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
@@ -83,7 +85,7 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
-    return model
+    return osim_actuators(reader, model)   # [model.reserves], [model.residuals] ...
 
 
 def read_model(reader: TableReader, base: Path, bounds_table=None):

@@ -1,0 +1,117 @@
+"""``[model.reserves]``, ``[model.residuals]`` and muscle options of ``.osim`` models.
+
+- ``[model.reserves]``: a reserve actuator (OpenSim's ``CoordinateActuator``,
+  Moco's ``ModOpAddReserves``) on each listed coordinate (``coordinates =
+  "all"`` or a list): ``optimal_force`` (N m or N per unit control, default
+  1), ``bound`` (control limit, default none, as Moco), ``weight`` (adds
+  ``weight * integral of sum of squared reserve controls`` to the costs;
+  default none: the reserves then cost what the problem's other costs say).
+- ``[model.residuals]``: residual forces and moment at the root joint (the
+  pelvis of a gait model: the coordinates from the ground to the first body
+  with mass), Moco's ``ModOpAddResiduals``: ``optimal_force`` (N, default
+  50), ``optimal_moment`` (N m, default 250), ``bound``, ``weight``. They take
+  the place of reserves on those coordinates.
+- ``passive_fiber_force = false`` (Moco's ``ModOpIgnorePassiveFiberForcesDGF``),
+  ``active_force_width_scale`` (``ModOpScaleActiveFiberForceCurveWidthDGF``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from ocp.errors import suggestion
+from ocp.models.multibody import REVOLUTE
+from ocp.models.muscle_driven import MuscleDrivenTree
+
+OSIM_ACTUATOR_KEYS = {"reserves", "residuals", "passive_fiber_force", "active_force_width_scale"}
+
+
+def root_coordinates(tree) -> tuple[str, ...]:
+    """The coordinates from the ground to the first segment with mass (the root joint)."""
+    out, parent = [], None
+    for seg in tree.segments:
+        if seg.parent == parent:
+            out.append(seg.joint.coordinate)
+            parent = seg.name
+            if seg.mass_kg > 0:
+                break
+    return tuple(out)
+
+
+def osim_actuators(reader, model):
+    """The .osim ``model`` with the table's reserves, residuals and muscle options
+    (their weights are costs: :func:`actuator_costs`)."""
+    if not (OSIM_ACTUATOR_KEYS & set(reader.table)):
+        return model
+    if not isinstance(model, MuscleDrivenTree):
+        key = sorted(OSIM_ACTUATOR_KEYS & set(reader.table))[0]
+        raise reader.error(key, f"'{model.name}' has no muscles; reserves, residuals and "
+                           f"muscle options apply to .osim files with muscles")
+    changes = {}
+    reserves, bounds = dict(model.reserves), dict(model.file_bounds)
+    kinds = model.coordinate_kinds()
+    coords = list(model.tree.coordinates)
+    residual_coords = root_coordinates(model.tree)
+    sub = reader.sub("reserves")
+    if sub.table:
+        sub.only({"optimal_force", "coordinates", "bound", "weight"})
+        sub.number("weight", None, minimum=0.0)   # checked here, used by actuator_costs
+        optimal = sub.number("optimal_force", 1.0, minimum=0.0)
+        which = sub.table.get("coordinates", "all")
+        if which == "all":
+            which = coords
+        elif not (isinstance(which, list) and all(isinstance(c, str) for c in which)):
+            raise sub.error("coordinates", f"expected \"all\" or a list of coordinates, "
+                            f"got {which!r}")
+        for c in which:
+            if c not in coords:
+                raise sub.error("coordinates", f"no coordinate '{c}' in '{model.name}'"
+                                + suggestion(c, coords))
+        bound = sub.number("bound", math.inf, minimum=0.0)
+        for c in which:
+            reserves[c] = optimal
+            bounds[f"reserve_{c}"] = (-bound, bound)
+    sub = reader.sub("residuals")
+    if sub.table:
+        sub.only({"optimal_force", "optimal_moment", "bound", "weight"})
+        sub.number("weight", None, minimum=0.0)
+        force = sub.number("optimal_force", 50.0, minimum=0.0)
+        moment = sub.number("optimal_moment", 250.0, minimum=0.0)
+        bound = sub.number("bound", math.inf, minimum=0.0)
+        for c in residual_coords:
+            reserves[c] = moment if kinds[c] == REVOLUTE else force
+            bounds[f"reserve_{c}"] = (-bound, bound)
+        changes["parameters"] = {**model.arguments()["parameters"],
+                                 "residual coordinates": list(residual_coords)}
+    if reserves != model.reserves:
+        changes["reserves"] = {c: reserves[c] for c in coords if c in reserves}
+        changes["bounds"] = bounds
+    if "passive_fiber_force" in reader.table:
+        changes["passive_fiber_force"] = bool(reader.boolean("passive_fiber_force", True))
+    if "active_force_width_scale" in reader.table:
+        scale = reader.number("active_force_width_scale", 1.0, minimum=1.0)
+        changes["curves"] = dataclasses.replace(model.curves, active_width_scale=scale)
+    return model.replace(**changes)
+
+
+def actuator_costs(reader, model) -> list:
+    """The SquaredControls costs that ``weight`` of [model.reserves]/[model.residuals]
+    add; ``model`` is the problem's (the .osim model, or its MuscleStates)."""
+    from ocp.analysis.muscle_redundancy import MuscleStates
+    from ocp.costs.squared_controls import SquaredControls
+    if not isinstance(reader.table, dict) or not (OSIM_ACTUATOR_KEYS & set(reader.table)):
+        return []
+    source = model.source if isinstance(model, MuscleStates) else model
+    if not isinstance(source, MuscleDrivenTree):
+        return []
+    roots = root_coordinates(source.tree) if reader.sub("residuals").table else ()
+    out = []
+    for name in ("reserves", "residuals"):
+        sub = reader.sub(name)
+        weight = sub.number("weight", None, minimum=0.0) if sub.table else None
+        if not weight:
+            continue
+        coords = [c for c in source.reserves if (c in roots) == (name == "residuals")]
+        out.append(SquaredControls(name, weight=weight,
+                                   controls=tuple(f"reserve_{c}" for c in coords)))
+    return out
