@@ -75,17 +75,20 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
                "hold": {k: float(v) for k, v in reader.table.get("hold", {}).items()},
                "unactuated": tuple(reader.table.get("unactuated", ())),
                "frames": tuple(reader.table.get("frames", ()))}
+    # [model.reserves], [model.residuals] ... (ocp.io.problem_file.reserves)
+    doc, muscle_options = osim_actuators(reader, file_path)
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
                                  contact_stiffness_N_m2=stiffness,
-                                 accept_geometry_fit=accept_fit, spatial=spatial)
+                                 accept_geometry_fit=accept_fit, spatial=spatial, doc=doc,
+                                 muscle_options=muscle_options)
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
-    return osim_actuators(reader, model)   # [model.reserves], [model.residuals] ...
+    return model
 
 
 def read_model(reader: TableReader, base: Path, bounds_table=None):

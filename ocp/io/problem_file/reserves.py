@@ -19,39 +19,35 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ocp.analysis.reserves import root_coordinates
 from ocp.errors import suggestion
 from ocp.models.multibody import REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
+from ocp.models.muscles.curves import OPENSIM_2016
 
 OSIM_ACTUATOR_KEYS = {"reserves", "residuals", "passive_fiber_force", "active_force_width_scale"}
 
 
-def root_coordinates(tree) -> tuple[str, ...]:
-    """The coordinates from the ground to the first segment with mass (the root joint)."""
-    out, parent = [], None
-    for seg in tree.segments:
-        if seg.parent == parent:
-            out.append(seg.joint.coordinate)
-            parent = seg.name
-            if seg.mass_kg > 0:
-                break
-    return tuple(out)
-
-
-def osim_actuators(reader, model):
-    """The .osim ``model`` with the table's reserves, residuals and muscle options
-    (their weights are costs: :func:`actuator_costs`)."""
-    if not (OSIM_ACTUATOR_KEYS & set(reader.table)):
-        return model
-    if not isinstance(model, MuscleDrivenTree):
-        key = sorted(OSIM_ACTUATOR_KEYS & set(reader.table))[0]
-        raise reader.error(key, f"'{model.name}' has no muscles; reserves, residuals and "
+def osim_actuators(reader, path) -> tuple:
+    """(doc, muscle_options) for ``build_osim_model``: the table's reserves, residuals and
+    muscle options on the planar .osim file ``path`` (their weights are costs:
+    :func:`actuator_costs`), or (None, None) when the table has none."""
+    from ocp.osim import build_skeleton, read_osim
+    from ocp.osim.spatial_skeleton import is_planar
+    keys = sorted(OSIM_ACTUATOR_KEYS & set(reader.table))
+    if not keys:
+        return None, None
+    if not is_planar(path):
+        raise reader.error(keys[0], "reserves, residuals and muscle options apply to planar "
+                           ".osim files for now; this one is 3D")
+    doc = read_osim(path)
+    if not doc.muscles:
+        raise reader.error(keys[0], f"'{path.name}' has no muscles; reserves, residuals and "
                            f"muscle options apply to .osim files with muscles")
-    changes = {}
-    reserves, bounds = dict(model.reserves), dict(model.file_bounds)
-    kinds = model.coordinate_kinds()
-    coords = list(model.tree.coordinates)
-    residual_coords = root_coordinates(model.tree)
+    tree = build_skeleton(doc).tree
+    options, reserves, bounds = {}, {}, {}
+    kinds = tree.coordinate_kinds()
+    coords = list(tree.coordinates)
     sub = reader.sub("reserves")
     if sub.table:
         sub.only({"optimal_force", "coordinates", "bound", "weight"})
@@ -65,7 +61,7 @@ def osim_actuators(reader, model):
                             f"got {which!r}")
         for c in which:
             if c not in coords:
-                raise sub.error("coordinates", f"no coordinate '{c}' in '{model.name}'"
+                raise sub.error("coordinates", f"no coordinate '{c}' in '{path.name}'"
                                 + suggestion(c, coords))
         bound = sub.number("bound", math.inf, minimum=0.0)
         for c in which:
@@ -78,20 +74,17 @@ def osim_actuators(reader, model):
         force = sub.number("optimal_force", 50.0, minimum=0.0)
         moment = sub.number("optimal_moment", 250.0, minimum=0.0)
         bound = sub.number("bound", math.inf, minimum=0.0)
-        for c in residual_coords:
+        for c in root_coordinates(tree):
             reserves[c] = moment if kinds[c] == REVOLUTE else force
             bounds[f"reserve_{c}"] = (-bound, bound)
-        changes["parameters"] = {**model.arguments()["parameters"],
-                                 "residual coordinates": list(residual_coords)}
-    if reserves != model.reserves:
-        changes["reserves"] = {c: reserves[c] for c in coords if c in reserves}
-        changes["bounds"] = bounds
+    if reserves:
+        options.update(reserves=reserves, bounds=bounds)
     if "passive_fiber_force" in reader.table:
-        changes["passive_fiber_force"] = bool(reader.boolean("passive_fiber_force", True))
+        options["passive_fiber_force"] = bool(reader.boolean("passive_fiber_force", True))
     if "active_force_width_scale" in reader.table:
         scale = reader.number("active_force_width_scale", 1.0, minimum=1.0)
-        changes["curves"] = dataclasses.replace(model.curves, active_width_scale=scale)
-    return model.replace(**changes)
+        options["curves"] = dataclasses.replace(OPENSIM_2016, active_width_scale=scale)
+    return doc, options
 
 
 def actuator_costs(reader, model) -> list:

@@ -1,0 +1,90 @@
+"""OpenSim Moco's MocoInverse (and MocoTrack) of subject01's walk on gait10dof18musc.
+
+Standalone: imports opensim only (opensim bundles its own libcasadi, which
+clashes with the pip `casadi` package in the same process). Sets the
+problem up as exampleMocoInverse.py (opensim-core 4.6,
+Bindings/Python/examples/Moco/example3DWalking/) does, on the planar model:
+ModOpAddExternalLoads, ModOpIgnoreTendonCompliance,
+ModOpReplaceMusclesWithDeGrooteFregly2016, ModOpIgnorePassiveFiberForcesDGF,
+ModOpScaleActiveFiberForceCurveWidthDGF(1.5), ModOpAddReserves(1.0); the IK
+angles (degrees, converted by MocoInverse) from 0.5 to 1.5 s, 0.02 s mesh,
+MocoInverse's default tolerances.
+
+Usage:  python benchmarks/moco_inverse.py DATA_DIR OUT_DIR [inverse|track|both]
+Prints one JSON line per problem (objective, iterations, solve time) as the
+last lines on stdout; Moco's own output goes to stderr.
+"""
+import json
+import os
+import sys
+import time
+
+import opensim as osim
+
+START, FINAL = 0.5, 1.5
+
+
+def model_processor(data):
+    processor = osim.ModelProcessor(os.path.join(data, "gait10dof18musc.osim"))
+    processor.append(osim.ModOpAddExternalLoads(os.path.join(data, "subject01_walk_grf.xml")))
+    processor.append(osim.ModOpIgnoreTendonCompliance())
+    processor.append(osim.ModOpReplaceMusclesWithDeGrooteFregly2016())
+    processor.append(osim.ModOpIgnorePassiveFiberForcesDGF())
+    processor.append(osim.ModOpScaleActiveFiberForceCurveWidthDGF(1.5))
+    processor.append(osim.ModOpAddReserves(1.0))
+    return processor
+
+
+def kinematics(data):
+    table = osim.TableProcessor(os.path.join(data, "subject01_walk_IK.mot"))
+    table.append(osim.TabOpUseAbsoluteStateNames())
+    return table
+
+
+def report(name, solution, seconds):
+    names = solution.getObjectiveTermNames()
+    terms = {names[i]: solution.getObjectiveTerm(names[i]) for i in range(len(names))}
+    return {"problem": name, "objective": solution.getObjective(), "terms": terms,
+            "iterations": solution.getNumIterations(), "solve_time_s": seconds,
+            "success": solution.success(), "status": solution.getStatus()}
+
+
+def inverse(data, out):
+    tool = osim.MocoInverse()
+    tool.setModel(model_processor(data))
+    tool.setKinematics(kinematics(data))
+    tool.set_initial_time(START)
+    tool.set_final_time(FINAL)
+    tool.set_mesh_interval(0.02)
+    tool.set_kinematics_allow_extra_columns(True)
+    start = time.perf_counter()
+    result = tool.solve()
+    seconds = time.perf_counter() - start
+    solution = result.getMocoSolution()
+    solution.unseal().write(os.path.join(out, "moco_inverse_solution.sto"))
+    return report("inverse", solution, seconds)
+
+
+def main():
+    data, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    which = sys.argv[3] if len(sys.argv) > 3 else "inverse"
+    os.makedirs(out, exist_ok=True)
+    os.chdir(out)   # opensim.log and Moco's files stay in OUT_DIR
+    stdout = os.dup(1)
+    os.dup2(2, 1)  # Moco and IPOPT print to stdout; keep ours clean
+    results = []
+    try:
+        if which in ("inverse", "both"):
+            results.append(inverse(data, out))
+        if which in ("track", "both"):
+            from moco_track import track  # noqa: PLC0415 (same folder)
+            results.append(track(data, out))
+    finally:
+        sys.stdout.flush()
+        os.dup2(stdout, 1)
+    for r in results:
+        print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()
