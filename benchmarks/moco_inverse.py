@@ -10,7 +10,8 @@ ModOpScaleActiveFiberForceCurveWidthDGF(1.5), ModOpAddReserves(1.0); the IK
 angles (degrees, converted by MocoInverse) from 0.5 to 1.5 s, 0.02 s mesh,
 MocoInverse's default tolerances.
 
-Usage:  python benchmarks/moco_inverse.py DATA_DIR OUT_DIR [inverse|track|both]
+Usage:  python benchmarks/moco_inverse.py DATA_DIR OUT_DIR [inverse|track|both] [TOLERANCE]
+(TOLERANCE: MocoInverse's convergence and constraint tolerances, default its 1e-3)
 Prints one JSON line per problem (objective, iterations, solve time) as the
 last lines on stdout; Moco's own output goes to stderr.
 """
@@ -49,8 +50,11 @@ def report(name, solution, seconds):
             "success": solution.success(), "status": solution.getStatus()}
 
 
-def inverse(data, out):
+def inverse(data, out, tolerance=None):
     tool = osim.MocoInverse()
+    if tolerance is not None:
+        tool.set_convergence_tolerance(tolerance)
+        tool.set_constraint_tolerance(tolerance)
     tool.setModel(model_processor(data))
     tool.setKinematics(kinematics(data))
     tool.set_initial_time(START)
@@ -75,7 +79,7 @@ def main():
     results = []
     try:
         if which in ("inverse", "both"):
-            results.append(inverse(data, out))
+            results.append(inverse(data, out, float(sys.argv[4]) if len(sys.argv) > 4 else None))
         if which in ("track", "both"):
             from moco_track import track  # noqa: PLC0415 (same folder)
             results.append(track(data, out))

@@ -93,8 +93,9 @@ def report_warnings(model_name: str, report: dict, judged=None) -> list[str]:
                 what = "force" if r["unit"] == "N" else "moment"
                 out.append(f"model '{model_name}': the residual {what} on '{c}' peaks at "
                            f"{r['peak']:.3g} {r['unit']}, above the {limit:g} {r['unit']} "
-                           f"OpenSim's guidelines allow: the external loads and the kinematics disagree (check the force plates' "
-                           f"assignment, the model's mass, filtering)")
+                           f"OpenSim's guidelines allow: the external loads and the "
+                           f"kinematics disagree (check the force plates' assignment, "
+                           f"the model's mass, filtering)")
         elif r["share"] > RESERVE_SHARE:
             out.append(f"model '{model_name}': the reserve on '{c}' carries "
                        f"{100 * r['share']:.0f} % of its moment (RMS {r['rms']:.3g} against "
