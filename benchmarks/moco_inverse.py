@@ -69,6 +69,34 @@ def inverse(data, out, tolerance=None):
     return report("inverse", solution, seconds)
 
 
+def track(data, out):
+    """Moco's test "MocoTrack gait10dof18musc" (testMocoTrack.cpp) on subject01's IK angles."""
+    tool = osim.MocoTrack()
+    processor = osim.ModelProcessor(os.path.join(data, "gait10dof18musc.osim"))
+    processor.append(osim.ModOpRemoveMuscles())
+    processor.append(osim.ModOpAddReserves(100))
+    processor.append(osim.ModOpAddExternalLoads(os.path.join(data, "subject01_walk_grf.xml")))
+    tool.setModel(processor)
+    table = kinematics(data)
+    table.append(osim.TabOpLowPassFilter(6))
+    tool.setStatesReference(table)
+    tool.set_states_global_tracking_weight(10.0)
+    tool.set_track_reference_position_derivatives(True)
+    tool.set_allow_unused_references(True)
+    tool.set_apply_tracked_states_to_guess(True)   # as ours (the test: default guess)
+    tool.set_initial_time(0.5)
+    tool.set_final_time(1.0)
+    study = tool.initialize()
+    solver = osim.MocoCasADiSolver.safeDownCast(study.updSolver())
+    solver.set_optim_constraint_tolerance(1e-4)
+    solver.set_optim_convergence_tolerance(1e-4)
+    start = time.perf_counter()
+    solution = study.solve()
+    seconds = time.perf_counter() - start
+    solution.unseal().write(os.path.join(out, "moco_track_solution.sto"))
+    return report("track", solution, seconds)
+
+
 def main():
     data, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     which = sys.argv[3] if len(sys.argv) > 3 else "inverse"
@@ -81,7 +109,6 @@ def main():
         if which in ("inverse", "both"):
             results.append(inverse(data, out, float(sys.argv[4]) if len(sys.argv) > 4 else None))
         if which in ("track", "both"):
-            from moco_track import track  # noqa: PLC0415 (same folder)
             results.append(track(data, out))
     finally:
         sys.stdout.flush()

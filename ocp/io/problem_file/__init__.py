@@ -55,7 +55,7 @@ from ocp.io.problem_file.checks import check_model_file_at_guess, check_nlp_size
 from ocp.io.problem_file.constraints import read_constraint
 from ocp.io.problem_file.costs import read_cost
 from ocp.io.problem_file.guess import read_guess
-from ocp.io.problem_file.kinematics import read_kinematics
+from ocp.io.problem_file.kinematics import measured_loads, read_kinematics
 from ocp.io.problem_file.model import fit_ranges, read_model
 from ocp.io.problem_file.reserves import actuator_costs
 from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
@@ -104,10 +104,10 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         model = redundancy.model
         start, final_time, final_guess = redundancy.start_time, redundancy.final_time, None
     else:
-        if "external_loads" in data:
-            raise root.error("external_loads", "measured external loads apply to a muscle "
-                             "redundancy problem ([kinematics]) for now")
         start, final_time, final_guess = read_time(root.sub("time", required=True))
+        if "external_loads" in data:   # applied in the model's dynamics
+            model = measured_loads(root.sub("external_loads"), model, base,
+                                   (start, final_time))
     units = model.units()
     known = set(units)
 

@@ -128,3 +128,12 @@ def _storage(reader, path, kinds):
     def column(name, coordinate):
         return coordinate_values(table, name, "rad" if kinds[coordinate] == REVOLUTE else "m")
     return np.asarray(table.time_s, float), list(table.columns), column
+
+
+def measured_loads(reader, model, base: Path, span):
+    """``[external_loads]`` of a forward problem: ``model`` with the loads in its dynamics
+    (ocp.models.measured_loads.MeasuredLoads)."""
+    from ocp.models.measured_loads import MeasuredLoads
+    if isinstance(span[1], tuple | list):
+        raise reader.error("file", "measured loads need a fixed final time")
+    return MeasuredLoads(model, read_loads(reader, model, base, span))

@@ -11,6 +11,9 @@
   with mass), Moco's ``ModOpAddResiduals``: ``optimal_force`` (N, default
   50), ``optimal_moment`` (N m, default 250), ``bound``, ``weight``. They take
   the place of reserves on those coordinates.
+- ``remove_muscles = true`` (Moco's ``ModOpRemoveMuscles``): the model is
+  torque-driven by its reserves and residuals (controls ``tau_<coordinate>``,
+  ``force_<coordinate>``, normalised by their optimal forces).
 - ``passive_fiber_force = false`` (Moco's ``ModOpIgnorePassiveFiberForcesDGF``),
   ``active_force_width_scale`` (``ModOpScaleActiveFiberForceCurveWidthDGF``).
 """
@@ -25,7 +28,8 @@ from ocp.models.multibody import REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
 from ocp.models.muscles.curves import OPENSIM_2016
 
-OSIM_ACTUATOR_KEYS = {"reserves", "residuals", "passive_fiber_force", "active_force_width_scale"}
+OSIM_ACTUATOR_KEYS = {"reserves", "residuals", "passive_fiber_force", "active_force_width_scale",
+                      "remove_muscles"}
 
 
 def osim_actuators(reader, path) -> tuple:
@@ -41,6 +45,9 @@ def osim_actuators(reader, path) -> tuple:
         raise reader.error(keys[0], "reserves, residuals and muscle options apply to planar "
                            ".osim files for now; this one is 3D")
     doc = read_osim(path)
+    if "remove_muscles" in reader.table and not isinstance(reader.table["remove_muscles"], bool):
+        raise reader.error("remove_muscles", "expected true or false (Moco's "
+                           "ModOpRemoveMuscles), got " + repr(reader.table["remove_muscles"]))
     if not doc.muscles:
         raise reader.error(keys[0], f"'{path.name}' has no muscles; reserves, residuals and "
                            f"muscle options apply to .osim files with muscles")
@@ -77,6 +84,15 @@ def osim_actuators(reader, path) -> tuple:
         for c in root_coordinates(tree):
             reserves[c] = moment if kinds[c] == REVOLUTE else force
             bounds[f"reserve_{c}"] = (-bound, bound)
+    if reader.table.get("remove_muscles"):
+        for key in ("passive_fiber_force", "active_force_width_scale"):
+            if key in reader.table:
+                raise reader.error(key, "a muscle option, and remove_muscles = true")
+        from ocp.osim.forces import CoordinateActuator
+        kept = [a for a in doc.actuators if a.coordinate not in reserves]
+        added = [CoordinateActuator(f"reserve_{c}", c, optimal, *bounds[f"reserve_{c}"], 0)
+                 for c, optimal in reserves.items()]
+        return dataclasses.replace(doc, muscles=[], actuators=kept + added), None
     if reserves:
         options.update(reserves=reserves, bounds=bounds)
     if "passive_fiber_force" in reader.table:
