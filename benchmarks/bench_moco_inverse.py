@@ -1,6 +1,6 @@
 """MocoInverse beside ours: problems/gait10dof18musc_inverse.toml (issue #21).
 
-    python benchmarks/bench_moco_inverse.py [--moco]
+    python benchmarks/bench_moco_inverse.py [--moco] [--track]
 
 Solves our problem file (subject01's walk, 0.5 to 1.5 s, gait10dof18musc
 with external loads, rigid tendons, DeGroote muscles without passive fibre
@@ -15,6 +15,11 @@ muscle's activation (target: the largest within 0.02) and the time ratio
 (this machine kind: 8.2 s, 54 iterations, objective 28950.8). The machine is
 shared and noisy: compare within one run; the process CPU times are printed
 beside the wall-clock times.
+
+``--track`` also solves problems/gait10dof18musc_track.toml (Moco's test
+"MocoTrack gait10dof18musc": muscles removed, reserves of 100, the force
+plates applied, 6 Hz IK angles tracked with weight 10) and, with ``--moco``,
+Moco's MocoTrack of it: status, objectives and times side by side.
 """
 import argparse
 import json
@@ -44,10 +49,10 @@ def ours():
     return solution, time.perf_counter() - start, time.process_time() - cpu
 
 
-def theirs(out):
+def theirs(out, which="inverse"):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "moco_inverse.py"),
-                          str(DATA), out, "inverse"], capture_output=True, text=True)
+                          str(DATA), out, which], capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [json.loads(x) for x in run.stdout.splitlines() if x.startswith("{")]
     if run.returncode or not lines:
@@ -74,6 +79,7 @@ def activation_rms(solution, path) -> dict:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moco", action="store_true", help="also run OpenSim Moco's MocoInverse")
+    ap.add_argument("--track", action="store_true", help="also the MocoTrack problem")
     args = ap.parse_args()
     s, wall, cpu = ours()
     print(f"ours: {s.status}, build {s.setup_time_s:.2f} s, IPOPT {s.solve_time_s:.2f} s, "
@@ -110,6 +116,28 @@ def main():
         print(f"activation RMS difference: largest {rms[worst]:.4f} ({worst}), mean "
               f"{np.mean(list(rms.values())):.4f} (target <= 0.02: "
               f"{'met' if rms[worst] <= 0.02 else 'not met'})")
+    if args.track:
+        track(args.moco)
+
+
+def track(moco: bool):
+    cpu, start = time.process_time(), time.perf_counter()
+    s = ocp.solve(ocp.load_problem(ROOT / "problems" / "gait10dof18musc_track.toml"))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print("\n## Beside MocoTrack gait10dof18musc\n")
+    print(f"{'':<6} {'status':<16} {'time s':>8} {'CPU s':>8} {'iter':>5} {'objective':>12}")
+    print(f"{'ours':<6} {s.status:<16} {wall:>8.2f} {cpu:>8.2f} {s.iterations:>5} "
+          f"{s.objective:>12.6f}  {s.cost_terms}")
+    if moco:
+        with tempfile.TemporaryDirectory() as out:
+            m = theirs(out, "track")
+        if m is not None:
+            print(f"{'Moco':<6} {m['status']:<16} {m['solve_time_s']:>8.2f} "
+                  f"{m['cpu_s']:>8.2f} {m['iterations']:>5} {m['objective']:>12.6f}  "
+                  f"{m['terms']}")
+            print(f"objective difference {100 * (s.objective / m['objective'] - 1):+.2f} %, "
+                  f"time ratio Moco/ours {m['solve_time_s'] / wall:.1f} wall, "
+                  f"{m['cpu_s'] / cpu:.1f} CPU")
 
 
 if __name__ == "__main__":
