@@ -49,7 +49,7 @@ def leg_reserve_warnings(solution):
 def second_method_moments(model, time):
     """Inverse dynamics at ``time`` by ocp.analysis.inverse_dynamics.joint_moments."""
     table = read(WALKING / "subject01_walk_IK.mot")
-    kinds = model.coordinate_kinds()
+    kinds = model.tree.coordinate_kinds()
     q = np.column_stack([coordinate_values(table, c, "rad" if kinds[c] == REVOLUTE else "m")
                          for c in model.tree.coordinates])
     from scipy.interpolate import make_interp_spline
@@ -146,3 +146,29 @@ def test_a_body_the_model_lacks_is_named(tmp_path):
     message = str(info.value)
     assert "external_loads.file" in message and "calcaneus_r" in message, message
     assert "calcn_r" in message   # the suggestion
+
+
+def test_measured_loads_in_the_forward_dynamics_undo_inverse_dynamics():
+    """problems/gait10dof18musc_track.toml: with the inverse-dynamics moments (second
+    method: joint_moments, the free moments as couples) as its reserves' torques, the
+    model with the force plates in its dynamics accelerates as the IK angles do."""
+    import casadi as ca
+    from scipy.interpolate import make_interp_spline
+    problem = ocp.load_problem(PROBLEMS / "gait10dof18musc_track.toml")
+    model = problem.model
+    table = read(WALKING / "subject01_walk_IK.mot")
+    kinds = model.tree.coordinate_kinds()
+    q = np.column_stack([coordinate_values(table, c, "rad" if kinds[c] == REVOLUTE else "m")
+                         for c in model.tree.coordinates])
+    spline = make_interp_spline(table.time_s, q, k=5)
+    for t in (0.62, 0.81):   # right stance with the left foot landing; single stance
+        moments = second_method_moments(model.base, np.array([t])).moments[0]
+        x = np.concatenate([spline(t), spline.derivative(1)(t)])
+        u = moments / 100.0   # reserves of optimal force 100, in the tree's order
+        f = np.array(ca.evalf(model.dynamics_at(ca.DM(x), ca.DM(u), t))).ravel()
+        qdd = spline.derivative(2)(t)
+        n = model.tree.n
+        assert np.max(np.abs(f[n:2 * n] - qdd)) < 1e-6 * max(1.0, np.max(np.abs(qdd))), t
+        outputs = model.outputs_at(ca.DM(x), ca.DM(u), t)
+        right = read_planar_loads(WALKING / "subject01_walk_grf.xml", model.base.osim)[0]
+        assert float(outputs["right_force_y"]) == pytest.approx(right.at([t])[0][0, 1])
