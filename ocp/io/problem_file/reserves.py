@@ -88,6 +88,11 @@ def osim_actuators(reader, path) -> tuple:
         for key in ("passive_fiber_force", "active_force_width_scale"):
             if key in reader.table:
                 raise reader.error(key, "a muscle option, and remove_muscles = true")
+        for name in ("reserves", "residuals"):
+            if "weight" in reader.sub(name).table:
+                raise reader.sub(name).error("weight", "with remove_muscles = true the reserves "
+                                             "are the model's torques: weigh them with a "
+                                             "control_effort cost")
         from ocp.osim.forces import CoordinateActuator
         kept = [a for a in doc.actuators if a.coordinate not in reserves]
         added = [CoordinateActuator(f"reserve_{c}", c, optimal, *bounds[f"reserve_{c}"], 0)
@@ -108,8 +113,9 @@ def actuator_costs(reader, model) -> list:
     add; ``model`` is the problem's (the .osim model, or its MuscleStates)."""
     from ocp.analysis.muscle_redundancy import MuscleStates
     from ocp.costs.squared_controls import SquaredControls
-    if not isinstance(reader.table, dict) or not (OSIM_ACTUATOR_KEYS & set(reader.table)):
-        return []
+    if not isinstance(reader.table, dict) or not (OSIM_ACTUATOR_KEYS & set(reader.table)) \
+            or not str(reader.table.get("file", "")).lower().endswith(".osim"):
+        return []   # built-in muscle models: [model.reserves] maps coordinate -> torque
     source = model.source if isinstance(model, MuscleStates) else model
     if not isinstance(source, MuscleDrivenTree):
         return []
