@@ -41,15 +41,19 @@ __all__ = ["RESIDUAL_PEAK_FORCE_N", "RESIDUAL_PEAK_MOMENT_N_M", "RESERVE_SHARE",
 
 
 def root_coordinates(tree) -> tuple[str, ...]:
-    """The coordinates from the ground to the first segment with mass (the root joint)."""
+    """The coordinates of a floating base: from the ground to the first segment with
+    mass, when a joint on the way slides (a pelvis); () for a fixed base (an arm's
+    shoulder is a joint, its actuator a reserve)."""
     out, parent = [], None
     for seg in tree.segments:   # parents first
         if seg.parent == parent:
-            out.append(seg.joint.coordinate)
+            out.append(seg)
             parent = seg.name
             if not isinstance(seg.mass_kg, (int, float)) or seg.mass_kg > 0:
                 break
-    return tuple(out)
+    if not any(s.joint.kind == PRISMATIC for s in out):
+        return ()
+    return tuple(s.joint.coordinate for s in out)
 
 
 def _rms(t, y):

@@ -81,6 +81,9 @@ def osim_actuators(reader, path) -> tuple:
         force = sub.number("optimal_force", 50.0, minimum=0.0)
         moment = sub.number("optimal_moment", 250.0, minimum=0.0)
         bound = sub.number("bound", math.inf, minimum=0.0)
+        if not root_coordinates(tree):
+            raise sub.error(None, f"'{path.name}' has no floating base (no sliding joint "
+                            f"between the ground and its first body): use [model.reserves]")
         for c in root_coordinates(tree):
             reserves[c] = moment if kinds[c] == REVOLUTE else force
             bounds[f"reserve_{c}"] = (-bound, bound)
