@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from ocp.errors import suggestion
 from ocp.io.tables import TableReader
 
 
 def read_kinematics(reader: TableReader, model, base: Path):
     """[kinematics]: joint angles to explain with muscles (the muscle redundancy problem).
 
-    ``file`` is a CSV with a ``time`` column (s) and one column per coordinate
-    (rad); ``columns`` maps coordinate -> column name when they differ.
+    ``file``: an IK ``.mot``/``.sto`` (degrees if its header says so) or a
+    ``.csv`` with a time column (``time``, ``time [s]``, ``time_s``: the
+    project's own files) and one column per coordinate (rad, m, or the unit in
+    its header); ``columns`` maps coordinate -> column name when they differ
+    (:func:`ocp.data.kinematics.read_kinematics`).
     """
     from ocp.analysis.muscle_redundancy import kinematics_from_samples, redundancy_problem
     from ocp.models.muscle_driven import MuscleDrivenTree
@@ -28,25 +28,22 @@ def read_kinematics(reader: TableReader, model, base: Path):
                            f"'{model.name}' has no muscles")
     path = reader.path("file", base)
     if path is None:
-        raise reader.error("file", "the kinematics file is required (CSV with 'time')")
+        raise reader.error("file", "the kinematics file is required (.mot, .sto or .csv "
+                           "with a time column)")
+    from ocp.data.errors import DataError
+    from ocp.data.kinematics import read_kinematics
+    from ocp.models.multibody import PRISMATIC
     mapping = reader.sub("columns").table
+    tree = model.tree
+    translational = [s.joint.coordinate for s in tree.segments if s.joint.kind == PRISMATIC]
     try:
-        table = np.genfromtxt(path, delimiter=",", names=True)
-    except (OSError, ValueError) as exc:
-        raise reader.error("file", f"cannot read CSV '{path}': {exc}") from None
-    columns = list(table.dtype.names or ())
-    if "time" not in columns:
-        raise reader.error("file", f"'{path}' has no 'time' column (columns: {columns})")
-    time = np.atleast_1d(table["time"])
-    if time.size < 6 or np.any(np.diff(time) <= 0):
-        raise reader.error("file", f"'{path}': column 'time' must increase strictly "
-                           f"over at least 6 rows")
-    values = []
-    for coordinate in model.tree.coordinates:
-        column = mapping.get(coordinate, coordinate)
-        if column not in columns:
-            raise reader.error("columns", f"'{path}' has no column '{column}' for coordinate "
-                               f"'{coordinate}'" + suggestion(column, columns))
-        values.append(np.atleast_1d(table[column]))
-    kinematics = kinematics_from_samples(model, time, np.column_stack(values))
-    return redundancy_problem(model, kinematics)
+        kinematics = read_kinematics(path, tuple(tree.coordinates), translational,
+                                     columns={c: str(v) for c, v in mapping.items()})
+    except DataError as exc:
+        missing = exc.column not in (None, "time") and exc.message.startswith("no column")
+        raise reader.error("columns" if missing else "file", str(exc)) from None
+    time = kinematics.time_s
+    if time.size < 6:
+        raise reader.error("file", f"'{path}': at least 6 samples are needed, the file "
+                           f"has {time.size}")
+    return redundancy_problem(model, kinematics_from_samples(model, time, kinematics.values))
