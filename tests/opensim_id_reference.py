@@ -1,10 +1,9 @@
-"""Runs OpenSim's InverseDynamicsTool; prints JSON.
+"""Runs OpenSim's InverseDynamicsTool on a setup file; prints JSON.
 
-Usage: python opensim_id_reference.py MODEL.osim COORDINATES.mot LOADS.xml CUTOFF_HZ
-START END OUT_FOLDER. The tool is set up as its setup file would set it
-(forces_to_exclude: Muscles) and writes OUT_FOLDER/opensim_id.sto. Output:
-{"sto": path, "time_s": the tool's run() time (model loaded inside it, as a
-user runs it)}.
+Usage: python opensim_id_reference.py SETUP.xml OUT_FOLDER. The setup's files
+are taken relative to its folder (the tool changes there, as the GUI does);
+the tool writes OUT_FOLDER/opensim_id.sto. Output: {"sto": path, "time_s": the
+tool's run() time (setup read and model loaded inside it, as a user runs it)}.
 
 Run in its own process: the opensim wheel bundles a CasADi library that cannot
 share a process with casadi. Used by tests/test_id_tool_opensim.py and
@@ -17,23 +16,12 @@ import time
 
 import opensim as osim
 
-model, coordinates, loads = (os.path.abspath(a) for a in sys.argv[1:4])
-cutoff, start, end = (float(a) for a in sys.argv[4:7])
-out = os.path.abspath(sys.argv[7])
+setup, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 osim.Logger.setLevelString("error")
-tool = osim.InverseDynamicsTool()
-tool.setModelFileName(model)
-tool.setCoordinatesFileName(coordinates)
-tool.setExternalLoadsFileName(loads)
-tool.setLowpassCutoffFrequency(cutoff)
-tool.setStartTime(start)
-tool.setEndTime(end)
-excluded = osim.ArrayStr()
-excluded.append("Muscles")
-tool.setExcludedForces(excluded)
+started = time.perf_counter()
+tool = osim.InverseDynamicsTool(setup)
 tool.setResultsDir(out)
 tool.setOutputGenForceFileName("opensim_id.sto")
-started = time.perf_counter()
 tool.run()
 elapsed = time.perf_counter() - started
 print(json.dumps({"sto": os.path.join(out, "opensim_id.sto"), "time_s": elapsed}))

@@ -10,7 +10,8 @@ this function:
 2. degrees to radians for the rotational coordinates;
 3. a natural quintic spline through each (padded) column (``GCVSplineSet(5)``),
    differentiated for the speeds and accelerations; a coordinate the file
-   lacks is held at its default value;
+   lacks is held at its default value (here: only a locked one; the file
+   lacking any other is an error);
 4. the times: the storage's own samples from the last one at or before the
    start of the time range to the last one at or before its end (the range
    clipped to the padded data, so that a filtered run may start before the
@@ -110,7 +111,8 @@ def read_id_setup(path) -> IDSetup:
 @dataclass(frozen=True, eq=False)
 class IDResult:
     """Generalised forces at ``time_s`` (n,): ``values`` (n, m), ``columns`` OpenSim's
-    names, ``units`` N*m or N; ``q`` (n, m) the filtered coordinates (rad, m)."""
+    names, ``units`` N*m or N; ``q``, ``qd``, ``qdd`` (n, m) the filtered
+    coordinates and their derivatives from the splines (rad, m, per s, per s^2)."""
 
     time_s: np.ndarray
     coordinates: tuple
@@ -118,6 +120,8 @@ class IDResult:
     units: tuple
     values: np.ndarray
     q: np.ndarray
+    qd: np.ndarray
+    qdd: np.ndarray
     time_build_s: float = 0.0
     time_solve_s: float = 0.0
 
@@ -227,7 +231,9 @@ def inverse_dynamics_tool(model=None, kinematics=None, external_loads=None, *,
              is None else read_external_loads(external_loads))
     if loads is not None:
         loads.check_bodies([b.name for b in tree.bodies], f"model {Path(model).name}")
-    defaults = {name: c.default_value for name, c in doc.coordinates().items()}
+    # OpenSim holds a coordinate the file lacks at its default value, silently; here only
+    # a locked one, which cannot move anyway: for the others that hides a wrong file
+    defaults = {name: c.default_value for name, c in doc.coordinates().items() if c.locked}
     table = read(kinematics)
     kin = read_kinematics(kinematics, tree.coordinates, tree.translational,
                           defaults=defaults, table=table)
@@ -260,7 +266,7 @@ def inverse_dynamics_tool(model=None, kinematics=None, external_loads=None, *,
     units = tuple("N" if c in tree.translational else "N*m" for c in tree.coordinates)
     columns = tuple(f"{c}_{'force' if u == 'N' else 'moment'}"
                     for c, u in zip(tree.coordinates, units))
-    return IDResult(times, tuple(tree.coordinates), columns, units, tau, q_at,
+    return IDResult(times, tuple(tree.coordinates), columns, units, tau, q_at, qd_at, qdd_at,
                     built - started, solved - built)
 
 
