@@ -43,23 +43,9 @@ needs_walk = pytest.mark.skipif(not (WALK / "subject01_walk_IK.mot").exists(),
 needs_walk3d = pytest.mark.skipif(not (WALK3D / "subject01_Setup_IK.xml").exists(),
                                   reason="../shared/data/walking3d is absent")
 
-#: opensim-models' Pipelines/Gait10dof18musc/ID/Setup_ID.xml (time 0 to 2.5 s,
-#: 6 Hz, muscles excluded) with the files of ../shared/data/walking: its model
-#: subject01.osim is not there, so the generic gait10dof18musc.osim takes its place.
-SETUP_2D = """<?xml version="1.0" encoding="UTF-8" ?>
-<OpenSimDocument Version="30000">
-  <InverseDynamicsTool name="walk_subject">
-    <model_file>{walk}/gait10dof18musc.osim</model_file>
-    <results_directory>Results</results_directory>
-    <time_range> 0 2.5</time_range>
-    <forces_to_exclude> Muscles</forces_to_exclude>
-    <external_loads_file>{walk}/subject01_walk_grf.xml</external_loads_file>
-    <coordinates_file>{walk}/subject01_walk_IK.mot</coordinates_file>
-    <lowpass_cutoff_frequency_for_coordinates>6</lowpass_cutoff_frequency_for_coordinates>
-    <output_gen_force_file>subject01_walk_ID.sto</output_gen_force_file>
-  </InverseDynamicsTool>
-</OpenSimDocument>
-"""
+#: opensim-models' Gait10dof18musc ID setup with the files of ../shared/data/walking
+#: (tests/data/README.md): time 0 to 2.5 s, 6 Hz, muscles excluded.
+SETUP_2D = ROOT / "tests" / "data" / "subject01_walk_Setup_ID.xml"
 
 
 def run_opensim(script, *args, cwd):
@@ -83,12 +69,10 @@ def worst_error(ours: Path, theirs: Path) -> tuple:
 
 @needs_walk
 def test_planar_walk_equals_opensim_inverse_dynamics_tool(tmp_path, capsys):
-    setup = tmp_path / "Setup_ID.xml"
-    setup.write_text(SETUP_2D.format(walk=WALK))
-    reference = run_opensim("opensim_id_reference.py", setup, tmp_path / "opensim",
+    reference = run_opensim("opensim_id_reference.py", SETUP_2D, tmp_path / "opensim",
                             cwd=tmp_path)
     out = tmp_path / "ID.sto"
-    assert main(["id", "--setup", str(setup), "--out", str(out)]) == 0
+    assert main(["id", "--setup", str(SETUP_2D), "--out", str(out)]) == 0
     assert "151 frames" in capsys.readouterr().out
     assert out.with_suffix(".png").stat().st_size > 10_000
     error, column = worst_error(out, Path(reference["sto"]))
