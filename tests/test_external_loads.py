@@ -185,3 +185,38 @@ def test_bad_input_is_one_line_naming_the_file_and_exits_2(tmp_path, capsys, cas
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert str(named) in err and expected in err, err
+
+
+def test_loads_given_in_a_merged_body_act_alike_on_the_planar_and_spatial_trees(tmp_path):
+    """Force, point and torque expressed in calcn_r (merged into talus_r by the planar
+    reader): the planar tree's generalised forces equal the spatial tree's (the 3D
+    OpenSim tree) at random poses, so the merged body's offset and turn are kept."""
+    from ocp.analysis.external_forces import planar_loads, spatial_loads
+    from ocp.models.multibody import inverse_dynamics
+    from ocp.osim.reader import read_osim
+    from ocp.osim.spatial_skeleton import read_spatial_tree
+    from ocp.osim.tree import build_skeleton
+    text = GRF.read_text().replace(
+        "<force_expressed_in_body>ground", "<force_expressed_in_body>calcn_r", 1).replace(
+        "<point_expressed_in_body>ground", "<point_expressed_in_body>calcn_r", 1).replace(
+        "subject01_walk_grf.mot", str(WALK / "subject01_walk_grf.mot"))
+    (tmp_path / "grf.xml").write_text(text)
+    loads = read_external_loads(tmp_path / "grf.xml")
+    assert loads.forces[0].point_expressed_in_body == "calcn_r"
+    skeleton = build_skeleton(read_osim(MODEL))
+    tree = read_spatial_tree(MODEL)
+    rng = np.random.default_rng(21)
+    for _ in range(5):
+        q = rng.uniform(-0.6, 0.6, tree.n)
+        F, P, T = rng.normal(0, 300, 6), rng.normal(0, 0.1, 6), rng.normal(0, 5, 6)
+        spatial = tree.inverse_dynamics(
+            ca.DM(q), ca.DM.zeros(tree.n), ca.DM.zeros(tree.n),
+            external_forces=spatial_loads(loads, tree.body_states(ca.DM(q)), F, P, T))
+        qp = np.array([q[tree.coordinates.index(c)] for c in skeleton.tree.coordinates])
+        planar = inverse_dynamics(skeleton.tree, ca.DM(qp), ca.DM.zeros(len(qp)),
+                                  ca.DM.zeros(len(qp)),
+                                  external_forces=planar_loads(loads, skeleton, ca.DM(qp),
+                                                               F, P, T))
+        expected = np.array([float(spatial[tree.coordinates.index(c)])
+                             for c in skeleton.tree.coordinates])
+        np.testing.assert_allclose(np.array(planar).ravel(), expected, rtol=1e-9, atol=1e-9)

@@ -36,6 +36,7 @@ from pathlib import Path
 import casadi as ca
 import numpy as np
 
+from ocp.analysis.external_forces import spatial_loads
 from ocp.data.errors import DataError
 from ocp.data.external_loads import GROUND, ExternalLoads, read_external_loads
 from ocp.data.files import read
@@ -44,9 +45,8 @@ from ocp.data.natural_spline import NaturalSpline
 from ocp.data.opensim_filter import storage_lowpass
 from ocp.data.opensim_text import write_storage
 from ocp.data.tables import Table
-from ocp.models.spatial.tree import SpatialForce
 
-__all__ = ["IDResult", "IDSetup", "inverse_dynamics_tool", "read_id_setup", "spatial_loads"]
+__all__ = ["IDResult", "IDSetup", "inverse_dynamics_tool", "read_id_setup"]
 
 
 @dataclass(frozen=True)
@@ -154,30 +154,6 @@ class IDResult:
         fig.savefig(path, dpi=110)
         plt.close(fig)
         return path
-
-
-def spatial_loads(loads: ExternalLoads, states: dict, F, P, T) -> list:
-    """SpatialForce list (world) of every force of ``loads`` at one time.
-
-    ``states``: {body: BodyState} of the tree at q (only the bodies that
-    express a force or point are used); ``F``, ``P``, ``T`` (3k,) the
-    forces, points and torques in the frames the file names (points of
-    forces without one: unused, the body's origin is taken)."""
-    out = []
-    for i, f in enumerate(loads.forces):
-        force, point, torque = (X[3 * i:3 * i + 3] for X in (F, P, T))
-        if f.force_expressed_in_body != GROUND:
-            R = states[f.force_expressed_in_body].R
-            force, torque = ca.mtimes(R, force), ca.mtimes(R, torque)
-        if not f.has_point:
-            point = states[f.applied_to_body].p
-        elif f.point_expressed_in_body != GROUND:
-            s = states[f.point_expressed_in_body]
-            point = s.p + ca.mtimes(s.R, point)
-        out.append(SpatialForce(f.applied_to_body, point,
-                                force if f.force_identifier else ca.DM.zeros(3, 1),
-                                torque if f.torque_identifier else None))
-    return out
 
 
 def _spline_times(t, start, end):
