@@ -167,6 +167,10 @@ BAD = {
                                       for i, ln in enumerate(ls)], "milliseconds"),
     "degrees_said_radians": ("ik", lambda ls: [ln.replace("inDegrees=yes", "inDegrees=no")
                                                for ln in ls], "degrees and radians"),
+    "kinematics_time_in_ms": ("ik", lambda ls: [ln if i < 11 or not ln.strip() else
+                                                "\t".join([repr(1000 * float(ln.split()[0]))]
+                                                          + ln.split()[1:])
+                                                for i, ln in enumerate(ls)], "milliseconds"),
     "kinematics_missing_column": ("ik", lambda ls: [ln.replace("knee_angle_l", "knee_l")
                                                     for ln in ls], "knee_angle_l"),
 }

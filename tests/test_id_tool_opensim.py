@@ -81,7 +81,6 @@ def test_planar_walk_equals_opensim_inverse_dynamics_tool(tmp_path, capsys):
 
 
 @needs_walk3d
-@pytest.mark.slow
 def test_3d_walk_equals_opensim_inverse_dynamics_tool(tmp_path):
     # the ID setup's coordinates file is an IK result that the pipeline does not ship:
     # OpenSim's IK tool makes it from the IK setup, under the name the ID setup gives

@@ -12,7 +12,8 @@ What the readers accept (:func:`ocp.data.files.read`):
   units from ``name [unit]`` headers (radians and metres when none is given).
 
 Bad input is one DataError naming the file and the column: a missing column,
-a coordinate column that is not an angle or a length, missing samples, an
+a time column in milliseconds without its unit (steps of 0.5 or more), a
+coordinate column that is not an angle or a length, missing samples, an
 angle column whose values exceed 2 pi in a file that says radians (degrees
 given as radians: mixed units), data that do not cover the time span asked
 for (today's references would be held constant beyond the data).
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ocp.data.errors import DataError
+from ocp.data.external_loads import check_seconds
 from ocp.data.files import read
 from ocp.data.references import model_name_of_column, to_unit
 from ocp.data.tables import Table
@@ -101,6 +103,7 @@ def read_kinematics(path, coordinates, translational=(), *, columns: dict | None
     """
     path = Path(path)
     table = read(path) if table is None else table
+    check_seconds(table, path)
     by_name = coordinate_columns(table)
     columns = dict(columns or {})
     unknown = [c for c in columns if c not in coordinates]
