@@ -99,3 +99,60 @@ def test_3d_walk_equals_opensim_inverse_dynamics_tool(tmp_path):
     error, column = worst_error(out, Path(reference["sto"]))
     print(f"3D: worst column {column}, {100 * error:.6f} % of its range")
     assert error < TOLERANCE, column
+
+
+RAJAGOPAL = DATA / "models3d" / "Rajagopal2016.osim"
+
+
+@pytest.mark.skipif(not RAJAGOPAL.exists(), reason="../shared/data/models3d is absent")
+@pytest.mark.slow
+def test_coupled_coordinates_are_read_and_named_as_opensim_does(tmp_path):
+    """Rajagopal 2016: the patellae follow the knees (CoordinateCouplerConstraint).
+    OpenSim's IK writes a coupled coordinate unconverted into a file in degrees, its
+    ID tool does not convert it and names its column _force; a smooth motion inside
+    every coordinate's range, filtered at 6 Hz."""
+    from ocp.data.opensim_text import write_storage
+    from ocp.data.tables import Table
+    from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
+    doc = read_spatial(RAJAGOPAL)
+    tree = spatial_tree(doc)
+    coordinates = doc.coordinates()
+    coupled = {c.dependent: c for c in doc.couplers}
+    t = np.arange(0.0, 1.0001, 0.01)
+    rng = np.random.default_rng(20)
+    values = {}
+    for name in tree.coordinates:
+        c = coordinates[name]
+        if name in coupled:
+            continue
+        lo, hi = c.range
+        amplitude = 0.0 if c.locked else min(0.25 * (hi - lo),
+                                             0.05 if name in tree.translational else 0.3)
+        middle = c.default_value if c.locked else 0.5 * (lo + hi)
+        values[name] = middle + amplitude * np.sin(2 * np.pi * rng.uniform(0.5, 2) * t
+                                                   + rng.uniform(0, 6))
+    for name, c in coupled.items():
+        values[name] = np.array([c.scale * c.function(x)[0] for x in values[c.independent[0]]])
+    units = tuple("" if n in coupled else "m" if n in tree.translational else "rad"
+                  for n in tree.coordinates)
+    mot = write_storage(tmp_path / "q.mot", Table(t, np.column_stack(
+        [values[n] for n in tree.coordinates]), tuple(tree.coordinates), units), in_degrees=True)
+    lines = [ln for ln in mot.read_text().splitlines() if not ln.startswith("units=")]
+    mot.write_text("\n".join(lines) + "\n")              # as OpenSim's IK writes it
+    setup = tmp_path / "setup.xml"
+    setup.write_text(f"""<?xml version="1.0" encoding="UTF-8" ?>
+<OpenSimDocument Version="30000"><InverseDynamicsTool name="rajagopal">
+<model_file>{RAJAGOPAL}</model_file><time_range> 0 1</time_range>
+<forces_to_exclude> Muscles</forces_to_exclude><coordinates_file>{mot}</coordinates_file>
+<lowpass_cutoff_frequency_for_coordinates>6</lowpass_cutoff_frequency_for_coordinates>
+<output_gen_force_file>id.sto</output_gen_force_file>
+</InverseDynamicsTool></OpenSimDocument>
+""")
+    reference = run_opensim("opensim_id_reference.py", setup, tmp_path / "opensim",
+                            cwd=tmp_path)
+    out = tmp_path / "ID.sto"
+    assert main(["id", "--setup", str(setup), "--out", str(out)]) == 0
+    assert "knee_angle_r_beta_force" in read_storage(out).columns
+    error, column = worst_error(out, Path(reference["sto"]))
+    print(f"Rajagopal: worst column {column}, {100 * error:.4f} % of its range")
+    assert error < TOLERANCE, column

@@ -7,7 +7,8 @@ this function:
    (odd reflection, times too), resample a non-uniform time column, and
    low-pass it (3rd-order Butterworth forwards and backwards;
    :func:`ocp.data.opensim_filter.storage_lowpass`), keeping the padding;
-2. degrees to radians for the rotational coordinates;
+2. degrees to radians for the rotational coordinates (not for coupled ones,
+   whose motion type is Coupled: taken as written);
 3. a natural quintic spline through each (padded) column (``GCVSplineSet(5)``),
    differentiated for the speeds and accelerations; a coordinate the file
    lacks is held at its default value (here: only a locked one; the file
@@ -212,7 +213,8 @@ def inverse_dynamics_tool(model=None, kinematics=None, external_loads=None, *,
     defaults = {name: c.default_value for name, c in doc.coordinates().items() if c.locked}
     table = read(kinematics)
     kin = read_kinematics(kinematics, tree.coordinates, tree.translational,
-                          defaults=defaults, table=table)
+                          defaults=defaults, table=table,
+                          as_written={c.dependent for c in doc.couplers})
     t, q = kin.time_s, kin.values
     if cutoff is not None and cutoff > 0:
         t, q = storage_lowpass(t, q, cutoff, file=kinematics)
@@ -239,8 +241,12 @@ def inverse_dynamics_tool(model=None, kinematics=None, external_loads=None, *,
     built = clock.perf_counter()
     tau = np.array(fn.map(times.size)(q_at.T, qd_at.T, qdd_at.T, F.T, P.T, T.T)).T
     solved = clock.perf_counter()
-    units = tuple("N" if c in tree.translational else "N*m" for c in tree.coordinates)
-    columns = tuple(f"{c}_{'force' if u == 'N' else 'moment'}"
+    # OpenSim names only rotational coordinates' columns _moment: a coupled one (motion
+    # type Coupled) gets _force, in the units of its coordinate's generalised force
+    coupled = {c.dependent for c in doc.couplers}
+    units = tuple("" if c in coupled else "N" if c in tree.translational else "N*m"
+                  for c in tree.coordinates)
+    columns = tuple(f"{c}_{'moment' if u == 'N*m' else 'force'}"
                     for c, u in zip(tree.coordinates, units))
     return IDResult(times, tuple(tree.coordinates), columns, units, tau, q_at, qd_at, qdd_at,
                     built - started, solved - built)

@@ -93,13 +93,16 @@ def _values(table: Table, column: str, unit: str, path) -> np.ndarray:
 
 
 def read_kinematics(path, coordinates, translational=(), *, columns: dict | None = None,
-                    defaults: dict | None = None, table: Table | None = None) -> Kinematics:
+                    defaults: dict | None = None, table: Table | None = None,
+                    as_written=()) -> Kinematics:
     """The model's ``coordinates`` from a data file, in rad (m for ``translational``).
 
     ``columns``: {coordinate: column} where the names differ; ``defaults``:
     {coordinate: value} used for coordinates the file lacks (as OpenSim's tools
     do); without a default a missing column is a DataError with the closest name.
-    ``table``: the file already read.
+    ``table``: the file already read. ``as_written``: coordinates whose numbers
+    are taken unconverted, as OpenSim does for a coupled coordinate (motion
+    type Coupled: its IK writes it unconverted into a file in degrees).
     """
     path = Path(path)
     table = read(path) if table is None else table
@@ -121,5 +124,8 @@ def read_kinematics(path, coordinates, translational=(), *, columns: dict | None
             wanted = column or coordinate
             raise DataError(f"no column '{wanted}' for coordinate '{coordinate}'"
                             + suggestion(wanted, list(table.columns)), path, wanted)
+        if coordinate in as_written:
+            out.append(table.column(column))
+            continue
         out.append(_values(table, column, unit, path))
     return Kinematics(table.time_s, tuple(coordinates), np.column_stack(out), str(path))
