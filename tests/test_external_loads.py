@@ -224,3 +224,17 @@ def test_loads_given_in_a_merged_body_act_alike_on_the_planar_and_spatial_trees(
         expected = np.array([float(spatial[tree.coordinates.index(c)])
                              for c in skeleton.tree.coordinates])
         np.testing.assert_allclose(np.array(planar).ravel(), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_setup_asking_for_joint_reactions_is_told_they_are_not_computed(tmp_path, capsys):
+    setup = ROOT / "tests" / "data" / "subject01_walk_Setup_ID.xml"
+    text = setup.read_text().replace("<joints_to_report_body_forces />",
+                                     "<joints_to_report_body_forces>All"
+                                     "</joints_to_report_body_forces>")
+    text = text.replace("../../../shared/data/walking", str(WALK))
+    (tmp_path / "setup.xml").write_text(text)
+    assert main(["id", "--setup", str(tmp_path / "setup.xml"), "--time", "1", "1.2",
+                 "--out", str(tmp_path / "ID.sto")]) == 0
+    out = capsys.readouterr().out
+    assert "note:" in out and "joint reaction forces are not computed" in out
+    assert read_storage(tmp_path / "ID.sto").time_s[0] <= 1.0

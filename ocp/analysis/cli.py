@@ -42,6 +42,9 @@ def run_id(args) -> int:
                            "output_gen_force_file)")
     if out.suffix.lower() not in (".sto", ".mot"):
         raise ProblemError(f"--out '{out}': the generalised forces are written as .sto")
+    if args.setup:
+        for line in read_id_setup(args.setup).ignored:
+            print(f"note: {args.setup}: {line}")
     result = inverse_dynamics_tool(args.model, args.kinematics, args.external_loads,
                                    lowpass_hz=args.lowpass, setup=args.setup,
                                    time_range=tuple(args.time) if args.time else None)

@@ -62,6 +62,7 @@ class IDSetup:
     lowpass_hz: float = -1.0
     forces_to_exclude: tuple = ()
     source: str = ""
+    ignored: tuple = ()          # lines saying what the setup asks that is not done
 
 
 def _text(el, tag):
@@ -104,9 +105,17 @@ def read_id_setup(path) -> IDSetup:
     if span is not None and len(span) != 2:
         raise DataError(f"<time_range> needs two numbers, got {span}", path)
     cutoff = number("lowpass_cutoff_frequency_for_coordinates", [-1.0])
+    ignored = []
+    if _text(tool, "joints_to_report_body_forces"):
+        ignored.append("joints_to_report_body_forces: joint reaction forces are not "
+                       "computed (only the generalised forces)")
+    excluded = tuple((_text(tool, "forces_to_exclude") or "").split())
+    if not {e.lower() for e in excluded} & {"muscles", "all", "actuators"}:
+        ignored.append("forces_to_exclude does not exclude the muscles, but their forces "
+                       "are always left out here")
     return IDSetup(file("model_file"), file("coordinates_file"), file("external_loads_file"),
-                   out, tuple(span) if span else None, float(cutoff[0]),
-                   tuple((_text(tool, "forces_to_exclude") or "").split()), str(path))
+                   out, tuple(span) if span else None, float(cutoff[0]), excluded, str(path),
+                   tuple(ignored))
 
 
 @dataclass(frozen=True, eq=False)
