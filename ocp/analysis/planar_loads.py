@@ -12,20 +12,19 @@ load on that segment, at the same point in the world.
 
 Forces and points expressed in ground are supported (what force-plate files
 use); a body-fixed frame is refused with the element named. The data are
-interpolated linearly in time (600 Hz force plates). S1's ExternalLoads
-reader (issue #21) is the general one; this module only maps its rows onto
-the planar tree.
+interpolated linearly in time (600 Hz force plates). The file is read by
+:mod:`ocp.data.external_loads`; this module maps its rows onto the planar
+tree as sampled data (:mod:`ocp.analysis.external_forces` gives the same
+loads as symbolic forces, in any frame).
 """
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ocp.data.errors import DataError
-from ocp.errors import suggestion
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,63 +51,33 @@ class PlanarLoad:
         return f, p, np.interp(t, self.time_s, self.torque_N_m)
 
 
-def _text(element, tag, default=None):
-    node = element.find(tag)
-    return default if node is None or node.text is None else node.text.strip()
-
-
 def read_planar_loads(path, skeleton) -> tuple[PlanarLoad, ...]:
     """The ExternalForces of an ExternalLoads file on ``skeleton`` (ocp.osim.tree.Skeleton).
 
-    Raises DataError naming the file and the element for a body the model
-    lacks, a force or point not expressed in ground, or a missing column.
+    The file is read by :func:`ocp.data.external_loads.read_external_loads`
+    (its checks: missing columns, milliseconds, glitches, NaN). Raises
+    DataError naming the file and the element for a body the model lacks, or a
+    force or point not expressed in ground.
     """
-    from ocp.data.files import read
+    from ocp.data.external_loads import GROUND, body_in_tree, read_external_loads
     path = Path(path)
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as exc:
-        raise DataError(f"cannot read the ExternalLoads file: {exc}", path) from None
-    loads_node = root if root.tag == "ExternalLoads" else root.find("ExternalLoads")
-    if loads_node is None:
-        raise DataError("no <ExternalLoads> element", path)
-    datafile = _text(loads_node, "datafile")
-    if not datafile:
-        raise DataError("<datafile> is empty: the forces' data file is not named", path)
-    data_path = (path.parent / datafile)
-    table = read(data_path)
-    bodies = sorted(skeleton.body_pose)
+    loads = read_external_loads(path)
+    loads.check_bodies([b for b in skeleton.body_pose if b != GROUND], "the model")
     out = []
-    for force in loads_node.iter("ExternalForce"):
-        name = force.get("name", "")
-        where = f"ExternalForce '{name}'"
-        if (_text(force, "isDisabled", "false") or "false").lower() == "true":
-            continue
-        body = _text(force, "applied_to_body")
-        if body not in skeleton.body_pose or body == "ground":
-            raise DataError(f"{where}: applied_to_body '{body}' is not a body of the model"
-                            + suggestion(body or "", bodies), path)
-        for tag in ("force_expressed_in_body", "point_expressed_in_body"):
-            frame = _text(force, tag, "ground")
-            if frame != "ground":
-                raise DataError(f"{where}: {tag} '{frame}' is not supported on planar "
+    for f in loads.forces:
+        where = f"ExternalForce '{f.name}'"
+        for key, frame in (("force_expressed_in_body", f.force_expressed_in_body),
+                           ("point_expressed_in_body", f.point_expressed_in_body)):
+            if frame != GROUND:
+                raise DataError(f"{where}: {key} '{frame}' is not supported on planar "
                                 f"models (ground only)", path)
-        prefix_f = _text(force, "force_identifier", "")
-        prefix_p = _text(force, "point_identifier", "")
-        prefix_t = _text(force, "torque_identifier", "")
-
-        def column(name, where=where):
-            if name not in table:
-                raise DataError(f"{where} needs column '{name}'"
-                                + suggestion(name, list(table.columns)), data_path, name)
-            return np.asarray(table.column(name), float)
-
-        fx, fy = column(prefix_f + "x"), column(prefix_f + "y")
-        px, py = column(prefix_p + "x"), column(prefix_p + "y")
-        tz = column(prefix_t + "z") if prefix_t else np.zeros_like(fx)
-        segment = skeleton.body_pose[body][0]
-        out.append(PlanarLoad(name, body, segment, np.asarray(table.time_s, float),
-                              np.column_stack([fx, fy]), np.column_stack([px, py]), tz))
-    if not out:
-        raise DataError("no enabled ExternalForce", path)
+        if not f.has_point:
+            raise DataError(f"{where}: no point_identifier; a point in ground is needed "
+                            f"on planar models", path)
+        s = loads.samples(f)
+        segment, _ = body_in_tree(f.applied_to_body, skeleton.merged, skeleton.body_pose)
+        torque = s.torque[:, 2] if s.torque is not None else np.zeros(s.time_s.size)
+        out.append(PlanarLoad(f.name, f.applied_to_body, segment, np.asarray(s.time_s, float),
+                              np.asarray(s.force[:, :2], float), np.asarray(s.point[:, :2], float),
+                              np.asarray(torque, float)))
     return tuple(out)

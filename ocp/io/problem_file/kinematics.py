@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.errors import ProblemError, suggestion
+from ocp.errors import ProblemError
 from ocp.io.tables import TableReader
 
 #: Step (s) of the grid on which the kinematics' spline, the inverse-dynamics
@@ -24,10 +24,12 @@ GRID_STEP_S = 0.0025
 def read_kinematics(reader: TableReader, model, base: Path, loads_reader=None):
     """[kinematics]: joint angles to explain with muscles (the muscle redundancy problem).
 
-    ``file`` is a CSV with a ``time`` column (s) and one column per coordinate
-    (rad), or an OpenSim ``.mot``/``.sto`` (degrees when its header says
-    ``inDegrees=yes``); ``columns`` maps coordinate -> column name when they
-    differ; ``start`` and ``final`` (s) clip the time span (default: the file's).
+    ``file``: an IK ``.mot``/``.sto`` (degrees if its header says so) or a
+    ``.csv`` with a time column (``time``, ``time [s]``, ``time_s``: the
+    project's own files) and one column per coordinate (rad, m, or the unit in
+    its header); ``columns`` maps coordinate -> column name when they differ
+    (:func:`ocp.data.kinematics.read_kinematics`); ``start`` and ``final`` (s)
+    clip the time span (default: the file's).
     ``initial_activation = true``: each muscle's initial activation equals its
     initial excitation (Moco's MocoInitialActivationGoal in a MocoInverse).
     ``loads_reader``: the ``[external_loads]`` table (``file``: ExternalLoads .xml).
@@ -42,21 +44,23 @@ def read_kinematics(reader: TableReader, model, base: Path, loads_reader=None):
     if path is None:
         raise reader.error("file", "the kinematics file is required (CSV with 'time', "
                            ".mot or .sto)")
+    from ocp.data.errors import DataError
+    from ocp.data.kinematics import read_kinematics as read_angles
+    from ocp.models.multibody import PRISMATIC
     mapping = reader.sub("columns").table
-    if path.suffix.lower() in (".mot", ".sto"):
-        time, columns, column = _storage(reader, path, model.coordinate_kinds())
-    else:
-        time, columns, column = _csv(reader, path)
-    if time.size < 6 or np.any(np.diff(time) <= 0):
-        raise reader.error("file", f"'{path}': column 'time' must increase strictly "
-                           f"over at least 6 rows")
-    values = []
-    for coordinate in model.tree.coordinates:
-        name = mapping.get(coordinate, coordinate)
-        if name not in columns:
-            raise reader.error("columns", f"'{path}' has no column '{name}' for coordinate "
-                               f"'{coordinate}'" + suggestion(name, columns))
-        values.append(column(name, coordinate))
+    tree = model.tree
+    translational = [s.joint.coordinate for s in tree.segments if s.joint.kind == PRISMATIC]
+    try:
+        angles = read_angles(path, tuple(tree.coordinates), translational,
+                             columns={c: str(v) for c, v in mapping.items()})
+    except DataError as exc:
+        missing = exc.column not in (None, "time") and exc.message.startswith("no column")
+        raise reader.error("columns" if missing else "file", str(exc)) from None
+    time = angles.time_s
+    if time.size < 6:
+        raise reader.error("file", f"'{path}': at least 6 samples are needed, the file "
+                           f"has {time.size}")
+    values = [angles.values[:, k] for k in range(tree.n)]
     start = reader.number("start", float(time[0]), unit="s")
     final = reader.number("final", float(time[-1]), unit="s")
     if not (time[0] - 1e-9 <= start < final <= time[-1] + 1e-9):
@@ -102,32 +106,6 @@ def read_loads(reader, model, base: Path, span) -> tuple:
         raise reader.error("file", f"the forces of '{path.name}' cover {t[0]:g} to {t[-1]:g} s, "
                            f"not the kinematics' {span[0]:g} to {span[1]:g} s")
     return loads
-
-
-def _csv(reader, path):
-    try:
-        table = np.genfromtxt(path, delimiter=",", names=True)
-    except (OSError, ValueError) as exc:
-        raise reader.error("file", f"cannot read CSV '{path}': {exc}") from None
-    columns = list(table.dtype.names or ())
-    if "time" not in columns:
-        raise reader.error("file", f"'{path}' has no 'time' column (columns: {columns})")
-    return (np.atleast_1d(table["time"]), columns,
-            lambda name, coordinate: np.atleast_1d(table[name]))
-
-
-def _storage(reader, path, kinds):
-    from ocp.analysis.inverse_dynamics import coordinate_values
-    from ocp.data.files import read
-    from ocp.models.multibody import REVOLUTE
-    try:
-        table = read(path)
-    except ProblemError as exc:
-        raise reader.error("file", str(exc)) from None
-
-    def column(name, coordinate):
-        return coordinate_values(table, name, "rad" if kinds[coordinate] == REVOLUTE else "m")
-    return np.asarray(table.time_s, float), list(table.columns), column
 
 
 def measured_loads(reader, model, base: Path, span):
