@@ -227,6 +227,11 @@ def _cmd_ik(args) -> int:
     return run_ik(args)
 
 
+def _cmd_id(args) -> int:
+    from ocp.analysis.cli import run_id
+    return run_id(args)
+
+
 def _cmd_export(args) -> int:
     from ocp.data.export import export_solution
     from ocp.solution import Solution
@@ -406,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--errors", action="store_true",
                    help="print the marker errors of every frame, as OpenSim logs them")
     p.set_defaults(run=_cmd_ik)
+    from ocp.analysis.cli import add_id_parser
+    add_id_parser(sub, _cmd_id)
     p = sub.add_parser("export", help="write a solution as .sto/.mot (OpenSim) or .csv")
     p.add_argument("folder", help="a solution folder (ocp solve --out)")
     p.add_argument("--opensim", metavar="PROBLEM",

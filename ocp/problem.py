@@ -124,6 +124,9 @@ class Problem:
     mirror: list = field(default_factory=list)
     #: (coordinate, m/s): (q(t_f) - q(t_0)) / (t_f - t_0) = speed
     average_speed: tuple | None = None
+    #: pairs (a, b) of states or controls with a(t_0) = b(t_0), e.g. an activation and
+    #: its excitation (Moco's MocoInitialActivationGoal)
+    initial_equal: list = field(default_factory=list)
     #: constant guesses by name (the default guess elsewhere)
     guess_values: dict = field(default_factory=dict)
     #: guesses from data by name: (times_s, values), e.g. the reference kinematics of
@@ -247,6 +250,10 @@ class Problem:
                                        suggestion(key, periodic_names), "periodic.mirror")
             if set(pair) & set(self.periodic):
                 raise ProblemError(f"{list(pair)} is both mirrored and periodic", "periodic")
+        for key in (k for pair in self.initial_equal for k in pair):
+            if key not in periodic_names:
+                raise ProblemError(f"'{key}' is not a state or control" +
+                                   suggestion(key, periodic_names), "initial")
         if self.average_speed is not None:
             coordinate, speed = self.average_speed
             if coordinate not in self.model.state_names:

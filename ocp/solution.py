@@ -148,6 +148,9 @@ class Solution:
     tracking_error: dict | None = None
     #: fitted muscle geometry's errors against the exact paths (ocp.osim), or None
     muscle_geometry_fit: dict | None = None
+    #: reserve and residual actuators per coordinate: kind, RMS, peak, share of the
+    #: joint moment's RMS (ocp.analysis.reserves), or None
+    reserves: dict | None = None
     #: estimated model numbers with standard errors (ocp.estimation.ParameterReport), or None
     parameters: object = None
     #: an intervention's answer: how far each final condition is missed (ocp.causal), or None
@@ -211,6 +214,8 @@ class Solution:
             out["warnings"] = list(self.warnings)
         if self.muscle_geometry_fit:
             out["muscle_geometry_fit"] = self.muscle_geometry_fit
+        if self.reserves:
+            out["reserves"] = self.reserves
         if self.parameters is not None:
             out.update(self.parameters.to_dict())
         if self.mesh_refinement is not None:
@@ -306,6 +311,7 @@ class Solution:
         # that saving again writes it again
         solution.warnings = list(summary.get("warnings", []))
         solution.tracking_error = summary.get("tracking_error")
+        solution.reserves = summary.get("reserves")
         solution.muscle_geometry_fit = summary.get("muscle_geometry_fit")
         solution.final_misses = summary.get("final_misses")
         solution.accuracy = summary.get("accuracy")

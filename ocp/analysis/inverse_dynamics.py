@@ -33,11 +33,13 @@ from ocp.models.protocols import TreeModel
 class ExternalLoad:
     """A measured force on a segment: ``force_N`` (n, 2) in the world frame,
     applied at ``point_m`` (n, 2) in world coordinates, sampled at the same
-    times as the angles (resample force-plate data first)."""
+    times as the angles (resample force-plate data first); ``moment_N_m``
+    (n,) an optional free moment about z (a force plate's free torque)."""
 
     segment: str
     force_N: np.ndarray
     point_m: np.ndarray
+    moment_N_m: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,19 +81,20 @@ def _tree(model):
 
 
 def rnea_function(tree, segments_with_loads=()) -> ca.Function:
-    """CasADi Function ``(q, qd, qdd, F, P) -> tau`` for one time point.
+    """CasADi Function ``(q, qd, qdd, F, P, M) -> tau`` for one time point.
 
     ``F`` and ``P`` (2k,) stack the force (N) and point (m) of the k
-    external loads on ``segments_with_loads``, in the world frame.
+    external loads on ``segments_with_loads``, in the world frame, ``M``
+    (k,) their free moments about z (N m).
     """
     n, k = tree.n, len(segments_with_loads)
     q, qd, qdd = (ca.SX.sym(s, n) for s in ("q", "qd", "qdd"))
-    F, P = ca.SX.sym("F", 2 * k), ca.SX.sym("P", 2 * k)
-    loads = tuple(PointForce(seg, P[2 * i:2 * i + 2], F[2 * i:2 * i + 2])
+    F, P, M = ca.SX.sym("F", 2 * k), ca.SX.sym("P", 2 * k), ca.SX.sym("M", k)
+    loads = tuple(PointForce(seg, P[2 * i:2 * i + 2], F[2 * i:2 * i + 2], M[i])
                   for i, seg in enumerate(segments_with_loads))
     tau = inverse_dynamics(tree, q, qd, qdd, external_forces=loads)
-    return ca.Function("inverse_dynamics", [q, qd, qdd, F, P], [tau],
-                       ["q", "qd", "qdd", "F", "P"], ["tau"])
+    return ca.Function("inverse_dynamics", [q, qd, qdd, F, P, M], [tau],
+                       ["q", "qd", "qdd", "F", "P", "M"], ["tau"])
 
 
 def joint_moments(model, time_s, q, *, qd=None, qdd=None,
@@ -136,7 +139,10 @@ def joint_moments(model, time_s, q, *, qd=None, qdd=None,
          if external_loads else np.zeros((t.size, 0)))
     P = (np.hstack([np.asarray(ld.point_m, float) for ld in external_loads])
          if external_loads else np.zeros((t.size, 0)))
-    tau = np.array(fn.map(t.size)(q.T, qd.T, qdd.T, F.T, P.T)).T
+    M = np.column_stack([np.zeros(t.size) if ld.moment_N_m is None
+                         else np.asarray(ld.moment_N_m, float).reshape(t.size)
+                         for ld in external_loads]) if external_loads else np.zeros((t.size, 0))
+    tau = np.array(fn.map(t.size)(q.T, qd.T, qdd.T, F.T, P.T, M.T)).T
     units = tuple("N*m" if s.joint.kind == REVOLUTE else "N" for s in tree.segments)
     return JointMoments(t, tuple(tree.coordinates), q, qd, qdd, tau, units)
 
@@ -160,7 +166,7 @@ def joint_moments_from_table(model, table: Table, columns: dict | None = None, *
     if missing:
         raise ProblemError(f"no data column given for coordinates {missing}")
     q = np.column_stack([
-        _coordinate_values(table, columns[seg.joint.coordinate],
+        coordinate_values(table, columns[seg.joint.coordinate],
                            "rad" if seg.joint.kind == REVOLUTE else "m")
         for seg in tree.segments])
     if derivatives is None:
@@ -169,7 +175,7 @@ def joint_moments_from_table(model, table: Table, columns: dict | None = None, *
                          external_loads=external_loads)
 
 
-def _coordinate_values(table: Table, column: str, unit: str) -> np.ndarray:
+def coordinate_values(table: Table, column: str, unit: str) -> np.ndarray:
     values = table.column_in(column, unit)
     if unit == "rad" and table.unit(column) == "" and table.metadata.get("in_degrees"):
         values = np.radians(values)

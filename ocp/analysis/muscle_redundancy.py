@@ -23,15 +23,11 @@ import casadi as ca
 import numpy as np
 from scipy.interpolate import make_interp_spline
 
+from ocp.analysis.reserves import actuator_report, report_warnings
 from ocp.engine.reports import register_reporter
 from ocp.models.base import Model
-from ocp.models.multibody import inverse_dynamics
-from ocp.models.muscle_driven import (
-    COMPLIANT,
-    MuscleDrivenTree,
-    reported_reserves,
-    reserve_warnings,
-)
+from ocp.models.multibody import PointForce, inverse_dynamics
+from ocp.models.muscle_driven import COMPLIANT, MuscleDrivenTree, reported_reserves
 from ocp.models.muscles.activation import activation_rate
 from ocp.models.muscles.hill import TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon
 from ocp.problem import PathConstraint, Problem
@@ -54,15 +50,22 @@ class Kinematics:
     lengths: np.ndarray
     speeds: np.ndarray
     moment_arms: np.ndarray
+    #: how the NLP interpolates them in time: "bspline" (cubic) or "linear" (a fine grid)
+    interpolation: str = "bspline"
 
 
-def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int = 5
-                            ) -> Kinematics:
+def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int = 5,
+                            loads=(), grid=None) -> Kinematics:
     """Differentiate sampled angles with an interpolating spline and run inverse dynamics.
 
     ``q`` (n_t, n_q) in the model's coordinate order. The quintic spline's
     second derivative is continuous, which inverse dynamics needs; measured
-    (noisy) angles should be low-pass filtered first.
+    (noisy) angles should be low-pass filtered first. ``loads``: measured
+    external loads (ocp.analysis.planar_loads.PlanarLoad) in the inverse
+    dynamics; ``grid``: the times (within the samples') at which the spline,
+    the moments and the muscle geometry are evaluated (default: the samples'),
+    fine enough to be interpolated linearly (cubic B-splines cost the NLP's
+    derivatives far more).
     """
     time = np.asarray(time, dtype=float)
     q = np.asarray(q, dtype=float).reshape(time.size, -1)
@@ -70,10 +73,23 @@ def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int
         raise ValueError(f"kinematics have {q.shape[1]} columns, model '{model.name}' has "
                          f"{model.tree.n} coordinates {list(model.tree.coordinates)}")
     spline = make_interp_spline(time, q, k=spline_degree)
+    if grid is not None:
+        time = np.asarray(grid, dtype=float)
+        q = spline(time)
     qd, qdd = spline.derivative(1)(time), spline.derivative(2)(time)
     qs, qds, qdds = (ca.SX.sym(n, model.tree.n) for n in ("q", "qd", "qdd"))
-    ID = ca.Function("id", [qs, qds, qdds], [inverse_dynamics(model.tree, qs, qds, qdds)])
-    moments = np.array(ID.map(time.size)(q.T, qd.T, qdd.T)).T
+    F, P, M = (ca.SX.sym(n, 2 * len(loads)) for n in ("F", "P", "M"))
+    external = tuple(PointForce(ld.segment, P[2 * i:2 * i + 2], F[2 * i:2 * i + 2], M[2 * i])
+                     for i, ld in enumerate(loads))
+    ID = ca.Function("id", [qs, qds, qdds, F, P, M],
+                     [inverse_dynamics(model.tree, qs, qds, qdds, external_forces=external)])
+    samples = [ld.at(time) for ld in loads]
+    stack = [np.hstack([s[k] for s in samples]) if loads else np.zeros((time.size, 0))
+             for k in (0, 1)]
+    torque = (np.column_stack([c for s in samples for c in (s[2], np.zeros(time.size))])
+              if loads else np.zeros((time.size, 0)))
+    moments = np.array(ID.map(time.size)(q.T, qd.T, qdd.T, stack[0].T, stack[1].T,
+                                         torque.T)).T
     lengths, arms = model.geometry.map(time.size)(q.T)
     lengths = np.array(lengths).T                                  # (n_t, n_m)
     n_m = len(model.muscles)
@@ -81,14 +97,15 @@ def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int
     arms = np.array(arms).reshape(model.tree.n, n_m, time.size, order="F")
     arms = np.transpose(arms, (2, 0, 1))                           # (n_t, n_q, n_m)
     speeds = -np.einsum("tqm,tq->tm", arms, qd)
-    return Kinematics(time, q, qd, qdd, moments, lengths, speeds, arms)
+    return Kinematics(time, q, qd, qdd, moments, lengths, speeds, arms,
+                      "bspline" if grid is None else "linear")
 
 
-def _interpolant(name, time, values):
-    """Cubic B-spline of time through the samples (values (n_t, k)) -> (k, 1) function of t."""
+def _interpolant(name, time, values, method="bspline"):
+    """Cubic B-spline (or linear) of time through the samples (values (n_t, k)) -> (k, 1)."""
     values = np.asarray(values, dtype=float).reshape(time.size, -1)
     # CasADi wants the output index to run fastest
-    return ca.interpolant(name, "bspline", [time], values.ravel(order="C"))
+    return ca.interpolant(name, method, [time], values.ravel(order="C"))
 
 
 class MuscleStates(Model):
@@ -166,13 +183,14 @@ def redundancy_problem(model: MuscleDrivenTree, kinematics: Kinematics, **proble
     """
     reduced = MuscleStates(model, (kinematics.time, kinematics.moments))
     t = kinematics.time
-    length_of = _interpolant("lengths", t, kinematics.lengths)
-    speed_of = _interpolant("speeds", t, kinematics.speeds)
+    method = kinematics.interpolation
+    length_of = _interpolant("lengths", t, kinematics.lengths, method)
+    speed_of = _interpolant("speeds", t, kinematics.speeds, method)
     n_q, n_m = model.tree.n, len(model.muscles)
     # each sample's (n_q, n_m) matrix flattened column-major, to match ca.reshape
     arms_of = _interpolant("moment_arms", t, np.stack(
-        [a.ravel(order="F") for a in kinematics.moment_arms]))
-    moment_of = _interpolant("moments", t, kinematics.moments)
+        [a.ravel(order="F") for a in kinematics.moment_arms]), method)
+    moment_of = _interpolant("moments", t, kinematics.moments, method)
     coords = model.tree.coordinates
 
     def at(v):
@@ -261,19 +279,22 @@ def _rigid_forces(model, a, length, speed):
 
 
 def redundancy_reserve_reporter(problem, model, solution, context) -> dict:
-    """Reporter (ocp.engine.reports): reserves of a muscle redundancy problem that
-    carry more than their share of the inverse-dynamics moments."""
-    if not isinstance(model, MuscleStates) or model.moments is None:
+    """Reporter (ocp.engine.reports): each reserve's and residual's RMS, peak and share
+    of its coordinate's inverse-dynamics moment (ocp.analysis.reserves), with warnings
+    for reserves that carry too much and residuals above OpenSim's thresholds."""
+    if not isinstance(model, MuscleStates) or model.moments is None or not model.source.reserves:
         return {}
-    reserves = reported_reserves(model.source)
     times, moments = model.moments
     coords = list(model.source.tree.coordinates)
     t = np.asarray(solution.time, float)
-    messages = reserve_warnings(
-        model.source.name, t,
-        {c: optimal * solution.control(f"reserve_{c}") for c, optimal in reserves.items()},
-        {c: np.interp(t, times, moments[:, coords.index(c)]) for c in reserves})
-    return {"warnings": messages} if messages else {}
+    if t.size < 2 or t[-1] <= t[0]:
+        return {}
+    torques = {c: optimal * solution.control(f"reserve_{c}")
+               for c, optimal in model.source.reserves.items()}
+    report = actuator_report(t, torques, {c: np.interp(t, times, moments[:, coords.index(c)])
+                                          for c in torques}, model.source.tree)
+    messages = report_warnings(model.source.name, report, reported_reserves(model.source))
+    return {"reserves": report, **({"warnings": messages} if messages else {})}
 
 
 register_reporter(redundancy_reserve_reporter, order=26)

@@ -90,3 +90,43 @@ def opensim_lowpass(time_s, values, cutoff_hz: float, *, file=None, column=None)
     both = _recursion(b, a, forward[::-1])[::-1]
     out = both[pad:pad + t.size]
     return t, (out.ravel() if one_d else out)
+
+
+def storage_lowpass(time_s, values, cutoff_hz: float, *, file=None, column=None):
+    """``(times, filtered)`` as OpenSim's InverseDynamicsTool filters its coordinates.
+
+    The tool calls ``Storage::pad(n // 2)`` and then ``Storage::lowpassIIR``
+    (opensim-core ``InverseDynamicsTool::run``): unlike
+    :func:`opensim_lowpass`, the padding comes first (times reflected too),
+    a non-uniform time column is resampled after it (natural quintic, from the
+    first padded time in steps of the smallest step, accumulated as
+    ``t += dt`` while ``t <= t_last``), and the padded samples are kept: the
+    tool splines the whole padded, filtered storage. Returns every sample,
+    padded ones included, (k,) and (k, m).
+    """
+    t = np.asarray(time_s, dtype=float)
+    y = np.asarray(values, dtype=float).reshape(t.size, -1)
+    if not cutoff_hz > 0:
+        raise DataError(f"cut-off must be positive, got {cutoff_hz} Hz", file, column)
+    if t.size < 2 * ORDER or not np.all(np.diff(t) > 0):
+        raise DataError(f"OpenSim's low-pass filter needs at least {2 * ORDER} samples at "
+                        f"strictly increasing times", file, column or "time")
+    pad = t.size // 2
+    t = _odd_reflection(t, pad)
+    y = _odd_reflection(y, pad)
+    step = float(np.min(np.diff(t)))
+    if (t[-1] - t[0]) / (t.size - 1) - step > np.finfo(float).eps:
+        grid = []
+        x = t[0]
+        while x <= t[-1]:
+            grid.append(x)
+            x += step
+        grid = np.array(grid)
+        y = np.column_stack([NaturalSpline(t, y[:, j], 5)(grid) for j in range(y.shape[1])])
+        t = grid
+    rate_hz = 1.0 / step
+    if cutoff_hz >= 0.5 * rate_hz:
+        cutoff_hz = 0.49 * rate_hz
+    b, a = signal.butter(ORDER, cutoff_hz, fs=rate_hz)
+    forward = _recursion(b, a, y)
+    return t, _recursion(b, a, forward[::-1])[::-1]

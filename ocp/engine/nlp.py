@@ -323,6 +323,8 @@ def cycle_constraints(v: Symbols, con: Constraints) -> None:
     for a, b in mirror_pairs(problem):
         ya, yb = trajectory(a), trajectory(b)
         con.add(ca.vertcat(ya[-1] - yb[0], yb[-1] - ya[0]), 0.0, 0.0)
+    for a, b in problem.initial_equal:
+        con.add(trajectory(a)[0] - trajectory(b)[0], 0.0, 0.0)
     if problem.average_speed is not None:
         coordinate, speed = problem.average_speed
         i = model.state_names.index(coordinate)

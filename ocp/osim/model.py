@@ -157,7 +157,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                      doc: OsimDocument | None = None, geometry: str = "exact",
                      fit_ranges: dict | None = None,
                      contact_stiffness_N_m2: float | None = None,
-                     accept_geometry_fit: bool = False, spatial: dict | None = None):
+                     accept_geometry_fit: bool = False, spatial: dict | None = None,
+                     muscle_options: dict | None = None):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -177,6 +178,10 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     without them, or with ``spatial = {"ignore": ["muscles"]}``, it is torque-driven.
     ``spatial``: options of a 3D torque-driven model (``ignore``, ``hold``,
     ``unactuated``, ``frames`` of ``ocp.osim.model3d.spatial_torque_arguments``).
+    ``muscle_options``: for a planar file with muscles, constructor arguments of
+    the model that replace the file's (``reserves`` and ``bounds`` are merged into
+    the file's; ``curves``, ``passive_fiber_force``, ``parameters``): one build
+    instead of a build and a ``replace``.
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
     # the 3D readers are imported when a file needs them: `import ocp` stays light
@@ -264,13 +269,19 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     elif geometry != "exact":
         raise ValueError(f"geometry must be 'exact', 'polynomial' or 'neural', "
                          f"got {geometry!r}")
+    options = dict(muscle_options or {})
+    reserves.update(options.pop("reserves", {}))
+    bounds.update(options.pop("bounds", {}))
+    parameters.update(options.pop("parameters", {}))
+    options.setdefault("passive_fiber_force", passive.pop())
     model = OsimMuscleModel(doc.name, skeleton.tree, muscles, tendon=tendon,
                            activation_dynamics=activation.pop(),
                            activation_smoothing=smoothing.pop(),
-                           passive_fiber_force=passive.pop(), reserves=reserves,
+                           reserves={c: reserves[c] for c in skeleton.tree.coordinates
+                                     if c in reserves},
                            parameters=parameters, contacts=contacts, bounds=bounds,
                            osim=skeleton, notes=notes, geometry=learned,
-                           geometry_fit=fit, geometry_method=geometry)
+                           geometry_fit=fit, geometry_method=geometry, **options)
     return model
 
 

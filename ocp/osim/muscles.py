@@ -84,13 +84,16 @@ def muscle_parameters(doc, m, notes: list) -> tuple[MuscleParameters, dict]:
         else:
             # Millard's TendonForceLengthCurve default strain_at_one_norm_force
             strain = _float(doc, m, "TendonForceLengthCurve.strain_at_one_norm_force", 0.049)
-        damping = 0.0
+        # OpenSim's replaceMuscles keeps a Millard muscle's fiber_damping (its default
+        # 0.1) and sets a Thelen muscle's to zero
+        damping = (_float(doc, m, "fiber_damping", 0.1)
+                   if m.kind == "Millard2012EquilibriumMuscle" else 0.0)
         tau_a = _float(doc, m, "activation_time_constant", 0.015)
         tau_d = _float(doc, m, "deactivation_time_constant", 0.060)
         notes.append(f"muscle '{m.name}' ({m.kind}, line {m.line}) converted to "
                      f"DeGrooteFregly2016Muscle: same F_max, l_opt, l_s, pennation, v_max, "
                      f"time constants, tendon strain {strain:g} at F_max; De Groote curves, "
-                     f"no fibre damping")
+                     f"fibre damping {damping:g}")
     params = MuscleParameters(
         max_isometric_force_N=_float(doc, m, "max_isometric_force", math.nan),
         optimal_fiber_length_m=_float(doc, m, "optimal_fiber_length", math.nan),

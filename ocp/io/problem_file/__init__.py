@@ -17,7 +17,10 @@ The sections (see README.md and ``problems/`` for complete examples)::
                      passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
                      contact_stiffness = N/m^2 (.osim files: every contact sphere)
     [time]           start, final (value: fixed; [lo, hi]: free), guess
-    [kinematics]     file (CSV of joint angles), columns: the muscle redundancy problem
+    [kinematics]     file (CSV, .mot, .sto of joint angles), columns, start, final: the
+                     muscle redundancy problem
+    [external_loads] file (OpenSim ExternalLoads .xml): measured forces in its dynamics
+    [model.reserves] [model.residuals]  (.osim) reserve and residual actuators
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
     [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
@@ -52,8 +55,9 @@ from ocp.io.problem_file.checks import check_model_file_at_guess, check_nlp_size
 from ocp.io.problem_file.constraints import read_constraint
 from ocp.io.problem_file.costs import read_cost
 from ocp.io.problem_file.guess import read_guess
-from ocp.io.problem_file.kinematics import read_kinematics
+from ocp.io.problem_file.kinematics import measured_loads, read_kinematics
 from ocp.io.problem_file.model import fit_ranges, read_model
+from ocp.io.problem_file.reserves import actuator_costs
 from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
 from ocp.io.problem_file.transcription import read_transcription
 from ocp.io.tables import TableReader, apply_overrides, read_toml
@@ -65,7 +69,7 @@ __all__ = ["load_problem", "problem_from_dict", "read_model", "fit_ranges", "SEC
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
-            "average_speed", "intervention", "parameters", "sense", "units"}
+            "average_speed", "intervention", "parameters", "sense", "units", "external_loads"}
 
 
 def load_problem(path, overrides: dict | None = None) -> Problem:
@@ -92,7 +96,8 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     model = read_model(root.sub("model", required=True), base, data.get("bounds", {}))
     redundancy = None
     if "kinematics" in data:
-        redundancy = read_kinematics(root.sub("kinematics"), model, base)
+        redundancy = read_kinematics(root.sub("kinematics"), model, base,
+                                     root.sub("external_loads"))
         if "time" in data:
             raise root.error("time", "with [kinematics] the time span comes from the "
                              "kinematics file; remove [time]")
@@ -100,6 +105,9 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         start, final_time, final_guess = redundancy.start_time, redundancy.final_time, None
     else:
         start, final_time, final_guess = read_time(root.sub("time", required=True))
+        if "external_loads" in data:   # applied in the model's dynamics
+            model = measured_loads(root.sub("external_loads"), model, base,
+                                   (start, final_time))
     units = model.units()
     known = set(units)
 
@@ -131,11 +139,14 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         units=root.string("units", "si", choices=("si", NO_UNITS)))
     if redundancy is not None:
         problem.path_constraints.extend(redundancy.path_constraints)
+        problem.initial_equal.extend(redundancy.initial_equal)
     if isinstance(model, RestConditionsModel):  # a learned activation step starts at rest
         problem.initial.update(model.rest_conditions(problem.initial))
     costs = root.sub("costs", required=True)
     for name in costs.table:
         problem.minimize(read_cost(name, costs.sub(name), model, base, (start, final_time)))
+    for cost in actuator_costs(root.sub("model"), model):   # [model.reserves] weight
+        problem.minimize(cost)
     constraints = root.sub("constraints")
     for name in constraints.table:
         problem.subject_to(read_constraint(name, constraints.sub(name), base))

@@ -2,51 +2,116 @@
 
 With this section the problem is the muscle redundancy problem
 (:mod:`ocp.analysis.muscle_redundancy`): the time span and the coordinates'
-motion come from the file, the muscles are found.
+motion come from the file, the muscles are found. ``[external_loads]``
+(an OpenSim ExternalLoads ``.xml``) adds measured forces to the inverse
+dynamics, as Moco's ``ModOpAddExternalLoads`` in a ``MocoInverse``.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-from ocp.errors import suggestion
+from ocp.errors import ProblemError
 from ocp.io.tables import TableReader
 
+#: Step (s) of the grid on which the kinematics' spline, the inverse-dynamics
+#: moments and the muscle paths are evaluated before the NLP interpolates them.
+GRID_STEP_S = 0.0025
 
-def read_kinematics(reader: TableReader, model, base: Path):
+
+def read_kinematics(reader: TableReader, model, base: Path, loads_reader=None):
     """[kinematics]: joint angles to explain with muscles (the muscle redundancy problem).
 
-    ``file`` is a CSV with a ``time`` column (s) and one column per coordinate
-    (rad); ``columns`` maps coordinate -> column name when they differ.
+    ``file``: an IK ``.mot``/``.sto`` (degrees if its header says so) or a
+    ``.csv`` with a time column (``time``, ``time [s]``, ``time_s``: the
+    project's own files) and one column per coordinate (rad, m, or the unit in
+    its header); ``columns`` maps coordinate -> column name when they differ
+    (:func:`ocp.data.kinematics.read_kinematics`); ``start`` and ``final`` (s)
+    clip the time span (default: the file's).
+    ``initial_activation = true``: each muscle's initial activation equals its
+    initial excitation (Moco's MocoInitialActivationGoal in a MocoInverse).
+    ``loads_reader``: the ``[external_loads]`` table (``file``: ExternalLoads .xml).
     """
     from ocp.analysis.muscle_redundancy import kinematics_from_samples, redundancy_problem
     from ocp.models.muscle_driven import MuscleDrivenTree
-    reader.only({"file", "columns"})
+    reader.only({"file", "columns", "start", "final", "initial_activation"})
     if not isinstance(model, MuscleDrivenTree):
         raise reader.error(None, f"[kinematics] needs a muscle-driven model; "
                            f"'{model.name}' has no muscles")
     path = reader.path("file", base)
     if path is None:
-        raise reader.error("file", "the kinematics file is required (CSV with 'time')")
+        raise reader.error("file", "the kinematics file is required (CSV with 'time', "
+                           ".mot or .sto)")
+    from ocp.data.errors import DataError
+    from ocp.data.kinematics import read_kinematics as read_angles
+    from ocp.models.multibody import PRISMATIC
     mapping = reader.sub("columns").table
+    tree = model.tree
+    translational = [s.joint.coordinate for s in tree.segments if s.joint.kind == PRISMATIC]
     try:
-        table = np.genfromtxt(path, delimiter=",", names=True)
-    except (OSError, ValueError) as exc:
-        raise reader.error("file", f"cannot read CSV '{path}': {exc}") from None
-    columns = list(table.dtype.names or ())
-    if "time" not in columns:
-        raise reader.error("file", f"'{path}' has no 'time' column (columns: {columns})")
-    time = np.atleast_1d(table["time"])
-    if time.size < 6 or np.any(np.diff(time) <= 0):
-        raise reader.error("file", f"'{path}': column 'time' must increase strictly "
-                           f"over at least 6 rows")
-    values = []
-    for coordinate in model.tree.coordinates:
-        column = mapping.get(coordinate, coordinate)
-        if column not in columns:
-            raise reader.error("columns", f"'{path}' has no column '{column}' for coordinate "
-                               f"'{coordinate}'" + suggestion(column, columns))
-        values.append(np.atleast_1d(table[column]))
-    kinematics = kinematics_from_samples(model, time, np.column_stack(values))
-    return redundancy_problem(model, kinematics)
+        angles = read_angles(path, tuple(tree.coordinates), translational,
+                             columns={c: str(v) for c, v in mapping.items()})
+    except DataError as exc:
+        missing = exc.column not in (None, "time") and exc.message.startswith("no column")
+        raise reader.error("columns" if missing else "file", str(exc)) from None
+    time = angles.time_s
+    if time.size < 6:
+        raise reader.error("file", f"'{path}': at least 6 samples are needed, the file "
+                           f"has {time.size}")
+    values = [angles.values[:, k] for k in range(tree.n)]
+    start = reader.number("start", float(time[0]), unit="s")
+    final = reader.number("final", float(time[-1]), unit="s")
+    if not (time[0] - 1e-9 <= start < final <= time[-1] + 1e-9):
+        key = "start" if not time[0] - 1e-9 <= start else "final"
+        raise reader.error(key, f"expected {time[0]:g} s <= start < final <= {time[-1]:g} s "
+                           f"(the span of '{path.name}'), got start {start:g} s, "
+                           f"final {final:g} s")
+    grid = None
+    if "start" in reader.table or "final" in reader.table or loads_reader is not None:
+        n = max(int(math.ceil((final - start) / GRID_STEP_S)), 5) + 1
+        grid = np.linspace(start, final, n)
+    loads = read_loads(loads_reader, model, base, (start, final))
+    kinematics = kinematics_from_samples(model, time, np.column_stack(values), loads=loads,
+                                         grid=grid)
+    problem = redundancy_problem(model, kinematics)
+    if reader.boolean("initial_activation", False):   # Moco's MocoInitialActivationGoal
+        problem.initial_equal = [(f"{m.name}_activation", f"{m.name}_excitation")
+                                 for m in model.muscles]
+    return problem
+
+
+def read_loads(reader, model, base: Path, span) -> tuple:
+    """``[external_loads] file``: the ExternalLoads of an .osim model (planar), or ()."""
+    if reader is None or not reader.table:
+        return ()
+    from ocp.analysis.planar_loads import read_planar_loads
+    from ocp.models.protocols import OsimModel
+    from ocp.osim.tree import Skeleton
+    reader.only({"file"})
+    path = reader.path("file", base)
+    if path is None:
+        raise reader.error("file", "the ExternalLoads .xml file is required")
+    skeleton = model.osim if isinstance(model, OsimModel) else None
+    if not isinstance(skeleton, Skeleton):
+        raise reader.error("file", f"external loads need a planar .osim model; "
+                           f"'{model.name}' is not one")
+    try:
+        loads = read_planar_loads(path, skeleton)
+    except ProblemError as exc:
+        raise reader.error("file", str(exc)) from None
+    t = loads[0].time_s
+    if t[0] > span[0] + 1e-9 or t[-1] < span[1] - 1e-9:
+        raise reader.error("file", f"the forces of '{path.name}' cover {t[0]:g} to {t[-1]:g} s, "
+                           f"not the kinematics' {span[0]:g} to {span[1]:g} s")
+    return loads
+
+
+def measured_loads(reader, model, base: Path, span):
+    """``[external_loads]`` of a forward problem: ``model`` with the loads in its dynamics
+    (ocp.models.measured_loads.MeasuredLoads)."""
+    from ocp.models.measured_loads import MeasuredLoads
+    if isinstance(span[1], tuple | list):
+        raise reader.error("file", "measured loads need a fixed final time")
+    return MeasuredLoads(model, read_loads(reader, model, base, span))

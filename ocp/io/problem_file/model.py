@@ -53,10 +53,12 @@ def fit_ranges(bounds_table) -> dict:
 
 def osim_model(reader: TableReader, file_path: Path, bounds_table=None, base=None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
+    from ocp.io.problem_file.reserves import OSIM_ACTUATOR_KEYS, osim_actuators
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
                  "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
-                 "imu_placement", "imu_placer"})
+                 "imu_placement", "imu_placer"}
+                | OSIM_ACTUATOR_KEYS)
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
@@ -75,11 +77,14 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None, base=Non
                "unactuated": tuple(reader.table.get("unactuated", ())),
                "frames": tuple(reader.table.get("frames", ()))
                + imu_frames(reader, file_path, base or file_path.parent)}
+    # [model.reserves], [model.residuals] ... (ocp.io.problem_file.reserves)
+    doc, muscle_options = osim_actuators(reader, file_path)
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
                                  contact_stiffness_N_m2=stiffness,
-                                 accept_geometry_fit=accept_fit, spatial=spatial)
+                                 accept_geometry_fit=accept_fit, spatial=spatial, doc=doc,
+                                 muscle_options=muscle_options)
     except ProblemError as exc:  # names the .osim file, its element and line
         raise reader.error("file", str(exc)) from None
     if stiffness is not None and not model.contacts:

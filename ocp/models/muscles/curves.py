@@ -45,6 +45,9 @@ class CurveParameters:
     d2: float
     d3: float
     d4: float
+    # OpenSim's active_force_width_scale (>= 1): the active force-length curve
+    # stretched about its peak, f_L((l~ - 1) / scale + 1) (DeGrooteFregly2016Muscle)
+    active_width_scale: float = 1.0
 
 
 DE_GROOTE_2016 = CurveParameters(
@@ -68,6 +71,7 @@ CURVE_SETS = {"opensim": OPENSIM_2016, "de_groote_2016": DE_GROOTE_2016}
 
 def active_force_length(l_norm, p: CurveParameters = OPENSIM_2016):
     """f_L(l~): active force multiplier at normalised fibre length l~ = l_M / l_opt."""
+    l_norm = (l_norm - 1.0) / p.active_width_scale + 1.0
     total = 0
     for b1, b2, b3, b4 in zip(p.b1, p.b2, p.b3, p.b4):
         total = total + b1 * ca.exp(-0.5 * (l_norm - b2) ** 2 / (b3 + b4 * l_norm) ** 2)

@@ -1,0 +1,144 @@
+"""MocoInverse beside ours: problems/gait10dof18musc_inverse.toml (issue #21).
+
+    python benchmarks/bench_moco_inverse.py [--moco] [--track]
+
+Solves our problem file (subject01's walk, 0.5 to 1.5 s, gait10dof18musc
+with external loads, rigid tendons, DeGroote muscles without passive fibre
+force, active force-length width 1.5, reserves of 1 N m, 0.02 s mesh) and
+prints status, build and IPOPT times, iterations, objective, and the
+reserves' report. ``--moco`` also runs OpenSim Moco's MocoInverse of the same
+problem (benchmarks/moco_inverse.py, in its own process: opensim's libcasadi
+cannot share one with casadi) and prints, from that one run: both objectives
+and their difference (target: within 1 %), the RMS difference of every
+muscle's activation (target: the largest within 0.02) and the time ratio
+(target: at least 10). Without it Moco's figures are quoted from issue #21
+(this machine kind: 8.2 s, 54 iterations, objective 28950.8). The machine is
+shared and noisy: compare within one run; the process CPU times are printed
+beside the wall-clock times.
+
+``--track`` also solves problems/gait10dof18musc_track.toml (Moco's test
+"MocoTrack gait10dof18musc": muscles removed, reserves of 100, the force
+plates applied, 6 Hz IK angles tracked with weight 10) and, with ``--moco``,
+Moco's MocoTrack of it: status, objectives and times side by side.
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import ocp
+from ocp.data.files import read
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEM = ROOT / "problems" / "gait10dof18musc_inverse.toml"
+DATA = ROOT / "problems" / "data" / "walking"
+MOCO_QUOTED = {"objective": 28950.8, "iterations": 54, "solve_time_s": 8.2}
+
+
+def ours():
+    cpu = time.process_time()
+    start = time.perf_counter()
+    problem = ocp.load_problem(PROBLEM)
+    solution = ocp.solve(problem)
+    return solution, time.perf_counter() - start, time.process_time() - cpu
+
+
+def theirs(out, which="inverse"):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "moco_inverse.py"),
+                          str(DATA), out, which], capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = [json.loads(x) for x in run.stdout.splitlines() if x.startswith("{")]
+    if run.returncode or not lines:
+        print("Moco failed:", run.stderr[-2000:])
+        return None
+    result = lines[-1]
+    result["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result
+
+
+def activation_rms(solution, path) -> dict:
+    """RMS difference of each muscle's activation, Moco's interpolated at our times."""
+    table = read(path)
+    t = np.asarray(solution.time)
+    out = {}
+    for name in solution.state_names:
+        if name.endswith("_activation"):
+            muscle = name[:-len("_activation")]
+            moco = np.interp(t, table.time_s, table.column(f"/forceset/{muscle}/activation"))
+            out[muscle] = float(np.sqrt(np.mean((solution.state(name) - moco) ** 2)))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--moco", action="store_true", help="also run OpenSim Moco's MocoInverse")
+    ap.add_argument("--track", action="store_true", help="also the MocoTrack problem")
+    args = ap.parse_args()
+    s, wall, cpu = ours()
+    print(f"ours: {s.status}, build {s.setup_time_s:.2f} s, IPOPT {s.solve_time_s:.2f} s, "
+          f"load+build+solve {wall:.2f} s wall ({cpu:.2f} s CPU), {s.iterations} iterations, "
+          f"objective {s.objective:.2f}")
+    for w in s.warnings:
+        print("  warning:", w)
+    if s.reserves:
+        print(f"\n{'coordinate':<18} {'kind':<8} {'RMS':>9} {'peak':>9} {'share %':>8}")
+        for c, r in s.reserves.items():
+            print(f"{c:<18} {r['kind']:<8} {r['rms']:>9.3g} {r['peak']:>9.3g} "
+                  f"{100 * r['share']:>8.1f}")
+    m, rms, source = MOCO_QUOTED, None, "quoted from issue #21 (this machine kind, unloaded)"
+    if args.moco:
+        with tempfile.TemporaryDirectory() as out:
+            measured = theirs(out)
+            if measured is not None:
+                m, source = measured, "measured in this run"
+                rms = activation_rms(s, Path(out) / "moco_inverse_solution.sto")
+    print(f"\n## Beside MocoInverse ({source})\n")
+    print(f"{'':<6} {'time s':>8} {'CPU s':>8} {'iter':>5} {'objective':>12}")
+    print(f"{'Moco':<6} {m['solve_time_s']:>8.2f} {m.get('cpu_s', float('nan')):>8.2f} "
+          f"{m['iterations']:>5} {m['objective']:>12.2f}")
+    print(f"{'ours':<6} {wall:>8.2f} {cpu:>8.2f} {s.iterations:>5} {s.objective:>12.2f}")
+    diff = 100 * (s.objective / m["objective"] - 1)
+    print(f"\nobjective difference {diff:+.4f} % (target within 1 %): "
+          f"{'met' if abs(diff) <= 1 else 'not met'}")
+    ratio = m["solve_time_s"] / wall
+    print(f"time ratio Moco/ours {ratio:.1f} wall (target >= 10: "
+          f"{'met' if ratio >= 10 else 'not met'})"
+          + (f", {m['cpu_s'] / cpu:.1f} CPU" if "cpu_s" in m else ""))
+    if rms is not None:
+        worst = max(rms, key=rms.get)
+        print(f"activation RMS difference: largest {rms[worst]:.4f} ({worst}), mean "
+              f"{np.mean(list(rms.values())):.4f} (target <= 0.02: "
+              f"{'met' if rms[worst] <= 0.02 else 'not met'})")
+    if args.track:
+        track(args.moco)
+
+
+def track(moco: bool):
+    cpu, start = time.process_time(), time.perf_counter()
+    s = ocp.solve(ocp.load_problem(ROOT / "problems" / "gait10dof18musc_track.toml"))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print("\n## Beside MocoTrack gait10dof18musc\n")
+    print(f"{'':<6} {'status':<16} {'time s':>8} {'CPU s':>8} {'iter':>5} {'objective':>12}")
+    print(f"{'ours':<6} {s.status:<16} {wall:>8.2f} {cpu:>8.2f} {s.iterations:>5} "
+          f"{s.objective:>12.6f}  {s.cost_terms}")
+    if moco:
+        with tempfile.TemporaryDirectory() as out:
+            m = theirs(out, "track")
+        if m is not None:
+            print(f"{'Moco':<6} {m['status']:<16} {m['solve_time_s']:>8.2f} "
+                  f"{m['cpu_s']:>8.2f} {m['iterations']:>5} {m['objective']:>12.6f}  "
+                  f"{m['terms']}")
+            print(f"objective difference {100 * (s.objective / m['objective'] - 1):+.2f} %, "
+                  f"time ratio Moco/ours {m['solve_time_s'] / wall:.1f} wall, "
+                  f"{m['cpu_s'] / cpu:.1f} CPU")
+
+
+if __name__ == "__main__":
+    main()
