@@ -122,6 +122,8 @@ class Symbols:
     parallel: tuple
     #: each cost term's weight: floats, or a symbol vector (the NLP's ``p``)
     weights: object = None
+    #: the explicit dynamics at every point (nx, P), once built; None otherwise
+    F: object = None
 
 
 class Constraints:
@@ -224,6 +226,8 @@ def dynamics_constraints(v: Symbols, con: Constraints) -> None:
         xdot, residual = model.dynamics_at(x_s, u_s, t_s), ca.SX(0, 1)
     F, R = calls(ca.Function("dynamics", [t_s, x_s, u_s, z_s, p_s], [xdot, residual]), v.P,
                  v.times, X, U, Z, p, parallel=v.parallel)
+    if problem.dynamics != IMPLICIT and not model.discrete_state_names:
+        v.F = F
     if model.discrete_state_names:
         # States of a discrete map (a learned recurrent step): the map between
         # mesh points, a straight line inside an interval; the ODE for the rest.
@@ -362,15 +366,29 @@ def objective_terms(v: Symbols):
     """
     problem, model, tr, X = v.problem, v.model, v.problem.transcription, v.X
     endpoint = EndpointVariables(model, v.t0, v.tf, X[:, 0], X[:, -1])
+    # On the lifted graph a term built on the dynamics (squared accelerations of
+    # an explicit model) sees them as a symbol that the glue fills with the
+    # dynamics' lifted outputs: their derivative blocks serve the term too
+    # (exact: the chain rule of ocp/engine/lifted.py), where its own blocks would
+    # differentiate the dynamics again (the muscle walk: 0.43 M operations,
+    # 11 MB of C to compile on a first run, more than the dynamics' own blocks).
+    xdot_s = ca.SX.sym("xdot", v.nx) if v.calls.lift and v.F is not None else None
+    point = v.point if xdot_s is None else PointVariables(model, v.t_s, v.x_s, v.u_s, v.z_s,
+                                                          xdot=xdot_s)
     term_values, integrand_rows = [], []
     for k, term in enumerate(problem.costs):
         weight = v.weights[k]
         value = 0
-        expr = term.integrand(v.point)
-        if expr is not None:
+        expr = term.integrand(point)
+        if expr is not None and xdot_s is not None and ca.depends_on(expr, xdot_s):
+            fun = ca.Function(f"L_{term.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s, xdot_s],
+                              [expr])
+            row_values = weight * fun.map(v.P)(v.times, X, v.U, v.Z, v.p, v.F)
+        elif expr is not None:
             fun = ca.Function(f"L_{term.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s], [expr])
             row_values = weight * v.calls(fun, v.P, v.times, X, v.U, v.Z, v.p,
-                                               parallel=v.parallel)
+                                          parallel=v.parallel)
+        if expr is not None:
             integrand_rows.append(row_values)
             value += tr.integral(v.tf - v.t0, row_values)
         else:
