@@ -13,7 +13,7 @@ from ocp.engine.reuse import Builds
 from ocp.io.problem_file import load_problem
 from ocp.solution import Solution
 from ocp.solve import solve
-from ocp.study import load_study, run_study
+from ocp.study import load_study, run_study, worker
 from ocp.study.store import run_folder
 from ocp.study.worker import structure_key
 
@@ -31,7 +31,10 @@ def separate(overrides: dict):
     return solve(load_problem(FREE_TIME, overrides), check_dynamics=False)
 
 
-def test_a_weight_and_bound_study_builds_once_and_matches_separate_solves(tmp_path):
+def test_a_weight_and_bound_study_builds_once_and_matches_separate_solves(tmp_path,
+                                                                          monkeypatch):
+    # a fresh worker: the study process keeps what earlier studies built in it
+    monkeypatch.setattr(worker, "BUILDS", [])
     path = write_study(tmp_path, '"costs.effort.weight" = [0.1, 3.0]\n'
                                  '"bounds.tau_shoulder" = [[-50, 50], [-1, 1]]')
     study = load_study(path)
