@@ -12,7 +12,11 @@ is counted, as a user would see it; the interpreter's own import of CasADi is
 not). For each it prints the wall time of ``run_study``, the IPOPT iterations
 (sum and mean per run), the time in IPOPT and the time spent building the
 NLPs (sums over runs), each the minimum over ``--repeat`` repetitions (other
-processes on a shared machine only ever add time).
+processes on a shared machine only ever add time), and the NLPs built (the
+most over repetitions: one per worker process, ocp/engine/reuse.py). It also
+times how long a worker process takes to start (importing ocp and CasADi in
+the fork server), which the 2-worker wall time pays and the 1-worker one
+does not.
 
 Machines here are shared and noisy: quote the figures of one run together.
 """
@@ -25,7 +29,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from ocp.study.backends import PRELOAD
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "problems" / "studies" / "reach_weights.toml"
@@ -59,6 +66,7 @@ def one(study_path: str, out: str, workers: int, warm: bool) -> dict:
         "iterations": sum(r[1] for r in rows),
         "ipopt_s": sum(r[2] for r in rows), "build_s": sum(r[3] for r in rows),
         "warm_started": sum(r[4] is not None for r in rows),
+        "builds": result.builds,
         "objectives": [o for (o,) in sqlite3.connect(Path(out) / "study.sqlite").execute(
             "SELECT objective FROM runs ORDER BY run_id")],
     }
@@ -95,7 +103,7 @@ def main() -> None:
             for config in CONFIGS:
                 figures.setdefault(config, []).append(measure(path, *config, scratch))
     print(f"{'workers':>7} {'warm start':>10} {'wall [s]':>9} {'iterations':>10} "
-          f"{'per run':>7} {'IPOPT [s]':>9} {'build [s]':>9} {'converged':>9}")
+          f"{'per run':>7} {'IPOPT [s]':>9} {'build [s]':>9} {'converged':>9} {'NLPs built':>10}")
     summary = {}
     for (workers, warm), runs in figures.items():
         med = {k: min(r[k] for r in runs) for k in ("wall_s", "iterations", "ipopt_s", "build_s")}
@@ -103,7 +111,7 @@ def main() -> None:
         print(f"{workers:>7} {'yes' if warm else 'no':>10} {med['wall_s']:>9.2f} "
               f"{med['iterations']:>10.0f} {med['iterations'] / 16:>7.1f} "
               f"{med['ipopt_s']:>9.2f} {med['build_s']:>9.2f} "
-              f"{min(r['success'] for r in runs):>6}/16")
+              f"{min(r['success'] for r in runs):>6}/16 {max(r['builds'] for r in runs):>10}")
     reference = figures[(1, False)][0]["objectives"]
     spread = max(abs(a - b) / abs(b) for runs in figures.values() for r in runs
                  for a, b in zip(r["objectives"], reference))
@@ -117,6 +125,10 @@ def main() -> None:
           f"{cold['wall_s'] / warm['wall_s']:.2f}x in wall time")
     print(f"largest relative difference of any run's objective between configurations: "
           f"{spread:.1e}")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import " + ", ".join(PRELOAD)], check=True)
+    print(f"starting a worker process (Python importing {', '.join(PRELOAD)}): "
+          f"{time.perf_counter() - started:.2f} s")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (above the core count, other "
           f"processes shared the machine and the wall times are inflated)")
 

@@ -15,15 +15,16 @@ from ocp.engine.consistency import (
 )
 from ocp.engine.guess import interpolated_guess, warm_start_guess
 from ocp.engine.mesh_refinement import REFINED_PASS_IPOPT, refine, resumed_transcription
-from ocp.engine.nlp import transcribe
 from ocp.engine.parameters import with_values
 from ocp.engine.reports import SolveContext, reporters
-from ocp.engine.solver import IPOPT_ACCEPTABLE, acceptable_note, converged, make_solver
+from ocp.engine.reuse import Fresh
+from ocp.engine.solver import IPOPT_ACCEPTABLE, acceptable_note, converged
 from ocp.problem import Problem
 from ocp.solution import SUCCESS, MeshRefinementRecord, Solution
 
 
-def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = True) -> Solution:
+def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = True,
+          build=None) -> Solution:
     """Transcribe, solve with IPOPT and return the Solution (also when IPOPT fails).
 
     The returned solution holds IPOPT's last iterate when it did not converge;
@@ -45,6 +46,11 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
     fit errors, estimated parameters with standard errors.
     A warm start refined from the same transcription starts on its refined
     mesh (:func:`ocp.engine.mesh_refinement.resumed_transcription`).
+
+    ``build``: where the NLP and its solver come from
+    (:class:`ocp.engine.reuse.Keyed`: built once per structure and re-solved with
+    this problem's weights and bounds, as a study's worker does); default, and
+    always with mesh refinement: built for this solve.
     """
     refinement = problem.mesh_refinement
     started_on = problem.transcription.describe()
@@ -53,7 +59,8 @@ def solve(problem: Problem, *, verbose: bool = False, check_dynamics: bool = Tru
         if resumed is not problem.transcription:
             problem = dataclasses.replace(problem, transcription=resumed)
     solution, by_state = _solve_on_mesh(problem, verbose,
-                                        check_dynamics or refinement is not None)
+                                        check_dynamics or refinement is not None,
+                                        build if refinement is None else None)
     if refinement is None:
         return judged(solution, by_state, problem)
     passes = [_pass_record(problem.transcription, solution)]
@@ -114,11 +121,12 @@ def _pass_record(transcription, solution: Solution) -> dict:
             "max_dynamics_error": error if np.isfinite(error) else None}
 
 
-def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
+def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool, build=None):
     """One transcription and IPOPT solve: (Solution, re-simulation errors (nx, N) of each
     state in each interval, NaN when not re-simulated)."""
     started = time.perf_counter()
-    tp = transcribe(problem)
+    build = build or Fresh()
+    tp = build.transcribe(problem)
     previous = problem.guess
     if previous is not None and problem.guess_half_cycle_of is not None:
         from ocp.analysis.stride import full_stride
@@ -128,6 +136,8 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
     else:
         guess = interpolated_guess(problem, tp.grid)
     arguments = dict(x0=tp.pack(*guess), lbx=tp.lbx, ubx=tp.ubx, lbg=tp.lbg, ubg=tp.ubg)
+    if tp.weights.size:  # the cost weights are the NLP's parameters
+        arguments["p"] = tp.weights
     # The multipliers of an earlier solve of the same NLP layout (same model and
     # mesh, other weights or bounds) let IPOPT start close to the central path.
     warm = (previous is not None and previous.multipliers_x is not None
@@ -136,8 +146,7 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool):
             and previous.multipliers_g.size == tp.lbg.size)
     if warm:
         arguments.update(lam_x0=previous.multipliers_x, lam_g0=previous.multipliers_g)
-    solver = make_solver(tp.nlp, problem.solver, verbose, warm_start=warm,
-                         functions=tp.solver_functions)
+    solver = build.solver(problem, tp, verbose, warm)
     setup_time = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -32,11 +32,22 @@ class PointVariables:
     (``start + s (final - start)`` at the normalised time s of the point, not s
     itself), so a term may depend on time. ``state('elbow')``,
     ``control('tau_elbow')`` and ``output('hand_x')`` look up by name.
+    ``state_derivative()`` is the model's dynamics at the point: where the
+    engine gives ``xdot``, a symbol for the dynamics it evaluates anyway (a
+    term built on it reuses their derivative blocks instead of
+    differentiating the dynamics again, ocp/engine/nlp.py).
     """
 
-    def __init__(self, model, t, x, u, z):
+    def __init__(self, model, t, x, u, z, xdot=None):
         self.model, self.t, self.x, self.u, self.z = model, t, x, u, z
+        self.xdot = xdot
         self._outputs = None
+
+    def state_derivative(self):
+        """dx/dt at this point: the engine's symbol ``xdot``, else the model's dynamics."""
+        if self.xdot is not None:
+            return self.xdot
+        return self.model.dynamics_at(self.x, self.u, self.t)
 
     def state(self, name):
         return self.x[index_of(name, self.model.state_names, "state")]

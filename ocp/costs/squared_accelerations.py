@@ -28,4 +28,4 @@ class SquaredAccelerations(CostTerm):
         n = len(v.model.algebraic_names)
         if v.z.shape[0] == n:
             return ca.sumsqr(v.z)
-        return ca.sumsqr(v.model.dynamics_at(v.x, v.u, v.t)[n:2 * n])
+        return ca.sumsqr(v.state_derivative()[n:2 * n])

@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, interpolate, signal
+from scipy import integrate, interpolate
 
 from ocp.data.errors import DataError
 from ocp.data.filters import DEFAULT_ORDER, design_frequency, zero_phase
@@ -130,6 +130,7 @@ def acceleration_noise_gain(rate_hz: float, cutoff_hz: float | None = None,
     if cutoff_hz is None:
         return math.sqrt(6.0) / 4.0 * rate_hz ** 2
     design = design_frequency(cutoff_hz, rate_hz, order, "lowpass")
+    from scipy import signal  # here, not at import: a third of import ocp
     sos = signal.butter(order, design, fs=rate_hz, output="sos")
     f, h = signal.sosfreqz(sos, worN=2 ** 16, fs=rate_hz)
     integrand = np.abs(h) ** 4 * (2 * np.pi * f) ** 4

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 from ocp.data.errors import DataError
 from ocp.data.tables import Table
@@ -106,6 +105,7 @@ def zero_phase(values, rate_hz: float, cutoff_hz, kind: str = "lowpass",
         raise ValueError(f"kind must be 'lowpass', 'highpass' or 'bandpass', got {kind!r}")
     values = _check(values, rate_hz, [cutoff_hz], file, column)
     design = design_frequency(cutoff_hz, rate_hz, order, kind)
+    from scipy import signal  # here, not at import: a third of import ocp
     sos = signal.butter(order, design, btype=kind, fs=rate_hz, output="sos")
     minimum = 3 * (2 * len(sos) + 1)
     if values.shape[0] <= minimum:

@@ -30,7 +30,6 @@ here the interval is always the smallest step.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from ocp.data.errors import DataError
 from ocp.data.natural_spline import NaturalSpline
@@ -84,6 +83,7 @@ def opensim_lowpass(time_s, values, cutoff_hz: float, *, file=None, column=None)
     rate_hz = 1.0 / step
     if cutoff_hz >= 0.5 * rate_hz:
         cutoff_hz = 0.49 * rate_hz
+    from scipy import signal  # here, not at import: a third of import ocp
     b, a = signal.butter(ORDER, cutoff_hz, fs=rate_hz)
     x = _odd_reflection(y, pad)
     forward = _recursion(b, a, x)

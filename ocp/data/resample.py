@@ -30,7 +30,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy import interpolate, signal
+from scipy import interpolate
 
 from ocp.data.errors import DataError
 from ocp.data.tables import Table, uniform_rate
@@ -49,6 +49,7 @@ def lowpass_fir(rate_hz: float, nyquist_hz: float) -> np.ndarray:
     shape from Kaiser's formulas (``scipy.signal.kaiserord``). Unit DC gain.
     """
     width = (1.0 - PASSBAND_FRACTION) * nyquist_hz
+    from scipy import signal  # here, not at import: a third of import ocp
     numtaps, beta = signal.kaiserord(ATTENUATION_DB, width / (rate_hz / 2.0))
     numtaps |= 1  # odd: a whole-sample delay, removed exactly
     cutoff = 0.5 * (1.0 + PASSBAND_FRACTION) * nyquist_hz
@@ -80,6 +81,7 @@ def resample(table: Table, rate_hz: float, *, max_denominator: int = 1000) -> Ta
     if up == down:
         return table
     taps = lowpass_fir(source * up, min(source, rate_hz) / 2.0)
+    from scipy import signal  # here, not at import: a third of import ocp
     values = signal.resample_poly(table.values, up, down, axis=0, window=taps,
                                   padtype="line")
     time = table.time_s[0] + np.arange(values.shape[0]) / rate_hz
@@ -105,6 +107,7 @@ def antialias(table: Table, new_rate_hz: float) -> Table:
     taps = lowpass_fir(source, new_rate_hz / 2.0)
     padded, pad = _odd_extension(table.values, taps.size)
     # A symmetric odd-length kernel, centred ("same"): linear phase, no delay.
+    from scipy import signal  # here, not at import: a third of import ocp
     filtered = signal.oaconvolve(padded, taps[:, None], mode="same", axes=0)
     return table.replace(values=filtered[pad:pad + table.n_samples], rate_hz=source)
 

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -35,6 +37,10 @@ from ocp.engine.cache import cache_folder
 FLAGS = ("-O1", "-fPIC", "-shared")
 #: Functions smaller than this (operations) are not worth a compiler call.
 MIN_NODES = 2000
+#: First build with these flags, -O1 in the background (above), from this many
+#: operations: the muscle walk's dynamics blocks (0.09 M and 0.18 M).
+TIERED_NODES = 60000
+FIRST_FLAGS = ("-O0", "-fPIC", "-shared")
 
 
 def compiler() -> str | None:
@@ -51,9 +57,43 @@ def compiled(function: ca.Function) -> ca.Function:
 
 
 def cached_library(name: str, key: str) -> ca.Function | None:
-    """The compiled function ``name`` cached under ``key``, or None."""
+    """The compiled function ``name`` cached under ``key``, or None (its -O0 build
+    while the -O1 one is not there yet: then that is built in the background)."""
     library = cache_folder("compiled") / f"{name}_{key[:32]}.so"
-    return ca.external(name, str(library)) if library.exists() else None
+    if library.exists():
+        return ca.external(name, str(library))
+    first = _first_build(library)
+    if first.exists():
+        _build_in_background(library)
+        return ca.external(name, str(first))
+    return None
+
+
+def _first_build(library: Path) -> Path:
+    return library.with_name(library.stem + ".O0.so")
+
+
+def _source(library: Path) -> Path:
+    """Where a tiered block's C source waits for its background -O1 build."""
+    return library.with_name("." + library.stem + ".c")
+
+
+def _build_in_background(library: Path) -> None:
+    """Start the -O1 build of ``library`` from its kept C source, unless one runs
+    (its partial file is less than an hour old) or the source is gone."""
+    source = _source(library)
+    partial = library.with_name(f".{library.name}.background")
+    cc = compiler()
+    if cc is None or not source.exists() or (
+            partial.exists() and time.time() - partial.stat().st_mtime < 3600):
+        return
+    partial.touch()
+    command = (f"nice -n 10 {shlex.quote(cc)} {' '.join(FLAGS)} {shlex.quote(str(source))} "
+               f"-o {shlex.quote(str(partial))} -lm && mv {shlex.quote(str(partial))} "
+               f"{shlex.quote(str(library))} && rm -f {shlex.quote(str(source))} "
+               f"{shlex.quote(str(_first_build(library)))} || rm -f {shlex.quote(str(partial))}")
+    subprocess.Popen(["sh", "-c", command], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def compiled_all(functions: list, keys: list | None = None) -> list:
@@ -86,12 +126,18 @@ def compiled_all(functions: list, keys: list | None = None) -> list:
             key = keys[i] if keys is not None else hashlib.sha256(
                 source.read_bytes() + " ".join(FLAGS).encode()).hexdigest()
             library = folder / f"{name}_{key[:32]}.so"
-            if library.exists():
-                out[i] = ca.external(name, str(library))
+            found = cached_library(name, key)
+            if found is not None:
+                out[i] = found
                 continue
             folder.mkdir(parents=True, exist_ok=True)
+            flags = FLAGS
+            if functions[i].n_nodes() >= TIERED_NODES:  # -O0 now, -O1 in the background
+                flags = FIRST_FLAGS
+                shutil.copyfile(source, _source(library))
+                library = _first_build(library)
             partial = folder / f".{library.name}.{os.getpid()}"
-            process = subprocess.Popen([cc, *FLAGS, str(source), "-o", str(partial), "-lm"],
+            process = subprocess.Popen([cc, *flags, str(source), "-o", str(partial), "-lm"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                        text=True)
             jobs.append((i, name, library, partial, process))
@@ -104,4 +150,6 @@ def compiled_all(functions: list, keys: list | None = None) -> list:
                 continue
             os.replace(partial, library)  # atomic: a parallel run sees all or nothing
             out[i] = ca.external(name, str(library))
+            if library.name.endswith(".O0.so"):
+                _build_in_background(library.with_name(library.name[:-len(".O0.so")] + ".so"))
     return out

@@ -96,13 +96,16 @@ class PointCalls:
             parts.append(ca.vec(ca.vertcat(*out)))
         return ca.vertcat(*parts) if parts else ca.MX(0, 1)
 
-    def substitute(self, w: ca.MX, expressions: list) -> list:
-        """The expressions with every lifted symbol replaced by its call."""
+    def substitute(self, w: ca.MX, expressions: list, p: ca.MX | None = None) -> list:
+        """The expressions with every lifted symbol replaced by its call (``p``: the
+        NLP's parameters, if the expressions depend on them)."""
         if not self.calls:
             return list(expressions)
+        extra = [] if p is None else [p]
         out = []
         for expr in expressions:  # one at a time: each evaluates only the calls it uses
-            out.append(ca.Function("glue", [w, self.symbols], [expr])(w, self.values(expr)))
+            out.append(ca.Function("glue", [w, self.symbols, *extra], [expr])(
+                w, self.values(expr), *extra))
         return out
 
 
@@ -164,7 +167,7 @@ def _block_diagonal(blocks: ca.MX, width: int, n: int) -> ca.MX:
 
 
 def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
-               compile_blocks: bool = False) -> tuple[dict, dict]:
+               compile_blocks: bool = False, p: ca.MX | None = None) -> tuple[dict, dict]:
     """The NLP ``{x, f, g}`` in ``w`` alone, and nlpsol's ``jac_g`` and ``hess_lag``.
 
     ``f`` (scalar) and ``g`` are MX expressions of ``w`` and of the lifted
@@ -172,10 +175,14 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
     select states, controls, times and parameters), which is checked.
     Returns ``(nlp, options)``; pass ``options`` to ``casadi.nlpsol``.
     ``compile_blocks`` builds the per-point derivative blocks as machine code
-    (ocp/engine/compiled.py).
+    (ocp/engine/compiled.py). ``p``: the NLP's parameters (the cost weights
+    of ocp/engine/reuse.py), which ``f`` may depend on; ``g`` does not.
     """
-    f_w, g_w = calls.substitute(w, [f, g])
+    f_w, g_w = calls.substitute(w, [f, g], p)
     nlp = {"x": w, "f": f_w, "g": g_w}
+    if p is not None:
+        nlp["p"] = p
+    extra = [] if p is None else [p]
     if not calls.calls:
         return nlp, {}
     Y = calls.symbols
@@ -266,14 +273,15 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
         H = H + term
     H = ca.triu(H)
 
-    p = ca.MX.sym("p", 0)
+    p = ca.MX.sym("p", 0) if p is None else p
     # g and its Jacobian in one function (nlpsol asks for both); a glue linear
     # in Y (defects, quadrature) leaves no Y in the Hessian, so the per-point
     # functions themselves are not evaluated for it
     # (each asked on its own: stacking vec(jac_g), a column of nw * ng rows,
     # took 28 s for the Falisse model at 50 intervals)
     g_s, jac_s = (ca.Function("glue_jac", [w, Y], [g, jac_g])(w, calls.values(g, jac_g)))
-    H_s = ca.Function("glue_hess", [w, Y, sigma, lam], [H])(w, calls.values(H), sigma, lam)
+    H_s = ca.Function("glue_hess", [w, Y, sigma, lam, *extra], [H])(
+        w, calls.values(H), sigma, lam, *extra)
     options = {
         "jac_g": ca.Function("lifted_jac_g", [w, p], [g_s, jac_s], ["x", "p"], ["g", "jac_g_x"]),
         "hess_lag": ca.Function("lifted_hess_lag", [w, p, sigma, lam], [H_s],

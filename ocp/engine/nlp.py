@@ -11,6 +11,7 @@ automatic differentiation; no finite differences are used anywhere.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import casadi as ca
@@ -53,6 +54,21 @@ class TranscribedProblem:
     solver_functions: dict = field(default_factory=dict)
     #: -1 when the problem maximises: the NLP minimises -J, and J = sign * f
     objective_sign: float = 1.0
+    #: the cost weights, one per term, when they are the NLP's parameter ``p``
+    #: (``transcribe(..., weights_as_parameters=True)``); empty otherwise
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: (w, weights) -> (cost_terms, integrands) when the weights are ``p``
+    read_back: ca.Function | None = None
+
+    def with_weights(self, weights) -> TranscribedProblem:
+        """This NLP with other cost weights (its ``p``): ``weights`` and the
+        read-back functions change, the NLP and its solver functions are shared."""
+        w = ca.MX.sym("w", self.nlp["x"].shape[0])
+        terms, integrands = self.read_back(w, ca.DM(weights))
+        return dataclasses.replace(
+            self, weights=np.asarray(weights, float),
+            cost_terms=ca.Function("cost_terms", [w], [terms]),
+            integrands=ca.Function("integrands", [w], [integrands]))
 
     def pack(self, X, U, Z, tf, p=None):
         """Decision vector from (nx, P), (nu, P), (nz, P) arrays, the final time and the
@@ -104,6 +120,10 @@ class Symbols:
     z_s: ca.SX
     point: PointVariables
     parallel: tuple
+    #: each cost term's weight: floats, or a symbol vector (the NLP's ``p``)
+    weights: object = None
+    #: the explicit dynamics at every point (nx, P), once built; None otherwise
+    F: object = None
 
 
 class Constraints:
@@ -120,7 +140,7 @@ class Constraints:
         self.ubg.append(np.broadcast_to(np.asarray(hi, dtype=float), expr.shape[0]))
 
 
-def transcribe(problem: Problem) -> TranscribedProblem:
+def transcribe(problem: Problem, weights_as_parameters: bool = False) -> TranscribedProblem:
     """The problem as one sparse NLP: variables, constraints in a fixed order, objective.
 
     Constraints, in this order: dynamics defects (with the discrete map, the
@@ -129,9 +149,15 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     conditions, path constraints, periodicity, mirror symmetry and average
     speed. Raises ProblemError for a problem that fails validation or whose
     bounds contradict each other.
+
+    ``weights_as_parameters``: the cost weights are the NLP's parameter ``p``
+    (their values in ``weights``), so that one solver re-solves the problem
+    with other weights (ocp/engine/reuse.py).
     """
     problem.validate()
     v = variables(problem)
+    v.weights = (v.Sym.sym("weights", len(problem.costs)) if weights_as_parameters
+                 else [term.weight for term in problem.costs])
     con = Constraints()
     dynamics_constraints(v, con)
     lbx, ubx, output_bounds, endpoint_outputs = variable_bounds(v)
@@ -200,6 +226,8 @@ def dynamics_constraints(v: Symbols, con: Constraints) -> None:
         xdot, residual = model.dynamics_at(x_s, u_s, t_s), ca.SX(0, 1)
     F, R = calls(ca.Function("dynamics", [t_s, x_s, u_s, z_s, p_s], [xdot, residual]), v.P,
                  v.times, X, U, Z, p, parallel=v.parallel)
+    if problem.dynamics != IMPLICIT and not model.discrete_state_names:
+        v.F = F
     if model.discrete_state_names:
         # States of a discrete map (a learned recurrent step): the map between
         # mesh points, a straight line inside an interval; the ODE for the rest.
@@ -340,21 +368,36 @@ def objective_terms(v: Symbols):
     """
     problem, model, tr, X = v.problem, v.model, v.problem.transcription, v.X
     endpoint = EndpointVariables(model, v.t0, v.tf, X[:, 0], X[:, -1])
+    # On the lifted graph a term built on the dynamics (squared accelerations of
+    # an explicit model) sees them as a symbol that the glue fills with the
+    # dynamics' lifted outputs: their derivative blocks serve the term too
+    # (exact: the chain rule of ocp/engine/lifted.py), where its own blocks would
+    # differentiate the dynamics again (the muscle walk: 0.43 M operations,
+    # 11 MB of C to compile on a first run, more than the dynamics' own blocks).
+    xdot_s = ca.SX.sym("xdot", v.nx) if v.calls.lift and v.F is not None else None
+    point = v.point if xdot_s is None else PointVariables(model, v.t_s, v.x_s, v.u_s, v.z_s,
+                                                          xdot=xdot_s)
     term_values, integrand_rows = [], []
-    for term in problem.costs:
+    for k, term in enumerate(problem.costs):
+        weight = v.weights[k]
         value = 0
-        expr = term.integrand(v.point)
-        if expr is not None:
+        expr = term.integrand(point)
+        if expr is not None and xdot_s is not None and ca.depends_on(expr, xdot_s):
+            fun = ca.Function(f"L_{term.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s, xdot_s],
+                              [expr])
+            row_values = weight * fun.map(v.P)(v.times, X, v.U, v.Z, v.p, v.F)
+        elif expr is not None:
             fun = ca.Function(f"L_{term.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s], [expr])
-            row_values = term.weight * v.calls(fun, v.P, v.times, X, v.U, v.Z, v.p,
-                                               parallel=v.parallel)
+            row_values = weight * v.calls(fun, v.P, v.times, X, v.U, v.Z, v.p,
+                                          parallel=v.parallel)
+        if expr is not None:
             integrand_rows.append(row_values)
             value += tr.integral(v.tf - v.t0, row_values)
         else:
             integrand_rows.append(v.Sym.zeros(1, v.P))
         end = term.endpoint(endpoint)
         if end is not None:
-            value += term.weight * end
+            value += weight * end
         if term.divide_by_displacement is not None:
             i = model.state_names.index(term.divide_by_displacement)
             value = value / (X[i, -1] - X[i, 0])
@@ -366,6 +409,45 @@ def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
              out_fun: ca.Function, output_names: list) -> TranscribedProblem:
     """The NLP, its variable bounds (trajectory, final time, parameters / scale)
     checked for contradictions, and the functions that read a solution back."""
+    problem = v.problem
+    lbx_all, ubx_all = decision_bounds(v, lbx, ubx)
+
+    # IPOPT minimises: a maximised objective J is minimised as -J
+    sign = -1.0 if problem.sense == MAXIMIZE else 1.0
+    objective = sign * ca.sum1(term_vec)
+    symbolic = not isinstance(v.weights, list)
+    p = v.weights if symbolic else None
+    nlp, solver_functions = lifted_nlp(v.calls, v.w, objective, ca.vertcat(*con.g),
+                                       compile_blocks=problem.solver.compile, p=p)
+    term_vec, integrand_matrix = v.calls.substitute(v.w, [term_vec, integrand_matrix], p)
+    tf_expr = v.tf if problem.free_final_time else v.Sym(v.tf)
+    w = v.w
+    tp = TranscribedProblem(
+        nlp=nlp, solver_functions=solver_functions,
+        lbx=lbx_all, ubx=ubx_all,
+        lbg=np.concatenate(con.lbg) if con.lbg else np.zeros(0),
+        ubg=np.concatenate(con.ubg) if con.ubg else np.zeros(0),
+        unpack=ca.Function("unpack", [w], [v.X, v.U, v.Z, tf_expr]),
+        cost_terms=None if symbolic else ca.Function("cost_terms", [w], [term_vec]),
+        cost_names=[t.name for t in problem.costs],
+        integrands=None if symbolic else ca.Function("integrands", [w], [integrand_matrix]),
+        outputs=ca.Function("outputs", [w], [out_fun.map(v.P)(v.times, v.X, v.U, v.p)]),
+        output_names=output_names,
+        grid=v.grid, n_points=v.P, nx=v.nx, nu=v.nu, nz=v.nz,
+        parameter_names=[q.name for q in problem.parameters],
+        parameter_guess=start_values(problem.model, problem.parameters),
+        parameters=ca.Function("parameters", [w], [v.p]),
+        parameter_scale=v.p_scale, objective_sign=sign,
+        read_back=ca.Function("read_back", [w, p], [term_vec, integrand_matrix])
+        if symbolic else None)
+    return tp.with_weights([t.weight for t in problem.costs]) if symbolic else tp
+
+
+def decision_bounds(v, lbx, ubx) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds of the whole decision vector (trajectory ``lbx``/``ubx`` of
+    :func:`variable_bounds`, final time, parameters / scale); raises ProblemError
+    where they contradict each other. ``v``: the Symbols (or any object with
+    ``problem``, ``model``, ``nx``, ``nu``, ``nz``, ``P`` and ``p_scale``)."""
     problem = v.problem
     lbx_all, ubx_all = lbx.ravel(order="F"), ubx.ravel(order="F")
     if problem.free_final_time:
@@ -379,31 +461,7 @@ def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
         i = bad[0] % n_rows if bad[0] < n_rows * v.P else None
         name = variable_names(v)[i] if i is not None else "time.final"
         raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
-
-    # IPOPT minimises: a maximised objective J is minimised as -J
-    sign = -1.0 if problem.sense == MAXIMIZE else 1.0
-    objective = sign * ca.sum1(term_vec)
-    nlp, solver_functions = lifted_nlp(v.calls, v.w, objective, ca.vertcat(*con.g),
-                                       compile_blocks=problem.solver.compile)
-    term_vec, integrand_matrix = v.calls.substitute(v.w, [term_vec, integrand_matrix])
-    tf_expr = v.tf if problem.free_final_time else v.Sym(v.tf)
-    w = v.w
-    return TranscribedProblem(
-        nlp=nlp, solver_functions=solver_functions,
-        lbx=lbx_all, ubx=ubx_all,
-        lbg=np.concatenate(con.lbg) if con.lbg else np.zeros(0),
-        ubg=np.concatenate(con.ubg) if con.ubg else np.zeros(0),
-        unpack=ca.Function("unpack", [w], [v.X, v.U, v.Z, tf_expr]),
-        cost_terms=ca.Function("cost_terms", [w], [term_vec]),
-        cost_names=[t.name for t in problem.costs],
-        integrands=ca.Function("integrands", [w], [integrand_matrix]),
-        outputs=ca.Function("outputs", [w], [out_fun.map(v.P)(v.times, v.X, v.U, v.p)]),
-        output_names=output_names,
-        grid=v.grid, n_points=v.P, nx=v.nx, nu=v.nu, nz=v.nz,
-        parameter_names=[q.name for q in problem.parameters],
-        parameter_guess=start_values(problem.model, problem.parameters),
-        parameters=ca.Function("parameters", [w], [v.p]),
-        parameter_scale=v.p_scale, objective_sign=sign)
+    return lbx_all, ubx_all
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

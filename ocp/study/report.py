@@ -225,7 +225,9 @@ def study_summary(study, result) -> str:
            if not result.complete else ""),
         (f"this call    {result.solved} solved in {result.wall_time_s:.1f} s on "
          f"{result.backend}; {result.iterations} IPOPT iterations, "
-         f"{result.solve_time_s:.1f} s in IPOPT" if result.solved else
+         f"{result.solve_time_s:.1f} s in IPOPT; {result.builds} NLP"
+         f"{'s' if result.builds != 1 else ''} built (one per worker and problem structure)"
+         if result.solved else
          "this call    nothing to solve: every run had finished"),
     ]
     for run_id, message in sorted(result.failures.items()):

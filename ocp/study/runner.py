@@ -61,6 +61,9 @@ class StudyResult:
     wall_time_s: float
     iterations: int = 0
     solve_time_s: float = 0.0
+    #: NLPs built in this call: one per worker process and problem structure, the
+    #: other runs re-solve them with their own weights and bounds (ocp/engine/reuse.py)
+    builds: int = 0
     backend: str = ""
     failures: dict = field(default_factory=dict)  # run id -> message
     #: the store's gaps (rows or run folders missing) solved again, as text; "" if none
@@ -204,6 +207,7 @@ def _finish(study, out, store, order, bar, result, outcome: RunOutcome, run) -> 
     status = store.record(outcome, folder)
     order.finished(run.run_id, status == SUCCESS)
     result.solved += 1
+    result.builds += outcome.built
     if status == SUCCESS:
         result.success += 1
         result.iterations += max(solution.iterations, 0)
@@ -281,6 +285,7 @@ def _cross_check(study, out, store, backend, result, check_dynamics, note=None) 
 
 def _finish_repair(study, out, store, result, b: Beaten, outcome, run, sense) -> None:
     s = outcome.solution
+    result.builds += outcome.built
     after, iterations = None, None
     if s is None:
         kind, message = FAILED, outcome.error

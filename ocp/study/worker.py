@@ -1,20 +1,26 @@
 """One run of a study, as executed in a worker process (local pool or Dask).
 
 CasADi objects cannot be pickled, so a worker receives the problem file's
-path and the run's overrides (plain data), builds the problem itself, and
+path and the run's overrides (plain data), builds the problem itself (the
+NLP and its solver once per structure: runs that differ in cost weights or
+bounds re-solve the one its process built, ocp/engine/reuse.py), and
 sends back a :class:`RunOutcome` holding a :class:`ocp.Solution` (numpy
 arrays only). Workers never touch the results store: only the process that
 runs the study writes to it.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import signal
 import socket
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -34,6 +40,35 @@ class RunOutcome:
     units: dict = field(default_factory=dict)
     worker: str = ""
     wall_time_s: float = 0.0
+    #: whether this run built its NLP (False: re-solved one its worker had built)
+    built: bool = False
+
+
+#: The NLPs this worker process has built, by structure (an
+#: ocp.engine.reuse.Builds, made at the first run: importing this module stays light).
+BUILDS = []
+#: Keys whose values enter the NLP as numbers, not as its structure: a cost's
+#: weight (the NLP's parameter) and, for a state, control or algebraic, its
+#: bounds and initial and final values (lbx/ubx).
+WEIGHT_KEY = re.compile(r"^costs\.[^.]+\.weight$")
+BOUND_KEY = re.compile(r"^(bounds|initial|final)\.(.+)$")
+
+
+def structure_key(problem_path: str, overrides: dict, problem) -> str:
+    """What decides the NLP's structure: the problem file and every override
+    except cost weights, the bounds and endpoint values of states, controls
+    and algebraics, and the final time's range when it is free."""
+    kinds = problem.names()
+    kept = {}
+    for key, value in overrides.items():
+        bound = BOUND_KEY.match(key)
+        if WEIGHT_KEY.match(key) or (bound and kinds.get(bound.group(2)) in
+                                     ("state", "control", "algebraic")):
+            continue
+        kept[key] = "free" if key == "time.final" and problem.free_final_time else value
+    text = Path(problem_path).read_bytes() + json.dumps(kept, sort_keys=True,
+                                                         default=str).encode()
+    return f"{problem_path}:{hashlib.sha256(text).hexdigest()}"
 
 
 def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
@@ -54,7 +89,13 @@ def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
         outcome.units = {c.name: cost_unit(c, problem.model) for c in problem.costs}
         if guess is not None:
             problem.guess = guess
-        outcome.solution = solve(problem, verbose=False, check_dynamics=check_dynamics)
+        if not BUILDS:
+            from ocp.engine.reuse import Builds
+            BUILDS.append(Builds())
+        build = BUILDS[0].keyed(structure_key(problem_path, overrides, problem))
+        outcome.solution = solve(problem, verbose=False, check_dynamics=check_dynamics,
+                                 build=build)
+        outcome.built = build.built
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
         outcome.error = describe_error(exc)
     outcome.wall_time_s = time.perf_counter() - started

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 
 import casadi as ca
 import numpy as np
-from scipy.stats import qmc
 
 #: A coordinate is crossed when some sample has a moment arm above this (m or m/m).
 CROSSED_ARM_M = 1e-6
@@ -171,6 +170,7 @@ def sample_box(ranges: list, samples: int, seed: int, kind: str = "halton") -> n
     """``samples`` points (samples, d) in the box [(lo, hi)]: Halton or uniform random."""
     lo, hi = np.array(ranges, dtype=float).T
     if kind == "halton":
+        from scipy.stats import qmc  # here, not at import: a third of import ocp
         unit = qmc.Halton(d=len(ranges), scramble=True, seed=seed).random(samples)
     else:
         unit = np.random.default_rng(seed).uniform(size=(samples, len(ranges)))
