@@ -51,11 +51,12 @@ def fit_ranges(bounds_table) -> dict:
     return out
 
 
-def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
+def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
+               base: Path | None = None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
-                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames"})
+                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames", "contacts"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
@@ -73,13 +74,17 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None):
                "hold": {k: float(v) for k, v in reader.table.get("hold", {}).items()},
                "unactuated": tuple(reader.table.get("unactuated", ())),
                "frames": tuple(reader.table.get("frames", ()))}
+    # a 3D muscle-driven model: contact spheres from a CSV file (ocp.osim.contact_file)
+    contacts = reader.path("contacts", base or file_path.parent)
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
                                  contact_stiffness_N_m2=stiffness,
-                                 accept_geometry_fit=accept_fit, spatial=spatial)
-    except ProblemError as exc:  # names the .osim file, its element and line
-        raise reader.error("file", str(exc)) from None
+                                 accept_geometry_fit=accept_fit, spatial=spatial,
+                                 contacts=contacts)
+    except ProblemError as exc:  # names the .osim file (its element and line) or contact file
+        raise reader.error("contacts" if exc.key == "model.contacts" else "file",
+                           str(exc)) from None
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
@@ -91,7 +96,7 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
     sets the angle box a polynomial muscle geometry is fitted on."""
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
-        return osim_model(reader, file_path, bounds_table)
+        return osim_model(reader, file_path, bounds_table, base)
     reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments"}
                 | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
