@@ -28,7 +28,7 @@ from ocp.engine.reports import register_reporter
 from ocp.errors import ProblemError
 from ocp.models.base import Model
 from ocp.models.contact import PLANAR_GROUND
-from ocp.models.multibody import PRISMATIC, KinematicTree
+from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
@@ -38,6 +38,7 @@ from ocp.models.muscles.hill import (
     compliant_tendon,
     rigid_tendon,
 )
+from ocp.models.passive import passive_moments
 from ocp.models.torque_driven import coordinate_units
 
 RIGID, COMPLIANT = "rigid", "compliant"
@@ -66,7 +67,7 @@ class MuscleDrivenTree(Model):
                  passive_fiber_force: bool = True,
                  geometry=None,
                  parameters: dict | None = None, contacts=(), contact_normal_force=None,
-                 ground=None):
+                 ground=None, passive_moments: dict | None = None):
         if tendon not in (RIGID, COMPLIANT):
             raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
                              f"got '{tendon}'")
@@ -101,6 +102,13 @@ class MuscleDrivenTree(Model):
 
         coords = tree.coordinates
         kinds = self.coordinate_kinds()
+        #: coordinate -> ocp.models.passive.PassiveJointMoment, added to the muscles' torques
+        self.passive_moments = dict(passive_moments or {})
+        for c, element in self.passive_moments.items():
+            if kinds.get(c) != REVOLUTE:
+                raise ValueError(f"model '{name}': passive moment on '{c}', which is not a "
+                                 f"rotational coordinate of the tree {list(coords)}")
+            element.check(c)
         units = [coordinate_units(kinds[c]) for c in coords]
         states = list(coords) + [f"{c}_speed" for c in coords]
         state_units = [u[0] for u in units] + [u[1] for u in units]
@@ -155,7 +163,7 @@ class MuscleDrivenTree(Model):
                     passive_fiber_force=self.passive_fiber_force,
                     geometry=self.surrogates.get("geometry"), parameters=self._parameters,
                     contacts=self.contacts, contact_normal_force=self.contact_normal_force,
-                    ground=self.ground)
+                    ground=self.ground, passive_moments=self.passive_moments)
 
     # -- pieces of the state and control vectors ---------------------------
     def _split(self, x, u):
@@ -204,6 +212,9 @@ class MuscleDrivenTree(Model):
             e = ca.DM.zeros(self.tree.n, 1)
             e[coords.index(c)] = optimal
             torque = torque + e * reserve[k]
+        if self.passive_moments:
+            q, qd, *_ = self._split(x, u)
+            torque = torque + passive_moments(coords, q, qd, self.passive_moments)
         return torque
 
     def activations(self, x, u):
@@ -272,6 +283,11 @@ class MuscleDrivenTree(Model):
         torques = self.joint_torques(x, u)
         for i, c in enumerate(self.tree.coordinates):
             out[f"{c}_moment"] = torques[i]
+        if self.passive_moments:
+            passive = passive_moments(self.tree.coordinates, q, qd, self.passive_moments)
+            for i, c in enumerate(self.tree.coordinates):
+                if c in self.passive_moments:
+                    out[f"{c}_passive_moment"] = passive[i]
         out["mechanical_energy"] = self.tree.mechanical_energy(q, qd)
         if self.contacts:
             out.update(self.ground.outputs(self.contacts, self.contact_forces(x)))
@@ -285,6 +301,8 @@ class MuscleDrivenTree(Model):
         kinds = self.coordinate_kinds()
         for c in self.tree.coordinates:
             units[f"{c}_moment"] = coordinate_units(kinds[c])[3]
+        for c in self.passive_moments:
+            units[f"{c}_passive_moment"] = "N*m"
         units["mechanical_energy"] = "J"
         return units
 

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
+from ocp.io.problem_file.osim_options import apply_osim_options
 from ocp.io.tables import TableReader, kind
 from ocp.models.custom import ModelFileError, UnusedParameter, load_model_file
 from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
@@ -56,7 +57,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
-                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames", "contacts"})
+                 "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
+                 "passive_moments", "tendon_stiffness", "contacts"})
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
     geometry = reader.string("geometry", "exact", choices=["exact", "polynomial", "neural"])
@@ -88,7 +90,7 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
-    return model
+    return apply_osim_options(reader, model)   # passive_moments, tendon_stiffness
 
 
 def read_model(reader: TableReader, base: Path, bounds_table=None):
