@@ -126,7 +126,7 @@ def transcribe(problem: Problem) -> TranscribedProblem:
     Constraints, in this order: dynamics defects (with the discrete map, the
     control defects, the implicit residuals, the path residuals and the first
     interval's control extrapolation), output bounds and output endpoint
-    conditions, path constraints, periodicity, mirror symmetry and average
+    conditions, path constraints, periodicity, mirror symmetry (and negated names), average
     speed. Raises ProblemError for a problem that fails validation or whose
     bounds contradict each other.
     """
@@ -323,6 +323,8 @@ def cycle_constraints(v: Symbols, con: Constraints) -> None:
     for a, b in mirror_pairs(problem):
         ya, yb = trajectory(a), trajectory(b)
         con.add(ca.vertcat(ya[-1] - yb[0], yb[-1] - ya[0]), 0.0, 0.0)
+    for name in negated_names(problem):
+        con.add(trajectory(name)[-1] + trajectory(name)[0], 0.0, 0.0)
     if problem.average_speed is not None:
         coordinate, speed = problem.average_speed
         i = model.state_names.index(coordinate)
@@ -402,6 +404,13 @@ def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
         parameter_guess=start_values(problem.model, problem.parameters),
         parameters=ca.Function("parameters", [w], [v.p]),
         parameter_scale=v.p_scale, objective_sign=sign)
+
+
+def negated_names(problem: Problem) -> list[str]:
+    """The names whose sign flips over a half cycle, with the speeds of coordinates added."""
+    names = set(problem.model.state_names)
+    return [m for n in problem.negated
+            for m in (n, f"{n}_speed") if m == n or m in names]
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

@@ -22,7 +22,8 @@ Outputs: each marker's position and velocity in ground (``<marker>_x``,
 states, each coordinate's generalised force from the actuators
 (``<coordinate>_moment``) and, with contacts, each foot's ground reaction
 force, centre of pressure and free moment (``grf_{x,y,z}_<foot>``,
-``cop_{x,y,z}_<foot>``, ``free_moment_<foot>``).
+``cop_{x,y,z}_<foot>``, ``free_moment_<foot>``), and each body's origin in
+ground (``<body>_origin_{x,y,z}``).
 """
 from __future__ import annotations
 
@@ -168,6 +169,21 @@ class SpatialMuscleDrivenTree(MuscleDrivenTree):
         return super()._muscle_rates(x, u) + [
             (e[k] - a[k]) / act.activation_time_constant_s
             for k, act in enumerate(self.actuators)]
+
+    def outputs(self, x, u):
+        """MuscleDrivenTree's outputs and each body's origin in ground (``<body>_origin_x``,
+        ``_y``, ``_z``, m): what a 3D stick figure draws (``ocp.io.plotting_gait3d``)."""
+        out = super().outputs(x, u)
+        for body, state in self.tree.body_states(x[:self.tree.n]).items():
+            for k, axis in enumerate("xyz"):
+                out[f"{body}_origin_{axis}"] = state.p[k]
+        return out
+
+    def output_units(self):
+        units = super().output_units()
+        for body in self.tree.body_names():
+            units.update({f"{body}_origin_{axis}": "m" for axis in "xyz"})
+        return units
 
     def default_bounds(self):
         bounds = super().default_bounds()
