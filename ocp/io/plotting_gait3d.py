@@ -77,7 +77,8 @@ def plot_gait3d(solution, path: Path) -> Path:
         for k, m in enumerate(group):
             ax.plot(pct, solution.state(f"{m}_r_activation"), color=f"C{k}", label=m)
         ax.set_ylabel("activation (right) [-]", fontsize=9)
-        ax.legend(fontsize=7)
+        if group:
+            ax.legend(fontsize=7)
     for ax in panels:
         ax.axis("off")
     for ax in axes.flat:
