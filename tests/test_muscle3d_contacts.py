@@ -188,3 +188,23 @@ def test_a_contact_file_on_a_planar_model_is_refused():
     from ocp.osim import OsimError, build_osim_model
     with pytest.raises(OsimError, match="3D muscle-driven model only"):
         build_osim_model(Path(ROOT / "problems/data/gait2d/2D_gait.osim"), contacts=SPHERES)
+
+
+GAIT3D = ROOT / "problems" / "gait3d_muscles.toml"
+
+
+@pytest.mark.slow   # builds gait2392's 92-muscle model twice (~15 s each)
+@pytest.mark.parametrize("overrides, key, message", [
+    ({"bounds.pelvis_ty": [1.5, 2.0]}, "bounds", "the feet cannot reach the ground"),
+    ({"average_speed.value": "3 m/s"}, "average_speed.value", "must travel"),
+])
+def test_the_3d_walk_refuses_feet_off_the_ground_and_a_speed_its_bounds_forbid(
+        overrides, key, message):
+    """What the 2D walks refuse, in 3D, before any solve: the spheres come from the
+    contact file, the feet are those of the spatial ground."""
+    from ocp.io.problem_file import load_problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ProblemError, match=message) as info:
+            load_problem(GAIT3D, overrides)
+    assert info.value.key == key and "gait3d_muscles.toml" in str(info.value)
