@@ -201,3 +201,20 @@ def test_an_unknown_muscle_in_the_metabolic_table_is_refused(tmp_path, capsys,
     path = edited(tmp_path, ARM, "[costs.activation]",
                   METABOLIC.replace("muscles.BRA]", "muscles.BRAA]"))
     refused_in_one_line(solve_args(path), ["BRAA", "BRA"], capsys)
+
+
+MODELS3D = ROOT.parent / "shared" / "data" / "models3d"
+
+
+@pytest.mark.parametrize("name", ["Falisse_et_al_2022.osim", "gait2392_millard2012muscle.osim"])
+def test_predsim_preset_gives_every_muscle_of_the_gait2392_family_its_fibre_types(name):
+    import re
+    path = MODELS3D / name
+    if not path.exists():
+        pytest.skip("../shared/data is absent")
+    muscles = re.findall(r'<(?:DeGrooteFregly2016|Millard2012Equilibrium|Thelen2003)Muscle '
+                         r'name="([^"]+)"', path.read_text())
+    muscles = [m for m in muscles if m != "default"]
+    assert len(muscles) >= 86
+    missing = [m for m in muscles if predsim_properties(m) is None]
+    assert not missing

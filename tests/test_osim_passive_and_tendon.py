@@ -141,3 +141,33 @@ def test_predsim_preset_on_the_falisse_model_is_its_limit_torques_and_damping():
     assert lumbar_value == pytest.approx(-0.35 * math.exp(30.72 * (0.3 - 0.17))
                                          + 0.25 * math.exp(-20.36 * (0.3 + 0.523598775598299))
                                          + 0.1, rel=1e-9)
+
+
+def test_squared_passive_moments_is_the_mean_square_of_the_limit_torques(tmp_path):
+    lines = """[model.passive_moments.angle]
+k = [-6.09, 33.94, 11.03, -11.33]
+theta = [-2.4, 0.13]
+damping = 0.1"""
+    path = problem(tmp_path, lines)
+    path.write_text(path.read_text() + """
+[costs.stops]
+type = "squared_passive_moments"
+include_damping = true
+""")
+    prob = load_problem(path)
+    term = next(t for t in prob.costs if t.name == "stops")
+
+    class Point:
+        pass
+    v = Point()
+    v.model, v.x, v.u = prob.model, ca.DM([0.25, -2.0]), ca.DM.zeros(prob.model.nu)
+    limit = -6.09 * math.exp(33.94 * (0.25 - 0.13)) + 11.03 * math.exp(-11.33 * (0.25 + 2.4))
+    assert float(term.integrand(v)) == pytest.approx((limit + 0.1 * 2.0) ** 2, rel=1e-9)
+    term.include_damping = False
+    assert float(term.integrand(v)) == pytest.approx(limit ** 2, rel=1e-9)
+
+
+def test_squared_passive_moments_needs_limit_torques(tmp_path, capsys, no_solve):  # noqa: F811
+    path = problem(tmp_path, "")
+    path.write_text(path.read_text() + '\n[costs.stops]\ntype = "squared_passive_moments"\n')
+    refused_in_one_line(solve_args(path), ["stops", "passive_moments"], capsys)

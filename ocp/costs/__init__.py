@@ -13,10 +13,11 @@ from ocp.costs.metabolic_energy import MetabolicEnergy
 from ocp.costs.squared_accelerations import SquaredAccelerations
 from ocp.costs.squared_activations import SquaredActivations
 from ocp.costs.squared_controls import SquaredControls
+from ocp.costs.squared_passive_moments import SquaredPassiveMoments
 from ocp.costs.squared_torque import SquaredTorque
 from ocp.costs.tracking import Tracking
 
 __all__ = ["COST_TYPES", "CostContext", "CostTerm", "EndpointVariables", "PointVariables",
            "ContactDissipation", "CustomCost", "FinalTime", "MetabolicEnergy",
-           "SquaredAccelerations", "SquaredActivations", "SquaredControls", "SquaredTorque",
-           "Tracking"]
+           "SquaredAccelerations", "SquaredActivations", "SquaredControls",
+           "SquaredPassiveMoments", "SquaredTorque", "Tracking"]

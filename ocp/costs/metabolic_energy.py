@@ -119,10 +119,13 @@ class MetabolicEnergy(CostTerm):
                     entry["mass_kg"] = mass
             if "slow_twitch_fraction" not in entry:
                 key = f"{reader.key('muscles')}.{m}.slow_twitch_fraction"
+                hint = ("it is not in PredSim's table (properties = \"predsim\")"
+                        if values.get("properties") else
+                        "or properties = \"predsim\" for the gait2392 muscles")
                 raise table.error(None, f"muscle '{m}' has no fraction of slow-twitch fibres "
                                   f"for the {values.get('rate_model', 'bhargava2004')} model: "
-                                  f"give {key} (0-1), slow_twitch_fraction for all muscles, "
-                                  f"or properties = \"predsim\" for the gait2392 muscles")
+                                  f"give {key} (0-1) or slow_twitch_fraction for all "
+                                  f"muscles; {hint}")
             props[m] = entry
         term = cls(name, muscle_properties=props, **values)
         try:

@@ -63,11 +63,19 @@ class PassiveJointMoment:
             raise ValueError(f"passive moment of '{coordinate}': damping must be finite "
                              f"and >= 0, got {self.damping_Nm_s_rad} N m s/rad")
 
+    def limit_moment(self, q):
+        """The two soft stops alone (N m) at angle ``q`` (rad), without damping."""
+        return (self.k1_Nm * ca.exp(self.k2_1_rad * (q - self.theta_up_rad))
+                + self.k3_Nm * ca.exp(self.k4_1_rad * (q - self.theta_low_rad)))
+
+    @property
+    def has_limits(self) -> bool:
+        """Whether it has soft stops (not damping alone)."""
+        return self.k1_Nm != 0 or self.k3_Nm != 0
+
     def moment(self, q, qd):
         """M_p (N m) at angle ``q`` (rad) and speed ``qd`` (rad/s); scalars, numpy or CasADi."""
-        return (self.k1_Nm * ca.exp(self.k2_1_rad * (q - self.theta_up_rad))
-                + self.k3_Nm * ca.exp(self.k4_1_rad * (q - self.theta_low_rad))
-                - self.damping_Nm_s_rad * qd)
+        return self.limit_moment(q) - self.damping_Nm_s_rad * qd
 
 
 #: Anderson (1999) Table G.2 as tabulated by Falisse et al. (2019),

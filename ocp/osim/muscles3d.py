@@ -86,6 +86,7 @@ def read_forces3d(doc: SpatialDocument) -> Forces3d:
     components = model.find("components")
     elements += [el for el in (components if components is not None else ())
                  if el.tag in FORCES_3D]
+    ctx.unique_names([el for el in elements if el.tag != "PhysicalOffsetFrame"], "force")
     for el in elements:
         where = f"{el.tag} '{el.get('name')}' (line {ctx.line(el)})"
         if el.tag not in FORCES_3D:
