@@ -9,7 +9,12 @@ plots and the 3D stick figure (``ocp.io.plotting``).
 
     PYTHONPATH=. python benchmarks/bench_gait3d.py [--intervals 50] [--plot DIR] [--verbose]
 
-Not yet measured to convergence: see docs/limits.md (3D predictive walking).
+Not converged yet (docs/limits.md, 3D predictive walking). One attempt (6 Dec 2026, 2
+cores shared by 8 sessions, load average ~20): 12699 variables, 8211 equality
+constraints, exact Hessian; IPOPT reached 200 iterations in about 8 minutes, the
+primal infeasibility falling from 1.4e3 to 2.4e1 and then stalling with the dual
+infeasibility near 1e7 and Hessian regularisation 1e5 to 1e7 (a cold start this far
+from walking wanders; PredSim's own guess and scaling are the next things to try).
 """
 from __future__ import annotations
 
