@@ -122,6 +122,9 @@ class Problem:
     #: left-right symmetry over a half cycle: pairs (a, b) with a(t_f) = b(t_0) and
     #: b(t_f) = a(t_0); their speeds (``a_speed``, ``b_speed``) are paired too
     mirror: list = field(default_factory=list)
+    #: over the same half cycle, names whose sign flips with the side (a 3D pelvis's list,
+    #: rotation and lateral position): y(t_f) = -y(t_0), their speeds too
+    negated: list = field(default_factory=list)
     #: (coordinate, m/s): (q(t_f) - q(t_0)) / (t_f - t_0) = speed
     average_speed: tuple | None = None
     #: pairs (a, b) of states or controls with a(t_0) = b(t_0), e.g. an activation and
@@ -254,6 +257,14 @@ class Problem:
             if key not in periodic_names:
                 raise ProblemError(f"'{key}' is not a state or control" +
                                    suggestion(key, periodic_names), "initial")
+        mirrored = {n for pair in self.mirror for n in pair}
+        for key in self.negated:
+            if key not in periodic_names:
+                raise ProblemError(f"'{key}' is not a state or control" +
+                                   suggestion(key, periodic_names), "periodic.negated")
+            if key in mirrored or key in self.periodic:
+                raise ProblemError(f"'{key}' is negated and also periodic or mirrored",
+                                   "periodic.negated")
         if self.average_speed is not None:
             coordinate, speed = self.average_speed
             if coordinate not in self.model.state_names:

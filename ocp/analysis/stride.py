@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from ocp.engine.nlp import mirror_pairs
+from ocp.engine.nlp import mirror_pairs, negated_names
 
 
 def swapped_names(pairs) -> dict:
@@ -66,13 +66,16 @@ def full_stride(solution, problem):
     if not pairs:
         raise ValueError("the problem has no mirrored pairs: its solution is not a half cycle")
     swaps, tokens = swapped_names(pairs), _side_tokens(pairs)
+    flipped = set(negated_names(problem))   # their sign flips in the second step
 
     def second(values, names):
         if values is None:
             return None
         order = [list(names).index(_swap_for(n, swaps, tokens))
                  if _swap_for(n, swaps, tokens) in names else i for i, n in enumerate(names)]
-        return values[1:, order]
+        sign = np.array([-1.0 if _swap_for(n, swaps, tokens) in flipped else 1.0
+                         for n in names])
+        return values[1:, order] * sign
 
     t = np.asarray(solution.time, float)
     states2 = second(solution.states, solution.state_names)

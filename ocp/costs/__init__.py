@@ -9,12 +9,15 @@ from ocp.costs.base import COST_TYPES, CostContext, CostTerm, EndpointVariables,
 from ocp.costs.contact_dissipation import ContactDissipation
 from ocp.costs.custom import CustomCost
 from ocp.costs.final_time import FinalTime
+from ocp.costs.metabolic_energy import MetabolicEnergy
 from ocp.costs.squared_accelerations import SquaredAccelerations
 from ocp.costs.squared_activations import SquaredActivations
 from ocp.costs.squared_controls import SquaredControls
+from ocp.costs.squared_passive_moments import SquaredPassiveMoments
 from ocp.costs.squared_torque import SquaredTorque
 from ocp.costs.tracking import Tracking
 
 __all__ = ["COST_TYPES", "CostContext", "CostTerm", "EndpointVariables", "PointVariables",
-           "ContactDissipation", "CustomCost", "FinalTime", "SquaredAccelerations",
-           "SquaredActivations", "SquaredControls", "SquaredTorque", "Tracking"]
+           "ContactDissipation", "CustomCost", "FinalTime", "MetabolicEnergy",
+           "SquaredAccelerations", "SquaredActivations", "SquaredControls",
+           "SquaredPassiveMoments", "SquaredTorque", "Tracking"]

@@ -146,7 +146,7 @@ def transcribe(problem: Problem, weights_as_parameters: bool = False) -> Transcr
     Constraints, in this order: dynamics defects (with the discrete map, the
     control defects, the implicit residuals, the path residuals and the first
     interval's control extrapolation), output bounds and output endpoint
-    conditions, path constraints, periodicity, mirror symmetry and average
+    conditions, path constraints, periodicity, mirror symmetry (and negated names), average
     speed. Raises ProblemError for a problem that fails validation or whose
     bounds contradict each other.
 
@@ -353,6 +353,8 @@ def cycle_constraints(v: Symbols, con: Constraints) -> None:
         con.add(ca.vertcat(ya[-1] - yb[0], yb[-1] - ya[0]), 0.0, 0.0)
     for a, b in problem.initial_equal:
         con.add(trajectory(a)[0] - trajectory(b)[0], 0.0, 0.0)
+    for name in negated_names(problem):
+        con.add(trajectory(name)[-1] + trajectory(name)[0], 0.0, 0.0)
     if problem.average_speed is not None:
         coordinate, speed = problem.average_speed
         i = model.state_names.index(coordinate)
@@ -462,6 +464,13 @@ def decision_bounds(v, lbx, ubx) -> tuple[np.ndarray, np.ndarray]:
         name = variable_names(v)[i] if i is not None else "time.final"
         raise ProblemError(f"bounds contradict each other for '{name}'", f"bounds.{name}")
     return lbx_all, ubx_all
+
+
+def negated_names(problem: Problem) -> list[str]:
+    """The names whose sign flips over a half cycle, with the speeds of coordinates added."""
+    names = set(problem.model.state_names)
+    return [m for n in problem.negated
+            for m in (n, f"{n}_speed") if m == n or m in names]
 
 
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:

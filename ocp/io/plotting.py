@@ -137,5 +137,10 @@ def plot_solution(solution, folder) -> list[Path]:
         paths.append(plot_gait(solution, folder / "gait.png"))
         if has_stick_figure(solution):
             paths.append(animate_gait(solution, folder / "gait.gif"))
+    from ocp.io.plotting_gait3d import animate_gait3d, has_stick_figure3d, is_gait3d, plot_gait3d
+    if is_gait3d(solution):
+        paths.append(plot_gait3d(solution, folder / "gait3d.png"))
+        if has_stick_figure3d(solution):
+            paths.append(animate_gait3d(solution, folder / "gait3d.gif"))
     paths.append(_cost_figure(solution, folder / "costs.png"))
     return paths

@@ -27,14 +27,8 @@ from scipy import integrate
 from ocp.engine.reports import register_reporter
 from ocp.errors import ProblemError
 from ocp.models.base import Model
-from ocp.models.contact import (
-    PLANAR_GROUND,
-    ground_reaction_power,
-    ground_reaction_units,
-    ground_reactions,
-    sphere_forces,
-)
-from ocp.models.multibody import PRISMATIC, KinematicTree
+from ocp.models.contact import PLANAR_GROUND
+from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
 from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
@@ -44,6 +38,7 @@ from ocp.models.muscles.hill import (
     compliant_tendon,
     rigid_tendon,
 )
+from ocp.models.passive import passive_moments
 from ocp.models.torque_driven import coordinate_units
 
 RIGID, COMPLIANT = "rigid", "compliant"
@@ -71,7 +66,8 @@ class MuscleDrivenTree(Model):
                  activation_smoothing: float = DEFAULT_SMOOTHING,
                  passive_fiber_force: bool = True,
                  geometry=None,
-                 parameters: dict | None = None, contacts=(), contact_normal_force=None):
+                 parameters: dict | None = None, contacts=(), contact_normal_force=None,
+                 ground=None, passive_moments: dict | None = None):
         if tendon not in (RIGID, COMPLIANT):
             raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
                              f"got '{tendon}'")
@@ -98,13 +94,21 @@ class MuscleDrivenTree(Model):
         self.passive_fiber_force = bool(passive_fiber_force)
         self.contacts = tuple(contacts)
         self.contact_normal_force = contact_normal_force
-        self.ground = PLANAR_GROUND   # ocp.models.protocols.ContactModel
-        for sphere in self.contacts:
-            sphere.check()
+        # ocp.models.protocols.ContactModel: PLANAR_GROUND, or SPATIAL_GROUND for
+        # SpatialContacts on a spatial tree (ocp.models.spatial.contact)
+        self.ground = PLANAR_GROUND if ground is None else ground
+        self.ground.check(tree, self.contacts)
         self._parameters = dict(parameters or {})
 
         coords = tree.coordinates
         kinds = self.coordinate_kinds()
+        #: coordinate -> ocp.models.passive.PassiveJointMoment, added to the muscles' torques
+        self.passive_moments = dict(passive_moments or {})
+        for c, element in self.passive_moments.items():
+            if kinds.get(c) != REVOLUTE:
+                raise ValueError(f"model '{name}': passive moment on '{c}', which is not a "
+                                 f"rotational coordinate of the tree {list(coords)}")
+            element.check(c)
         units = [coordinate_units(kinds[c]) for c in coords]
         states = list(coords) + [f"{c}_speed" for c in coords]
         state_units = [u[0] for u in units] + [u[1] for u in units]
@@ -158,7 +162,8 @@ class MuscleDrivenTree(Model):
                     curves=self.curves, activation_smoothing=self.activation_smoothing,
                     passive_fiber_force=self.passive_fiber_force,
                     geometry=self.surrogates.get("geometry"), parameters=self._parameters,
-                    contacts=self.contacts, contact_normal_force=self.contact_normal_force)
+                    contacts=self.contacts, contact_normal_force=self.contact_normal_force,
+                    ground=self.ground, passive_moments=self.passive_moments)
 
     # -- pieces of the state and control vectors ---------------------------
     def _split(self, x, u):
@@ -207,6 +212,9 @@ class MuscleDrivenTree(Model):
             e = ca.DM.zeros(self.tree.n, 1)
             e[coords.index(c)] = optimal
             torque = torque + e * reserve[k]
+        if self.passive_moments:
+            q, qd, *_ = self._split(x, u)
+            torque = torque + passive_moments(coords, q, qd, self.passive_moments)
         return torque
 
     def activations(self, x, u):
@@ -225,30 +233,37 @@ class MuscleDrivenTree(Model):
         return rates
 
     def contact_forces(self, x):
-        """Ground reaction on every contact sphere: list of (PointForce, force, point)."""
+        """The ground's reaction on every contact (``ground.reactions``; planar: a list of
+        (PointForce, force, point), spatial: SphereReactions)."""
         if not self.contacts:
             return []
         n = self.tree.n
-        return sphere_forces(self.tree, x[:n], x[n:2 * n], self.contacts,
-                             self.contact_normal_force)
+        return self.ground.reactions(self.tree, x[:n], x[n:2 * n], self.contacts,
+                                     self.contact_normal_force)
+
+    def external_forces(self, x) -> tuple:
+        """The contact forces as the tree's external forces."""
+        if not self.contacts:
+            return ()
+        return self.ground.external_forces(self.contacts, self.contact_forces(x))
 
     def ground_reaction_power(self, x):
         if not self.contacts:
             return None
         n = self.tree.n
-        return ground_reaction_power(self.tree, x[:n], x[n:2 * n], self.contacts,
-                                     self.contact_normal_force)
+        return self.ground.power(self.tree, x[:n], x[n:2 * n], self.contacts,
+                                 self.contact_normal_force)
 
     def dynamics(self, x, u):
         q, qd, *_ = self._split(x, u)
-        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        external = self.external_forces(x)
         qdd = self.tree.forward_dynamics(q, qd, self.joint_torques(x, u),
                                          external_forces=external)
         return ca.vertcat(qd, qdd, *self._muscle_rates(x, u))
 
     def implicit_dynamics(self, x, u, z):
         q, qd, *_ = self._split(x, u)
-        external = tuple(pf for pf, _, _ in self.contact_forces(x))
+        external = self.external_forces(x)
         residual = self.tree.inverse_dynamics(q, qd, z, external_forces=external) \
             - self.joint_torques(x, u)
         return ca.vertcat(qd, z, *self._muscle_rates(x, u)), residual
@@ -268,18 +283,26 @@ class MuscleDrivenTree(Model):
         torques = self.joint_torques(x, u)
         for i, c in enumerate(self.tree.coordinates):
             out[f"{c}_moment"] = torques[i]
+        if self.passive_moments:
+            passive = passive_moments(self.tree.coordinates, q, qd, self.passive_moments)
+            for i, c in enumerate(self.tree.coordinates):
+                if c in self.passive_moments:
+                    out[f"{c}_passive_moment"] = passive[i]
         out["mechanical_energy"] = self.tree.mechanical_energy(q, qd)
-        out.update(ground_reactions(self.contacts, self.contact_forces(x)))
+        if self.contacts:
+            out.update(self.ground.outputs(self.contacts, self.contact_forces(x)))
         return out
 
     def output_units(self):
-        units = ground_reaction_units(self.contacts) | self.tree.marker_output_units()
+        units = self.ground.output_units(self.contacts) | self.tree.marker_output_units()
         for m in self.muscles:
             units.update({f"{m.name}_force": "N", f"{m.name}_fiber_length": "l_opt",
                           f"{m.name}_fiber_velocity": "v_max"})
         kinds = self.coordinate_kinds()
         for c in self.tree.coordinates:
             units[f"{c}_moment"] = coordinate_units(kinds[c])[3]
+        for c in self.passive_moments:
+            units[f"{c}_passive_moment"] = "N*m"
         units["mechanical_energy"] = "J"
         return units
 

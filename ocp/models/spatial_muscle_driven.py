@@ -12,10 +12,18 @@ actuators): a state ``<name>_activation`` a with first-order dynamics
 a' = (e - a) / tau driven by the control ``<name>_excitation`` e, and a
 generalised force ``optimal_force * a`` on its coordinate.
 
+Contacts: SpatialContacts (``ocp.models.spatial.contact``: the file's
+SmoothSphereHalfSpaceForces, or spheres from a contact file,
+``ocp.osim.contact_file``) push on the tree through ``SPATIAL_GROUND``, as
+for the torque-driven 3D model.
+
 Outputs: each marker's position and velocity in ground (``<marker>_x``,
 ``_y``, ``_z``, ``_vx``, ``_vy``, ``_vz``), the muscles' forces and fibre
-states, and each coordinate's generalised force from the actuators
-(``<coordinate>_moment``).
+states, each coordinate's generalised force from the actuators
+(``<coordinate>_moment``) and, with contacts, each foot's ground reaction
+force, centre of pressure and free moment (``grf_{x,y,z}_<foot>``,
+``cop_{x,y,z}_<foot>``, ``free_moment_<foot>``), and each body's origin in
+ground (``<body>_origin_{x,y,z}``).
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ import casadi as ca
 from ocp.models.multibody import PRISMATIC, REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
 from ocp.models.muscles.polynomial_fit import FittedPolynomialGeometry
+from ocp.models.spatial.contact import SPATIAL_GROUND, SpatialContact
 from ocp.models.spatial.reduced import ReducedTree
 
 __all__ = ["ActivationActuator", "SpatialMuscleDrivenTree", "spatial_coordinate_kinds"]
@@ -73,15 +82,17 @@ class SpatialMuscleDrivenTree(MuscleDrivenTree):
     """Muscles (and reserves, activation actuators) on a spatial tree.
 
     ``actuators``: ActivationActuators, each on a free coordinate of ``tree``.
-    The other arguments are MuscleDrivenTree's; ``contacts`` must be empty
-    (3D contact forces enter through the spatial contact model).
+    The other arguments are MuscleDrivenTree's; ``contacts`` are SpatialContacts
+    (their ``ground`` is SPATIAL_GROUND).
     """
 
     def __init__(self, name: str, tree, muscles, *, actuators=(), **kwargs):
         self.actuators = tuple(actuators)
-        if kwargs.get("contacts"):
+        planar = [c for c in kwargs.get("contacts", ()) if not isinstance(c, SpatialContact)]
+        if planar:
             raise ValueError(f"model '{name}': planar contact spheres do not apply to a "
-                             "spatial tree")
+                             f"spatial tree (got '{planar[0].name}'); give SpatialContacts")
+        kwargs["ground"] = SPATIAL_GROUND
         super().__init__(name, tree, muscles, **kwargs)
         for a in self.actuators:
             a.check()
@@ -159,11 +170,20 @@ class SpatialMuscleDrivenTree(MuscleDrivenTree):
             (e[k] - a[k]) / act.activation_time_constant_s
             for k, act in enumerate(self.actuators)]
 
-    def contact_forces(self, x):
-        return []
+    def outputs(self, x, u):
+        """MuscleDrivenTree's outputs and each body's origin in ground (``<body>_origin_x``,
+        ``_y``, ``_z``, m): what a 3D stick figure draws (``ocp.io.plotting_gait3d``)."""
+        out = super().outputs(x, u)
+        for body, state in self.tree.body_states(x[:self.tree.n]).items():
+            for k, axis in enumerate("xyz"):
+                out[f"{body}_origin_{axis}"] = state.p[k]
+        return out
 
-    def ground_reaction_power(self, x):
-        return None
+    def output_units(self):
+        units = super().output_units()
+        for body in self.tree.body_names():
+            units.update({f"{body}_origin_{axis}": "m" for axis in "xyz"})
+        return units
 
     def default_bounds(self):
         bounds = super().default_bounds()

@@ -111,6 +111,10 @@ def read_frames(ctx: ElementReader, el, owner_path: str, frames: dict):
                     raise ctx.error(f, "only PhysicalOffsetFrame is supported as a frame")
                 continue
             path = join_path(owner_path, f.get("name", ""))
+            if path in frames:
+                raise ctx.error(f, f"a second frame named '{f.get('name')}' in "
+                                   f"'{owner_path}' (the first is at line {frames[path].line}): "
+                                   "frame names must be unique")
             parent = join_path(path, ctx.text(f, "socket_parent"))
             frames[path] = Frame(path, parent, ctx.numbers(f, "translation", 3, (0, 0, 0)),
                                  ctx.numbers(f, "orientation", 3, (0, 0, 0)),
@@ -159,3 +163,38 @@ def read_joint(ctx: ElementReader, el) -> Joint:
                  join_path(path, ctx.text(el, "socket_parent_frame")),
                  join_path(path, ctx.text(el, "socket_child_frame")),
                  read_coordinates(ctx, el), transform, ctx.line(el))
+
+
+def massless_leaf(masses: dict, joints) -> tuple | None:
+    """The first (body, joint name) that OpenSim refuses as massless, or None.
+
+    OpenSim builds its multibody graph only if each body of zero mass has a
+    child body or is welded (WeldJoint) to the ground or a body with mass
+    (``Model::initSystem``: "body ... is massless but not internal and not
+    welded to a massful body"): otherwise nothing with inertia resists its
+    joint's motion and the mass matrix is singular. ``masses``: body -> kg;
+    ``joints``: (kind, name, parent body, child body), in the file's order.
+    """
+    joints = list(joints)
+    parents = {parent for _, _, parent, _ in joints}
+    for kind, name, parent, child in joints:
+        if masses.get(child, 1.0) > 0 or child in parents:
+            continue
+        if kind == "WeldJoint" and (parent == "ground" or masses.get(parent, 0.0) > 0):
+            continue
+        return child, name
+    return None
+
+
+def refuse_massless_leaf(doc, masses: dict, lines: dict, joints) -> None:
+    """Raise ``doc.error`` (an OsimError naming the body and its line) for the first
+    body :func:`massless_leaf` finds; ``lines``: body -> line in the file."""
+    found = massless_leaf(masses, joints)
+    if found is None:
+        return
+    body, joint = found
+    raise doc.error(f"body '{body}' has zero mass and no child body, and is not welded to "
+                    f"the ground or a body with mass: nothing with inertia resists its joint "
+                    f"'{joint}' (a singular mass matrix; OpenSim refuses it too); expected a "
+                    f"<mass> above 0 kg, a child body, or a WeldJoint", f"Body '{body}'",
+                    lines.get(body))

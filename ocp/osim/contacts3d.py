@@ -38,6 +38,7 @@ def read_contact_elements(path) -> tuple:
     if model is None:
         return {}, []
     geometry = {}
+    ctx.unique_names(objects(model.find("ContactGeometrySet")), "contact geometry")
     for el in objects(model.find("ContactGeometrySet")):
         if el.tag not in ("ContactSphere", "ContactHalfSpace"):
             raise ctx.error(el, f"contact geometry '{el.tag}' is not supported; supported: "

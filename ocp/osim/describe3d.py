@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ocp.models.contact import foot_of
 from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
-from ocp.osim.elements import objects, parse_xml
+from ocp.osim.elements import ElementReader, objects, parse_xml
 from ocp.osim.model import describe_osim
 from ocp.osim.reader import DISPLAY_ONLY, MUSCLES, WRAP_SURFACES
 from ocp.osim.spatial_skeleton import is_planar, read_spatial, spatial_tree
@@ -62,6 +62,8 @@ def describe_spatial(path) -> str:
     tree = spatial_tree(doc)
     root, lines = parse_xml(path)
     model = root.find("Model")
+    ElementReader(str(path), lines).unique_names(
+        [el for el in _forces(model) if el.tag != "PhysicalOffsetFrame"], "force")
     kinds = {j.name: j.kind for j in doc.joints}
     coordinates = doc.coordinates()
     mass = sum(b[0] for b in doc.bodies.values())

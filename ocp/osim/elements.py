@@ -149,6 +149,17 @@ class ElementReader:
         """The one finite number of ``<tag>``."""
         return self.numbers(el, tag, 1, None if default is None else (default,))[0]
 
+    def unique_names(self, elements, what: str) -> None:
+        """Raise an error at the first of ``elements`` whose name an earlier one has
+        (OpenSim refuses two components of one name in a set)."""
+        first = {}
+        for el in elements:
+            name = el.get("name")
+            if name in first:
+                raise self.error(el, f"a second {what} named '{name}' (the first is at line "
+                                     f"{first[name]}): {what} names must be unique")
+            first[name] = self.line(el)
+
     def boolean(self, el, tag: str, default: bool) -> bool:
         """``<tag>`` as true or false."""
         text = self.text(el, tag, str(default).lower()).lower()

@@ -158,7 +158,7 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                      fit_ranges: dict | None = None,
                      contact_stiffness_N_m2: float | None = None,
                      accept_geometry_fit: bool = False, spatial: dict | None = None,
-                     muscle_options: dict | None = None):
+                     muscle_options: dict | None = None, contacts=None):
     """Read ``path`` and build its model (OsimMuscleModel or OsimTorqueModel).
 
     ``tendon``: "rigid" or "compliant" for every muscle; by default the file's
@@ -182,6 +182,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     the model that replace the file's (``reserves`` and ``bounds`` are merged into
     the file's; ``curves``, ``passive_fiber_force``, ``parameters``): one build
     instead of a build and a ``replace``.
+    ``contacts``: a contact file of spheres (``ocp.osim.contact_file``) added to a 3D
+    muscle-driven model's own.
     Raises OsimError (a ProblemError) naming the file, element and line.
     """
     # the 3D readers are imported when a file needs them: `import ocp` stays light
@@ -189,15 +191,22 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
     from ocp.osim.muscles3d import build_spatial_osim_model, has_muscles
     from ocp.osim.spatial_skeleton import is_planar
     options = {k: v for k, v in (spatial or {}).items() if v}
-    if doc is None and not is_planar(path):   # 3D: a spatial tree
-        if has_muscles(path) and "muscles" not in options.get("ignore", ()):
+    spatial_tree = doc is None and not is_planar(path)
+    muscle_3d = spatial_tree and has_muscles(path) and "muscles" not in options.get("ignore", ())
+    if contacts is not None and not muscle_3d:
+        raise OsimError("a contact file adds spheres to a 3D muscle-driven model only",
+                        "ForceSet", str(path), None)
+    if spatial_tree:   # 3D: a spatial tree
+        if muscle_3d:
             if options:   # muscle-driven (ocp.osim.muscles3d)
                 raise OsimError(f"{', '.join(options)}: options of torque-driven 3D models; "
                                 "this file has muscles (ignore them with ignore = "
                                 "[\"muscles\"])", "ForceSet", str(path), None)
             return build_spatial_osim_model(path, tendon=tendon, geometry=geometry,
                                             fit_ranges=fit_ranges,
-                                            accept_geometry_fit=accept_geometry_fit)
+                                            accept_geometry_fit=accept_geometry_fit,
+                                            contacts=contacts,
+                                            contact_stiffness_N_m2=contact_stiffness_N_m2)
         return OsimTorqueModel(**spatial_torque_arguments(path, **options))
     doc = doc or read_osim(path)
     if any((spatial or {}).values()):

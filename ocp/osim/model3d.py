@@ -66,6 +66,7 @@ def _forces(path: Path, ignore: tuple):
     components = model.find("components")
     elements = objects(model.find("ForceSet")) + (list(components) if components is not None
                                                   else [])
+    ctx.unique_names([el for el in elements if el.tag != "PhysicalOffsetFrame"], "force")
     for el in elements:
         if el.tag in ACTUATORS:
             if ctx.boolean(el, "appliesForce", True):

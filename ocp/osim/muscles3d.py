@@ -12,12 +12,16 @@
 - CoordinateActuator: a reserve ``reserve_<coordinate>`` (optimal force per
   unit control, control limits as bounds). ActivationCoordinateActuator: an
   activation state and an excitation control (``ocp.models.spatial_muscle_driven``).
-- SmoothSphereHalfSpaceForce: not applied by this model (listed in its notes).
+- SmoothSphereHalfSpaceForce: a SpatialContact through the tree
+  (``ocp.osim.contacts3d``), as for the torque-driven 3D model; ``contacts``
+  adds spheres from a contact file (``ocp.osim.contact_file``: gait2392 has
+  none); ``contact_stiffness_N_m2`` replaces every sphere's stiffness.
 - Bounds: finite coordinate ranges of the free coordinates, muscles'
   [min_control, max_control].
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -25,6 +29,8 @@ from pathlib import Path
 
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle
 from ocp.models.spatial_muscle_driven import ActivationActuator, SpatialMuscleDrivenTree
+from ocp.osim.contact_file import read_contact_file
+from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
 from ocp.osim.elements import ElementReader, objects, parse_xml
 from ocp.osim.forces import CoordinateActuator
 from ocp.osim.forces import Muscle as OsimMuscle
@@ -80,6 +86,7 @@ def read_forces3d(doc: SpatialDocument) -> Forces3d:
     components = model.find("components")
     elements += [el for el in (components if components is not None else ())
                  if el.tag in FORCES_3D]
+    ctx.unique_names([el for el in elements if el.tag != "PhysicalOffsetFrame"], "force")
     for el in elements:
         where = f"{el.tag} '{el.get('name')}' (line {ctx.line(el)})"
         if el.tag not in FORCES_3D:
@@ -109,9 +116,6 @@ def read_forces3d(doc: SpatialDocument) -> Forces3d:
                                      control_limit(ctx, el, "min_control", -math.inf),
                                      control_limit(ctx, el, "max_control", math.inf))
             out.activation.append((act, ctx.line(el)))
-        else:
-            out.ignored.append(f"{where}: 3D contact is not applied by the muscle-driven "
-                               "model")
     return out
 
 
@@ -187,14 +191,17 @@ def refuse_poor_fits(doc, errors, muscles: dict) -> None:
 
 def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str = "polynomial",
                              fit_ranges: dict | None = None, accept_geometry_fit: bool = False,
-                             progress=None, cache: Path | None = None):
+                             progress=None, cache: Path | None = None, contacts=None,
+                             contact_stiffness_N_m2: float | None = None):
     """Read a 3D ``path`` and build its OsimSpatialMuscleModel (see the module).
 
     ``geometry``: "polynomial" (or "exact", which for a 3D file is the reference
     the polynomials are fitted to: the NLP uses the fit, noted); "neural" is not
     available for 3D files. ``fit_ranges``: coordinate -> (lo, hi) replacing
     the file's ranges for the fit. ``progress(error, seconds)`` is called after
-    each muscle's fit (none when read from the cache). Raises OsimError.
+    each muscle's fit (none when read from the cache). ``contacts``: a contact
+    file (``ocp.osim.contact_file``) whose spheres join the file's own; a name
+    in both is refused. Raises OsimError (ProblemError for the contact file).
     """
     doc = read_spatial(path)
     rtree = reduced_tree(doc)
@@ -271,6 +278,18 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
     if not accept_geometry_fit:
         refuse_poor_fits(doc, errors, {m.name: m for m in forces.muscles})
     notes += forces.ignored
+    contact_list = list(spatial_contacts(doc, *read_contact_elements(path)))
+    if contacts is not None:
+        own = {c.name for c in contact_list}
+        for c in read_contact_file(contacts, rtree.body_names()):
+            if c.name in own:
+                raise doc.error(f"contact sphere '{c.name}' of {contacts} is also a "
+                                "SmoothSphereHalfSpaceForce of the file", "ForceSet")
+            contact_list.append(c)
+        notes.append(f"{len(contact_list) - len(own)} contact spheres from {contacts}")
+    if contact_stiffness_N_m2 is not None:
+        contact_list = [dataclasses.replace(c, sphere=dataclasses.replace(
+            c.sphere, stiffness_N_m2=contact_stiffness_N_m2)) for c in contact_list]
     muscles = [Muscle(m.name, p, g) for m, p, g in zip(forces.muscles, params, geometries)]
     return OsimSpatialMuscleModel(
         forces.name, rtree, muscles,
@@ -280,7 +299,7 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
         parameters={"file": str(path), "muscles fitted over": ", ".join(
             f"{c} [{lo:.3g}, {hi:.3g}]" for c, (lo, hi) in ranges.items())},
         bounds=bounds, osim=doc, notes=notes, geometry_fit=errors,
-        geometry_method="polynomial")
+        geometry_method="polynomial", contacts=tuple(contact_list))
 
 
 __all__ = ["FORCES_3D", "Forces3d", "OsimSpatialMuscleModel", "build_spatial_osim_model",

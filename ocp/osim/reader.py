@@ -135,12 +135,25 @@ def read_osim(path) -> OsimDocument:
                             ctx.numbers(b, "inertia", 6), lines.get(b, 0))
         read_frames(ctx, b, f"/bodyset/{name}", frames)
         list_ignored(b, lines, ignored)
+    ctx.unique_names(objects(model.find("JointSet")), "joint")
+    comps = model.find("components")
+    ctx.unique_names([el for el in list(comps if comps is not None else ())
+                      + objects(model.find("ComponentSet")) + objects(model.find("ForceSet"))
+                      if el.tag in FORCES], "force")
+    ctx.unique_names(objects(model.find("ContactGeometrySet")), "contact geometry")
     for j in objects(model.find("JointSet")):
         if j.tag not in JOINTS:
             raise ctx.error(j, f"joint type '{j.tag}' is not supported; supported: "
                                f"{', '.join(JOINTS)}")
         joints.append(read_joint(ctx, j))
         read_frames(ctx, j, f"/jointset/{j.get('name')}", frames)
+    seen = {}
+    for c in (c for j in joints for c in j.coordinates):
+        if c.name in seen:
+            raise OsimError(f"a second coordinate named '{c.name}' (the first is at line "
+                            f"{seen[c.name]}): coordinate names must be unique",
+                            f"Coordinate '{c.name}'", str(path), c.line)
+        seen[c.name] = c.line
 
     def force(el, owner):
         if el.tag in FORCES and not ctx.boolean(el, "appliesForce", True):

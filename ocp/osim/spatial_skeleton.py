@@ -25,7 +25,7 @@ import numpy as np
 from ocp.models.spatial.reduced import Coupling, ReducedTree
 from ocp.models.spatial.rotations import body_fixed_xyz
 from ocp.models.spatial.tree import SpatialBody, SpatialJoint, SpatialMarker, SpatialTree
-from ocp.osim.bodies import read_frames
+from ocp.osim.bodies import read_frames, refuse_massless_leaf
 from ocp.osim.elements import OsimError, join_path, objects, open_model
 from ocp.osim.joints3d import JOINTS_3D, Joint3d, read_function, read_joint3d
 
@@ -178,6 +178,10 @@ def _ordered_joints(doc: SpatialDocument) -> list:
         if name not in joint_of:
             raise doc.error(f"body '{name}' is attached to nothing (no joint has it as child)",
                             f"Body '{name}'", line)
+    refuse_massless_leaf(doc, {b: v[0] for b, v in doc.bodies.items()},
+                         {b: v[3] for b, v in doc.bodies.items()},
+                         [(j.kind, j.name, p, c) for p, items in children.items()
+                          for j, c in items])
     order, queue = [], ["ground"]
     while queue:
         parent = queue.pop(0)

@@ -30,6 +30,7 @@ import numpy as np
 
 from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree, Marker, Segment
 from ocp.models.multibody import Joint as TreeJoint
+from ocp.osim.bodies import refuse_massless_leaf
 from ocp.osim.functions import Constant, Linear
 from ocp.osim.reader import OsimDocument
 
@@ -253,6 +254,10 @@ def build_skeleton(doc: OsimDocument) -> Skeleton:
         b = doc.bodies[unattached[0]]
         raise doc.error(f"body '{b.name}' is attached to nothing (no joint has it as child)",
                         f"Body '{b.name}'", b.line)
+    refuse_massless_leaf(doc, {b.name: b.mass_kg for b in doc.bodies.values()},
+                         {b.name: b.line for b in doc.bodies.values()},
+                         [(j.kind, j.name, p, c) for p, items in children.items()
+                          for j, c in items])
 
     segments, masses = [], {}
     body_pose = {"ground": (None, Pose())}

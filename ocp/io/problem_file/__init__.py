@@ -23,7 +23,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [model.reserves] [model.residuals]  (.osim) reserve and residual actuators
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
-    [periodic]       states = [...], controls = [...], mirror = [[a, b], ...]
+    [periodic]       states = [...], controls = [...], mirror = [[a, b], ...],
+                     negated = [...] (a half cycle: y(t_f) = -y(t_0))
     [average_speed]  coordinate, value (m/s)
     [costs.NAME]     type = a registered cost type, and that type's keys: the list
                      and its keys are ocp.costs.COST_TYPES (COST_TYPES.markdown_table())
@@ -121,7 +122,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
             out[name] = reader.quantity_or_range(name, units[name])
         return out
 
-    periodic, mirror = read_periodic(root.sub("periodic"))
+    periodic, mirror, negated = read_periodic(root.sub("periodic"))
     average_speed = read_average_speed(root.sub("average_speed"))
     transcription, dynamics, mesh_refinement, accuracy = read_transcription(
         root.sub("transcription"))
@@ -129,7 +130,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     problem = Problem(
         model=model, final_time=final_time, start_time=start, final_time_guess=final_guess,
         bounds=named("bounds"), initial=named("initial"), final=named("final"),
-        periodic=periodic, mirror=mirror,
+        periodic=periodic, mirror=mirror, negated=negated,
         average_speed=average_speed,
         transcription=transcription, dynamics=dynamics, mesh_refinement=mesh_refinement,
         accuracy=accuracy,
@@ -184,9 +185,10 @@ def read_time(reader: TableReader) -> tuple:
     return start, final, reader.number("guess", unit="s")
 
 
-def read_periodic(reader: TableReader) -> tuple[list, list]:
-    """``[periodic]``: the names equal at both ends, and the mirrored pairs."""
-    reader.only({"states", "controls", "mirror"})
+def read_periodic(reader: TableReader) -> tuple[list, list, list]:
+    """``[periodic]``: the names equal at both ends, the mirrored pairs and the names
+    whose sign flips over the half cycle."""
+    reader.only({"states", "controls", "mirror", "negated"})
     mirror = reader.table.get("mirror", [])
     if not (isinstance(mirror, list) and all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p)
@@ -194,7 +196,7 @@ def read_periodic(reader: TableReader) -> tuple[list, list]:
         raise reader.error("mirror", 'expected pairs of state names, e.g. '
                            '[["hip_flexion_r", "hip_flexion_l"]]')
     names = reader.strings("states", []) + reader.strings("controls", [])
-    return names, [tuple(p) for p in mirror]
+    return names, [tuple(p) for p in mirror], reader.strings("negated", [])
 
 
 def read_average_speed(reader: TableReader):

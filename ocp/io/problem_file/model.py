@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from ocp.errors import ProblemError, suggestion
+from ocp.io.problem_file.osim_options import apply_osim_options
 from ocp.io.tables import TableReader, kind
 from ocp.models.custom import ModelFileError, UnusedParameter, load_model_file
 from ocp.models.gait2d import PASSIVE_JOINT_MOMENTS
@@ -51,13 +52,15 @@ def fit_ranges(bounds_table) -> dict:
     return out
 
 
-def osim_model(reader: TableReader, file_path: Path, bounds_table=None, base=None):
+def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
+               base: Path | None = None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
     from ocp.io.problem_file.reserves import OSIM_ACTUATOR_KEYS, osim_actuators
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
                  "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
-                 "imu_placement", "imu_placer"}
+                 "imu_placement", "imu_placer", "passive_moments", "tendon_stiffness",
+                 "contacts"}
                 | OSIM_ACTUATOR_KEYS)
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
@@ -79,18 +82,21 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None, base=Non
                + imu_frames(reader, file_path, base or file_path.parent)}
     # [model.reserves], [model.residuals] ... (ocp.io.problem_file.reserves)
     doc, muscle_options = osim_actuators(reader, file_path)
+    # a 3D muscle-driven model: contact spheres from a CSV file (ocp.osim.contact_file)
+    contacts = reader.path("contacts", base or file_path.parent)
     try:
         model = build_osim_model(file_path, tendon=tendon, conditional_smoothing_rad=smoothing,
                                  geometry=geometry, fit_ranges=fit_ranges(bounds_table),
                                  contact_stiffness_N_m2=stiffness,
                                  accept_geometry_fit=accept_fit, spatial=spatial, doc=doc,
-                                 muscle_options=muscle_options)
-    except ProblemError as exc:  # names the .osim file, its element and line
-        raise reader.error("file", str(exc)) from None
+                                 muscle_options=muscle_options, contacts=contacts)
+    except ProblemError as exc:  # names the .osim file (its element and line) or contact file
+        raise reader.error("contacts" if exc.key == "model.contacts" else "file",
+                           str(exc)) from None
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
-    return model
+    return apply_osim_options(reader, model)   # passive_moments, tendon_stiffness
 
 
 def imu_frames(reader: TableReader, file_path: Path, base: Path) -> tuple:

@@ -1,0 +1,80 @@
+"""3D predictive walking of gait2392 (problems/gait3d_muscles.toml) from a cold start.
+
+Solves the problem file and prints what issue 23 asks of it: the status and
+iterations, the time (setup and IPOPT, first run with its builds and compiles
+included), the re-simulation error against the problem's tolerance, and the
+vertical ground reaction force's peaks over the whole stride in body weights
+(walking: two humps of 1.0 to 1.4). With ``--plot DIR`` it also writes the gait
+plots and the 3D stick figure (``ocp.io.plotting``).
+
+    PYTHONPATH=. python benchmarks/bench_gait3d.py [--intervals 50] [--plot DIR] [--verbose]
+
+Not converged yet (docs/limits.md, 3D predictive walking). One attempt (6 Dec 2026, 2
+cores shared by 8 sessions, load average ~20): 12699 variables, 8211 equality
+constraints, exact Hessian; IPOPT reached 200 iterations in about 8 minutes, the
+primal infeasibility falling from 1.4e3 to 2.4e1 and then stalling with the dual
+infeasibility near 1e7 and Hessian regularisation 1e5 to 1e7 (a cold start this far
+from walking wanders; PredSim's own guess and scaling are the next things to try).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBLEM = ROOT / "problems" / "gait3d_muscles.toml"
+
+
+def peaks(values, weight_N: float, floor: float = 0.8) -> list:
+    """Local maxima above ``floor`` body weights, in body weights."""
+    y = values / weight_N
+    return [float(y[k]) for k in range(1, len(y) - 1)
+            if y[k] >= y[k - 1] and y[k] > y[k + 1] and y[k] > floor]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--intervals", type=int, default=None)
+    parser.add_argument("--plot", type=Path, default=None, help="folder for the plots")
+    parser.add_argument("--verbose", action="store_true", help="IPOPT's iterations")
+    args = parser.parse_args()
+    import ocp  # noqa: F401
+    from ocp.analysis.stride import full_stride
+    from ocp.io.problem_file import load_problem
+    from ocp.solve import solve
+
+    start = time.perf_counter()
+    overrides = {"transcription.intervals": args.intervals} if args.intervals else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problem = load_problem(PROBLEM, overrides)
+    loaded = time.perf_counter() - start
+    solution = solve(problem, verbose=args.verbose)
+    wall = time.perf_counter() - start
+    print(f"{solution.status}: {solution.iterations} iterations, {solution.solve_time_s:.0f} s "
+          f"in IPOPT, {wall:.0f} s in all (model and problem {loaded:.0f} s, setup "
+          f"{solution.setup_time_s:.0f} s)")
+    print(f"objective {solution.objective:.6g}, duration {solution.final_time:.3f} s")
+    if solution.accuracy:
+        a = solution.accuracy
+        print(f"re-simulation: error {a.get('error')} on {a.get('state')} against "
+              f"tolerance {a.get('tolerance')} ({'accurate' if a.get('accurate') else 'NOT'})")
+    stride = full_stride(solution, problem)
+    weight = sum(b.mass_kg for b in problem.model.tree.tree.bodies) * 9.80665
+    for side in ("r", "l"):
+        found = peaks(stride.output(f"grf_y_{side}"), weight)
+        print(f"vertical GRF peaks, foot {side} (body weights): "
+              f"{', '.join(f'{p:.2f}' for p in found) or 'none'}")
+    if args.plot is not None:
+        from ocp.io.plotting import plot_solution
+        for path in plot_solution(stride, args.plot):
+            print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

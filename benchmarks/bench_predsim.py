@@ -1,0 +1,160 @@
+"""PredSim's standard problem (problems/predsim_falisse2022.toml) beside PredSim's reference result.
+
+PredSim (KU Leuven, AGPL-3.0; fetch KULeuvenNeuromechanics/PredSim) ships its own run
+of this problem in Tests/ReferenceResults/Falisse_et_al_2022/: the log (objective
+1.1301045, 895 IPOPT iterations, 5630 s in IPOPT, 5656 s in all, MUMPS, 74504
+variables, 69504 equality and 28350 inequality constraints) and a .mot of the joint
+angles over two gait cycles (200 rows, 1.097 s a cycle). This script:
+
+1. builds the problem from a cold start (model read, muscle paths fitted or read from
+   the cache, NLP transcribed, derivative blocks compiled or read from the cache) and
+   prints where that time goes and the NLP's size beside PredSim's;
+2. with ``--solve``, solves it and prints iterations, times (IPOPT, function and
+   derivative evaluations as CasADi counts them), the objective beside PredSim's, the
+   joint angles' RMS difference from the reference .mot over the gait cycle (``--mot``),
+   and the vertical ground reaction force's peaks (the two humps of walking).
+
+    PYTHONPATH=. python benchmarks/bench_predsim.py [--solve] [--no-compile]
+        [--mot PATH/Falisse_et_al_2022_paper.mot] [--intervals 50]
+
+The model is read from ../shared/data/models3d/Falisse_et_al_2022.osim (skipped when
+absent). Targets (issue 23): objective within 2 % of PredSim's (the cost weights and
+scalings differ, see the problem's description, so the figure printed is the ratio
+only), angles within 3 deg RMS of the .mot, two GRF humps, under 4 minutes from a
+cold start.
+
+Measured (6 Dec 2026, 2 cores shared by 8 sessions, load average ~20, so each process
+had ~15 % of a core): build only, ``--no-compile``: model and problem 1027 s (the
+polynomial fits of the 92 paths over the problem's bounds, first time; cached after),
+NLP transcribed 163 s; 24328 variables (PredSim 74504: trapezoidal here, Radau with 3
+points there), 19227 equalities (PredSim 69504), no inequality constraints (PredSim
+28350: its distance constraints and bounds on activation dynamics). Not solved yet:
+no objective, angle or GRF figure, and the 4-minute target is not met.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBLEM = ROOT / "problems" / "predsim_falisse2022.toml"
+MODEL = ROOT.parent / "shared" / "data" / "models3d" / "Falisse_et_al_2022.osim"
+#: PredSim's reference run (Tests/ReferenceResults/Falisse_et_al_2022/..._log.txt)
+PREDSIM = {"objective": 1.1301045, "iterations": 895, "ipopt_s": 5630.323, "total_s": 5656.68,
+           "variables": 74504, "equalities": 69504, "inequalities": 28350}
+ANGLES = ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")
+
+
+def read_mot(path: Path) -> tuple[np.ndarray, dict]:
+    """(time, {column: values in degrees or m}) of an OpenSim .mot."""
+    lines = path.read_text().splitlines()
+    end = next(i for i, line in enumerate(lines) if line.strip() == "endheader")
+    names = lines[end + 1].split()
+    data = np.array([[float(v) for v in line.split()] for line in lines[end + 2:] if line.strip()])
+    return data[:, 0], {n: data[:, k] for k, n in enumerate(names)}
+
+
+def angle_rms_deg(stride, mot: Path) -> dict:
+    """RMS difference (deg) per right-leg angle between our stride and the .mot's first gait
+    cycle, both over % of the cycle from their first point (both start at the same
+    instant of PredSim's half cycle: our guess and bounds make no other choice)."""
+    t_ref, ref = read_mot(mot)
+    cycle = stride.time[-1] - stride.time[0]
+    first = t_ref <= t_ref[0] + (t_ref[len(t_ref) // 2] - t_ref[0])
+    pct_ref = 100 * (t_ref[first] - t_ref[0]) / (t_ref[first][-1] - t_ref[0])
+    pct = 100 * (stride.time - stride.time[0]) / cycle
+    out = {}
+    for joint in ANGLES:
+        name = f"{joint}_r"
+        ours = np.interp(pct_ref, pct, np.degrees(stride.state(name)))
+        out[name] = float(np.sqrt(np.mean((ours - ref[name][first]) ** 2)))
+    return out
+
+
+def humps(grf_y: np.ndarray, weight_N: float) -> list:
+    """Local maxima of the vertical force above 0.8 body weight (body weights)."""
+    y = grf_y / weight_N
+    return [float(y[k]) for k in range(1, len(y) - 1)
+            if y[k] >= y[k - 1] and y[k] > y[k + 1] and y[k] > 0.8]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--solve", action="store_true", help="solve it (tens of minutes)")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="derivative blocks in CasADi's virtual machine")
+    parser.add_argument("--intervals", type=int, default=None)
+    parser.add_argument("--mot", type=Path, default=None, help="PredSim's reference .mot")
+    parser.add_argument("--verbose", action="store_true", help="IPOPT's iterations")
+    args = parser.parse_args()
+    if not MODEL.exists():
+        print(f"skipped: {MODEL} is absent")
+        return
+    import ocp  # noqa: F401
+    from ocp.engine.nlp import transcribe
+    from ocp.io.problem_file import load_problem
+
+    overrides = {}
+    if args.no_compile:
+        overrides["solver.compile"] = False
+    if args.intervals:
+        overrides["transcription.intervals"] = args.intervals
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problem = load_problem(PROBLEM, overrides)
+    loaded = time.perf_counter() - start
+    model = problem.model
+    print(f"model and problem: {loaded:.1f} s ({model.tree.n} coordinates, "
+          f"{len(model.muscles)} muscles, {len(model.actuators)} arm actuators, "
+          f"{len(model.contacts)} spheres, {len(model.state_names)} states, "
+          f"{len(model.control_names)} controls)")
+    if not args.solve:
+        start = time.perf_counter()
+        nlp = transcribe(problem)
+        built = time.perf_counter() - start
+        n_w = nlp.lbx.size
+        equalities = int(np.sum(nlp.lbg == nlp.ubg))
+        print(f"NLP transcribed (blocks {'compiled' if not args.no_compile else 'in the VM'}): "
+              f"{built:.1f} s; {n_w} variables (PredSim {PREDSIM['variables']}), "
+              f"{equalities} equalities (PredSim {PREDSIM['equalities']}), "
+              f"{nlp.lbg.size - equalities} inequalities (PredSim {PREDSIM['inequalities']})")
+        return
+    from ocp.analysis.stride import full_stride
+    from ocp.solve import solve
+
+    start = time.perf_counter()
+    solution = solve(problem, verbose=args.verbose)
+    wall = time.perf_counter() - start + loaded
+    print(f"{solution.status}: {solution.iterations} iterations (PredSim "
+          f"{PREDSIM['iterations']}), {solution.solve_time_s:.0f} s in IPOPT (PredSim "
+          f"{PREDSIM['ipopt_s']:.0f} s), {wall:.0f} s from a cold start (PredSim "
+          f"{PREDSIM['total_s']:.0f} s): ratio {PREDSIM['total_s'] / wall:.1f}x")
+    print(f"objective {solution.objective:.7g} (PredSim {PREDSIM['objective']}, "
+          f"ratio {solution.objective / PREDSIM['objective']:.3f}; weights scaled "
+          "differently: see the problem's description)")
+    if solution.accuracy:
+        print(f"re-simulation: {solution.accuracy}")
+    stride = full_stride(solution, problem)
+    weight = sum(b.mass_kg for b in model.tree.tree.bodies) * 9.80665
+    peaks = humps(stride.output("grf_y_r"), weight)
+    print(f"vertical GRF peaks (right foot, body weights): "
+          f"{', '.join(f'{p:.2f}' for p in peaks)} ({len(peaks)} humps)")
+    if args.mot is not None:
+        rms = angle_rms_deg(stride, args.mot)
+        print("angle RMS vs PredSim's .mot (deg): " + ", ".join(
+            f"{k} {v:.1f}" for k, v in rms.items()) + f"; worst {max(rms.values()):.1f}")
+    if not math.isfinite(solution.objective):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
