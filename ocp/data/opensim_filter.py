@@ -127,6 +127,7 @@ def storage_lowpass(time_s, values, cutoff_hz: float, *, file=None, column=None)
     rate_hz = 1.0 / step
     if cutoff_hz >= 0.5 * rate_hz:
         cutoff_hz = 0.49 * rate_hz
+    from scipy import signal  # here, not at import: a third of import ocp
     b, a = signal.butter(ORDER, cutoff_hz, fs=rate_hz)
     forward = _recursion(b, a, y)
     return t, _recursion(b, a, forward[::-1])[::-1]
