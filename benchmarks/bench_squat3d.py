@@ -28,6 +28,13 @@ Measured (2 shared cores, loaded; 5 Dec 2026), NOT yet a success:
 - explicit, 25 intervals: stalls (inf_du 1e8-1e9, ~3 s per iteration).
 - With the pelvis height fixed at the weight-carrying 0.9509 m at both ends, or a
   tracking weight of 1e4-1e5, IPOPT wanders (hundreds of iterations, restoration).
+- Why the knees stay shallow (6 Dec): at 50 intervals the knee tracking deficit is about
+  1e3 x 0.59 x 2.05 rad^2 s = 1210 of the objective 1391 (a 1 - cos reference of 75 deg
+  has int q_ref^2 dt = 1.03 rad^2 s per knee): the weights make a shallow squat the
+  optimum, and 45 deg (100 intervals, 1403) is about as cheap: a flat valley in depth.
+  Tracking 1e4 with the whole squat of data/squat3d_knee.csv as guess: knees to -60.8
+  deg but IPOPT stops at 1000 iterations (objective 2770; grf_y 1.33 body weight per foot
+  at t = 0), and its re-simulation hits CVODES' mxstep near t = 0.05 s (the stiff feet).
 Open: a deeper squat (stronger tracking with a squat-shaped guess), and the light
 feet's fast mode on the stiff spheres, which the re-simulation of each interval sees.
 """
