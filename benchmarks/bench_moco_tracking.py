@@ -83,7 +83,7 @@ def moco() -> dict | None:
     with tempfile.TemporaryDirectory() as out:
         run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "moco_2d_walking.py"),
                               str(ROOT / "problems" / "data" / "gait2d"), out, "tracking"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, cwd=out)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [json.loads(x) for x in run.stdout.splitlines() if x.startswith("{")]
     if run.returncode or not lines:
