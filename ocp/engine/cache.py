@@ -14,7 +14,9 @@ from pathlib import Path
 #: What is cached, by kind: ``ocp cache`` lists and clears these.
 KINDS = {"compiled": "derivative blocks compiled to machine code (ocp/engine/compiled.py)",
          "osim_geometry": "neural muscle-path surrogates of .osim models "
-                          "(ocp/osim/neural_geometry.py)"}
+                          "(ocp/osim/neural_geometry.py)",
+         "polynomial_geometry": "polynomial muscle-path fits of .osim models "
+                                "(ocp/models/muscles/polynomial_fit.py)"}
 
 
 def cache_root() -> Path:

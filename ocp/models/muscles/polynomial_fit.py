@@ -31,9 +31,14 @@ random validation samples.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
+import json
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import casadi as ca
 import numpy as np
@@ -47,6 +52,11 @@ MAX_DEGREE_MANY = 5
 #: Default targets: RMS length error and worst moment-arm error over the samples (m).
 LENGTH_RMS_M = 1e-4
 MOMENT_ARM_MAX_M = 1e-3
+#: Cache kind (ocp/engine/cache.py) of fits already made: fitting the 18 muscles of
+#: Moco's 2D walker took 0.5 s of CPU on one BLAS thread and 3 s on two busy cores
+#: (OpenBLAS's threads spin on these small least-squares problems); reading it back
+#: takes milliseconds.
+FIT_CACHE = "polynomial_geometry"
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,11 @@ def fit_polynomial_geometry(exact: ca.Function, coordinates, muscles, ranges: di
     check = sample_box(box, validation_samples, seed + 1, kind="uniform")
     lengths, arms = evaluate_exact(exact, train)
     check_lengths, check_arms = evaluate_exact(exact, check)
+    key = _fit_key(coordinates, muscles, length_rms_m, moment_arm_max_m,
+                   (train, lengths, arms, check, check_lengths, check_arms))
+    cached = _cached_fit(key)
+    if cached is not None:
+        return cached
     centers = np.array([(lo + hi) / 2 for lo, hi in box])
     halves = np.array([(hi - lo) / 2 for lo, hi in box])
     geometries, errors = [], []
@@ -231,7 +246,50 @@ def fit_polynomial_geometry(exact: ca.Function, coordinates, muscles, ranges: di
             length_rms_m=length_rms_m, moment_arm_max_m=moment_arm_max_m)
         geometries.append(geometry)
         errors.append(error)
+    _store_fit(key, geometries, errors)
     return tuple(geometries), tuple(errors)
+
+
+def _fit_key(coordinates, muscles, length_rms_m, moment_arm_max_m, samples) -> str:
+    """Digest of everything a fit is made from: the exact paths at the samples, the
+    names, the targets and this module's code (a changed fit is never read back)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(json.dumps([list(coordinates), list(muscles), length_rms_m,
+                              moment_arm_max_m, np.__version__]).encode())
+    for a in samples:
+        digest.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def _cached_fit(key: str):
+    """(geometries, errors) fitted before to the same samples, or None."""
+    from ocp.engine.cache import cache_folder
+    try:
+        stored = json.loads((cache_folder(FIT_CACHE) / f"{key}.json").read_text())
+        geometries = tuple(FittedPolynomialGeometry(
+            tuple(g["coordinates"]), tuple(g["centers_rad"]), tuple(g["half_widths_rad"]),
+            tuple(tuple(e) for e in g["exponents"]), tuple(g["coefficients_m"]))
+            for g in stored["geometries"])
+        errors = tuple(GeometryFitError(**{**e, "coordinates": tuple(e["coordinates"])})
+                       for e in stored["errors"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return geometries, errors
+
+
+def _store_fit(key: str, geometries, errors) -> None:
+    """Keep a fit for the next reading of the same model (JSON floats read back exactly)."""
+    from ocp.engine.cache import cache_folder
+    folder = cache_folder(FIT_CACHE)
+    text = json.dumps({"geometries": [dataclasses.asdict(g) for g in geometries],
+                       "errors": [dataclasses.asdict(e) for e in errors]})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{key}.{os.getpid()}.tmp"
+        partial.write_text(text)
+        os.replace(partial, folder / f"{key}.json")
+    except OSError:  # a read-only cache: fit again next time
+        pass
 
 
 def fit_muscle(name: str, coordinates, centers, halves, train, check, *,
