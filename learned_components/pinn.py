@@ -150,7 +150,7 @@ def _relative(found: dict, joint: Joint) -> dict:
     return {p: (found[p] - getattr(joint, p)) / getattr(joint, p) for p in PARAMETERS}
 
 
-def _train(parameters, loss_fn, adam_steps: int, lbfgs_steps: int, learning_rate: float):
+def adam_then_lbfgs(parameters, loss_fn, adam_steps: int, lbfgs_steps: int, learning_rate: float):
     optimiser = torch.optim.Adam(parameters, lr=learning_rate)
     decay = 0.1 ** (1.0 / max(adam_steps, 1))
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, decay)
@@ -207,7 +207,7 @@ def fit_pinn(joint: Joint, samples: Samples, weight: float = 1.0, collocation: i
         residual = (I * ddth + b * dth + k * th - tau) / tau_scale
         return data + weight * torch.mean(residual ** 2)
 
-    _train([*net.parameters(), logs], loss_fn, adam_steps, lbfgs_steps, learning_rate)
+    adam_then_lbfgs([*net.parameters(), logs], loss_fn, adam_steps, lbfgs_steps, learning_rate)
     found = dict(zip(PARAMETERS, torch.exp(logs).detach().numpy().tolist()))
     return Identification("pinn", found, _relative(found, joint),
                           time.perf_counter() - started, net)
@@ -229,7 +229,7 @@ def fit_data_only(joint: Joint, samples: Samples, collocation: int = 200, hidden
     def loss_fn():
         return torch.mean(((net(t_data)[0] - y_data) / scale) ** 2)
 
-    _train(list(net.parameters()), loss_fn, adam_steps, lbfgs_steps, learning_rate)
+    adam_then_lbfgs(list(net.parameters()), loss_fn, adam_steps, lbfgs_steps, learning_rate)
     t_col = torch.linspace(0.0, samples.duration_s, collocation, dtype=torch.float64)
     with torch.no_grad():
         th, dth, ddth = (v.numpy() for v in net(t_col))

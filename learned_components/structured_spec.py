@@ -51,10 +51,12 @@ from ocp.io.tables import TableReader
 from ocp.models.protocols import ContactModel, MuscleModel, TreeModel
 
 TREE_DYNAMICS, EMG_ACTIVATION = "tree_dynamics", "emg_activation"
+#: The multibody PINN (pinn_multibody.py): parameters of a triple pendulum from motion.
+MULTIBODY_PINN = "multibody_pinn"
 #: Data of an emg_activation network: bursts (sequence.emg_data("fast")) or the
 #: fatigue-like long-memory task (sequence.fatigue_data).
 TASKS = ("bursts", "fatigue")
-STRUCTURED_COMPONENTS = (TREE_DYNAMICS, EMG_ACTIVATION)
+STRUCTURED_COMPONENTS = (TREE_DYNAMICS, EMG_ACTIVATION, MULTIBODY_PINN)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class StructuredSpec:
     threads: int = 1
     task: str = "bursts"
     init: str = "default"
+    pinn: dict = field(default_factory=dict)
 
 
 def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
@@ -127,6 +130,8 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         spec.forward_steps = tr.integer("forward_steps", 6, minimum=0)
         spec.lbfgs_steps = tr.integer("lbfgs_steps", 25, minimum=0)
         spec.epochs = tr.integer("epochs", 400, minimum=0)
+    elif component == MULTIBODY_PINN:
+        spec = _pinn_spec(root, net, tr, path, out_path)
     else:
         root.only({"component", "out", "network", "data", "training", "description", "title"})
         net.only({"architecture", "hidden", "init"})
@@ -153,4 +158,29 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
     spec.threads = tr.integer("threads", 1, minimum=1)
     if spec.epochs + spec.lbfgs_steps == 0:
         raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")
+    return spec
+
+
+def _pinn_spec(root, net, tr, path, out_path) -> StructuredSpec:
+    """``component = "multibody_pinn"``: [network] hidden, weight, collocation; [data]
+    samples, duration (s), noise (rad), seed; [training] epochs, lbfgs_steps,
+    learning_rate, threads, data_only (also fit the data-only comparison)."""
+    root.only({"component", "out", "network", "data", "training", "description", "title"})
+    net.only({"architecture", "hidden", "weight", "collocation"})
+    spec = StructuredSpec(path, MULTIBODY_PINN, out_path,
+                          net.string("architecture", "pinn", choices=["pinn"]))
+    d = root.sub("data")
+    d.only({"samples", "duration", "noise", "seed"})
+    tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads", "data_only"})
+    spec.pinn = {"hidden": tuple(net.integers("hidden", [48, 48], minimum=1,
+                                              expected="layer widths, e.g. [48, 48]")),
+                 "weight": net.number("weight", 1.0, minimum=0.0),
+                 "collocation": net.integer("collocation", 300, minimum=10),
+                 "samples": d.integer("samples", 100, minimum=10),
+                 "noise_rad": d.number("noise", 0.005, unit="rad", minimum=0.0),
+                 "data_only": tr.boolean("data_only", True)}
+    spec.duration_s = d.number("duration", 4.0, unit="s", minimum=0.1)
+    spec.seed = d.integer("seed", 0, minimum=0)
+    spec.epochs = tr.integer("epochs", 3000, minimum=0)
+    spec.lbfgs_steps = tr.integer("lbfgs_steps", 500, minimum=0)
     return spec

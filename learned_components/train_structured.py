@@ -7,6 +7,7 @@ file); an EMG-activation surrogate is the recurrent step (x, h) -> (y, h').
 """
 from __future__ import annotations
 
+import json
 import time
 
 import casadi as ca
@@ -34,7 +35,11 @@ from learned_components.recurrent import (
     train_sequence_net,
 )
 from learned_components.sequence import emg_data, fatigue_data
-from learned_components.structured_spec import TREE_DYNAMICS, StructuredSpec
+from learned_components.structured_spec import (
+    MULTIBODY_PINN,
+    TREE_DYNAMICS,
+    StructuredSpec,
+)
 from learned_components.training import TrainResult
 from learned_components.tree_data import STATE_RANGES, rnea, tree_of_model
 
@@ -160,9 +165,47 @@ def train_emg_activation(spec: StructuredSpec, progress: bool = True):
     return TrainResult(spec, checkpoint, [path], training, lines)
 
 
+def train_multibody_pinn(spec: StructuredSpec, progress: bool = True):
+    """Identify the triple pendulum's m, I, b from a simulated noisy motion; OUT.json."""
+    from learned_components import pinn_multibody as pm
+    o = spec.pinn
+    chain = pm.Chain()
+    motion = pm.noisy_motion(chain, o["samples"], spec.duration_s, o["noise_rad"], spec.seed)
+    common = {"collocation": o["collocation"], "hidden": o["hidden"],
+              "adam_steps": spec.epochs, "lbfgs_steps": spec.lbfgs_steps,
+              "learning_rate": spec.learning_rate, "seed": spec.seed,
+              "threads": spec.threads}
+    if progress:
+        print(f"training a multibody PINN on {o['samples']} noisy samples "
+              f"({o['noise_rad']} rad) of a triple pendulum ...", flush=True)
+    fits = [pm.fit_pinn(chain, motion, weight=o["weight"], **common)]
+    if o["data_only"]:
+        fits.append(pm.fit_data_only(chain, motion, **common))
+    truth = pm.unpack(chain.vector())
+    results = {f.method: {"parameters": f.parameters, "standard_errors": f.standard_errors,
+                          "relative_errors": f.relative_errors, "time_s": f.time_s,
+                          "worst_mass_inertia_error": f.worst()} for f in fits}
+    meta = {"component": spec.component, "chain": {"length_m": list(chain.length_m),
+                                                    "com_m": list(chain.com_m)},
+            "truth": truth, "data": {"samples": o["samples"], "duration_s": spec.duration_s,
+                                     "noise_std_rad": o["noise_rad"], "seed": spec.seed},
+            "results": results, "specification": spec.file.name, "software": _software(),
+            "standard_errors": "linear least squares on the network's derivatives "
+                               "(approximate: the network's own uncertainty is ignored)"}
+    path = spec.out.with_suffix(".json")
+    path.write_text(json.dumps(meta, indent=1))
+    lines = [f"component    {spec.component}: m, I, b of a triple pendulum from "
+             f"{o['samples']} samples, noise {o['noise_rad']} rad"]
+    for f in fits:
+        lines.append(f"{f.method:<12} worst |error| on masses and inertias "
+                     f"{100 * f.worst():.3g} %, damping "
+                     f"{100 * f.worst(('damping_Nms_rad',)):.3g} %, {f.time_s:.1f} s")
+    return TrainResult(spec, path, [], {"results": results}, lines)
+
+
 def train_structured(spec: StructuredSpec, progress: bool = True):
     started = time.perf_counter()
-    result = (train_tree_dynamics if spec.component == TREE_DYNAMICS
-              else train_emg_activation)(spec, progress)
+    result = {TREE_DYNAMICS: train_tree_dynamics, MULTIBODY_PINN: train_multibody_pinn}.get(
+        spec.component, train_emg_activation)(spec, progress)
     result.metrics["total_time_s"] = time.perf_counter() - started
     return result

@@ -1,0 +1,100 @@
+"""The multibody PINN's equations of motion, training file and bad input."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from learned_components.pinn_multibody import (  # noqa: E402
+    Chain,
+    ChainNetwork,
+    inverse_dynamics_torch,
+    regressor,
+    simulate,
+)
+from learned_components.spec import load_spec  # noqa: E402
+from learned_components.tree_data import chain_parents, rnea  # noqa: E402
+from ocp.errors import ProblemError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _states(n=40, seed=3):
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1, 1, (n, 3)) * s for s in (3.0, 3.0, 15.0)]
+
+
+def _newton_euler(chain, q, qd, qdd):
+    """tree_data.rnea (checked against ocp.models.multibody) plus joint damping."""
+    B = len(q)
+    joint = np.zeros((B, 3, 2))
+    joint[:, 1:, 1] = -np.asarray(chain.length_m[:-1])
+    com = np.zeros((B, 3, 2))
+    com[:, :, 1] = -np.asarray(chain.com_m)
+    rep = lambda v: np.broadcast_to(np.asarray(v, float), (B, 3)).copy()  # noqa: E731
+    return rnea(chain_parents(3), rep(chain.mass_kg), rep(chain.inertia_kg_m2), joint, com,
+                np.zeros((B, 3)), q, qd, qdd, chain.gravity_m_s2) \
+        + np.asarray(chain.damping_Nms_rad) * qd
+
+
+def test_torch_equations_of_motion_equal_newton_euler():
+    chain = Chain(mass_kg=(1.3, 0.7, 2.1), inertia_kg_m2=(0.05, 0.01, 0.02))
+    q, qd, qdd = _states()
+    got = inverse_dynamics_torch(chain, torch.as_tensor(chain.vector()),
+                                 *(torch.as_tensor(v) for v in (q, qd, qdd))).numpy()
+    np.testing.assert_allclose(got, _newton_euler(chain, q, qd, qdd), atol=1e-10)
+
+
+def test_equations_are_linear_in_mass_inertia_damping_and_identifiable():
+    """Least squares on exact states recovers the 9 parameters (condition checked)."""
+    chain = Chain()
+    q, qd, qdd = _states(200)
+    Y = regressor(chain, *(torch.as_tensor(v) for v in (q, qd, qdd)))
+    tau = _newton_euler(chain, q, qd, qdd).reshape(-1)
+    p, *_ = np.linalg.lstsq(Y, tau, rcond=None)
+    np.testing.assert_allclose(p, chain.vector(), rtol=1e-8)
+
+
+def test_simulated_motion_satisfies_the_equations():
+    """The simulation's angles, differentiated by finite differences, give back tau."""
+    chain = Chain()
+    h = 1e-3
+    t = np.arange(0.0, 1.0 + h / 2, h)
+    q = simulate(chain, t)
+    qd = np.gradient(q, h, axis=0)
+    qdd = np.gradient(qd, h, axis=0)
+    inner = slice(5, -5)
+    tau = _newton_euler(chain, q[inner], qd[inner], qdd[inner])
+    scale = np.abs(chain.torque(t)).max(0)
+    assert np.max(np.abs(tau - chain.torque(t[inner])) / scale) < 1e-3
+
+
+def test_network_derivatives_equal_autograd():
+    torch.manual_seed(0)
+    net = ChainNetwork(4.0, np.array([1.0, 2.0, 0.5]), 3, (8, 8))
+    t = torch.linspace(0, 4, 7, dtype=torch.float64, requires_grad=True)
+    q, qd, qdd = net(t)
+    for j in range(3):
+        g = torch.autograd.grad(q[:, j].sum(), t, create_graph=True, retain_graph=True)[0]
+        gg = torch.autograd.grad(g.sum(), t, retain_graph=True)[0]
+        np.testing.assert_allclose(qd[:, j].detach(), g.detach(), rtol=1e-10)
+        np.testing.assert_allclose(qdd[:, j].detach(), gg, rtol=1e-9, atol=1e-12)
+
+
+def test_training_file_is_valid():
+    spec = load_spec(ROOT / "problems" / "surrogates" / "pinn_triple_pendulum.train.toml")
+    assert spec.component == "multibody_pinn" and spec.pinn["samples"] == 100
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[network]\nweight = -1\n', "network.weight"),
+    ('[network]\n[data]\nnoise = "x"\n', "data.noise"),
+    ('[network]\n[data]\nframes = 3\n', "frames"),
+])
+def test_bad_input_names_the_key(tmp_path, text, key):
+    path = tmp_path / "bad.train.toml"
+    path.write_text('component = "multibody_pinn"\n' + text)
+    with pytest.raises(ProblemError) as exc:
+        load_spec(path)
+    assert key in str(exc.value)
