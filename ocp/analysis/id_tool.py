@@ -30,7 +30,6 @@ file's coordinates), for planar and 3D files alike. Columns are OpenSim's:
 from __future__ import annotations
 
 import time as clock
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +43,7 @@ from ocp.data.files import read
 from ocp.data.kinematics import read_kinematics
 from ocp.data.natural_spline import NaturalSpline
 from ocp.data.opensim_filter import storage_lowpass
-from ocp.data.opensim_text import write_storage
+from ocp.data.opensim_text import opensim_xml_element, write_storage
 from ocp.data.tables import Table
 
 __all__ = ["IDResult", "IDSetup", "inverse_dynamics_tool", "read_id_setup"]
@@ -75,15 +74,7 @@ def read_id_setup(path) -> IDSetup:
     """An OpenSim InverseDynamicsTool ``.xml``; paths relative to its folder (OpenSim
     runs the tool from there). DataError naming the file and the element."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError("the setup file does not exist", path)
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise DataError(f"not readable XML: {exc}", path) from None
-    tool = root if root.tag == "InverseDynamicsTool" else root.find("InverseDynamicsTool")
-    if tool is None:
-        raise DataError(f"no <InverseDynamicsTool> element (root <{root.tag}>)", path)
+    tool = opensim_xml_element(path, "InverseDynamicsTool", "InverseDynamicsTool setup file")
     folder = path.parent
 
     def file(tag):

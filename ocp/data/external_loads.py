@@ -28,7 +28,6 @@ Reference: opensim-core ``OpenSim/Simulation/Model/ExternalForce.cpp``,
 """
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import numpy as np
 from ocp.data.errors import DataError
 from ocp.data.files import read
 from ocp.data.natural_spline import NaturalSpline
+from ocp.data.opensim_text import opensim_xml_element
 from ocp.data.tables import Table
 from ocp.errors import suggestion
 
@@ -194,16 +194,7 @@ def read_external_loads(path, datafile=None) -> ExternalLoads:
     a glitch sample (a 1e30 fill value).
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError("the external loads file does not exist", path)
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise DataError(f"not readable XML: {exc}", path) from None
-    loads = root if root.tag == "ExternalLoads" else root.find("ExternalLoads")
-    if loads is None:
-        raise DataError(f"no <ExternalLoads> element (root is <{root.tag}>): not an "
-                        f"OpenSim external loads file", path)
+    loads = opensim_xml_element(path, "ExternalLoads", "external loads file")
     forces = []
     for el in loads.iter("ExternalForce"):
         if _text(el, "isDisabled", "false").lower() == "true" \

@@ -37,6 +37,26 @@ AXES = ("x", "y", "z")
 
 # -- reading helpers -----------------------------------------------------------
 
+def opensim_xml_element(path, tag: str, what: str):
+    """The ``<tag>`` element of the OpenSim ``.xml`` at ``path`` (the root itself or its
+    child). DataError naming the file: ``what`` (e.g. "setup file") does not exist, is
+    not readable XML, or has no ``<tag>``."""
+    import xml.etree.ElementTree as ET
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"the {what} does not exist", path)
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise DataError(f"not readable XML: {exc}", path) from None
+    element = root if root.tag == tag else root.find(tag)
+    if element is None:
+        raise DataError(f"no <{tag}> element (root is <{root.tag}>): not an OpenSim "
+                        f"{what}", path)
+    return element
+
+
 def read_lines(path) -> list[str]:
     """The lines of a text file; DataError if it cannot be read as text."""
     path = Path(path)
