@@ -11,7 +11,7 @@ from ocp.engine.nlp import transcribe
 
 WALK = PROBLEMS / "gait2d_torque.toml"
 EXPLICIT = {"transcription.intervals": 4, "transcription.dynamics": "explicit",
-            "solver.compile": False}
+            "solver.compile": False, "costs.smoothness.reuse_dynamics_blocks": True}
 
 
 def test_accelerations_cost_has_no_blocks_and_exact_derivatives(monkeypatch):
