@@ -117,3 +117,25 @@ def test_a_placed_imu_reads_its_bodys_signals_turned_into_the_sensor(tmp_path):
         body, placed = values[2 * k], values[2 * k + 1]
         np.testing.assert_allclose(placed[0], r_bs.T @ body[0], rtol=1e-10, atol=1e-10)
         np.testing.assert_allclose(placed[1], r_bs.T @ body[1], rtol=1e-10, atol=1e-9)
+
+
+def test_opensense_vec3_signals_read_as_three_columns_per_sensor(tmp_path):
+    """OpenSense's raw accelerometer/gyroscope files (DataType=Vec3, one "x,y,z" cell per
+    sensor) read as <sensor>_x, _y, _z columns holding the numbers written."""
+    from ocp.data.errors import DataError
+    from ocp.data.opensim_text import read_storage
+    t = np.arange(5) / 100.0
+    acc = np.column_stack([np.sin(t), 9.81 + t, -t ** 2, 2 * t, np.cos(t), 0 * t])
+    rows = [f"{ti:.2f}\t" + "\t".join(",".join(repr(float(v)) for v in a[3 * k:3 * k + 3])
+                                      for k in range(2)) for ti, a in zip(t, acc)]
+    head = "DataRate=100.000000\nDataType=Vec3\nversion=3\nOpenSimVersion=4.6\nendheader\n"
+    path = tmp_path / "walk_accelerations.sto"
+    path.write_text(head + "time\tfemur_r_imu\ttibia_r_imu\n" + "\n".join(rows) + "\n")
+    table = read_storage(path)
+    assert table.columns == ("femur_r_imu_x", "femur_r_imu_y", "femur_r_imu_z",
+                             "tibia_r_imu_x", "tibia_r_imu_y", "tibia_r_imu_z")
+    np.testing.assert_array_equal(table.values, acc)
+    np.testing.assert_allclose(table.time_s, t)
+    path.write_text(head + "time\tfemur_r_imu\n0.00\t1.0,2.0\n")
+    with pytest.raises(DataError, match="femur_r_imu.*|Vec3 cell has 3"):
+        read_storage(path)

@@ -274,9 +274,11 @@ def read_storage(path) -> Table:
                 name = line.strip()
             else:
                 comments.append(line.strip())
-    if header.get("DataType", "double") != "double":
-        raise DataError(f"DataType={header['DataType']} is not supported (only tables of "
-                        f"numbers: DataType=double)", path)
+    vec3 = header.get("DataType", "double") == "Vec3"
+    if header.get("DataType", "double") not in ("double", "Vec3"):
+        raise DataError(f"DataType={header['DataType']} is not supported (tables of "
+                        f"numbers, DataType=double, or of x,y,z cells, DataType=Vec3 as "
+                        f"OpenSense's accelerometer and gyroscope files)", path)
     rest = [(n, line) for n, line in enumerate(lines[end + 1:], start=end + 2) if line.strip()]
     if not rest:
         raise DataError("no column labels after 'endheader': truncated file?", path)
@@ -290,7 +292,11 @@ def read_storage(path) -> Table:
                         f"got {labels[0] if labels else 'nothing'!r}", path)
     rows = []
     for line_no, line in rest[1:]:
-        rows.append(parse_row(line.split(), labels, path, line_no))
+        fields = line.split()
+        if vec3:   # each cell "x,y,z" of a sensor: three columns <label>_x, _y, _z
+            fields = fields[:1] + [v for cell, label in zip(fields[1:], labels[1:])
+                                   for v in vec3_cell(cell, label, path, line_no)]
+        rows.append(parse_row(fields, vec3_labels(labels) if vec3 else labels, path, line_no))
     n_rows = header.get("nRows", header.get("datarows"))
     if n_rows is not None and n_rows.strip().isdigit() and int(n_rows) != len(rows):
         raise DataError(f"the header says {int(n_rows)} rows, the file holds {len(rows)}"
@@ -303,7 +309,7 @@ def read_storage(path) -> Table:
         raise DataError("no data rows", path, "time")
     data = np.array(rows)
     in_degrees = _yes(header.get("inDegrees", "no"))
-    columns = labels[1:]
+    columns = (vec3_labels(labels) if vec3 else labels)[1:]
     if "units" in header:
         units = [u.strip() for u in header["units"].split(",")]
         if len(units) != len(columns):
@@ -314,6 +320,20 @@ def read_storage(path) -> Table:
     metadata = dict(header, in_degrees=in_degrees, name=name, comments=comments)
     return Table(data[:, 0], data[:, 1:], tuple(columns), tuple(units), None, str(path),
                  metadata)
+
+
+def vec3_labels(labels) -> list[str]:
+    """``time`` and the labels of a DataType=Vec3 file, each as ``_x``, ``_y``, ``_z``."""
+    return labels[:1] + [f"{c}_{a}" for c in labels[1:] for a in "xyz"]
+
+
+def vec3_cell(cell: str, label: str, path, line_no: int) -> list[str]:
+    """The three values of a Vec3 cell ``x,y,z`` (DataError naming the column otherwise)."""
+    values = cell.split(",")
+    if len(values) != 3:
+        raise DataError(f"line {line_no}: '{cell}' has {len(values)} values, a Vec3 cell "
+                        f"has 3 (x,y,z)", path, label)
+    return values
 
 
 def write_storage(path, table: Table, *, in_degrees: bool | None = None,
