@@ -1,7 +1,7 @@
 """The multibody PINN against a data-only network (issue 27, item 3).
 
     nice python benchmarks/bench_pinn_multibody.py [--noise 0.005] [--weight 0.01]
-        [--steps 3000] [--lbfgs 1000]
+        [--steps 3000] [--lbfgs 1000] [--warm]
 
 A triple pendulum (learned_components.pinn_multibody.Chain) simulated under
 known torques; joint angles sampled 100 times over 4 s with Gaussian noise.
@@ -22,15 +22,18 @@ def main():
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--lbfgs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--warm", action="store_true",
+                        help="PINN starts from a data fit and its least-squares m, I, b")
     args = parser.parse_args()
     from learned_components import pinn_multibody as pm
     chain = pm.Chain()
     motion = pm.noisy_motion(chain, 100, 4.0, args.noise, args.seed)
     common = {"adam_steps": args.steps, "lbfgs_steps": args.lbfgs, "seed": args.seed}
-    fits = [pm.fit_pinn(chain, motion, weight=args.weight, **common),
+    fits = [pm.fit_pinn(chain, motion, weight=args.weight, warm_start=args.warm, **common),
             pm.fit_data_only(chain, motion, **common)]
     truth = pm.unpack(chain.vector())
-    print(f"noise {args.noise} rad, 100 samples over 4 s, PINN weight {args.weight}")
+    print(f"noise {args.noise} rad, 100 samples over 4 s, PINN weight {args.weight}"
+          f"{', warm start' if args.warm else ''}")
     for f in fits:
         print(f"{f.method} ({f.time_s:.0f} s)")
         for name in pm.NAMES:

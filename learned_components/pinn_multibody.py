@@ -24,7 +24,6 @@ cheap and approximate (they ignore the network's own uncertainty).
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -235,14 +234,25 @@ def _setup(motion: Motion, hidden, seed, threads):
 
 def fit_pinn(chain: Chain, motion: Motion, weight: float = 1.0, collocation: int = 300,
              hidden=(48, 48), adam_steps: int = 3000, lbfgs_steps: int = 500,
-             learning_rate: float = 1e-2, seed: int = 0, threads: int = 1) -> Identified:
+             learning_rate: float = 1e-2, seed: int = 0, threads: int = 1,
+             warm_start: bool = False, initial_guess=None) -> Identified:
     """Data misfit (by each angle's scale) plus ``weight`` times the mean squared
     residual of the equations (by each joint's largest |tau|); m, I, b start at
-    a uniform guess (1 kg, 0.01 kg m^2, 0.1 N m s/rad)."""
+    a uniform guess (1 kg, 0.01 kg m^2, 0.1 N m s/rad), or with ``warm_start``
+    the network is first fitted to the samples alone (``adam_steps`` and
+    ``lbfgs_steps`` again) and m, I, b start at the least-squares estimates on
+    its derivatives (each floored at 1e-3 of the uniform guess: kept positive)."""
     started = time.perf_counter()
     net, t, y, sc = _setup(motion, hidden, seed, threads)
-    logs = nn.Parameter(torch.tensor([math.log(v) for v in (1.0,) * 3 + (0.01,) * 3
-                                      + (0.1,) * 3], dtype=torch.float64))
+    guess = np.array((1.0,) * 3 + (0.01,) * 3 + (0.1,) * 3) if initial_guess is None \
+        else np.asarray(initial_guess, float)
+    if warm_start:
+        adam_then_lbfgs(list(net.parameters()),
+                        lambda: torch.mean(((net(t)[0] - y) / sc) ** 2),
+                        adam_steps, lbfgs_steps, learning_rate)
+        p0, _ = least_squares_fit(chain, net, motion.duration_s, collocation)
+        guess = np.maximum(p0, 1e-3 * guess)
+    logs = nn.Parameter(torch.tensor(np.log(guess), dtype=torch.float64))
     t_col = torch.linspace(0.0, motion.duration_s, collocation, dtype=torch.float64)
     tau = chain.torque(t_col)
     tau_scale = tau.abs().max(0).values
@@ -253,7 +263,8 @@ def fit_pinn(chain: Chain, motion: Motion, weight: float = 1.0, collocation: int
         res = (inverse_dynamics_torch(chain, torch.exp(logs), q, qd, qdd) - tau) / tau_scale
         return data + weight * torch.mean(res ** 2)
 
-    adam_then_lbfgs([*net.parameters(), logs], loss_fn, adam_steps, lbfgs_steps, learning_rate)
+    adam_then_lbfgs([*net.parameters(), logs], loss_fn, adam_steps, lbfgs_steps,
+                    learning_rate * (0.1 if warm_start else 1.0))
     p = torch.exp(logs).detach().numpy()
     _, se = least_squares_fit(chain, net, motion.duration_s, collocation)
     return _result("pinn", chain, p, se, time.perf_counter() - started)

@@ -98,3 +98,23 @@ def test_bad_input_names_the_key(tmp_path, text, key):
     with pytest.raises(ProblemError) as exc:
         load_spec(path)
     assert key in str(exc.value)
+
+
+def test_pinn_starts_at_the_initial_guess_and_the_warm_start_at_least_squares():
+    """No training steps: the PINN returns its start; the warm start's start is the
+    least squares on a data fit (here with no steps either: on the untrained net)."""
+    from learned_components.pinn_multibody import fit_pinn, least_squares_fit, noisy_motion
+    chain = Chain()
+    motion = noisy_motion(chain, 20, 1.0, 0.005, 0)
+    got = fit_pinn(chain, motion, adam_steps=0, lbfgs_steps=0, hidden=(4,),
+                   initial_guess=2 * chain.vector())
+    np.testing.assert_allclose(got.relative_errors["mass_kg"], [1.0] * 3, rtol=1e-12)
+    warm = fit_pinn(chain, motion, adam_steps=0, lbfgs_steps=0, hidden=(4,),
+                    collocation=50, warm_start=True)
+    torch.manual_seed(0)
+    net = ChainNetwork(1.0, np.maximum(np.max(np.abs(motion.angles), 0), 1e-3), 3, (4,))
+    p, _ = least_squares_fit(chain, net, 1.0, 50)
+    guess = np.maximum(p, 1e-3 * np.array((1.0,) * 3 + (0.01,) * 3 + (0.1,) * 3))
+    found = np.concatenate([warm.parameters[n] for n in ("mass_kg", "inertia_kg_m2",
+                                                          "damping_Nms_rad")])
+    np.testing.assert_allclose(found, guess, rtol=1e-10)
