@@ -22,9 +22,8 @@ import math
 from pathlib import Path
 
 from ocp.errors import ProblemError
-from ocp.models.contact import ContactSphere
 from ocp.models.spatial.contact import HalfSpace, SpatialContact
-from ocp.osim.forces import SMOOTH_CONTACT_DEFAULTS
+from ocp.osim.forces import SMOOTH_CONTACT_DEFAULTS, opensim_sphere
 
 __all__ = ["COLUMNS", "read_contact_file"]
 
@@ -34,6 +33,11 @@ COLUMNS = ("name", "body", "x_m", "y_m", "z_m", "radius_m", "stiffness_N_m2",
            "transition_velocity_m_s")
 #: columns that must be positive (the others: finite and not negative, but the centre)
 POSITIVE = ("radius_m", "stiffness_N_m2", "transition_velocity_m_s")
+#: the law's columns and their OpenSim property names (ocp.osim.forces.SMOOTH_CONTACT_DEFAULTS)
+FILE_TO_OPENSIM = {"stiffness_N_m2": "stiffness", "dissipation_s_m": "dissipation",
+                   "static_friction": "static_friction", "dynamic_friction": "dynamic_friction",
+                   "viscous_friction_s_m": "viscous_friction",
+                   "transition_velocity_m_s": "transition_velocity"}
 
 
 def _error(path: Path, line: int, message: str) -> ProblemError:
@@ -89,17 +93,10 @@ def read_contact_file(path, bodies) -> tuple:
                                             "finite" if column.endswith(("x_m", "y_m", "z_m"))
                                             else "non-negative") + " number")
             values[column] = value
-        d = SMOOTH_CONTACT_DEFAULTS
-        sphere = ContactSphere(
-            name, body, (values["x_m"], values["y_m"], values["z_m"]), values["radius_m"],
-            stiffness_N_m2=values["stiffness_N_m2"], dissipation_s_m=values["dissipation_s_m"],
-            dynamic_friction=values["dynamic_friction"], friction_law="opensim",
-            static_friction=values["static_friction"],
-            viscous_friction_s_m=values["viscous_friction_s_m"],
-            transition_velocity_m_s=values["transition_velocity_m_s"],
-            derivative_smoothing=d["constant_contact_force"],
-            hertz_smoothing_1_m=d["hertz_smoothing"],
-            hunt_crossley_smoothing_s_m=d["hunt_crossley_smoothing"])
+        law = {**SMOOTH_CONTACT_DEFAULTS,
+               **{key: values[column] for column, key in FILE_TO_OPENSIM.items()}}
+        sphere = opensim_sphere(name, body, (values["x_m"], values["y_m"], values["z_m"]),
+                                values["radius_m"], law)
         out.append(SpatialContact(sphere, HalfSpace()))
     if not out:
         raise _error(path, header_line, "no spheres after the header")

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ocp.models.contact import ContactSphere
 from ocp.models.spatial.contact import HalfSpace, SpatialContact
 from ocp.models.spatial.rotations import body_fixed_xyz
 from ocp.osim.elements import ElementReader, objects, parse_xml
-from ocp.osim.forces import read_contact_geometry, read_smooth_contact
+from ocp.osim.forces import opensim_sphere, read_contact_geometry, read_smooth_contact
 from ocp.osim.spatial_skeleton import frame_in_body as spatial_frame_in_body
 
 
@@ -87,17 +86,9 @@ def spatial_contacts(doc, geometry: dict | None = None, contacts=None) -> tuple:
         if h_body == body:
             raise doc.error(f"the sphere and the half-space are on the same body '{body}'",
                             where, c.line)
-        q = c.parameters
         out.append(SpatialContact(
-            ContactSphere(c.name, body, tuple(float(v) for v in centre), sphere.radius_m,
-                          stiffness_N_m2=q["stiffness"], dissipation_s_m=q["dissipation"],
-                          dynamic_friction=q["dynamic_friction"], friction_law="opensim",
-                          static_friction=q["static_friction"],
-                          viscous_friction_s_m=q["viscous_friction"],
-                          transition_velocity_m_s=q["transition_velocity"],
-                          derivative_smoothing=q["constant_contact_force"],
-                          hertz_smoothing_1_m=q["hertz_smoothing"],
-                          hunt_crossley_smoothing_s_m=q["hunt_crossley_smoothing"]),
+            opensim_sphere(c.name, body, tuple(float(v) for v in centre), sphere.radius_m,
+                           c.parameters),
             HalfSpace(half.name, h_body, tuple(tuple(float(v) for v in row) for row in rotation),
                       tuple(float(v) for v in origin))))
     return tuple(out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ocp.models.contact import ContactSphere
 from ocp.osim.bodies import read_only_function
 from ocp.osim.elements import ElementReader, join_path
 from ocp.osim.functions import Constant
@@ -146,6 +147,22 @@ SMOOTH_CONTACT_DEFAULTS = {
     "stiffness": 1.0, "dissipation": 0.0, "static_friction": 0.0, "dynamic_friction": 0.0,
     "viscous_friction": 0.0, "transition_velocity": 0.01, "constant_contact_force": 1e-5,
     "hertz_smoothing": 300.0, "hunt_crossley_smoothing": 50.0}
+
+
+def opensim_sphere(name: str, body: str, centre: tuple, radius_m: float,
+                   p: dict) -> ContactSphere:
+    """A SmoothSphereHalfSpaceForce's sphere on ``body`` at ``centre`` (m, in the body:
+    2 values planar, 3 spatial), its law from ``p`` keyed as SMOOTH_CONTACT_DEFAULTS
+    (OpenSim's property names and units)."""
+    return ContactSphere(
+        name, body, centre, radius_m, stiffness_N_m2=p["stiffness"],
+        dissipation_s_m=p["dissipation"], dynamic_friction=p["dynamic_friction"],
+        friction_law="opensim", static_friction=p["static_friction"],
+        viscous_friction_s_m=p["viscous_friction"],
+        transition_velocity_m_s=p["transition_velocity"],
+        derivative_smoothing=p["constant_contact_force"],
+        hertz_smoothing_1_m=p["hertz_smoothing"],
+        hunt_crossley_smoothing_s_m=p["hunt_crossley_smoothing"])
 
 
 def read_smooth_contact(ctx: ElementReader, el) -> SmoothContact:

@@ -26,11 +26,11 @@ import math
 import warnings
 
 from ocp.engine.reports import register_reporter
-from ocp.models.contact import ContactSphere
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle, MuscleDrivenTree
 from ocp.models.protocols import OsimModel, SurrogateModel
 from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
 from ocp.osim.elements import OsimError
+from ocp.osim.forces import opensim_sphere
 from ocp.osim.muscles import (
     FIT_LENGTH_RMS_M,
     FIT_MOMENT_ARM_RMS_M,
@@ -109,16 +109,7 @@ def contact_spheres(skeleton: Skeleton, notes: list) -> tuple:
         if seg is None:
             raise doc.error("a contact sphere fixed to the ground is not supported",
                             f"ContactSphere '{sphere.name}'", sphere.line)
-        p = c.parameters
-        spheres.append(ContactSphere(
-            c.name, seg, xy, sphere.radius_m, stiffness_N_m2=p["stiffness"],
-            dissipation_s_m=p["dissipation"], dynamic_friction=p["dynamic_friction"],
-            friction_law="opensim", static_friction=p["static_friction"],
-            viscous_friction_s_m=p["viscous_friction"],
-            transition_velocity_m_s=p["transition_velocity"],
-            derivative_smoothing=p["constant_contact_force"],
-            hertz_smoothing_1_m=p["hertz_smoothing"],
-            hunt_crossley_smoothing_s_m=p["hunt_crossley_smoothing"]))
+        spheres.append(opensim_sphere(c.name, seg, xy, sphere.radius_m, c.parameters))
     return tuple(spheres)
 
 
