@@ -1,4 +1,4 @@
-"""Polynomial muscle geometry of the 3D models (issue 20): fit error per muscle and time.
+"""Fitted muscle geometry of the 3D models (issue 20): fit error per muscle and time.
 
 For gait2392, Rajagopal 2016 and Falisse 2022 (../shared/data/models3d; the
 Falisse model is AGPL-3.0, read from there, never copied): each muscle's
@@ -10,6 +10,11 @@ the errors on held-out samples are printed per muscle, with the worst and
 the time to fit (a fresh cache) and to load again (cached).
 
     PYTHONPATH=. python benchmarks/bench_geometry3d.py [gait2392|rajagopal|falisse ...]
+    PYTHONPATH=. python benchmarks/bench_geometry3d.py --neural gait2392
+
+``--neural``: networks instead (``geometry = "neural"``, ocp.osim.neural_geometry3d:
+muscles crossing the same coordinates share a perceptron trained on the exact
+lengths and moment arms), with the same error report; needs PyTorch.
 """
 import math
 import os
@@ -49,7 +54,7 @@ def walking_box(path) -> dict:
     return out
 
 
-def main(names):
+def main(names, geometry="polynomial"):
     warnings.simplefilter("ignore")
     for key in names:
         path = DATA / MODELS[key]
@@ -60,13 +65,14 @@ def main(names):
         with tempfile.TemporaryDirectory() as cache:
             start = time.perf_counter()
             model = build_spatial_osim_model(path, fit_ranges=box, accept_geometry_fit=True,
-                                             tendon="rigid", cache=Path(cache))
+                                             tendon="rigid", cache=Path(cache),
+                                             geometry=geometry)
             fit_s = time.perf_counter() - start
             start = time.perf_counter()
             build_spatial_osim_model(path, fit_ranges=box, accept_geometry_fit=True,
-                                     tendon="rigid", cache=Path(cache))
+                                     tendon="rigid", cache=Path(cache), geometry=geometry)
             cached_s = time.perf_counter() - start
-        print(f"== {key}: {len(model.muscles)} muscles, fitted in {fit_s:.1f} s "
+        print(f"== {key} ({geometry}): {len(model.muscles)} muscles, fitted in {fit_s:.1f} s "
               f"(loaded again from the cache in {cached_s:.2f} s)")
         for e in model.geometry_fit:
             flag = "  BEYOND TARGET" if (e.length_rms_m > FIT_LENGTH_RMS_M or
@@ -83,4 +89,7 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(MODELS))
+    args = sys.argv[1:]
+    neural = "--neural" in args
+    names = [a for a in args if a != "--neural"]
+    main(names or list(MODELS), "neural" if neural else "polynomial")

@@ -34,6 +34,7 @@ import casadi as ca
 
 from ocp.models.multibody import PRISMATIC, REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
+from ocp.models.muscles.geometry import NetworkPathLength
 from ocp.models.muscles.polynomial_fit import FittedPolynomialGeometry
 from ocp.models.spatial.contact import SPATIAL_GROUND, SpatialContact
 from ocp.models.spatial.reduced import ReducedTree
@@ -115,11 +116,18 @@ class SpatialMuscleDrivenTree(MuscleDrivenTree):
         return spatial_coordinate_kinds(self.tree)
 
     def path_geometry(self, q):
-        """Fitted polynomials sharing their monomials: muscles fitted over the same
+        """Learned networks (``NetworkPathLength``, one function for all muscles)
+        evaluated once; fitted polynomials sharing their monomials: muscles fitted over the same
         coordinates and ranges (the hip muscles) compute each product of powers
         once, and each length is one dot product with them (a quarter less
         expression than term-by-term products for Falisse's 92 muscles); moment
         arms are minus its derivative."""
+        learned = [m.geometry for m in self.muscles if isinstance(m.geometry, NetworkPathLength)]
+        if learned and len(learned) == len(self.muscles) \
+                and all(g.function is learned[0].function for g in learned):
+            lengths = learned[0].function(q)[0]   # the networks once, for every muscle
+            lengths = ca.vertcat(*[lengths[g.index] for g in learned])
+            return lengths, -ca.jacobian(lengths, q).T
         if not all(isinstance(m.geometry, FittedPolynomialGeometry) for m in self.muscles):
             return super().path_geometry(q)
         index = {c: i for i, c in enumerate(self.tree.coordinates)}

@@ -6,9 +6,10 @@
   and DeGrooteFregly2016Muscle, as for planar files (``ocp.osim.muscles``);
   their paths (wrapping included, ``ocp.osim.paths3d``) are fitted by
   polynomials in the coordinates each spans (``ocp.osim.geometry3d``, cached
-  on disk). A fit off by more than ``FIT_LENGTH_RMS_M`` (length) or
-  ``FIT_MOMENT_ARM_RMS_M`` (moment arm) RMS over the fitted ranges is refused
-  unless ``accept_geometry_fit``.
+  on disk), or learned by networks (``geometry = "neural"``,
+  ``ocp.osim.neural_geometry3d``, cached too). A fit off by more than
+  ``FIT_LENGTH_RMS_M`` (length) or ``FIT_MOMENT_ARM_RMS_M`` (moment arm) RMS
+  over the fitted ranges is refused unless ``accept_geometry_fit``.
 - CoordinateActuator: a reserve ``reserve_<coordinate>`` (optimal force per
   unit control, control limits as bounds). ActivationCoordinateActuator: an
   activation state and an excitation control (``ocp.models.spatial_muscle_driven``).
@@ -27,8 +28,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ocp.models.multibody import REVOLUTE
 from ocp.models.muscle_driven import COMPLIANT, RIGID, Muscle
-from ocp.models.spatial_muscle_driven import ActivationActuator, SpatialMuscleDrivenTree
+from ocp.models.spatial_muscle_driven import (
+    ActivationActuator,
+    SpatialMuscleDrivenTree,
+    spatial_coordinate_kinds,
+)
 from ocp.osim.contact_file import read_contact_file
 from ocp.osim.contacts3d import read_contact_elements, spatial_contacts
 from ocp.osim.elements import ElementReader, objects, parse_xml
@@ -42,6 +48,7 @@ from ocp.osim.muscles import (
     OsimConversionNote,
     muscle_parameters,
 )
+from ocp.osim.neural_geometry3d import neural_paths3d
 from ocp.osim.paths3d_reader import read_muscle_paths
 from ocp.osim.reader import MUSCLES
 from ocp.osim.spatial_skeleton import SpatialDocument, read_spatial, reduced_tree
@@ -196,12 +203,13 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
     """Read a 3D ``path`` and build its OsimSpatialMuscleModel (see the module).
 
     ``geometry``: "polynomial" (or "exact", which for a 3D file is the reference
-    the polynomials are fitted to: the NLP uses the fit, noted); "neural" is not
-    available for 3D files. ``fit_ranges``: coordinate -> (lo, hi) replacing
-    the file's ranges for the fit. ``progress(error, seconds)`` is called after
-    each muscle's fit (none when read from the cache). ``contacts``: a contact
-    file (``ocp.osim.contact_file``) whose spheres join the file's own; a name
-    in both is refused. Raises OsimError (ProblemError for the contact file).
+    the polynomials are fitted to: the NLP uses the fit, noted), or "neural"
+    (networks trained on the exact paths, ``ocp.osim.neural_geometry3d``).
+    ``fit_ranges``: coordinate -> (lo, hi) replacing the file's ranges for the fit.
+    ``progress(error, seconds)`` is called after each muscle's polynomial fit (none
+    when read from the cache). ``contacts``: a contact file (``ocp.osim.contact_file``)
+    whose spheres join the file's own; a name in both is refused. Raises OsimError
+    (ProblemError for the contact file).
     """
     doc = read_spatial(path)
     rtree = reduced_tree(doc)
@@ -209,10 +217,7 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
     if not forces.muscles:
         raise doc.error("3D files without muscles are built torque-driven (not by the "
                         "muscle-driven 3D builder)", "ForceSet")
-    if geometry == "neural":
-        raise doc.error("geometry = \"neural\" is not available for 3D files; use "
-                        "geometry = \"polynomial\"", "Model")
-    if geometry not in ("exact", "polynomial"):
+    if geometry not in ("exact", "polynomial", "neural"):
         raise ValueError(f"geometry must be 'exact', 'polynomial' or 'neural', got {geometry!r}")
     notes = []
     if geometry == "exact":
@@ -271,8 +276,14 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
     defaults = {c: min(max(coords[c].default_value, ranges[c][0]), ranges[c][1])
                 for c in rtree.coordinates}
     try:
-        geometries, errors, _ = cached_fit(path, rtree, paths, ranges, defaults,
-                                           cache=cache, progress=progress)
+        if geometry == "neural":
+            kinds = spatial_coordinate_kinds(rtree)
+            geometries, errors = neural_paths3d(
+                path, rtree, paths, ranges, defaults, model_name=forces.name, cache=cache,
+                units=["rad" if kinds[c] == REVOLUTE else "m" for c in rtree.coordinates])
+        else:
+            geometries, errors, _ = cached_fit(path, rtree, paths, ranges, defaults,
+                                               cache=cache, progress=progress)
     except ValueError as exc:
         raise doc.error(str(exc), "ForceSet") from None
     if not accept_geometry_fit:
@@ -299,7 +310,8 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
         parameters={"file": str(path), "muscles fitted over": ", ".join(
             f"{c} [{lo:.3g}, {hi:.3g}]" for c, (lo, hi) in ranges.items())},
         bounds=bounds, osim=doc, notes=notes, geometry_fit=errors,
-        geometry_method="polynomial", contacts=tuple(contact_list))
+        geometry_method="neural" if geometry == "neural" else "polynomial",
+        contacts=tuple(contact_list))
 
 
 __all__ = ["FORCES_3D", "Forces3d", "OsimSpatialMuscleModel", "build_spatial_osim_model",

@@ -46,6 +46,21 @@ class PathGeometry:
 
 
 @dataclass(frozen=True)
+class NetworkPathLength:
+    """Muscle ``index``'s length (m) from ``function`` q (n,) -> (lengths (m, 1), ...):
+    one function (learned networks, ``ocp.osim.neural_geometry3d``) for every muscle
+    of a model, which the model evaluates once for all (``path_geometry``);
+    ``coordinates``: those the muscle crosses."""
+
+    function: ca.Function
+    index: int
+    coordinates: tuple
+
+    def length(self, tree, q):
+        return self.function(q)[0][self.index]
+
+
+@dataclass(frozen=True)
 class PolynomialGeometry:
     """l_MT = sum_k c_k prod_j q_j^e_kj: the polynomial fits the field uses.
 
