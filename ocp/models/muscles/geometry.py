@@ -50,14 +50,16 @@ class NetworkPathLength:
     """Muscle ``index``'s length (m) from ``function`` q (n,) -> (lengths (m, 1), ...):
     one function (learned networks, ``ocp.osim.neural_geometry3d``) for every muscle
     of a model, which the model evaluates once for all (``path_geometry``);
-    ``coordinates``: those the muscle crosses."""
+    ``coordinates``: those the muscle crosses; ``own``: q (n,) -> this muscle's length
+    alone (its row of ``function``, for what looks at one muscle at a time)."""
 
     function: ca.Function
     index: int
     coordinates: tuple
+    own: ca.Function
 
     def length(self, tree, q):
-        return self.function(q)[0][self.index]
+        return self.own(q)
 
 
 @dataclass(frozen=True)
