@@ -56,9 +56,9 @@ def main():
     loaded = time.perf_counter() - start
     solution = solve(problem, verbose=args.verbose)
     wall = time.perf_counter() - start
-    print(f"{solution.status}: {solution.iterations} iterations, {solution.solve_time_s:.0f} s "
-          f"in IPOPT, {wall:.0f} s in all (model and problem {loaded:.0f} s, setup "
-          f"{solution.setup_time_s:.0f} s)")
+    print(f"{solution.status} ({solution.message}): {solution.iterations} iterations, "
+          f"{solution.solve_time_s:.0f} s in IPOPT, {wall:.0f} s in all (model and problem "
+          f"{loaded:.0f} s, setup {solution.setup_time_s:.0f} s)")
     print(f"objective {solution.objective:.6g}, duration {solution.final_time:.3f} s")
     if solution.accuracy:
         a = solution.accuracy
