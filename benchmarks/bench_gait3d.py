@@ -9,12 +9,15 @@ plots and the 3D stick figure (``ocp.io.plotting``).
 
     PYTHONPATH=. python benchmarks/bench_gait3d.py [--intervals 50] [--plot DIR] [--verbose]
 
-Not converged yet (docs/limits.md, 3D predictive walking). One attempt (6 Dec 2026, 2
-cores shared by 8 sessions, load average ~20): 12699 variables, 8211 equality
-constraints, exact Hessian; IPOPT reached 200 iterations in about 8 minutes, the
-primal infeasibility falling from 1.4e3 to 2.4e1 and then stalling with the dual
-infeasibility near 1e7 and Hessian regularisation 1e5 to 1e7 (a cold start this far
-from walking wanders; PredSim's own guess and scaling are the next things to try).
+The file solves with IPOPT's limited-memory Hessian (as PredSim) and stops at
+IPOPT's acceptable level (its [solver.ipopt] block says why). Measured (6 Dec 2026,
+2 cores shared by 8 sessions, load average ~30, `ocp solve` with
+transcription.intervals=25): Solved_To_Acceptable_Level after 711 iterations,
+978 s of IPOPT (wall, the process got a fraction of a core), J 7.09269, dual
+infeasibility 6.8e-3, constraint violation 8.6e-7. With the exact Hessian the same
+start stalled (regularisation 1e10, primal infeasibility 436 after 25 iterations).
+At 50 intervals L-BFGS had not left the large barrier (mu 10^2.1, primal
+infeasibility 17) after 300 iterations in 12 minutes and was stopped.
 """
 from __future__ import annotations
 
