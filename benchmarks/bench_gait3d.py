@@ -9,12 +9,19 @@ plots and the 3D stick figure (``ocp.io.plotting``).
 
     PYTHONPATH=. python benchmarks/bench_gait3d.py [--intervals 50] [--plot DIR] [--verbose]
 
-Not converged yet (docs/limits.md, 3D predictive walking). One attempt (6 Dec 2026, 2
-cores shared by 8 sessions, load average ~20): 12699 variables, 8211 equality
-constraints, exact Hessian; IPOPT reached 200 iterations in about 8 minutes, the
-primal infeasibility falling from 1.4e3 to 2.4e1 and then stalling with the dual
-infeasibility near 1e7 and Hessian regularisation 1e5 to 1e7 (a cold start this far
-from walking wanders; PredSim's own guess and scaling are the next things to try).
+The file solves with IPOPT's limited-memory Hessian (as PredSim) and stops at
+IPOPT's acceptable level (its [solver.ipopt] block says why). Measured (6 Dec 2026,
+2 cores shared by 8 sessions, load average ~30, `ocp solve` with
+transcription.intervals=25): Solved_To_Acceptable_Level after 711 iterations,
+978 s of IPOPT (wall, the process got a fraction of a core), J 7.09269, dual
+infeasibility 6.8e-3, constraint violation 8.6e-7. With the exact Hessian the same
+start stalled (regularisation 1e10, primal infeasibility 436 after 25 iterations).
+Setup 194 s; duration 0.579 s; reported inaccurate (re-simulation: the mtp and
+subtalar joints, held at zero by bounds only, drift: mtp_angle_r_speed 2.18 rad/s,
+largest state error 3.43, open loop 16.7); vertical GRF one peak of 1.48 BW, stance
+48 %, mean of both feet 1.000 BW. Issue 23's must-show is not met yet.
+At 50 intervals L-BFGS had not left the large barrier (mu 10^2.1, primal
+infeasibility 17) after 300 iterations in 12 minutes and was stopped.
 """
 from __future__ import annotations
 
@@ -56,9 +63,9 @@ def main():
     loaded = time.perf_counter() - start
     solution = solve(problem, verbose=args.verbose)
     wall = time.perf_counter() - start
-    print(f"{solution.status}: {solution.iterations} iterations, {solution.solve_time_s:.0f} s "
-          f"in IPOPT, {wall:.0f} s in all (model and problem {loaded:.0f} s, setup "
-          f"{solution.setup_time_s:.0f} s)")
+    print(f"{solution.status} ({solution.message}): {solution.iterations} iterations, "
+          f"{solution.solve_time_s:.0f} s in IPOPT, {wall:.0f} s in all (model and problem "
+          f"{loaded:.0f} s, setup {solution.setup_time_s:.0f} s)")
     print(f"objective {solution.objective:.6g}, duration {solution.final_time:.3f} s")
     if solution.accuracy:
         a = solution.accuracy

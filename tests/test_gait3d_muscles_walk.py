@@ -1,0 +1,71 @@
+"""3D predictive walking (problems/gait3d_muscles.toml) from its cold start (issue #23).
+
+gait2392's 92 muscles on Falisse et al. 2019's contact spheres, half a gait cycle
+with left-right symmetry, no motion data and no warm start: the walk must come out
+of physics and the cost alone. The references are the problem's own symmetry
+conditions, its re-simulation tolerance and the vertical ground reaction force of
+human walking: peaks of 1.0 to 1.4 body weights (Winter 2009, Biomechanics and
+Motor Control of Human Movement, 4th ed., ch. 1 and 5).
+"""
+import numpy as np
+import pytest
+from conftest import PROBLEMS
+
+import ocp
+from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
+from ocp.data.references import body_weight_N
+
+pytestmark = [
+    pytest.mark.slow,
+    # measured 6 Dec 2026 (25 intervals): acceptable level after 711 iterations but
+    # "inaccurate" (mtp and subtalar held by bounds only drift in the re-simulation)
+    # and one GRF peak of 1.48 BW: issue 23's must-show is not met yet
+    pytest.mark.xfail(strict=True, reason="gait3d_muscles.toml does not yet meet issue "
+                      "23's must-show (docs/limits.md, 3D predictive walking)"),
+]
+
+
+@pytest.fixture(scope="module")
+def walk():
+    problem = ocp.load_problem(PROBLEMS / "gait3d_muscles.toml")
+    assert problem.guess is None     # the shipped cold-start guess, nothing solved before
+    return problem, ocp.solve(problem)
+
+
+def test_converges_to_a_symmetric_half_cycle_at_the_prescribed_speed(walk):
+    problem, s = walk
+    print(f"\n{s.status} ({s.message}), {s.iterations} iterations, setup "
+          f"{s.setup_time_s:.0f} s, IPOPT {s.solve_time_s:.0f} s, J {s.objective:.6g}")
+    assert s.success, s.status
+    x = s.state("pelvis_tx")
+    assert (x[-1] - x[0]) / s.final_time == pytest.approx(1.25, rel=1e-6)
+    for name in problem.periodic:
+        assert s.state(name)[-1] == pytest.approx(s.state(name)[0], abs=1e-6), name
+    for name in problem.negated:
+        for state in (name, name + "_speed"):
+            assert s.state(state)[-1] == pytest.approx(-s.state(state)[0], abs=1e-6), state
+    for a, b in problem.mirror:
+        for suffix in ("", "_speed") if not a.endswith("_activation") else ("",):
+            assert s.state(a + suffix)[-1] == pytest.approx(s.state(b + suffix)[0], abs=1e-6)
+            assert s.state(b + suffix)[-1] == pytest.approx(s.state(a + suffix)[0], abs=1e-6)
+
+
+def test_vertical_ground_reaction_peaks_of_walking(walk):
+    problem, s = walk
+    weight = body_weight_N(problem.model)
+    t = np.asarray(s.time)
+    # periodic motion: the mean vertical force of both feet is the body weight
+    both = np.trapezoid(s.output("grf_y_r") + s.output("grf_y_l"), t) / (t[-1] - t[0])
+    assert both == pytest.approx(weight, rel=0.02)
+    humps = grf_humps(*stride_vertical_grf(s), weight)
+    print(f"\nvertical GRF peaks {humps.peaks_bw} BW, stance {humps.stance_fraction:.3f}")
+    assert humps.peaks_bw
+    assert all(1.0 <= peak <= 1.4 for peak in humps.peaks_bw)
+
+
+def test_the_mesh_agrees_with_a_re_simulation_within_the_problems_tolerance(walk):
+    _, s = walk
+    a = s.accuracy
+    print(f"\nre-simulation: {a}")
+    assert a is not None and a["accurate"]
+    assert a["error"] <= a["tolerance"]
