@@ -294,3 +294,32 @@ dynamics = "implicit"
           f"{summary['iterations']} iterations, objective {summary['objective']:.4g}")
     assert summary["status"] in ("success", "inaccurate")
     assert summary["muscle_geometry_fit"]["method"] == "polynomial"
+
+
+def test_a_held_coordinate_leaves_the_muscle_model_and_its_paths(tmp_path):
+    """[model] hold on a muscle-driven 3D file: subtalar held at 0.1 rad is no state,
+    peroneus longus's path is fitted over the ankle alone, and its length is the exact path's
+    with the subtalar at 0.1 rad (the un-held tree, ocp.osim.geometry3d.ExactPaths)."""
+    path = trimmed(tmp_path, ("per_long_r",))
+    model = build_spatial_osim_model(path, fit_ranges=BOX, cache=tmp_path,
+                                     hold={"subtalar_angle_r": 0.1})
+    assert "subtalar_angle_r" not in model.tree.coordinates   # 0.1 rad: +2.7 mm of length
+    (fit,) = model.geometry_fit
+    assert fit.coordinates == ("ankle_angle_r",)
+    doc = read_spatial(path)
+    tree = reduced_tree(doc)
+    coords = doc.coordinates()
+    defaults = {c: min(max(coords[c].default_value, BOX.get(c, coords[c].range)[0]),
+                       BOX.get(c, coords[c].range)[1]) for c in tree.coordinates}
+    exact = ExactPaths(tree, read_muscle_paths(path), {**defaults, "subtalar_angle_r": 0.1})
+    ankles = np.array([[-0.4], [0.0], [0.3]])
+    lengths, _ = exact.evaluate("per_long_r", ("ankle_angle_r",), ankles)
+    held_defaults = np.array([defaults[c] for c in model.tree.coordinates])
+    k = model.tree.coordinates.index("ankle_angle_r")
+    for ankle, length in zip(ankles[:, 0], lengths):
+        q = held_defaults.copy()
+        q[k] = ankle
+        assert float(model.geometry(q)[0]) == pytest.approx(length, abs=0.5e-3)
+    with pytest.raises(OsimError, match="subtalar_angle_x"):
+        build_spatial_osim_model(path, fit_ranges=BOX, cache=tmp_path,
+                                 hold={"subtalar_angle_x": 0.0})

@@ -189,6 +189,7 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                         "ForceSet", str(path), None)
     if spatial_tree:   # 3D: a spatial tree
         if muscle_3d:
+            hold = options.pop("hold", None)
             if options:   # muscle-driven (ocp.osim.muscles3d)
                 raise OsimError(f"{', '.join(options)}: options of torque-driven 3D models; "
                                 "this file has muscles (ignore them with ignore = "
@@ -197,7 +198,8 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
                                             fit_ranges=fit_ranges,
                                             accept_geometry_fit=accept_geometry_fit,
                                             contacts=contacts,
-                                            contact_stiffness_N_m2=contact_stiffness_N_m2)
+                                            contact_stiffness_N_m2=contact_stiffness_N_m2,
+                                            hold=hold)
         return OsimTorqueModel(**spatial_torque_arguments(path, **options))
     doc = doc or read_osim(path)
     if any((spatial or {}).values()):

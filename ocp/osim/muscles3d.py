@@ -199,7 +199,8 @@ def refuse_poor_fits(doc, errors, muscles: dict) -> None:
 def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str = "polynomial",
                              fit_ranges: dict | None = None, accept_geometry_fit: bool = False,
                              progress=None, cache: Path | None = None, contacts=None,
-                             contact_stiffness_N_m2: float | None = None):
+                             contact_stiffness_N_m2: float | None = None,
+                             hold: dict | None = None):
     """Read a 3D ``path`` and build its OsimSpatialMuscleModel (see the module).
 
     ``geometry``: "polynomial" (or "exact", which for a 3D file is the reference
@@ -208,11 +209,16 @@ def build_spatial_osim_model(path, *, tendon: str | None = None, geometry: str =
     ``fit_ranges``: coordinate -> (lo, hi) replacing the file's ranges for the fit.
     ``progress(error, seconds)`` is called after each muscle's polynomial fit (none
     when read from the cache). ``contacts``: a contact file (``ocp.osim.contact_file``)
-    whose spheres join the file's own; a name in both is refused. Raises OsimError
-    (ProblemError for the contact file).
+    whose spheres join the file's own; a name in both is refused. ``hold``:
+    {coordinate: value} held out of the model (as the file's locked coordinates: no
+    state, no muscle path spans it). Raises OsimError (ProblemError for the contact
+    file).
     """
     doc = read_spatial(path)
-    rtree = reduced_tree(doc)
+    try:
+        rtree = reduced_tree(doc, hold)
+    except ValueError as exc:
+        raise doc.error(str(exc), "CoordinateSet") from None
     forces = read_forces3d(doc)
     if not forces.muscles:
         raise doc.error("3D files without muscles are built torque-driven (not by the "
