@@ -1,7 +1,7 @@
 """The multibody PINN against a data-only network (issue 27, item 3).
 
     nice python benchmarks/bench_pinn_multibody.py [--noise 0.005] [--weight 0.01]
-        [--steps 3000] [--lbfgs 1000] [--warm]
+        [--steps 3000] [--lbfgs 1000] [--warm] [--nlp]
 
 A triple pendulum (learned_components.pinn_multibody.Chain) simulated under
 known torques; joint angles sampled 100 times over 4 s with Gaussian noise.
@@ -10,6 +10,11 @@ data-only network (fit, then least squares on its derivatives) identify the
 3 masses, 3 inertias about the centres of mass and 3 joint dampings. Printed:
 each parameter's relative error and approximate standard error, and the
 must-show: PINN masses and inertias within 5 %, data-only off by > 20 %.
+``--nlp`` also solves problems/triple_pendulum_identify.toml (the NLP's own
+identification on the same samples, written by
+problems/data/make_triple_pendulum_identify.py; default noise and seed only)
+and prints its estimates and standard errors beside the PINN's, with whether
+they differ by less than the combined standard error.
 Torch on one thread; machines here are shared.
 """
 import argparse
@@ -24,6 +29,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm", action="store_true",
                         help="PINN starts from a data fit and its least-squares m, I, b")
+    parser.add_argument("--nlp", action="store_true",
+                        help="also solve problems/triple_pendulum_identify.toml beside it")
     args = parser.parse_args()
     from learned_components import pinn_multibody as pm
     chain = pm.Chain()
@@ -49,6 +56,37 @@ def main():
     masses = max(abs(e) for e in pinn.relative_errors["mass_kg"])
     print(f"PINN worst mass error {100 * masses:.1f} %, worst damping error "
           f"{100 * pinn.worst(('damping_Nms_rad',)):.1f} %")
+    if args.nlp:
+        compare_with_nlp(pinn, pm)
+
+
+#: the NLP's parameter names in the order of pinn_multibody.NAMES x segments/joints
+NLP_NAMES = {"mass_kg": [f"segment.link{k}.mass" for k in (1, 2, 3)],
+             "inertia_kg_m2": [f"segment.link{k}.inertia" for k in (1, 2, 3)],
+             "damping_Nms_rad": [f"joint.{j}.damping" for j in ("shoulder", "elbow", "wrist")]}
+
+
+def compare_with_nlp(pinn, pm):
+    import math
+    from pathlib import Path
+
+    import ocp
+    path = Path(__file__).resolve().parent.parent / "problems" / "triple_pendulum_identify.toml"
+    solution = ocp.solve(ocp.load_problem(path))
+    report = solution.parameters
+    print(f"\nNLP ({path.name}: {solution.iterations} iterations) beside the PINN")
+    print("| parameter | PINN +- se | NLP +- se | difference / combined se |")
+    print("|---|---|---|---|")
+    agree = True
+    for name in pm.NAMES:
+        for i, nlp_name in enumerate(NLP_NAMES[name]):
+            e = report.estimates[nlp_name]
+            p, se = pinn.parameters[name][i], pinn.standard_errors[name][i]
+            ratio = abs(p - e.value) / math.hypot(se, e.standard_error)
+            agree = agree and ratio <= 1.0
+            print(f"| {nlp_name} | {p:.5g} +- {se:.2g} | {e.value:.5g} +- "
+                  f"{e.standard_error:.2g} | {ratio:.1f} |")
+    print(f"PINN and NLP within their combined standard errors: {'met' if agree else 'not met'}")
 
 
 if __name__ == "__main__":

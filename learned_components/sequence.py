@@ -156,6 +156,43 @@ def fatigue_data(sequences: int = 24, duration_s: float = 20.0, rate_hz: float =
     return SequenceData(np.clip(e + noise, 0.0, None), a * (1.0 - fatigue), rate_hz, "fatigue")
 
 
+#: Critical activation and time constant of the reserve balance (``balance_data``).
+CRITICAL_ACTIVATION, BALANCE_TAU_S = 0.25, 2.0
+
+
+def balance_data(sequences: int = 24, duration_s: float = 20.0, rate_hz: float = 20.0,
+                 envelope_noise: float = 0.02, seed: int = 0, block_s: float = 2.0,
+                 critical: float = CRITICAL_ACTIVATION,
+                 tau_s: float = BALANCE_TAU_S) -> SequenceData:
+    """A counting task: the balance of a reserve that drains above a critical activation.
+
+    The bursts and work/rest blocks of ``fatigue_data``, activation ``a`` by the
+    De Groote dynamics, and a balance D that integrates the excess over a
+    critical level without decay or clipping (the linear critical-power
+    balance, Morton 1996)::
+
+        D[k+1] = D[k] + dt (a[k] - critical) / tau        target = tanh(D)
+
+    D is an exact running sum, a random walk whose spread grows as the square
+    root of time: on sequences longer than the training ones it goes further
+    and comes back. After a saturating excursion the target returns exactly to
+    tanh of the sum, so the state must hold the unbounded sum (an LSTM's
+    additive cell can; a GRU's state is a convex combination inside [-1, 1],
+    Weiss, Goldberg and Yahav 2018).
+    """
+    samples = int(round(duration_s * rate_hz))
+    rng = np.random.default_rng(seed)
+    e = excitation_patterns("fast", sequences, samples, rate_hz, seed)
+    block = max(1, int(round(block_s * rate_hz)))
+    on = rng.uniform(size=(sequences, samples // block + 1)) < 0.5
+    e = e * np.repeat(on, block, axis=1)[:, :samples]
+    a = activation_response(e, rate_hz)
+    balance = np.zeros_like(a)
+    balance[:, 1:] = np.cumsum((a[:, :-1] - critical) / (tau_s * rate_hz), axis=1)
+    noise = envelope_noise * np.random.default_rng(seed + 7).standard_normal(e.shape)
+    return SequenceData(np.clip(e + noise, 0.0, None), np.tanh(balance), rate_hz, "balance")
+
+
 class ActivationGRU(nn.Module):
     """Envelope sequence (batch, T) -> activation sequence (batch, T): GRU plus read-out."""
 

@@ -52,6 +52,7 @@ EXPECTED = {
     "pendulum": TORQUE_DRIVEN,
     "double_pendulum": TORQUE_DRIVEN,
     "acrobot": TORQUE_DRIVEN,
+    "triple_pendulum": TORQUE_DRIVEN,
     "two_link_arm": TORQUE_DRIVEN,
     "sliding_mass": TORQUE_DRIVEN,
     "gait2d_torque": TORQUE_DRIVEN,

@@ -9,7 +9,10 @@ Names follow the model's own element names, ``kind.element.quantity``:
   lengths per s), ``.tendon_strain_at_one_norm_force`` (-),
   ``.activation_time_constant`` and ``.deactivation_time_constant`` (s);
 - ``contact.<sphere>.stiffness`` (N/m^2), ``.dissipation`` (s/m),
-  ``.friction`` (dynamic friction coefficient, -).
+  ``.friction`` (dynamic friction coefficient, -);
+- ``joint.<coordinate>.damping`` (N m s/rad): the viscous damping of a
+  joint's passive moment (ocp.models.passive), for every coordinate of a
+  torque- or muscle-driven tree that has one.
 
 A muscle's path (its length as a function of the joint angles) is part of the
 skeleton and stays as it is when its fibre or tendon lengths change.
@@ -27,7 +30,9 @@ from dataclasses import dataclass
 
 import casadi as ca
 
+from ocp.models.muscle_driven import MuscleDrivenTree
 from ocp.models.protocols import ContactModel, MuscleModel, TreeModel, WrapperModel
+from ocp.models.torque_driven import TorqueDrivenTree
 
 #: quantity -> (field of the element's dataclass, SI unit)
 SEGMENT_QUANTITIES = {"mass": ("mass_kg", "kg"), "inertia": ("inertia_kg_m2", "kg*m^2")}
@@ -43,6 +48,14 @@ MUSCLE_QUANTITIES = {
 CONTACT_QUANTITIES = {"stiffness": ("stiffness_N_m2", "N/m^2"),
                       "dissipation": ("dissipation_s_m", "s/m"),
                       "friction": ("dynamic_friction", "-")}
+JOINT_QUANTITIES = {"damping": ("damping_Nm_s_rad", "N*m*s/rad")}
+
+
+def passive_joint_moments(model) -> dict:
+    """coordinate -> PassiveJointMoment of a torque- or muscle-driven tree ({} otherwise)."""
+    if isinstance(model, (TorqueDrivenTree, MuscleDrivenTree)):
+        return model.passive_moments
+    return {}
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,10 @@ def model_numbers(model) -> dict[str, ModelNumber]:
         for quantity, (attr, unit) in CONTACT_QUANTITIES.items():
             name = f"contact.{s.name}.{quantity}"
             out[name] = ModelNumber(name, float(getattr(s, attr)), unit)
+    for c, element in passive_joint_moments(model).items():
+        for quantity, (attr, unit) in JOINT_QUANTITIES.items():
+            name = f"joint.{c}.{quantity}"
+            out[name] = ModelNumber(name, float(getattr(element, attr)), unit)
     return out
 
 
@@ -92,7 +109,7 @@ def with_values(model, values: dict):
     if isinstance(model, WrapperModel):
         return model.replace(base=with_values(model.base, values))
     changes = {}
-    by_kind = {"segment": {}, "muscle": {}, "contact": {}}
+    by_kind = {"segment": {}, "muscle": {}, "contact": {}, "joint": {}}
     for name, value in values.items():
         kind, element, quantity = _split(name)
         by_kind[kind].setdefault(element, {})[quantity] = value
@@ -113,6 +130,11 @@ def with_values(model, values: dict):
             dataclasses.replace(s, **{CONTACT_QUANTITIES[q][0]: v for q, v in
                                       by_kind["contact"][s.name].items()})
             if s.name in by_kind["contact"] else s for s in model.contacts)
+    if by_kind["joint"]:
+        changes["passive_moments"] = {
+            c: dataclasses.replace(e, **{JOINT_QUANTITIES[q][0]: v for q, v in
+                                         by_kind["joint"][c].items()})
+            if c in by_kind["joint"] else e for c, e in passive_joint_moments(model).items()}
     return model.replace(**changes)
 
 

@@ -29,6 +29,7 @@ from ocp.models.multibody import (
     Marker,
     Segment,
 )
+from ocp.models.passive import PassiveJointMoment
 from ocp.models.torque_driven import TorqueDrivenTree
 
 #: Every built-in model kind by its name in problem files.
@@ -252,6 +253,56 @@ class SlidingMass(SlidingMassParameters, ModelKind):
 
 
 # -- views of the registry (used by the problem-file reader and the CLI) --------
+
+@dataclass(frozen=True)
+class TriplePendulum(ModelKind):
+    """Three rods in series hanging along -y (an arm-like chain), torques and damping at each joint.
+
+    Joints ``shoulder``, ``elbow``, ``wrist`` (angles relative to the
+    previous link, 0 hanging straight down); each joint has viscous damping
+    ``-d q'`` (a passive moment without stops, ``joint.<joint>.damping`` in
+    ``[parameters]``). The defaults are the chain of the multibody PINN
+    (``learned_components.pinn_multibody.Chain``).
+    """
+
+    toml_name: ClassVar[str] = "triple_pendulum"
+    mass1_kg: float = option(2.0, unit="kg", doc="mass of link 1")
+    mass2_kg: float = option(1.5, unit="kg", doc="mass of link 2")
+    mass3_kg: float = option(0.6, unit="kg", doc="mass of link 3")
+    length1_m: float = option(0.30, unit="m", doc="length of link 1")
+    length2_m: float = option(0.28, unit="m", doc="length of link 2")
+    length3_m: float = option(0.20, unit="m", doc="length of link 3")
+    com1_m: float = option(0.13, unit="m", doc="centre of mass of link 1 from its joint")
+    com2_m: float = option(0.12, unit="m", doc="centre of mass of link 2 from its joint")
+    com3_m: float = option(0.08, unit="m", doc="centre of mass of link 3 from its joint")
+    inertia1_kg_m2: float = option(0.020, unit="kg*m^2", doc="link 1 about its centre of mass")
+    inertia2_kg_m2: float = option(0.012, unit="kg*m^2", doc="link 2 about its centre of mass")
+    inertia3_kg_m2: float = option(0.003, unit="kg*m^2", doc="link 3 about its centre of mass")
+    damping1_Nm_s_rad: float = option(0.30, unit="N*m*s/rad", doc="damping at the shoulder")
+    damping2_Nm_s_rad: float = option(0.20, unit="N*m*s/rad", doc="damping at the elbow")
+    damping3_Nm_s_rad: float = option(0.05, unit="N*m*s/rad", doc="damping at the wrist")
+    gravity_m_s2: float = option(STANDARD_GRAVITY_M_S2, unit="m/s^2", doc="gravity, along -y")
+    max_torque_Nm: float = option(20.0, unit="N*m", doc="bound on each joint torque")
+
+    def build(self) -> TorqueDrivenTree:
+        joints = ("shoulder", "elbow", "wrist")
+        segments, parent, location = [], None, (0.0, 0.0)
+        for k, joint in enumerate(joints, start=1):
+            length = getattr(self, f"length{k}_m")
+            segments.append(Segment(f"link{k}", parent, Joint(joint, location_m=location),
+                                    getattr(self, f"mass{k}_kg"),
+                                    (0.0, -getattr(self, f"com{k}_m")),
+                                    getattr(self, f"inertia{k}_kg_m2"), end_m=(0.0, -length)))
+            parent, location = f"link{k}", (0.0, -length)
+        tree = KinematicTree(segments=tuple(segments), gravity_m_s2=self.gravity_m_s2,
+                             markers=(Marker("tip", "link3", (0.0, -self.length3_m)),))
+        damping = {j: PassiveJointMoment(0.0, 0.0, 0.0, 0.0, -10.0, 10.0,
+                                         getattr(self, f"damping{k}_Nm_s_rad"))
+                   for k, j in enumerate(joints, start=1)}
+        return TorqueDrivenTree("triple_pendulum", tree, joints,
+                                dict.fromkeys(joints, self.max_torque_Nm),
+                                dataclasses.asdict(self), passive_moments=damping)
+
 
 def model_names() -> list[str]:
     """Names of every built-in model kind, in registration order."""

@@ -50,7 +50,9 @@ class PassiveJointMoment:
     damping_Nm_s_rad: float = FALISSE_2019_DAMPING_NM_S_RAD
 
     def check(self, coordinate: str = "joint") -> None:
-        """Raise ValueError unless both terms resist motion out of the range."""
+        """Raise ValueError unless both terms resist motion out of the range.
+
+        A symbolic damping (an estimated parameter, ocp.estimation) is not checked."""
         if not (self.k1_Nm <= 0 <= self.k2_1_rad and self.k3_Nm >= 0 >= self.k4_1_rad):
             raise ValueError(f"passive moment of '{coordinate}': expected k1 <= 0 <= k2 and "
                              f"k3 >= 0 >= k4 (stops that resist leaving the range), got "
@@ -59,7 +61,8 @@ class PassiveJointMoment:
             raise ValueError(f"passive moment of '{coordinate}': theta_low "
                              f"{self.theta_low_rad} rad must be below theta_up "
                              f"{self.theta_up_rad} rad")
-        if not (self.damping_Nm_s_rad >= 0 and math.isfinite(self.damping_Nm_s_rad)):
+        if isinstance(self.damping_Nm_s_rad, (int, float)) and not (
+                self.damping_Nm_s_rad >= 0 and math.isfinite(self.damping_Nm_s_rad)):
             raise ValueError(f"passive moment of '{coordinate}': damping must be finite "
                              f"and >= 0, got {self.damping_Nm_s_rad} N m s/rad")
 
