@@ -151,6 +151,9 @@ class Solution:
     #: reserve and residual actuators per coordinate: kind, RMS, peak, share of the
     #: joint moment's RMS (ocp.analysis.reserves), or None
     reserves: dict | None = None
+    #: EMG tracking: each muscle's estimated scale, its bounds, the RMS of signal minus
+    #: scaled EMG and the scaled EMG at ``time`` (ocp.analysis.emg), or None
+    emg: dict | None = None
     #: estimated model numbers with standard errors (ocp.estimation.ParameterReport), or None
     parameters: object = None
     #: an intervention's answer: how far each final condition is missed (ocp.causal), or None
@@ -216,6 +219,8 @@ class Solution:
             out["muscle_geometry_fit"] = self.muscle_geometry_fit
         if self.reserves:
             out["reserves"] = self.reserves
+        if self.emg:
+            out["emg"] = self.emg
         if self.parameters is not None:
             out.update(self.parameters.to_dict())
         if self.mesh_refinement is not None:
@@ -312,6 +317,7 @@ class Solution:
         solution.warnings = list(summary.get("warnings", []))
         solution.tracking_error = summary.get("tracking_error")
         solution.reserves = summary.get("reserves")
+        solution.emg = summary.get("emg")
         solution.muscle_geometry_fit = summary.get("muscle_geometry_fit")
         solution.final_misses = summary.get("final_misses")
         solution.accuracy = summary.get("accuracy")

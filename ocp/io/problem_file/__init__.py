@@ -20,6 +20,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [kinematics]     file (CSV, .mot, .sto of joint angles), columns, start, final: the
                      muscle redundancy problem
     [external_loads] file (OpenSim ExternalLoads .xml): measured forces in its dynamics
+    [emg]            file (EMG envelopes), columns, signal, weight, scale_bounds: tracked
+                     with a scale per muscle estimated in the NLP (ocp.costs.emg_tracking)
     [model.reserves] [model.residuals]  (.osim) reserve and residual actuators
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
@@ -70,7 +72,8 @@ __all__ = ["load_problem", "problem_from_dict", "read_model", "fit_ranges", "SEC
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
-            "average_speed", "intervention", "parameters", "sense", "units", "external_loads"}
+            "average_speed", "intervention", "parameters", "sense", "units", "external_loads",
+            "emg"}
 
 
 def load_problem(path, overrides: dict | None = None) -> Problem:
@@ -155,6 +158,13 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     if "parameters" in data:  # model numbers to estimate (ocp.estimation)
         from ocp.estimation.problem_table import read_parameters
         problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
+    if "emg" in data:  # EMG envelopes and their scales, decision variables too
+        from ocp.io.problem_file.emg import read_emg
+        if "parameters" in data:
+            raise root.error("emg", "[emg] with [parameters]: estimating model numbers and "
+                             "EMG scales in one problem is not supported yet")
+        term, problem.parameters = read_emg(root.sub("emg"), model, base, (start, final_time))
+        problem.minimize(term)
     try:
         problem.validate()
         check_nlp_size(problem)
