@@ -18,6 +18,7 @@ import ocp.analysis.emg  # noqa: F401
 import ocp.analysis.tracking  # noqa: F401
 import ocp.estimation.uncertainty  # noqa: F401
 import ocp.models.surrogate  # noqa: F401
+import ocp.models.treadmill  # noqa: F401
 import ocp.osim.model  # noqa: F401
 from ocp.costs import (
     COST_TYPES,

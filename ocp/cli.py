@@ -42,7 +42,8 @@ def parse_set(items) -> dict:
 
 def report(solution, out: Path | None = None) -> str:
     lines = [
-        f"problem      {solution.problem_name}",
+        f"problem      {solution.problem_name}" + (f" (treadmill belt at "
+        f"{solution.treadmill_speed_m_s:g} m/s)" if solution.treadmill_speed_m_s else ""),
         f"status       {solution.status}" + (
             f" ({solution.message})"
             if solution.message and solution.message != "Solve_Succeeded" else ""),

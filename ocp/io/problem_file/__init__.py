@@ -16,6 +16,7 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [model]          name = built-in model | file = "my_model.py"; [model.parameters]
                      passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
                      contact_stiffness = N/m^2 (.osim files: every contact sphere)
+                     treadmill_speed = m/s: the contact spheres on a moving belt
     [time]           start, final (value: fixed; [lo, hi]: free), guess
     [kinematics]     file (CSV, .mot, .sto of joint angles), columns, start, final: the
                      muscle redundancy problem
@@ -59,7 +60,7 @@ from ocp.io.problem_file.constraints import read_constraint
 from ocp.io.problem_file.costs import read_cost
 from ocp.io.problem_file.guess import read_guess
 from ocp.io.problem_file.kinematics import measured_loads, read_kinematics
-from ocp.io.problem_file.model import fit_ranges, read_model
+from ocp.io.problem_file.model import fit_ranges, read_model, treadmill
 from ocp.io.problem_file.reserves import actuator_costs
 from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
 from ocp.io.problem_file.transcription import read_transcription
@@ -98,6 +99,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         data = {**data, "model": {"file": data["model"]}}
         root = TableReader(data, "", file)
     model = read_model(root.sub("model", required=True), base, data.get("bounds", {}))
+    model = treadmill(root.sub("model"), model)   # [model] treadmill_speed
     redundancy = None
     if "kinematics" in data:
         redundancy = read_kinematics(root.sub("kinematics"), model, base,

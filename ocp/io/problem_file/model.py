@@ -60,7 +60,7 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
                  "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
                  "imu_placement", "imu_placer", "passive_moments", "tendon_stiffness",
-                 "contacts"}
+                 "contacts", "treadmill_speed"}
                 | OSIM_ACTUATOR_KEYS)
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
@@ -127,8 +127,8 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
         return osim_model(reader, file_path, bounds_table, base)
-    reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments"}
-                | MUSCLE_MODEL_KEYS)
+    reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments",
+                 "treadmill_speed"} | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
@@ -348,3 +348,19 @@ def muscle_geometry(entry: TableReader):
         raise entry.error("length_polynomial", "expected [[coefficient_m, {coordinate = power}], "
                           "...], e.g. [[0.25, {}], [-0.03, {shoulder = 1}]]")
     return PolynomialGeometry(tuple((float(c), dict(e)) for c, e in terms))
+
+
+def treadmill(reader: TableReader, model):
+    """``treadmill_speed`` (m/s): every contact sphere on a belt moving at that speed
+    (ocp.models.treadmill), or ``model`` unchanged without the key."""
+    from ocp.models.treadmill import on_treadmill
+    speed = reader.number("treadmill_speed", None, unit="m/s")
+    if speed is None:
+        return model
+    if not (math.isfinite(speed) and speed != 0):
+        raise reader.error("treadmill_speed", f"expected a finite, non-zero belt speed in "
+                           f"m/s (e.g. \"1.2 m/s\"), got {speed}")
+    try:
+        return on_treadmill(model, speed)
+    except ValueError as exc:
+        raise reader.error("treadmill_speed", str(exc)) from None
