@@ -15,6 +15,7 @@ declare a new one's keys, and the one error type of bad input.
 # muscle geometry, estimated parameters, reserves' shares, angles that wrap.
 import ocp.analysis.angles  # noqa: F401
 import ocp.analysis.emg  # noqa: F401
+import ocp.analysis.loads_report  # noqa: F401
 import ocp.analysis.tracking  # noqa: F401
 import ocp.estimation.uncertainty  # noqa: F401
 import ocp.models.surrogate  # noqa: F401

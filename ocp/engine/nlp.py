@@ -227,7 +227,7 @@ def dynamics_constraints(v: Symbols, con: Constraints) -> None:
     X, U, Z, p = v.X, v.U, v.Z, v.p
     t_s, x_s, u_s, z_s, p_s = v.t_s, v.x_s, v.u_s, v.z_s, v.p_s
     if problem.dynamics == IMPLICIT:
-        xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
+        xdot, residual = model.implicit_dynamics_at(x_s, u_s, z_s, t_s)
     else:  # at the real time of each point, for a non-autonomous model
         xdot, residual = model.dynamics_at(x_s, u_s, t_s), ca.SX(0, 1)
     F, R = calls(ca.Function("dynamics", [t_s, x_s, u_s, z_s, p_s], [xdot, residual]), v.P,

@@ -55,7 +55,11 @@ def fit_ranges(bounds_table) -> dict:
 def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
                base: Path | None = None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
-    from ocp.io.problem_file.reserves import OSIM_ACTUATOR_KEYS, osim_actuators
+    from ocp.io.problem_file.reserves import (
+        OSIM_ACTUATOR_KEYS,
+        osim_actuators,
+        spatial_actuators,
+    )
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
                  "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
@@ -82,6 +86,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
                + imu_frames(reader, file_path, base or file_path.parent)}
     # [model.reserves], [model.residuals] ... (ocp.io.problem_file.reserves)
     doc, muscle_options = osim_actuators(reader, file_path)
+    if doc is None and reader.table.get("remove_muscles") is True:   # a 3D file
+        spatial["ignore"] += ("muscles",)
     # a 3D muscle-driven model: contact spheres from a CSV file (ocp.osim.contact_file)
     contacts = reader.path("contacts", base or file_path.parent)
     try:
@@ -96,6 +102,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
+    if doc is None:   # 3D: reserves and residuals of a torque-driven model
+        model = spatial_actuators(reader, model)
     return apply_osim_options(reader, model)   # passive_moments, tendon_stiffness
 
 
