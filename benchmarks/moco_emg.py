@@ -46,14 +46,14 @@ def main():
         muscles = list(table.getColumnLabels())
         for m in muscles:
             goal.setReferenceLabel(f"/forceset/{m}", m)
-            goal.addScaleFactor(f"{m}_scale", f"/forceset/{m}", osim.MocoBounds(lower, upper))
+            goal.addScaleFactor(f"{m}_scale", f"/forceset/{m}", [lower, upper])
         problem.addGoal(goal)
+        print("solving", file=sys.stderr, flush=True)
         start = time.perf_counter()
         solution = study.solve()
         seconds = time.perf_counter() - start
-        names = list(solution.getParameterNames())
-        values = solution.getParametersMat()
-        scales = {n[:-len("_scale")]: float(values[i]) for i, n in enumerate(names)}
+        print(f"solved in {seconds:.1f} s", file=sys.stderr, flush=True)
+        scales = {m: float(solution.getParameter(f"{m}_scale")) for m in muscles}
         solution.unseal().write(os.path.join(out, "moco_emg_solution.sto"))
         result = {"scales": scales, "objective": solution.getObjective(),
                   "iterations": solution.getNumIterations(), "solve_time_s": seconds,
