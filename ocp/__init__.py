@@ -14,9 +14,12 @@ declare a new one's keys, and the one error type of bad input.
 # imported (ocp.engine.reports): tracking errors, surrogate ranges, fitted
 # muscle geometry, estimated parameters, reserves' shares, angles that wrap.
 import ocp.analysis.angles  # noqa: F401
+import ocp.analysis.emg  # noqa: F401
+import ocp.analysis.loads_report  # noqa: F401
 import ocp.analysis.tracking  # noqa: F401
 import ocp.estimation.uncertainty  # noqa: F401
 import ocp.models.surrogate  # noqa: F401
+import ocp.models.treadmill  # noqa: F401
 import ocp.osim.model  # noqa: F401
 from ocp.costs import (
     COST_TYPES,

@@ -42,7 +42,8 @@ def parse_set(items) -> dict:
 
 def report(solution, out: Path | None = None) -> str:
     lines = [
-        f"problem      {solution.problem_name}",
+        f"problem      {solution.problem_name}" + (f" (treadmill belt at "
+        f"{solution.treadmill_speed_m_s:g} m/s)" if solution.treadmill_speed_m_s else ""),
         f"status       {solution.status}" + (
             f" ({solution.message})"
             if solution.message and solution.message != "Solve_Succeeded" else ""),
@@ -78,6 +79,8 @@ def report(solution, out: Path | None = None) -> str:
                        f"{err['worst_marker_rms']:.3g} m RMS")
             lines.append(f"tracking     {term}: {name} RMS {err['rms']:.3g} "
                          f"{err['unit']}{deg}")
+    for m, e in ((solution.emg or {}).get("muscles") or {}).items():
+        lines.append(f"emg          {m}: scale {e['scale']:.4g}, RMS {e['rms']:.3g} off")
     if out is not None:
         lines.append(f"written      {out / 'summary.json'}, {out / 'solution.npz'}")
     return "\n".join(lines)

@@ -151,6 +151,12 @@ class Solution:
     #: reserve and residual actuators per coordinate: kind, RMS, peak, share of the
     #: joint moment's RMS (ocp.analysis.reserves), or None
     reserves: dict | None = None
+    #: EMG tracking: each muscle's estimated scale, its bounds, the RMS of signal minus
+    #: scaled EMG and the scaled EMG at ``time`` (ocp.analysis.emg), or None
+    emg: dict | None = None
+    #: speed (m/s) of the treadmill belt under the contact spheres (ocp.models.treadmill),
+    #: or None overground
+    treadmill_speed_m_s: float | None = None
     #: estimated model numbers with standard errors (ocp.estimation.ParameterReport), or None
     parameters: object = None
     #: an intervention's answer: how far each final condition is missed (ocp.causal), or None
@@ -216,6 +222,10 @@ class Solution:
             out["muscle_geometry_fit"] = self.muscle_geometry_fit
         if self.reserves:
             out["reserves"] = self.reserves
+        if self.emg:
+            out["emg"] = self.emg
+        if self.treadmill_speed_m_s:
+            out["treadmill_speed_m_s"] = self.treadmill_speed_m_s
         if self.parameters is not None:
             out.update(self.parameters.to_dict())
         if self.mesh_refinement is not None:
@@ -312,6 +322,8 @@ class Solution:
         solution.warnings = list(summary.get("warnings", []))
         solution.tracking_error = summary.get("tracking_error")
         solution.reserves = summary.get("reserves")
+        solution.emg = summary.get("emg")
+        solution.treadmill_speed_m_s = summary.get("treadmill_speed_m_s")
         solution.muscle_geometry_fit = summary.get("muscle_geometry_fit")
         solution.final_misses = summary.get("final_misses")
         solution.accuracy = summary.get("accuracy")

@@ -37,7 +37,7 @@ RESIDUAL_PEAK_MOMENT_N_M = 75.0
 RESERVE_SHARE = 0.10
 
 __all__ = ["RESIDUAL_PEAK_FORCE_N", "RESIDUAL_PEAK_MOMENT_N_M", "RESERVE_SHARE",
-           "root_coordinates", "actuator_report", "report_warnings"]
+           "root_coordinates", "spatial_root_coordinates", "actuator_report", "report_warnings"]
 
 
 def root_coordinates(tree) -> tuple[str, ...]:
@@ -54,6 +54,19 @@ def root_coordinates(tree) -> tuple[str, ...]:
     if not any(s.joint.kind == PRISMATIC for s in out):
         return ()
     return tuple(s.joint.coordinate for s in out)
+
+
+def spatial_root_coordinates(tree) -> tuple:
+    """The free coordinates of the joint between the ground and the first body (the
+    pelvis' six), when one of them is a translation; () otherwise."""
+    from ocp.models.spatial.reduced import ReducedTree
+    full = tree.tree if isinstance(tree, ReducedTree) else tree
+    first = next((b for b in full.bodies if b.parent is None), None)
+    if first is None:
+        return ()
+    roots = tuple(c for c in first.joint.coordinates if c in tree.coordinates)
+    translational = set(full.translational)
+    return roots if any(c in translational for c in roots) else ()
 
 
 def _rms(t, y):

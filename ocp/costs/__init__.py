@@ -8,6 +8,7 @@ is the table of the documentation.
 from ocp.costs.base import COST_TYPES, CostContext, CostTerm, EndpointVariables, PointVariables
 from ocp.costs.contact_dissipation import ContactDissipation
 from ocp.costs.custom import CustomCost
+from ocp.costs.emg_tracking import EmgScale, EmgTracking
 from ocp.costs.final_time import FinalTime
 from ocp.costs.metabolic_energy import MetabolicEnergy
 from ocp.costs.squared_accelerations import SquaredAccelerations
@@ -18,6 +19,7 @@ from ocp.costs.squared_torque import SquaredTorque
 from ocp.costs.tracking import Tracking
 
 __all__ = ["COST_TYPES", "CostContext", "CostTerm", "EndpointVariables", "PointVariables",
-           "ContactDissipation", "CustomCost", "FinalTime", "MetabolicEnergy",
+           "ContactDissipation", "CustomCost", "EmgScale", "EmgTracking",
+           "FinalTime", "MetabolicEnergy",
            "SquaredAccelerations", "SquaredActivations", "SquaredControls",
            "SquaredPassiveMoments", "SquaredTorque", "Tracking"]

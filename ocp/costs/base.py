@@ -36,12 +36,21 @@ class PointVariables:
     engine gives ``xdot``, a symbol for the dynamics it evaluates anyway (a
     term built on it reuses their derivative blocks instead of
     differentiating the dynamics again, ocp/engine/nlp.py).
+    ``parameter('emg_scale.soleus_r')``: a time-invariant decision variable of
+    the problem (``Problem.parameters``) by name, in SI units.
     """
 
-    def __init__(self, model, t, x, u, z, xdot=None):
+    def __init__(self, model, t, x, u, z, xdot=None, parameters=None):
         self.model, self.t, self.x, self.u, self.z = model, t, x, u, z
         self.xdot = xdot
+        self.parameters = dict(parameters or {})
         self._outputs = None
+
+    def parameter(self, name):
+        if name not in self.parameters:
+            raise ValueError(f"'{name}' is not a parameter of the problem" +
+                             suggestion(name, list(self.parameters)))
+        return self.parameters[name]
 
     def state_derivative(self):
         """dx/dt at this point: the engine's symbol ``xdot``, else the model's dynamics."""

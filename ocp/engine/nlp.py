@@ -209,8 +209,14 @@ def variables(problem: Problem) -> Symbols:
         h=tr.durations(tf - t0),  # scalar, or (1, N) on a refined mesh
         grid=grid, times=t0 + ca.DM(grid).T * (tf - t0),  # (1, P)
         t_s=t_s, x_s=x_s, u_s=u_s, z_s=z_s,
-        point=PointVariables(model, t_s, x_s, u_s, z_s),
+        point=PointVariables(model, t_s, x_s, u_s, z_s, parameters=parameter_symbols(
+            problem.parameters, p_s)),
         parallel=(("thread", problem.solver.threads) if problem.solver.threads > 1 else ()))
+
+
+def parameter_symbols(parameters, p_s) -> dict:
+    """Each parameter's SX symbol (SI units) by name, for cost terms that use one."""
+    return {q.name: p_s[i] for i, q in enumerate(parameters)}
 
 
 def dynamics_constraints(v: Symbols, con: Constraints) -> None:
@@ -221,7 +227,7 @@ def dynamics_constraints(v: Symbols, con: Constraints) -> None:
     X, U, Z, p = v.X, v.U, v.Z, v.p
     t_s, x_s, u_s, z_s, p_s = v.t_s, v.x_s, v.u_s, v.z_s, v.p_s
     if problem.dynamics == IMPLICIT:
-        xdot, residual = model.implicit_dynamics(x_s, u_s, z_s)
+        xdot, residual = model.implicit_dynamics_at(x_s, u_s, z_s, t_s)
     else:  # at the real time of each point, for a non-autonomous model
         xdot, residual = model.dynamics_at(x_s, u_s, t_s), ca.SX(0, 1)
     F, R = calls(ca.Function("dynamics", [t_s, x_s, u_s, z_s, p_s], [xdot, residual]), v.P,
@@ -378,7 +384,8 @@ def objective_terms(v: Symbols):
     # 11 MB of C to compile on a first run, more than the dynamics' own blocks).
     xdot_s = ca.SX.sym("xdot", v.nx) if v.calls.lift and v.F is not None else None
     point = v.point if xdot_s is None else PointVariables(model, v.t_s, v.x_s, v.u_s, v.z_s,
-                                                          xdot=xdot_s)
+                                                          xdot=xdot_s,
+                                                          parameters=v.point.parameters)
     term_values, integrand_rows = [], []
     for k, term in enumerate(problem.costs):
         weight = v.weights[k]

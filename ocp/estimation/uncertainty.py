@@ -40,6 +40,7 @@ import scipy.sparse.linalg as spla
 
 from ocp.engine.reports import register_reporter, register_summary_reader
 from ocp.estimation.names import model_numbers
+from ocp.estimation.unknowns import UnknownParameter
 
 #: eigenvalues of the scaled reduced Hessian below this fraction of the largest are singular
 SINGULAR_RATIO = 1e-8
@@ -311,8 +312,8 @@ def parameter_report(problem, tp, w, lam_g, lam_x, cost_terms: dict,
 def parameter_reporter(problem, model, solution, context) -> dict:
     """Reporter (ocp.engine.reports): the estimated parameters' values, bounds and
     standard errors (``parameters``), and their warnings."""
-    if not problem.parameters:
-        return {}
+    if not any(isinstance(q, UnknownParameter) for q in problem.parameters):
+        return {}   # none, or EMG scales (reported by ocp.analysis.emg)
     estimated = parameter_report(problem, context.transcribed, context.w, context.lam_g,
                                  context.lam_x, solution.cost_terms, context.final_time,
                                  context.solver)

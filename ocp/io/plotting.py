@@ -81,7 +81,8 @@ def _cost_figure(solution, path: Path):
 
 
 def _muscle_figure(solution, path: Path):
-    """Activation and tendon force of every muscle, one row per muscle."""
+    """Activation and tendon force of every muscle, one row per muscle (with the
+    scaled EMG envelope where the problem tracked one)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -100,6 +101,11 @@ def _muscle_figure(solution, path: Path):
         if f"{muscle}_excitation" in solution.control_names:
             row[0].plot(solution.time, solution.control(f"{muscle}_excitation"), lw=1.0,
                         ls="--", label="excitation")
+        emg = ((solution.emg or {}).get("muscles") or {}).get(muscle)
+        if emg:   # the [emg] envelope times its estimated scale (ocp.analysis.emg)
+            row[0].plot(solution.time, emg["scaled_emg"], lw=1.2, color="k", alpha=0.6,
+                        label=f"EMG x {emg['scale']:.3g}")
+            row[0].legend(fontsize=7)
         row[0].set_ylabel(f"{muscle} [-]", fontsize=9)
         row[0].set_ylim(-0.02, max(0.1, 1.1 * float(max(activation))))
         row[0].grid(alpha=0.3)

@@ -117,6 +117,11 @@ class Model(ABC, metaclass=ImmutableAfterInit):
         """
         raise NotImplementedError(f"model '{self.name}' has no implicit dynamics")
 
+    def implicit_dynamics_at(self, x, u, z, t):
+        """:meth:`implicit_dynamics` at time ``t`` (s, the real time); a time-invariant
+        model keeps this default, ``t`` ignored. The engine calls this one."""
+        return self.implicit_dynamics(x, u, z)
+
     @property
     def has_implicit_form(self) -> bool:
         return bool(self.algebraic_names)

@@ -42,6 +42,12 @@ slip speed of the contact point along the ground (m/s):
 
 The force acts at the contact point midway through the indentation.
 
+On a treadmill (``ContactSphere.belt_speed_m_s`` = b, the belt's surface
+moving at -b along x under a subject facing +x) the slip velocity is taken
+relative to the belt, v_s = v_x + b, and so is the power of the ground
+reactions: the forces of a walk on the belt equal those of the same walk
+overground shifted by b t (Galilean invariance; ocp.models.treadmill).
+
 The "opensim" law also takes the tangential slip velocity as a vector in
 place of v_s (|v|^2 for v_s^2, friction along -v): the 3D contacts of
 ``ocp.models.spatial.contact`` use it; a signed speed is computed exactly as
@@ -87,6 +93,9 @@ class ContactSphere:
     static_friction: float | None = None
     #: width w of the smooth min(v_rel, 1) of the "opensim" law (dimensionless)
     friction_kink_smoothing: float = 1e-2
+    #: speed b (m/s) of a treadmill belt under the sphere, its surface moving at -b
+    #: along x (module docstring); 0 overground
+    belt_speed_m_s: float = 0.0
 
     def check(self):
         for key in ("radius_m", "stiffness_N_m2", "dissipation_s_m", "transition_velocity_m_s",
@@ -207,16 +216,20 @@ def ground_reaction_power(tree: KinematicTree, q, qd, spheres, normal_force_mode
     """
     total = 0
     for _, force, _, velocity in _sphere_reactions(tree, q, qd, spheres, normal_force_model):
+        # velocity relative to the ground's surface (a treadmill belt's, module docstring)
         total = total + force[0] * velocity[0] + force[1] * velocity[1]
     return total
 
 
 def _sphere_reactions(tree, q, qd, spheres, normal_force_model):
-    """Per sphere: (sphere, force (F_x, F_y) N, contact point (2,) m, its velocity m/s)."""
+    """Per sphere: (sphere, force (F_x, F_y) N, contact point (2,) m, its velocity m/s
+    relative to the ground's surface)."""
     normal_force_model = normal_force_model or normal_force
     for s, (indentation, indentation_speed, point, velocity) in zip(
             spheres, sphere_kinematics(tree, q, qd, spheres)):
         fn = normal_force_model(s, indentation, indentation_speed)
+        # relative to the ground's surface: a treadmill belt moves at -b along x
+        velocity = ca.vertcat(velocity[0] + s.belt_speed_m_s, velocity[1])
         ft = friction_force(s, fn, velocity[0])
         yield s, ca.vertcat(ft, fn), point, velocity
 

@@ -16,10 +16,13 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [model]          name = built-in model | file = "my_model.py"; [model.parameters]
                      passive_joint_moments = "none" | "anderson1999" (gait2d_torque)
                      contact_stiffness = N/m^2 (.osim files: every contact sphere)
+                     treadmill_speed = m/s: the contact spheres on a moving belt
     [time]           start, final (value: fixed; [lo, hi]: free), guess
     [kinematics]     file (CSV, .mot, .sto of joint angles), columns, start, final: the
                      muscle redundancy problem
     [external_loads] file (OpenSim ExternalLoads .xml): measured forces in its dynamics
+    [emg]            file (EMG envelopes), columns, signal, weight, scale_bounds: tracked
+                     with a scale per muscle estimated in the NLP (ocp.costs.emg_tracking)
     [model.reserves] [model.residuals]  (.osim) reserve and residual actuators
     [bounds]         name = [lo, hi] for states, controls and outputs
     [initial] [final]  name = value or [lo, hi]
@@ -57,7 +60,7 @@ from ocp.io.problem_file.constraints import read_constraint
 from ocp.io.problem_file.costs import read_cost
 from ocp.io.problem_file.guess import read_guess
 from ocp.io.problem_file.kinematics import measured_loads, read_kinematics
-from ocp.io.problem_file.model import fit_ranges, read_model
+from ocp.io.problem_file.model import fit_ranges, read_model, treadmill
 from ocp.io.problem_file.reserves import actuator_costs
 from ocp.io.problem_file.solver import LINEAR_SOLVERS, read_solver
 from ocp.io.problem_file.transcription import read_transcription
@@ -70,7 +73,8 @@ __all__ = ["load_problem", "problem_from_dict", "read_model", "fit_ranges", "SEC
 
 SECTIONS = {"title", "description", "model", "time", "bounds", "initial", "final",
             "periodic", "costs", "constraints", "transcription", "solver", "guess", "kinematics",
-            "average_speed", "intervention", "parameters", "sense", "units", "external_loads"}
+            "average_speed", "intervention", "parameters", "sense", "units", "external_loads",
+            "emg"}
 
 
 def load_problem(path, overrides: dict | None = None) -> Problem:
@@ -95,6 +99,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         data = {**data, "model": {"file": data["model"]}}
         root = TableReader(data, "", file)
     model = read_model(root.sub("model", required=True), base, data.get("bounds", {}))
+    model = treadmill(root.sub("model"), model)   # [model] treadmill_speed
     redundancy = None
     if "kinematics" in data:
         redundancy = read_kinematics(root.sub("kinematics"), model, base,
@@ -155,6 +160,13 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
     if "parameters" in data:  # model numbers to estimate (ocp.estimation)
         from ocp.estimation.problem_table import read_parameters
         problem.parameters = read_parameters(root.sub("parameters"), model, problem.costs)
+    if "emg" in data:  # EMG envelopes and their scales, decision variables too
+        from ocp.io.problem_file.emg import read_emg
+        if "parameters" in data:
+            raise root.error("emg", "[emg] with [parameters]: estimating model numbers and "
+                             "EMG scales in one problem is not supported yet")
+        term, problem.parameters = read_emg(root.sub("emg"), model, base, (start, final_time))
+        problem.minimize(term)
     try:
         problem.validate()
         check_nlp_size(problem)

@@ -112,6 +112,32 @@ def measured_loads(reader, model, base: Path, span):
     """``[external_loads]`` of a forward problem: ``model`` with the loads in its dynamics
     (ocp.models.measured_loads.MeasuredLoads)."""
     from ocp.models.measured_loads import MeasuredLoads
+    from ocp.models.protocols import OsimModel
+    from ocp.osim.model3d import SpatialSkeleton
     if isinstance(span[1], tuple | list):
         raise reader.error("file", "measured loads need a fixed final time")
+    if isinstance(model, OsimModel) and isinstance(model.osim, SpatialSkeleton):
+        return spatial_loads(reader, model, base, span)
     return MeasuredLoads(model, read_loads(reader, model, base, span))
+
+
+def spatial_loads(reader, model, base: Path, span):
+    """``[external_loads]`` on a 3D .osim model: the ExternalLoads in its dynamics, each
+    force on its body, in ground or body frames (ocp.models.measured_loads)."""
+    from ocp.data.errors import DataError
+    from ocp.data.external_loads import read_external_loads
+    from ocp.models.measured_loads import SpatialMeasuredLoads
+    reader.only({"file"})
+    path = reader.path("file", base)
+    if path is None:
+        raise reader.error("file", "the ExternalLoads .xml file is required")
+    try:
+        loads = read_external_loads(path)
+        loads.check_bodies(model.tree.body_names(), f"model '{model.name}'")
+    except DataError as exc:
+        raise reader.error("file", str(exc)) from None
+    t = loads.table.time_s
+    if t[0] > span[0] + 1e-9 or t[-1] < span[1] - 1e-9:
+        raise reader.error("file", f"the forces of '{path.name}' cover {t[0]:g} to {t[-1]:g} s, "
+                           f"not the problem's {span[0]:g} to {span[1]:g} s")
+    return SpatialMeasuredLoads(model, loads)

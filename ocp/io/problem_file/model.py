@@ -55,12 +55,16 @@ def fit_ranges(bounds_table) -> dict:
 def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
                base: Path | None = None):
     """``[model] file = "x.osim"``: an OpenSim model read by ocp.osim (no OpenSim needed)."""
-    from ocp.io.problem_file.reserves import OSIM_ACTUATOR_KEYS, osim_actuators
+    from ocp.io.problem_file.reserves import (
+        OSIM_ACTUATOR_KEYS,
+        osim_actuators,
+        spatial_actuators,
+    )
     from ocp.osim import build_osim_model
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
                  "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
                  "imu_placement", "imu_placer", "passive_moments", "tendon_stiffness",
-                 "contacts"}
+                 "contacts", "treadmill_speed"}
                 | OSIM_ACTUATOR_KEYS)
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
@@ -82,6 +86,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
                + imu_frames(reader, file_path, base or file_path.parent)}
     # [model.reserves], [model.residuals] ... (ocp.io.problem_file.reserves)
     doc, muscle_options = osim_actuators(reader, file_path)
+    if doc is None and reader.table.get("remove_muscles") is True:   # a 3D file
+        spatial["ignore"] += ("muscles",)
     # a 3D muscle-driven model: contact spheres from a CSV file (ocp.osim.contact_file)
     contacts = reader.path("contacts", base or file_path.parent)
     try:
@@ -96,6 +102,8 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
     if stiffness is not None and not model.contacts:
         raise reader.error("contact_stiffness", f"'{file_path.name}' has no "
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
+    if doc is None:   # 3D: reserves and residuals of a torque-driven model
+        model = spatial_actuators(reader, model)
     return apply_osim_options(reader, model)   # passive_moments, tendon_stiffness
 
 
@@ -127,8 +135,8 @@ def read_model(reader: TableReader, base: Path, bounds_table=None):
     file_path = reader.path("file", base)
     if file_path is not None and file_path.suffix.lower() == ".osim":
         return osim_model(reader, file_path, bounds_table, base)
-    reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments"}
-                | MUSCLE_MODEL_KEYS)
+    reader.only({"name", "file", "parameters", "contact", "dynamics", "passive_joint_moments",
+                 "treadmill_speed"} | MUSCLE_MODEL_KEYS)
     name = reader.string("name")
     params_reader = reader.sub("parameters")
     if (name is None) == (file_path is None):
@@ -348,3 +356,19 @@ def muscle_geometry(entry: TableReader):
         raise entry.error("length_polynomial", "expected [[coefficient_m, {coordinate = power}], "
                           "...], e.g. [[0.25, {}], [-0.03, {shoulder = 1}]]")
     return PolynomialGeometry(tuple((float(c), dict(e)) for c, e in terms))
+
+
+def treadmill(reader: TableReader, model):
+    """``treadmill_speed`` (m/s): every contact sphere on a belt moving at that speed
+    (ocp.models.treadmill), or ``model`` unchanged without the key."""
+    from ocp.models.treadmill import on_treadmill
+    speed = reader.number("treadmill_speed", None, unit="m/s")
+    if speed is None:
+        return model
+    if not (math.isfinite(speed) and speed != 0):
+        raise reader.error("treadmill_speed", f"expected a finite, non-zero belt speed in "
+                           f"m/s (e.g. \"1.2 m/s\"), got {speed}")
+    try:
+        return on_treadmill(model, speed)
+    except ValueError as exc:
+        raise reader.error("treadmill_speed", str(exc)) from None

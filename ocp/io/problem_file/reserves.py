@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from ocp.analysis.reserves import root_coordinates
+from ocp.analysis.reserves import root_coordinates, spatial_root_coordinates
 from ocp.errors import suggestion
 from ocp.models.multibody import REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
@@ -41,9 +41,8 @@ def osim_actuators(reader, path) -> tuple:
     keys = sorted(OSIM_ACTUATOR_KEYS & set(reader.table))
     if not keys:
         return None, None
-    if not is_planar(path):
-        raise reader.error(keys[0], "reserves, residuals and muscle options apply to planar "
-                           ".osim files for now; this one is 3D")
+    if not is_planar(path):   # a 3D torque-driven model: spatial_actuators, once built
+        return None, None
     doc = read_osim(path)
     if "remove_muscles" in reader.table and not isinstance(reader.table["remove_muscles"], bool):
         raise reader.error("remove_muscles", "expected true or false (Moco's "
@@ -133,3 +132,65 @@ def actuator_costs(reader, model) -> list:
         out.append(SquaredControls(name, weight=weight,
                                    controls=tuple(f"reserve_{c}" for c in coords)))
     return out
+
+
+def spatial_actuators(reader, model):
+    """[model.reserves] and [model.residuals] on a 3D torque-driven .osim model.
+
+    The model's generalised forces become the reserves (``optimal_force`` per
+    listed coordinate) and residuals (the pelvis: ``optimal_force`` on its
+    translations, ``optimal_moment`` on its rotations), with the file's own
+    CoordinateActuators; every other coordinate is left without one. Controls
+    stay ``tau_<c>`` / ``force_<c>``, normalised by the optimal forces, bounded
+    by ``bound``. Weights are refused: weigh them with a control_effort cost.
+    Returns ``model`` unchanged without those tables.
+    """
+    from ocp.models.torque_driven import TorqueDrivenTree, actuator_name
+    keys = sorted(OSIM_ACTUATOR_KEYS & set(reader.table))
+    if not keys:
+        return model
+    if not isinstance(model, TorqueDrivenTree):
+        raise reader.error(keys[0], "reserves, residuals and muscle options of 3D .osim files "
+                           "apply to torque-driven models for now: add remove_muscles = true")
+    for key in ("passive_fiber_force", "active_force_width_scale"):
+        if key in reader.table:
+            raise reader.error(key, "a muscle option, and this 3D model is torque-driven")
+    coords, kinds = list(model.tree.coordinates), model.tree.coordinate_kinds()
+    optimal = {c: model.optimal_torque[c] for c in model.actuated if c in model.optimal_torque}
+    bounds = dict(model.file_bounds)
+    for name in ("reserves", "residuals"):
+        sub = reader.sub(name)
+        if not sub.table:
+            continue
+        if "weight" in sub.table:
+            raise sub.error("weight", "on a torque-driven model the reserves and residuals are "
+                            "its generalised forces: weigh them with a control_effort cost")
+        if name == "reserves":
+            sub.only({"optimal_force", "coordinates", "bound"})
+            force = sub.number("optimal_force", 1.0, minimum=0.0)
+            which = sub.table.get("coordinates", "all")
+            which = coords if which == "all" else which
+            if not (isinstance(which, list) and all(isinstance(c, str) for c in which)):
+                raise sub.error("coordinates", f"expected \"all\" or a list of coordinates, "
+                                f"got {which!r}")
+            for c in which:
+                if c not in coords:
+                    raise sub.error("coordinates", f"no free coordinate '{c}' in "
+                                    f"'{model.name}'" + suggestion(c, coords))
+            chosen = {c: force for c in which}
+        else:
+            sub.only({"optimal_force", "optimal_moment", "bound"})
+            force = sub.number("optimal_force", 50.0, minimum=0.0)
+            moment = sub.number("optimal_moment", 250.0, minimum=0.0)
+            roots = spatial_root_coordinates(model.tree)
+            if not roots:
+                raise sub.error(None, f"'{model.name}' has no floating base: use "
+                                f"[model.reserves]")
+            chosen = {c: moment if kinds[c] == REVOLUTE else force for c in roots}
+        bound = sub.number("bound", math.inf, minimum=0.0)
+        for c, value in chosen.items():
+            optimal[c] = value
+            bounds[actuator_name(c, kinds[c])] = (-bound, bound)
+    return model.replace(actuated=tuple(c for c in coords if c in optimal),
+                         optimal_torque=optimal, bounds=bounds)
+

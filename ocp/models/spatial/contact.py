@@ -123,6 +123,8 @@ def sphere_reaction(contact: SpatialContact, sphere_body, half_space_body=None,
     """
     s, h = contact.sphere, contact.half_space
     half = GROUND_MOTION if half_space_body is None else half_space_body
+    if half_space_body is None and s.belt_speed_m_s:   # a treadmill: the surface at -b along x
+        half = BodyMotion(half.R, half.p, half.omega, ca.DM([-s.belt_speed_m_s, 0.0, 0.0]))
     centre = sphere_body.R @ ca.DM(np.asarray(s.center_m, dtype=float)) + sphere_body.p
     normal = half.R @ ca.DM(h.normal_in_body())
     origin = half.R @ ca.DM(np.asarray(h.origin_m, dtype=float)) + half.p
@@ -214,7 +216,8 @@ def sphere_velocities(tree, q, qd, contacts) -> tuple:
     reactions = sphere_reactions(tree, q, qd, contacts)
     return tuple((r, velocity_of_point(states[c.body], r.point)
                   - (velocity_of_point(states[c.half_space.body], r.point)
-                     if c.half_space.body is not None else 0))
+                     if c.half_space.body is not None
+                     else ca.DM([-c.sphere.belt_speed_m_s, 0.0, 0.0])))   # a treadmill belt
                  for c, r in zip(contacts, reactions))
 
 
