@@ -1,6 +1,7 @@
 """The learned-contact walk against the analytic walk: time ratio, iterations, objectives.
 
     python benchmarks/bench_learned_contact.py [--skip-shipped] [--curvature]
+                                               [--set KEY=JSON ...] [--only-set]
 
 problems/gait2d_torque.toml (analytic Hunt-Crossley normal force) and
 gait2d_torque_learned_contact.toml (the same problem with the normal force of
@@ -26,6 +27,10 @@ parameter, restoration, the CPU time in the Hessian and Jacobian evaluations.
 Machines here are shared: compare within one run; CPU time is steadier than
 wall time under load.
 
+``--set`` solves both walks (compiled) once more with the same overrides of
+their problem files (``--set solver.ipopt.mu_min=1e-9``) and gives that ratio
+too; ``--only-set`` leaves out every other setting.
+
 ``--curvature`` (no solve, a second): the network's force law beside the
 analytic one it replaces, on a grid of the indentations and speeds a walk
 visits: force, stiffness and the second derivatives IPOPT's Hessian is made
@@ -34,6 +39,7 @@ iterations come from curvature the analytic law does not have.
 """
 import argparse
 import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -138,7 +144,12 @@ def main():
                     help="leave out the shipped (uncompiled) setting")
     ap.add_argument("--curvature", action="store_true",
                     help="only compare the two force laws' derivatives (no solve)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON",
+                    help="also solve both walks (compiled) with these overrides")
+    ap.add_argument("--only-set", action="store_true",
+                    help="with --set: only the overridden setting")
     args = ap.parse_args()
+    overrides = {k: json.loads(v) for k, v in (a.split("=", 1) for a in args.set)}
     if args.curvature:
         curvature()
         return
@@ -151,6 +162,14 @@ def main():
     print(f"{'solve':<34} {'status':<8} {'iterations':>12} {'objective':>10} {'time s':>8} "
           f"{'CPU s':>8} {'reg.':>6} {'mu min':>6} {'hess s':>7} {'jac s':>7}")
     rows = {}
+    if overrides:
+        both = compiled | overrides
+        rows["as"] = run("analytic, compiled, --set", ANALYTIC, both)
+        rows["ls"] = run("learned, compiled, --set", LEARNED, both)
+        print(f"(--set: {overrides})")
+        print(ratio(rows["ls"], rows["as"], "cold, both compiled, both with --set"))
+        if args.only_set:
+            return
     if not args.skip_shipped:
         rows["a"] = run("analytic, shipped", ANALYTIC, {})
         rows["l"] = run("learned, shipped", LEARNED, {})
