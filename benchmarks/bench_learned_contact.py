@@ -1,6 +1,7 @@
 """The learned-contact walk against the analytic walk: time ratio, iterations, objectives.
 
-    python benchmarks/bench_learned_contact.py [--skip-shipped]
+    python benchmarks/bench_learned_contact.py [--skip-shipped] [--curvature]
+                                               [--set KEY=JSON ...] [--only-set]
 
 problems/gait2d_torque.toml (analytic Hunt-Crossley normal force) and
 gait2d_torque_learned_contact.toml (the same problem with the normal force of
@@ -25,9 +26,20 @@ correction (regularised Hessian), iterations at the smallest barrier
 parameter, restoration, the CPU time in the Hessian and Jacobian evaluations.
 Machines here are shared: compare within one run; CPU time is steadier than
 wall time under load.
+
+``--set`` solves both walks (compiled) once more with the same overrides of
+their problem files (``--set solver.ipopt.mu_min=1e-9``) and gives that ratio
+too; ``--only-set`` leaves out every other setting.
+
+``--curvature`` (no solve, a second): the network's force law beside the
+analytic one it replaces, on a grid of the indentations and speeds a walk
+visits: force, stiffness and the second derivatives IPOPT's Hessian is made
+of, in contact and in the air, to tell whether the learned walk's extra
+iterations come from curvature the analytic law does not have.
 """
 import argparse
 import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -82,11 +94,65 @@ def ratio(b, a, what):
             f"{100 * (b['objective'] / a['objective'] - 1):+.2f} % ({what})")
 
 
+def curvature():
+    """Force, gradient and Hessian of the learned and the analytic normal force of the
+    heel sphere (the one the surrogate was trained for) on a grid, compared."""
+    import casadi as ca
+
+    from ocp.models.contact import ContactSphere, normal_force
+    from ocp.models.surrogate import learned_normal_force, load_surrogate
+    surrogate = load_surrogate(PROBLEMS / "surrogates" / "contact_heel_normal_force.casadi")
+    recorded = surrogate.metadata["sphere"]
+    fields = set(ContactSphere.__dataclass_fields__) - {"name", "segment", "center_m"}
+    sphere = ContactSphere("heel", "ground", (0.0, 0.0),
+                           **{k: v for k, v in recorded.items() if k in fields})
+    d, s = ca.SX.sym("d"), ca.SX.sym("s")
+    x = ca.vertcat(d, s)
+    laws = {}
+    for name, force in (("analytic", normal_force(sphere, d, s)),
+                        ("learned", learned_normal_force(surrogate)(sphere, d, s))):
+        hessian, gradient = ca.hessian(force, x)
+        laws[name] = ca.Function(name, [x], [force, gradient, ca.vec(hessian)])
+    D, S = np.meshgrid(np.linspace(-0.05, 0.03, 81), np.linspace(-1.0, 2.0, 31))
+    grid = np.vstack([D.ravel(), S.ravel()])
+    values = {n: [np.array(v) for v in f.map(grid.shape[1])(grid)] for n, f in laws.items()}
+    (fa, ga, ha), (fl, gl, hl) = values["analytic"], values["learned"]
+    contact, air = fa[0] > 1.0, grid[0] < -0.02
+    print(f"normal force on {grid.shape[1]} grid points (indentation -5 to 3 cm, speed -1 to "
+          f"2 m/s), learned against analytic")
+    print(f"{'':34} {'in contact (F > 1 N)':>22} {'in the air (d < -2 cm)':>24}")
+
+    def row(label, a, b, scale, unit):
+        c = np.median(np.abs(b[contact] - a[contact])) * scale
+        ref = np.median(np.abs(a[contact])) * scale
+        w = np.max(np.abs(b[air] - a[air])) * scale
+        print(f"{label:<34} {c:>10.3g} of {ref:<9.3g} {w:>14.3g} (max) {unit}")
+
+    row("force, median |difference|", fa[0], fl[0], 1.0, "N")
+    row("dF/d(indentation)", ga[0], gl[0], 1e-3, "N/mm")
+    row("dF/d(speed)", ga[1], gl[1], 1.0, "N/(m/s)")
+    row("d2F/d(indentation)2", ha[0], hl[0], 1e-6, "N/mm2")
+    row("d2F/d(indentation)d(speed)", ha[1], hl[1], 1e-3, "N/(mm m/s)")
+    row("d2F/d(speed)2", ha[3], hl[3], 1.0, "N/(m/s)2")
+    print("(the analytic law is linear in the speed while the speed is above -2/(3c): its "
+          "d2F/d(speed)2 vanishes there, the network's does not)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-shipped", action="store_true",
                     help="leave out the shipped (uncompiled) setting")
+    ap.add_argument("--curvature", action="store_true",
+                    help="only compare the two force laws' derivatives (no solve)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON",
+                    help="also solve both walks (compiled) with these overrides")
+    ap.add_argument("--only-set", action="store_true",
+                    help="with --set: only the overridden setting")
     args = ap.parse_args()
+    overrides = {k: json.loads(v) for k, v in (a.split("=", 1) for a in args.set)}
+    if args.curvature:
+        curvature()
+        return
     compiled = {"solver.compile": True}
     started = time.perf_counter()
     for path in (ANALYTIC, LEARNED):  # fill the compiled-block cache (first run only)
@@ -96,6 +162,14 @@ def main():
     print(f"{'solve':<34} {'status':<8} {'iterations':>12} {'objective':>10} {'time s':>8} "
           f"{'CPU s':>8} {'reg.':>6} {'mu min':>6} {'hess s':>7} {'jac s':>7}")
     rows = {}
+    if overrides:
+        both = compiled | overrides
+        rows["as"] = run("analytic, compiled, --set", ANALYTIC, both)
+        rows["ls"] = run("learned, compiled, --set", LEARNED, both)
+        print(f"(--set: {overrides})")
+        print(ratio(rows["ls"], rows["as"], "cold, both compiled, both with --set"))
+        if args.only_set:
+            return
     if not args.skip_shipped:
         rows["a"] = run("analytic, shipped", ANALYTIC, {})
         rows["l"] = run("learned, shipped", LEARNED, {})
