@@ -345,26 +345,54 @@ def _t(a):
     return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float64)
 
 
+#: The weights of the tree's own message passing (graph.GraphNetwork's), which a
+#: network trained on chains brings (``pretrained``); the rest are the walker's own.
+TREE_WEIGHTS = ("down_velocity", "down_acceleration", "down_vector", "up_own_force",
+                "up_inertia", "up_own_moment", "up_child_force", "up_child_moment",
+                "up_child_lever", "readout")
+
+
 def train_walker(layout: dict, sets: list, channels: dict | None = None, hidden: int = 16,
                  epochs: int = 1500, learning_rate: float = 1e-2, lbfgs_steps: int = 30,
-                 seed: int = 0, threads: int = 1):
-    """(network, seconds): Adam then L-BFGS on the generalised forces of ``sets``
-    (sample_states dicts), each coordinate's error in units of its RMS."""
+                 seed: int = 0, threads: int = 1, pretrained: dict | None = None):
+    """(network, seconds): fitted to the generalised forces of ``sets`` (sample_states
+    dicts; kinds 'air' first), each coordinate's error in units of its RMS.
+
+    From scratch: Adam then L-BFGS on everything. With ``pretrained`` (the
+    weights of a graph network of the same channels trained on chains, by
+    name): its tree weights are taken as they are (they transfer: graph.py)
+    and three stages follow: L-BFGS on the root's read-out alone with the feet
+    in the air (the first set), Adam then L-BFGS on the contact edges and
+    their entry into the feet, and ``lbfgs_steps // 2`` L-BFGS steps on all
+    weights together.
+    """
     from learned_components.graph_training import adam, lbfgs
     torch.set_num_threads(max(1, threads))
     channels = channels or dict(zip(CHANNELS, (4, 2, 2, 4, 4)))
     net = WalkerGraphNetwork(layout, **channels, hidden=hidden, seed=seed)
-    data = {k: _t(np.concatenate([s[k] for s in sets])) for k in ("q", "qd", "qdd", "tau",
-                                                                  "edges")}
+    keys = ("q", "qd", "qdd", "tau", "edges")
+    data = {k: _t(np.concatenate([s[k] for s in sets])) for k in keys}
+    air = {k: _t(sets[0][k]) for k in keys}
     scale = torch.sqrt(torch.mean(data["tau"] ** 2, 0))
     started = time.perf_counter()
 
-    def loss():
-        tau, _ = net(data["q"], data["qd"], data["qdd"], data["edges"])
-        return torch.mean(((tau - data["tau"]) / scale) ** 2)
+    def loss_on(d):
+        return lambda: torch.mean(((net(d["q"], d["qd"], d["qdd"], d["edges"])[0] - d["tau"])
+                                   / scale) ** 2)
 
-    adam(net.parameters(), loss, epochs, learning_rate)
-    lbfgs(net.parameters(), loss, lbfgs_steps)
+    if pretrained is None:
+        adam(net.parameters(), loss_on(data), epochs, learning_rate)
+        lbfgs(net.parameters(), loss_on(data), lbfgs_steps)
+        return net, time.perf_counter() - started
+    with torch.no_grad():
+        for k in TREE_WEIGHTS:
+            net.weights_[k].copy_(torch.as_tensor(np.asarray(pretrained[k])))
+    W = net.weights_
+    lbfgs([W["root_readout"]], loss_on(air), 5)
+    edges = [W[k] for k in W if k.startswith("edge") or k.startswith("up_load")]
+    adam(edges, loss_on(data), epochs, learning_rate)
+    lbfgs(edges, loss_on(data), lbfgs_steps)
+    lbfgs(net.parameters(), loss_on(data), lbfgs_steps // 2)
     return net, time.perf_counter() - started
 
 

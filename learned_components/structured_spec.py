@@ -25,6 +25,11 @@ Two components beside muscle geometry and contact (spec.py), read by the same
     lbfgs_steps = 25
     forward_steps = 6                    # on the forward-dynamics loss
 
+A model with contact spheres (``gait2d_torque``) takes ``[network]
+contact_edges = true``: the walker's graph network with one contact edge per
+sphere (contact_graph.py, walker_training.py), trained on ``[data]`` samples
+of its own inverse dynamics (``problems/surrogates/gait2d_walker_graph.train.toml``).
+
 ``component = "emg_activation"``::
 
     [network]
@@ -102,7 +107,8 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
     if component == TREE_DYNAMICS:
         root.only({"component", "out", "network", "chains", "model", "training",
                    "description", "title", "data"})
-        net.only({"architecture", "target", "hidden", "contact_edges", *CHANNELS})
+        net.only({"architecture", "target", "hidden", "contact_edges", "pretrained",
+                  *CHANNELS})
         architecture = net.string("architecture", "graph", choices=["graph"])
         target = net.string("target", None, choices=list(TARGETS))
         if target is None:
@@ -122,7 +128,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
             spec.learning_rate = tr.number("learning_rate", 1e-2, minimum=0.0)
             spec.threads = tr.integer("threads", 1, minimum=1)
             return spec
-        for key in ("data", "hidden", "contact_edges"):
+        for key in ("data", "hidden", "contact_edges", "pretrained"):
             if key in (root.table if key == "data" else net.table) and \
                     (key != "contact_edges" or net.boolean(key)):
                 raise (root if key == "data" else net).error(
@@ -206,7 +212,9 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     """A torque-driven tree with contact spheres (gait2d_torque): the graph network with
     contact edges (contact_graph.py). [data] air, ground, walk (samples of each kind),
     around (a CSV of the walk's states and accelerations, for the walk samples), seed;
-    [network] hidden (the edge perceptron's width) and the channels; [training] epochs,
+    [network] hidden (the edge perceptron's width), the channels and pretrained (the
+    .pt checkpoint of a graph network trained on chains, whose tree weights transfer);
+    [training] epochs,
     lbfgs_steps, learning_rate, threads. Inverse dynamics only."""
     from learned_components.contact_graph import walker_layout
     if "chains" in root.table:
@@ -232,7 +240,9 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
                           dict(model_reader.table))
     spec.walker = {"air": d.integer("air", 1000, minimum=0),
                    "ground": d.integer("ground", 2000, minimum=0), "walk": walk,
-                   "around": around, "hidden": net.integer("hidden", 16, minimum=1)}
+                   "around": around, "hidden": net.integer("hidden", 16, minimum=1),
+                   "pretrained": net.path("pretrained", path.parent)
+                   if "pretrained" in net.table else None}
     spec.epochs = tr.integer("epochs", 600, minimum=0)
     spec.lbfgs_steps = tr.integer("lbfgs_steps", 20, minimum=0)
     spec.forward_steps = 0

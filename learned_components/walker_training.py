@@ -10,6 +10,7 @@
     target = "inverse_dynamics"          # the only target with contact edges
     contact_edges = true
     hidden = 16                          # the edge perceptron's width
+    pretrained = "double_pendulum_graph.pt"   # tree weights trained on chains
 
     [model]
     name = "gait2d_torque"               # a tree whose root slides, with contact spheres
@@ -72,6 +73,19 @@ def read_walk(path, coordinates) -> tuple:
     return x[:, :n], x[:, n:2 * n], x[:, 2 * n:]
 
 
+def pretrained_weights(path, channels: dict):
+    """The weights (by name) of a chain-trained graph network's checkpoint, or None."""
+    if path is None:
+        return None
+    from learned_components.checkpoint import load_checkpoint
+    net = load_checkpoint(path).networks[0]
+    arch = net.architecture()
+    if arch.get("kind") != "graph" or any(arch.get(k) != v for k, v in channels.items()):
+        raise ProblemError(f"pretrained: '{path.name}' is not a graph network with the "
+                           f"channels {channels}", file=str(path))
+    return net.weights()["weights"]
+
+
 def _mirror(name: str) -> str:
     if name.endswith("_r"):
         return name[:-2] + "_l"
@@ -95,7 +109,8 @@ def train_walker_dynamics(spec, progress: bool = True):
         print(f"training a graph network with {len(layout['contacts'])} contact edges ...",
               flush=True)
     net, seconds = train_walker(layout, sets, spec.channels, o["hidden"], spec.epochs,
-                                spec.learning_rate, spec.lbfgs_steps, spec.seed, spec.threads)
+                                spec.learning_rate, spec.lbfgs_steps, spec.seed, spec.threads,
+                                pretrained_weights(o["pretrained"], spec.channels))
     held_out = {k: accuracy(net, sample_states(model, k, 1000, spec.seed * 10 + 100 + i, around))
                 for i, k in enumerate(counts)}
     function = walker_function(net.weights(), layout, model)
@@ -105,6 +120,7 @@ def train_walker_dynamics(spec, progress: bool = True):
               for k, c in enumerate(coords)]
     contacts = [c["name"] for c in layout["contacts"]]
     training = {"time_s": seconds, "held_out": held_out, "samples": counts,
+                "pretrained": None if o["pretrained"] is None else o["pretrained"].name,
                 "seed": spec.seed, "walk_states": None if o["around"] is None
                 else o["around"].name, "gate_width_m": GATE_WIDTH_M}
     meta = {"component": "tree_dynamics", "target": "inverse_dynamics", "model": model.name,

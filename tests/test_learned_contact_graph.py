@@ -41,6 +41,25 @@ def test_the_exported_function_is_the_torch_network(model):
     np.testing.assert_allclose(forces_c, forces.numpy(), rtol=1e-10, atol=1e-8)
 
 
+def test_the_chain_trained_tree_weights_transfer_to_the_walker(model):
+    """The shipped double-pendulum network (chains of 2-4 rods) gives the walker's
+    hip, knee, ankle and trunk torques with the feet in the air: Newton-Euler is the
+    reference; the slider read-out is the walker's own (untrained: far off)."""
+    from learned_components.walker_training import pretrained_weights
+    weights = pretrained_weights(PROBLEMS / "surrogates" / "double_pendulum_graph.pt",
+                                 dict(zip(cg.CHANNELS, (4, 2, 2, 4, 4))))
+    net = cg.WalkerGraphNetwork(cg.walker_layout(model))
+    with torch.no_grad():
+        for k in cg.TREE_WEIGHTS:
+            net.weights_[k].copy_(torch.as_tensor(weights[k]))
+    d = cg.sample_states(model, "air", 200, seed=8)
+    with torch.no_grad():
+        tau = net(*(cg._t(d[k]) for k in ("q", "qd", "qdd", "edges")))[0].numpy()
+    rel = np.sqrt(np.mean((tau - d["tau"]) ** 2, 0)) / np.sqrt(np.mean(d["tau"] ** 2, 0))
+    assert np.all(rel[2:] < 0.01)
+    assert np.all(rel[:2] > 0.1)
+
+
 def test_a_contact_edge_vanishes_above_the_ground_and_only_pushes(model):
     layout = cg.walker_layout(model)
     net = cg.WalkerGraphNetwork(layout, seed=1)
