@@ -142,7 +142,8 @@ def train_walker_dynamics(spec, progress: bool = True):
         lines.append(f"held-out {k:<7} generalised forces {100 * v['tau_relative_rms']:.3g} % "
                      f"(relative RMS); contact forces RMS {v['contact_force_rms_N']:.3g} N "
                      f"= {100 * v['contact_force_rms_of_peak']:.3g} % of the peak "
-                     f"{v['contact_force_peak_N']:.4g} N")
+                     f"{v['contact_force_peak_N']:.4g} N; per foot RMS "
+                     f"{v['foot_force_rms_N']:.3g} N (peak {v['foot_force_peak_N']:.4g} N)")
     return TrainResult(spec, checkpoint, [path], training, lines)
 
 
