@@ -1,6 +1,6 @@
 """The torque walk with the walker's graph network (contact edges) beside the analytic walk.
 
-    python benchmarks/bench_walker_graph.py
+    python benchmarks/bench_walker_graph.py [--analytic DIR] [--out DIR]
 
 problems/gait2d_torque.toml solved as shipped (Newton-Euler, Hunt-Crossley
 contacts) and with one key changed, ``model.dynamics =
@@ -13,14 +13,18 @@ included). Prints the training record (time, held-out errors), the two
 solves (status, objective, iterations, time) and their agreement: objective
 (target within 5 %), ground reactions on the normalised cycle (RMS and peak
 difference over the peak vertical force, target within 10 %), joint angles.
-Machines here are shared: compare within one run.
+Machines here are shared: compare within one run. ``--analytic DIR`` takes
+the analytic walk from an ``ocp solve`` folder instead of solving it (its
+time then comes from that run); ``--out DIR`` saves the learned walk.
 """
+import argparse
 import json
 import time
 from pathlib import Path
 
 import ocp
 from learned_components.walker_training import walk_agreement
+from ocp.solution import Solution
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 WALK = PROBLEMS / "gait2d_torque.toml"
@@ -39,6 +43,10 @@ def solve(label, overrides):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--analytic", help="an ocp solve folder of problems/gait2d_torque.toml")
+    ap.add_argument("--out", help="save the learned walk here")
+    args = ap.parse_args()
     record = json.loads(SURROGATE.with_suffix(".json").read_text())
     tr = record["training"]
     print(f"network: {record['network']['parameters']} weights, "
@@ -50,8 +58,17 @@ def main():
               f"({100 * v['contact_force_rms_of_peak']:.2f} % of the set's peak "
               f"{v['contact_force_peak_N']:.0f} N)")
     print()
-    analytic, t_a = solve("analytic (Newton-Euler)", {})
+    if args.analytic:
+        analytic = Solution.load(args.analytic)
+        t_a = analytic.setup_time_s + analytic.solve_time_s
+        print(f"{'analytic (from ' + args.analytic + ')':<28} objective {analytic.objective:.6f} "
+              f" iterations {analytic.iterations:>4}  build+IPOPT {t_a:.1f} s  final time "
+              f"{analytic.final_time:.3f} s")
+    else:
+        analytic, t_a = solve("analytic (Newton-Euler)", {})
     learned, t_l = solve("graph network, contact edges", LEARNED)
+    if args.out:
+        learned.save(args.out)
     a = walk_agreement(analytic, learned)
     print(f"\nobjective: learned / analytic - 1 = {100 * a['objective_relative']:+.2f} % "
           f"(target within 5 %)")

@@ -125,13 +125,14 @@ def _edge_force(be, W, depth, speed, slip, radius):
         o = h @ W["edge_out"].T + W["edge_out_bias"]
         o1, o2 = o[:, 0], o[:, 1]
         gate = torch.sigmoid(depth / GATE_WIDTH_M)
-        normal = FORCE_SCALE_N * gate * torch.nn.functional.softplus(o1)
+        normal = FORCE_SCALE_N * W["edge_scale"].reshape(()) * gate * \
+            torch.nn.functional.softplus(o1)
     else:
         h = ca.tanh(ca.mtimes(W["edge_hidden"], ca.vertcat(*z)) + W["edge_hidden_bias"].T)
         o = ca.mtimes(W["edge_out"], h) + W["edge_out_bias"].T
         o1, o2 = o[0], o[1]
         gate = 1 / (1 + ca.exp(-depth / GATE_WIDTH_M))
-        normal = FORCE_SCALE_N * gate * ca.log1p(ca.exp(o1))
+        normal = FORCE_SCALE_N * W["edge_scale"] * gate * ca.log1p(ca.exp(o1))
     return normal * o2, normal
 
 
@@ -185,6 +186,9 @@ class WalkerGraphNetwork(nn.Module):
                                  / np.sqrt(s[1])) for k, s in shapes.items()}
         extra["edge_hidden_bias"] = nn.Parameter(torch.zeros(1, hidden, dtype=torch.float64))
         extra["edge_out_bias"] = nn.Parameter(torch.tensor([[-3.0, 0.0]], dtype=torch.float64))
+        # the edges' force unit, set by calibrate_edges (not by the optimiser)
+        extra["edge_scale"] = nn.Parameter(torch.ones(1, 1, dtype=torch.float64),
+                                           requires_grad=False)
         self.weights_ = nn.ParameterDict({**dict(base.weights_.items()), **extra})
         self.hidden = hidden
         tree = layout["tree"]
@@ -355,16 +359,17 @@ TREE_WEIGHTS = ("down_velocity", "down_acceleration", "down_vector", "up_own_for
 def train_walker(layout: dict, sets: list, channels: dict | None = None, hidden: int = 16,
                  epochs: int = 1500, learning_rate: float = 1e-2, lbfgs_steps: int = 30,
                  seed: int = 0, threads: int = 1, pretrained: dict | None = None,
-                 contact_weight: float = 1.0):
+                 contact_weight: float = 0.0):
     """(network, seconds): fitted to the generalised forces of ``sets`` (sample_states
     dicts; kinds 'air' first), each coordinate's error in units of its RMS, plus
     ``contact_weight`` times the contact forces' error in units of theirs.
 
     The generalised forces alone fix only the product of an edge's force and
     the learned map that brings it into the foot (a network whose edges say
-    3 kN where the ground pushes 1 kN can have exact dynamics), so the edges'
-    forces are fitted too: they are what the walk's outputs and its
-    dissipation cost read.
+    0.1 kN where the ground pushes 1 kN can have exact dynamics); the walk's
+    outputs and its dissipation cost read the edges' forces, so that one
+    unit is set afterwards (calibrate_edges), or the forces are fitted with
+    the dynamics (``contact_weight`` > 0).
 
     From scratch: Adam then L-BFGS on everything. With ``pretrained`` (the
     weights of a graph network of the same channels trained on chains, by
@@ -399,6 +404,7 @@ def train_walker(layout: dict, sets: list, channels: dict | None = None, hidden:
     if pretrained is None:
         adam(net.parameters(), loss_on(data), epochs, learning_rate)
         lbfgs(net.parameters(), loss_on(data), lbfgs_steps)
+        calibrate_edges(net, sets)
         return net, time.perf_counter() - started
     with torch.no_grad():
         for k in TREE_WEIGHTS:
@@ -409,7 +415,29 @@ def train_walker(layout: dict, sets: list, channels: dict | None = None, hidden:
     adam(edges, loss_on(data), epochs, learning_rate)
     lbfgs(edges, loss_on(data), lbfgs_steps)
     lbfgs(net.parameters(), loss_on(data), lbfgs_steps // 2)
+    calibrate_edges(net, sets)
     return net, time.perf_counter() - started
+
+
+def calibrate_edges(net: WalkerGraphNetwork, sets: list) -> float:
+    """Set the unit of the edges' forces to the newton; returns the factor found.
+
+    The least-squares factor s of the edges' forces against the analytic
+    contact forces of ``sets`` (F_edge = s F); the edges are divided by s and
+    the maps that bring them into the feet (``up_load_force``,
+    ``up_load_moment``, linear in the force) multiplied by s, so the
+    generalised forces stay exactly as trained.
+    """
+    d = {k: _t(np.concatenate([s[k] for s in sets])) for k in ("q", "qd", "qdd", "edges",
+                                                                "forces")}
+    with torch.no_grad():
+        forces = net(d["q"], d["qd"], d["qdd"], d["edges"])[1]
+        s = float(torch.sum(forces * d["forces"]) / torch.sum(d["forces"] ** 2))
+        W = net.weights_
+        W["edge_scale"].div_(s)
+        W["up_load_force"].mul_(s)
+        W["up_load_moment"].mul_(s)
+    return s
 
 
 def accuracy(net: WalkerGraphNetwork, data: dict) -> dict:

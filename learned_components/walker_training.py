@@ -97,20 +97,35 @@ def _mirror(name: str) -> str:
 def train_walker_dynamics(spec, progress: bool = True):
     model, o = spec.model, spec.walker
     layout = walker_layout(model)
-    coords = list(model.tree.coordinates)
-    around = read_walk(o["around"], coords) if o["around"] is not None else None
-    counts = {k: o[k] for k in KINDS if o[k] > 0}
     if progress:
         print(f"sampling the inverse dynamics of {model.name}: "
-              f"{', '.join(f'{v} {k}' for k, v in counts.items())} ...", flush=True)
-    sets = [sample_states(model, k, v, spec.seed * 10 + i, around)
-            for i, (k, v) in enumerate(counts.items())]
+              f"{', '.join(f'{o[k]} {k}' for k in KINDS if o[k] > 0)} ...", flush=True)
+    around, sets = training_sets(spec)
     if progress:
         print(f"training a graph network with {len(layout['contacts'])} contact edges ...",
               flush=True)
     net, seconds = train_walker(layout, sets, spec.channels, o["hidden"], spec.epochs,
                                 spec.learning_rate, spec.lbfgs_steps, spec.seed, spec.threads,
                                 pretrained_weights(o["pretrained"], spec.channels))
+    return export_walker(spec, net, seconds, sets, around)
+
+
+def training_sets(spec):
+    """The walk's states (or None) and the sample sets of ``spec`` ([data], seeded)."""
+    o = spec.walker
+    coords = list(spec.model.tree.coordinates)
+    around = read_walk(o["around"], coords) if o["around"] is not None else None
+    counts = {k: o[k] for k in KINDS if o[k] > 0}
+    return around, [sample_states(spec.model, k, v, spec.seed * 10 + i, around)
+                    for i, (k, v) in enumerate(counts.items())]
+
+
+def export_walker(spec, net, seconds: float, sets: list, around):
+    """Held-out errors, OUT.pt, OUT.casadi and OUT.json of a trained walker network."""
+    model, o = spec.model, spec.walker
+    layout = net.layout
+    coords = list(model.tree.coordinates)
+    counts = {k: o[k] for k in KINDS if o[k] > 0}
     held_out = {k: accuracy(net, sample_states(model, k, 1000, spec.seed * 10 + 100 + i, around))
                 for i, k in enumerate(counts)}
     function = walker_function(net.weights(), layout, model)
@@ -120,6 +135,7 @@ def train_walker_dynamics(spec, progress: bool = True):
               for k, c in enumerate(coords)]
     contacts = [c["name"] for c in layout["contacts"]]
     training = {"time_s": seconds, "held_out": held_out, "samples": counts,
+                "edge_force_unit": float(net.weights_["edge_scale"].detach().reshape(())),
                 "pretrained": None if o["pretrained"] is None else o["pretrained"].name,
                 "seed": spec.seed, "walk_states": None if o["around"] is None
                 else o["around"].name, "gate_width_m": GATE_WIDTH_M}
