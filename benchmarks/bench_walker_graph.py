@@ -32,9 +32,12 @@ SURROGATE = PROBLEMS / "surrogates" / "gait2d_walker_graph.casadi"
 LEARNED = {"model.dynamics": "surrogates/gait2d_walker_graph.casadi"}
 
 
-def solve(label, overrides):
+def solve(label, overrides, guess=None):
     started = time.perf_counter()
-    s = ocp.solve(ocp.load_problem(WALK, overrides))
+    problem = ocp.load_problem(WALK, overrides)
+    if guess is not None:
+        problem.guess = Solution.load(guess)
+    s = ocp.solve(problem)
     wall = time.perf_counter() - started
     print(f"{label:<28} {s.status[:8]:<8} objective {s.objective:.6f}  iterations "
           f"{s.iterations:>4}  build {s.setup_time_s:6.1f} s  IPOPT {s.solve_time_s:7.1f} s  "
@@ -46,6 +49,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--analytic", help="an ocp solve folder of problems/gait2d_torque.toml")
     ap.add_argument("--out", help="save the learned walk here")
+    ap.add_argument("--guess", help="start the learned walk from this ocp solve folder (the "
+                    "analytic walk's: does the learned walker keep that optimum?)")
     args = ap.parse_args()
     record = json.loads(SURROGATE.with_suffix(".json").read_text())
     tr = record["training"]
@@ -66,7 +71,8 @@ def main():
               f"{analytic.final_time:.3f} s")
     else:
         analytic, t_a = solve("analytic (Newton-Euler)", {})
-    learned, t_l = solve("graph network, contact edges", LEARNED)
+    learned, t_l = solve("graph network, contact edges" + (", warm" if args.guess else ""),
+                         LEARNED, args.guess)
     if args.out:
         learned.save(args.out)
     a = walk_agreement(analytic, learned)
