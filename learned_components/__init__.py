@@ -23,7 +23,9 @@ Modules, one job each:
   and stiffness.
 - ``sequence``: a GRU from EMG envelopes to muscle activation.
 - ``graph`` (with ``tree_data``, ``graph_training``): message passing over
-  the kinematic tree for inverse and forward dynamics, unrolled into CasADi.
+  the kinematic tree for inverse and forward dynamics, unrolled into CasADi;
+  ``contact_graph`` (with ``walker_training``): the walker's graph network
+  with a contact edge per sphere, trained on its inverse dynamics.
 - ``recurrent``: RNN, GRU and LSTM with their CasADi step and the gradient
   profile over long sequences.
 - ``laplace``: a last-layer Laplace approximation beside the ensemble.

@@ -131,6 +131,11 @@ def build(architecture: dict):
     if kind == "graph":
         from learned_components.graph import CHANNELS, GraphNetwork
         return GraphNetwork(**{c: architecture[c] for c in CHANNELS})
+    if kind == "graph_contact":
+        from learned_components.contact_graph import WalkerGraphNetwork
+        from learned_components.graph import CHANNELS
+        return WalkerGraphNetwork(architecture["layout"], hidden=architecture["hidden"],
+                                  **{c: architecture[c] for c in CHANNELS})
     if kind in ("rnn", "gru", "lstm"):
         from learned_components.recurrent import SequenceNet
         return SequenceNet(kind, architecture["hidden"])

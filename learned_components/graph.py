@@ -104,6 +104,12 @@ class _Torch:
         V[:, 0, 1] = g
         return V
 
+    @staticmethod
+    def base(like, C, g, ax, ay):
+        """Gravity plus a translating root's acceleration (ax, ay), world frame."""
+        first = torch.stack([ax, ay + g], -1)[:, None, :]
+        return torch.cat([first, torch.zeros(like.shape[0], C - 1, 2, dtype=like.dtype)], 1)
+
 
 class _Casadi:
     """The same operations on one tree: vectors (C, 2), scalars (C, 1) SX; weights DM."""
@@ -159,6 +165,14 @@ class _Casadi:
         V[0, 1] = g
         return V
 
+    @staticmethod
+    def base(like, C, g, ax, ay):
+        return ca.vertcat(ca.horzcat(ax, ay + g), ca.SX.zeros(C - 1, 2))
+
+
+#: The two backends by public name (learned_components.contact_graph runs both)
+TORCH_OPS, CASADI_OPS = _Torch, _Casadi
+
 
 def _quadratic(be, w, pairs):
     """Products w_a w_b of velocity channels, a <= b (the centripetal features)."""
@@ -166,13 +180,23 @@ def _quadratic(be, w, pairs):
                     for a, b in pairs])
 
 
-def message_passing(be, W: dict, channels: dict, nodes: dict, q, qd, qdd, gravity):
+def message_passing(be, W: dict, channels: dict, nodes: dict, q, qd, qdd, gravity,
+                    base=None, loads=None):
     """Joint torques of one batch of trees (torch) or one tree (CasADi), a list per node.
 
     ``W``: the weights by name (see GraphNetwork); ``nodes``: ``parents``
     (tuple), ``mass_kg``, ``inertia_kg_m2`` (per node), ``joint_m``,
     ``com_m`` (per node, 2-vectors), ``offset_rad``. ``q``, ``qd``, ``qdd``:
     lists per node. Returns the torque of each node.
+
+    A root that translates (a walker's pelvis on two sliders): ``base`` = its
+    accelerations (ax, ay) in the world frame, added to gravity's; then the
+    force its sliders carry, read out from the root's force channels turned
+    to the world frame (weights ``root_readout``), follows the torques: n + 2
+    values. ``loads``: node -> list of (force (1 vector channel, the node's
+    frame), moment about the node's joint) entering the node's force and
+    moment channels through ``up_load_force`` and ``up_load_moment`` (the
+    messages of contact edges, learned_components.contact_graph).
     """
     K, Ka, Kw = channels["vectors"], channels["accelerations"], channels["velocities"]
     pairs = [(a, b) for a in range(Kw) for b in range(a, Kw)]
@@ -183,7 +207,8 @@ def message_passing(be, W: dict, channels: dict, nodes: dict, q, qd, qdd, gravit
     for i, p in enumerate(parents):
         if p < 0:
             wp, sp, Vp = be.zeros_s(like, Kw), be.zeros_s(like, Ka), \
-                be.gravity(like, K, gravity)
+                be.gravity(like, K, gravity) if base is None else \
+                be.base(like, K, gravity, base[0], base[1])
         else:
             wp, sp, Vp = w[p], s[p], V[p]
         r = nodes["joint_m"][i]
@@ -209,8 +234,19 @@ def message_passing(be, W: dict, channels: dict, nodes: dict, q, qd, qdd, gravit
             f = f + be.mixv(W["up_child_force"], Fk)
             moment = moment + be.lin(W["up_child_moment"], N[k]) \
                 + be.lin(W["up_child_lever"], be.cross(nodes["joint_m"][k], Fk))
+        for load, turning in (loads or {}).get(i, ()):
+            f = f + be.mixv(W["up_load_force"], be.catv([load, be.perp(load)]))
+            moment = moment + be.lin(W["up_load_moment"], turning)
         F[i], N[i] = f, moment
-    return [be.lin(W["readout"], N[i]) for i in range(n)]
+    tau = [be.lin(W["readout"], N[i]) for i in range(n)]
+    if base is None:
+        return tau
+    root = parents.index(-1)
+    Fw = be.rotv(angle[root], F[root])
+    slider = be.mixv(W["root_readout"], be.catv([Fw, be.perp(Fw)]))
+    if be is _Torch:
+        return tau + [slider[:, :, 0], slider[:, :, 1]]
+    return tau + [slider[:, 0], slider[:, 1]]
 
 
 class GraphNetwork(nn.Module):

@@ -90,6 +90,10 @@ def _adam(parameters, loss, epochs: int, learning_rate: float):
         sched.step()
 
 
+#: the optimisers by public name (learned_components.contact_graph)
+adam, lbfgs = _adam, _lbfgs
+
+
 def train_graph(task: GraphTask, chains=None):
     """(GraphNetwork, seconds): fitted to ``chains`` (default training_chains(task))."""
     torch.set_num_threads(max(1, task.threads))

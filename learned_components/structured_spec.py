@@ -25,6 +25,11 @@ Two components beside muscle geometry and contact (spec.py), read by the same
     lbfgs_steps = 25
     forward_steps = 6                    # on the forward-dynamics loss
 
+A model with contact spheres (``gait2d_torque``) takes ``[network]
+contact_edges = true``: the walker's graph network with one contact edge per
+sphere (contact_graph.py, walker_training.py), trained on ``[data]`` samples
+of its own inverse dynamics (``problems/surrogates/gait2d_walker_graph.train.toml``).
+
 ``component = "emg_activation"``::
 
     [network]
@@ -42,7 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from learned_components.graph import CHANNELS, TARGETS
+from learned_components.graph import CHANNELS, INVERSE_DYNAMICS, TARGETS
 from learned_components.recurrent import INITS, KINDS
 from learned_components.tree_data import tree_of_model
 from ocp.errors import ProblemError
@@ -87,6 +92,8 @@ class StructuredSpec:
     task: str = "bursts"
     init: str = "default"
     pinn: dict = field(default_factory=dict)
+    #: a walker's graph network with contact edges (contact_graph.py): [data] and hidden
+    walker: dict = field(default_factory=dict)
 
 
 def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
@@ -99,8 +106,9 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
     tr = root.sub("training")
     if component == TREE_DYNAMICS:
         root.only({"component", "out", "network", "chains", "model", "training",
-                   "description", "title"})
-        net.only({"architecture", "target", *CHANNELS})
+                   "description", "title", "data"})
+        net.only({"architecture", "target", "hidden", "contact_edges", "pretrained",
+                  *CHANNELS})
         architecture = net.string("architecture", "graph", choices=["graph"])
         target = net.string("target", None, choices=list(TARGETS))
         if target is None:
@@ -113,11 +121,25 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
                                    expected="a list of chain sizes, e.g. [2, 3, 4]")
         model_reader = root.sub("model", required=True)
         model = read_model(model_reader, base)
+        if net.boolean("contact_edges", False) and isinstance(model, TreeModel) and \
+                not isinstance(model, MuscleModel) and isinstance(model, ContactModel) and \
+                model.contacts:
+            spec = _walker_spec(root, net, tr, path, out_path, model, model_reader)
+            spec.learning_rate = tr.number("learning_rate", 1e-2, minimum=0.0)
+            spec.threads = tr.integer("threads", 1, minimum=1)
+            return spec
+        for key in ("data", "hidden", "contact_edges", "pretrained"):
+            if key in (root.table if key == "data" else net.table) and \
+                    (key != "contact_edges" or net.boolean(key)):
+                raise (root if key == "data" else net).error(
+                    key, "applies to a graph network with contact edges (contact_edges = "
+                    "true, a model with contact spheres)")
         if not isinstance(model, TreeModel) or isinstance(model, MuscleModel) or \
                 (isinstance(model, ContactModel) and model.contacts):
             raise model_reader.error("name", f"model '{model.name}' is not a torque-driven "
                                      f"tree without contacts; a graph network replaces the "
-                                     f"dynamics of one")
+                                     f"dynamics of one ([network] contact_edges = true adds "
+                                     f"an edge per contact sphere)")
         try:  # now, not after the training, which exports the network onto this tree
             tree_of_model(model.tree)
         except ProblemError as exc:
@@ -183,4 +205,47 @@ def _pinn_spec(root, net, tr, path, out_path) -> StructuredSpec:
     spec.seed = d.integer("seed", 0, minimum=0)
     spec.epochs = tr.integer("epochs", 3000, minimum=0)
     spec.lbfgs_steps = tr.integer("lbfgs_steps", 500, minimum=0)
+    return spec
+
+
+def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> StructuredSpec:
+    """A torque-driven tree with contact spheres (gait2d_torque): the graph network with
+    contact edges (contact_graph.py). [data] air, ground, walk (samples of each kind),
+    around (a CSV of the walk's states and accelerations, for the walk samples), seed;
+    [network] hidden (the edge perceptron's width), the channels and pretrained (the
+    .pt checkpoint of a graph network trained on chains, whose tree weights transfer);
+    [training] epochs,
+    lbfgs_steps, learning_rate, threads. Inverse dynamics only."""
+    from learned_components.contact_graph import walker_layout
+    if "chains" in root.table:
+        raise root.error("chains", "a walker's network is trained on its own states "
+                         "([data]), not on chains")
+    target = net.string("target", INVERSE_DYNAMICS, choices=[INVERSE_DYNAMICS])
+    try:
+        walker_layout(model)
+    except ProblemError as exc:
+        raise model_reader.error("name", exc.message) from None
+    d = root.sub("data")
+    d.only({"air", "ground", "walk", "around", "seed"})
+    walk = d.integer("walk", 2000, minimum=0)
+    around = d.path("around", path.parent) if "around" in d.table else None
+    if walk and around is None:
+        raise d.error("around", "required for walk samples: a CSV of the walk's states and "
+                      "accelerations (or walk = 0)")
+    tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads"})
+    spec = StructuredSpec(path, TREE_DYNAMICS, out_path, "graph", target,
+                          {c: net.integer(c, v, minimum=1)
+                           for c, v in zip(CHANNELS, (4, 2, 2, 4, 4))},
+                          (), 0, d.integer("seed", 0, minimum=0), model,
+                          dict(model_reader.table))
+    spec.walker = {"air": d.integer("air", 1000, minimum=0),
+                   "ground": d.integer("ground", 2000, minimum=0), "walk": walk,
+                   "around": around, "hidden": net.integer("hidden", 16, minimum=1),
+                   "pretrained": net.path("pretrained", path.parent)
+                   if "pretrained" in net.table else None}
+    spec.epochs = tr.integer("epochs", 600, minimum=0)
+    spec.lbfgs_steps = tr.integer("lbfgs_steps", 20, minimum=0)
+    spec.forward_steps = 0
+    if spec.epochs + spec.lbfgs_steps == 0:
+        raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")
     return spec

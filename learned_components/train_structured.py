@@ -73,6 +73,9 @@ def check_tree_export(function: ca.Function, tree: dict, target: str, samples: i
 
 
 def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
+    if spec.walker:
+        from learned_components.walker_training import train_walker_dynamics
+        return train_walker_dynamics(spec, progress)
     task = GraphTask(spec.target, spec.segments, spec.samples, spec.channels, spec.epochs,
                      spec.learning_rate, spec.lbfgs_steps, spec.forward_steps, spec.seed,
                      spec.threads)

@@ -7,6 +7,7 @@ import casadi as ca
 
 from ocp.models.base import Model
 from ocp.models.contact import PLANAR_GROUND, sphere_kinematics
+from ocp.models.contact_edges import has_contact_edges, walker_dynamics
 from ocp.models.multibody import REVOLUTE, KinematicTree
 from ocp.models.passive import passive_moments
 from ocp.models.spatial.outputs import frame_output_units, frame_outputs
@@ -103,7 +104,13 @@ class TorqueDrivenTree(Model):
         #: (function, target) of a learned graph network replacing the equations of
         #: motion (ocp.models.surrogate.learned_tree_dynamics), or None: Newton-Euler.
         self.learned_dynamics = None
-        if dynamics_surrogate is not None:
+        self.base_ground = self.ground
+        if dynamics_surrogate is not None and has_contact_edges(dynamics_surrogate):
+            # a graph network with contact edges: its forces are the ground's too
+            self.learned_dynamics, self.ground = walker_dynamics(dynamics_surrogate, self,
+                                                                 self.base_ground)
+            surrogates = {"dynamics": dynamics_surrogate}
+        elif dynamics_surrogate is not None:
             self.learned_dynamics = learned_tree_dynamics(dynamics_surrogate, self)
             surrogates = {"dynamics": dynamics_surrogate}
         self.surrogates, self.surrogate_inputs = surrogates, surrogate_inputs
@@ -115,7 +122,7 @@ class TorqueDrivenTree(Model):
                     contacts=self.contacts, optimal_torque=self.optimal_torque,
                     contact_normal_force=self.contact_normal_force,
                     passive_moments=self.passive_moments,
-                    dynamics_surrogate=self.surrogates.get("dynamics"), ground=self.ground,
+                    dynamics_surrogate=self.surrogates.get("dynamics"), ground=self.base_ground,
                     frames=self.frames)
 
     def with_learned_dynamics(self, surrogate) -> TorqueDrivenTree:

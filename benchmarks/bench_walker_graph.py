@@ -1,0 +1,93 @@
+"""The torque walk with the walker's graph network (contact edges) beside the analytic walk.
+
+    python benchmarks/bench_walker_graph.py [--analytic DIR] [--out DIR]
+
+problems/gait2d_torque.toml solved as shipped (Newton-Euler, Hunt-Crossley
+contacts) and with one key changed, ``model.dynamics =
+"surrogates/gait2d_walker_graph.casadi"``: the equations of motion and the
+ground's forces of a graph network with one contact edge per sphere
+(learned_components/contact_graph.py, trained by
+``ocp train problems/surrogates/gait2d_walker_graph.train.toml``). Both from
+the problem's own guess, each as ``ocp solve`` does (mesh refinement
+included). Prints the training record (time, held-out errors), the two
+solves (status, objective, iterations, time) and their agreement: objective
+(target within 5 %), ground reactions on the normalised cycle (RMS and peak
+difference over the peak vertical force, target within 10 %), joint angles.
+Machines here are shared: compare within one run. ``--analytic DIR`` takes
+the analytic walk from an ``ocp solve`` folder instead of solving it (its
+time then comes from that run); ``--out DIR`` saves the learned walk.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import ocp
+from learned_components.walker_training import walk_agreement
+from ocp.solution import Solution
+
+PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
+WALK = PROBLEMS / "gait2d_torque.toml"
+SURROGATE = PROBLEMS / "surrogates" / "gait2d_walker_graph.casadi"
+LEARNED = {"model.dynamics": "surrogates/gait2d_walker_graph.casadi"}
+
+
+def solve(label, overrides, guess=None):
+    started = time.perf_counter()
+    problem = ocp.load_problem(WALK, overrides)
+    if guess is not None:
+        problem.guess = Solution.load(guess)
+    s = ocp.solve(problem)
+    wall = time.perf_counter() - started
+    print(f"{label:<28} {s.status[:8]:<8} objective {s.objective:.6f}  iterations "
+          f"{s.iterations:>4}  build {s.setup_time_s:6.1f} s  IPOPT {s.solve_time_s:7.1f} s  "
+          f"whole call {wall:7.1f} s  final time {s.final_time:.3f} s", flush=True)
+    return s, wall
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--analytic", help="an ocp solve folder of problems/gait2d_torque.toml")
+    ap.add_argument("--out", help="save the learned walk here")
+    ap.add_argument("--guess", help="start the learned walk from this ocp solve folder (the "
+                    "analytic walk's: does the learned walker keep that optimum?)")
+    args = ap.parse_args()
+    record = json.loads(SURROGATE.with_suffix(".json").read_text())
+    tr = record["training"]
+    print(f"network: {record['network']['parameters']} weights, "
+          f"{record['network']['contact_edges']} contact edges; trained in {tr['time_s']:.0f} s "
+          f"on {tr['samples']}")
+    for kind, v in tr["held_out"].items():
+        print(f"  held-out {kind:<7} generalised forces {100 * v['tau_relative_rms']:.2f} % "
+              f"(relative RMS), contact forces RMS {v['contact_force_rms_N']:.1f} N "
+              f"({100 * v['contact_force_rms_of_peak']:.2f} % of the set's peak "
+              f"{v['contact_force_peak_N']:.0f} N)")
+    print()
+    if args.analytic:
+        analytic = Solution.load(args.analytic)
+        t_a = analytic.setup_time_s + analytic.solve_time_s
+        print(f"{'analytic (from ' + args.analytic + ')':<28} objective {analytic.objective:.6f} "
+              f" iterations {analytic.iterations:>4}  build+IPOPT {t_a:.1f} s  final time "
+              f"{analytic.final_time:.3f} s")
+    else:
+        analytic, t_a = solve("analytic (Newton-Euler)", {})
+    learned, t_l = solve("graph network, contact edges" + (", warm" if args.guess else ""),
+                         LEARNED, args.guess)
+    if args.out:
+        learned.save(args.out)
+    a = walk_agreement(analytic, learned)
+    print(f"\nobjective: learned / analytic - 1 = {100 * a['objective_relative']:+.2f} % "
+          f"(target within 5 %)")
+    print(f"ground reactions over the peak vertical force {a['peak_vertical_grf_N']:.0f} N "
+          f"(target within 10 %):")
+    for name, v in a["grf"].items():
+        print(f"  {name:<8} RMS difference {100 * v['rms_of_peak']:5.2f} %, largest "
+              f"{100 * v['max_of_peak']:5.2f} %, peak {100 * v['peak_difference_of_peak']:+6.2f} %")
+    print(f"joint angles: RMS difference {a['joint_angle_rms_rad']:.4f} rad; final times "
+          f"{a['final_time_s'][0]:.3f} / {a['final_time_s'][1]:.3f} s")
+    print(f"time: learned / analytic whole call {t_l / t_a:.2f} ({t_l:.1f} / {t_a:.1f} s); "
+          f"IPOPT {learned.solve_time_s / analytic.solve_time_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
