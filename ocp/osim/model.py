@@ -221,7 +221,7 @@ def build_osim_model(path, *, tendon: str | None = None, conditional_smoothing_r
         reserves[a.coordinate] = a.optimal_force
     muscles, flags = [], []
     for m in doc.muscles:
-        params, f = muscle_parameters(doc, m, notes)
+        params, f = muscle_parameters(doc, m, notes, millard_min_control=True)
         path_geometry = muscle_geometry(skeleton, m, conditional_smoothing_rad)
         muscles.append(Muscle(m.name, params, path_geometry))
         flags.append(f)

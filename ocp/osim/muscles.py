@@ -65,9 +65,18 @@ def _bool(m, key, default):
     return m.properties.get(key, str(default)).lower() == "true"
 
 
-def muscle_parameters(doc, m, notes: list) -> tuple[MuscleParameters, dict]:
+def muscle_parameters(doc, m, notes: list, millard_min_control: bool = False
+                      ) -> tuple[MuscleParameters, dict]:
     """(MuscleParameters, flags) of an OpenSim muscle element (converted if not DGF);
-    ``doc`` (an OsimDocument or SpatialDocument) names the file in errors."""
+    ``doc`` (an OsimDocument or SpatialDocument) names the file in errors.
+
+    ``millard_min_control``: a Millard2012EquilibriumMuscle without ``<min_control>``
+    gets its ``minimum_activation`` (default 0.01) as the lower bound of its
+    excitation and activation, as OpenSim's Millard constructor sets it and
+    replaceMuscles copies it to the DeGroote muscle (Moco then bounds the
+    activation by it: ``bound_activation_from_excitation``). The planar reader
+    asks for it; the 3D reader keeps 0 until its problems are solved again.
+    """
     where = f"{m.kind} '{m.name}'"
     if m.kind == "DeGrooteFregly2016Muscle":
         width = _float(doc, m, "active_force_width_scale", 1.0)
@@ -114,7 +123,10 @@ def muscle_parameters(doc, m, notes: list) -> tuple[MuscleParameters, dict]:
         # OpenSim's DeGrooteFregly2016Muscle default (also for converted muscles):
         # b = 0.1 blends the activation and deactivation rates (see activation.py)
         "activation_smoothing": _float(doc, m, "activation_dynamics_smoothing", 0.1),
-        "min_control": _float(doc, m, "min_control", 0.0),
+        "min_control": _float(doc, m, "min_control",
+                              _float(doc, m, "minimum_activation", 0.01)
+                              if millard_min_control and m.kind == "Millard2012EquilibriumMuscle"
+                              else 0.0),
         "max_control": _float(doc, m, "max_control", 1.0),
     }
     return params, flags

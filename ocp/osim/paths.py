@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import casadi as ca
 
 from ocp.models.multibody import KinematicTree, body_velocities
+from ocp.models.muscles.geometry import probe_symbols
 
 #: OpenSim's margin on a conditional point's range (ConditionalPathPoint::isActive).
 CONDITIONAL_MARGIN = 1e-5
@@ -59,6 +60,24 @@ def _rotate(angle, v):
     return ca.vertcat(c * v[0] - s * v[1], s * v[0] + c * v[1])
 
 
+#: the last (tree, poses) of _segment_poses in the probe symbols
+_LAST_POSES: list = []
+
+
+def _segment_poses(tree: KinematicTree, q) -> dict:
+    """body_velocities(tree, q, 0). In crossed_coordinates' probe symbols the tree's
+    forward pass is built once for all muscles, not once per muscle (a third of
+    the time to load gait10dof18musc); elsewhere it is built afresh, so the
+    model's geometry function (and the compiled blocks made from it) is unchanged."""
+    probe = q is probe_symbols(tree.n)
+    if probe and _LAST_POSES and _LAST_POSES[0] is tree:
+        return _LAST_POSES[1]
+    bodies = body_velocities(tree, q, ca.DM.zeros(tree.n, 1))
+    if probe:
+        _LAST_POSES[:] = [tree, bodies]
+    return bodies
+
+
 @dataclass(frozen=True)
 class OsimPathGeometry:
     """A muscle path through fixed, moving and conditional points (OpenSim GeometryPath)."""
@@ -69,8 +88,7 @@ class OsimPathGeometry:
     def _positions(self, tree: KinematicTree, q):
         """World (x, y, z) of every point, as (3, 1) expressions."""
         index = {c: i for i, c in enumerate(tree.coordinates)}
-        zero = ca.DM.zeros(tree.n, 1)
-        bodies = body_velocities(tree, q, zero)
+        bodies = _segment_poses(tree, q)
         out = []
         for p in self.points:
             base = p.point if isinstance(p, ConditionalPoint) else p

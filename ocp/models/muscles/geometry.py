@@ -98,6 +98,17 @@ def moment_arms(length, q):
     return -ca.jacobian(length, q).T
 
 
+_PROBE_SYMBOLS: dict = {}
+
+
+def probe_symbols(n: int):
+    """The SX column of n coordinates that :func:`crossed_coordinates` builds its
+    throw-away length expressions in, one per size: a path of an .osim model
+    (ocp.osim.paths) reuses its tree's forward pass for these from muscle to
+    muscle (the model's own geometry function keeps its graph as it was)."""
+    return _PROBE_SYMBOLS.setdefault(n, ca.SX.sym("q", n))
+
+
 def crossed_coordinates(geometry, tree: KinematicTree, samples: int = 16) -> list[str]:
     """Coordinates the path length changes with (the joints the muscle crosses).
 
@@ -105,7 +116,7 @@ def crossed_coordinates(geometry, tree: KinematicTree, samples: int = 16) -> lis
     points all ride on one segment is symbolically a function of that
     segment's angle but never changes length.
     """
-    q = ca.SX.sym("q", tree.n)
+    q = probe_symbols(tree.n)
     arms = ca.Function("arms", [q], [moment_arms(geometry.length(tree, q), q)])
     postures = np.random.default_rng(0).uniform(-np.pi, np.pi, (samples, tree.n))
     values = np.abs(np.hstack([np.array(arms(p)) for p in postures]))
