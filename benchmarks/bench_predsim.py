@@ -86,6 +86,44 @@ def humps(grf_y: np.ndarray, weight_N: float) -> list:
             if y[k] >= y[k - 1] and y[k] > y[k + 1] and y[k] > 0.8]
 
 
+def score_reference(mat: Path, no_compile: bool) -> None:
+    """Print our cost terms of PredSim's solution beside PredSim's own values of them."""
+    from predsim_reference import TERMS, read_reference, score_our_mesh, score_predsim_quadrature
+
+    import ocp  # noqa: F401
+    from ocp.engine.nlp import transcribe
+    from ocp.io.problem_file import load_problem
+
+    ref = read_reference(mat)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problem = load_problem(PROBLEM, {"solver.compile": not no_compile})
+    print(f"PredSim's solution: half cycle {ref.tf:.4f} s, {ref.mesh['pelvis_tx'][-1]:.4f} m; "
+          f"objective {ref.objective:.5f} in PredSim's units (the log's 1.1301045 is "
+          f"IPOPT's scaled objective, {PREDSIM['objective'] / ref.objective:.6f} times it)")
+    radau = score_predsim_quadrature(problem, ref)
+    nlp = transcribe(problem)
+    built = time.perf_counter() - start
+    mesh, violated = score_our_mesh(problem, nlp, ref)
+    print(f"{'term':22s} {'PredSim':>10s} {'ours, Radau':>12s} {'ratio':>7s} "
+          f"{'ours, our mesh':>15s} {'ratio':>7s}")
+    for label, name in TERMS.items():
+        p = ref.terms[label]
+        print(f"{label:22s} {p:10.4f} {radau[name]:12.4f} {radau[name] / p:7.4f} "
+              f"{mesh[name]:15.4f} {mesh[name] / p:7.4f}")
+    rest = ref.objective - sum(ref.terms[k] for k in TERMS)
+    total_r, total_m = sum(radau.values()), sum(mesh.values())
+    print(f"{'(PredSim only: slacks)':22s} {rest:10.2e}")
+    print(f"{'objective':22s} {ref.objective:10.4f} {total_r:12.4f} "
+          f"{total_r / ref.objective:7.4f} {total_m:15.4f} {total_m / ref.objective:7.4f}")
+    print(f"(problem loaded and transcribed in {built:.0f} s)")
+    if violated:
+        worst = sorted(violated.items(), key=lambda kv: -kv[1])[:5]
+        print(f"bounds of our problem that PredSim's solution leaves ({len(violated)} "
+              "variables), worst: " + ", ".join(f"{k} by {v:.3g}" for k, v in worst))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--solve", action="store_true", help="solve it (tens of minutes)")
@@ -94,9 +132,15 @@ def main():
     parser.add_argument("--intervals", type=int, default=None)
     parser.add_argument("--mot", type=Path, default=None, help="PredSim's reference .mot")
     parser.add_argument("--verbose", action="store_true", help="IPOPT's iterations")
+    parser.add_argument("--score-reference", type=Path, default=None, metavar="MAT",
+                        help="PredSim's Falisse_et_al_2022_paper.mat: score its solution by "
+                             "our problem file, term by term")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
+        return
+    if args.score_reference is not None:
+        score_reference(args.score_reference, args.no_compile)
         return
     import ocp  # noqa: F401
     from ocp.engine.nlp import transcribe
