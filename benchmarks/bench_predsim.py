@@ -38,10 +38,14 @@ points there), 19227 equalities (PredSim 69504), no inequality constraints (Pred
 28350: its distance constraints and bounds on activation dynamics). Not solved yet:
 no objective, angle or GRF figure, and the 4-minute target is not met.
 
-Measured (6 Dec 2026, load average above 30), ``--score-reference``: PredSim's
-quadrature, ours/PredSim per term: metabolic 166.3471/165.1478 (1.0073), activations
-58.5158/58.5159, arm excitations 29.3403/29.3403, accelerations 85.4770/85.4686
-(1.0001), limit torques 1.5152/1.5152; objective 341.1954/339.9878 (1.0036).
+Measured (6 Dec 2026, load average above 30), ``--score-reference ... --no-compile``
+(1458 s): ours/PredSim per term, with PredSim's quadrature (and on our trapezoidal
+mesh): metabolic 166.3471 (168.2199) / 165.1478, activations 58.5158 (58.6394) /
+58.5159, arm excitations 29.3403 (29.3412) / 29.3403, accelerations 85.4686 (89.4175) /
+85.4686, limit torques 1.5152 (1.5153) / 1.5152; objective 341.1870 (347.1333) /
+339.9878, ratio 1.0035 (1.0210). Its solution leaves our bounds by at most 7.6e-9.
+Building with compiled blocks (their first compile, old acceleration term, no distance
+constraints): NLP transcribed in 1705 s, 28:40 in all at 19 % of a core.
 """
 from __future__ import annotations
 
