@@ -53,6 +53,7 @@ import argparse
 import math
 import os
 import time
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -147,6 +148,8 @@ def main():
     parser.add_argument("--no-compile", action="store_true",
                         help="derivative blocks in CasADi's virtual machine")
     parser.add_argument("--intervals", type=int, default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a key of the problem file (a TOML value), as ocp solve")
     parser.add_argument("--max-iterations", type=int, default=None,
                         help="stop IPOPT there (to time iterations on a busy machine)")
     parser.add_argument("--mot", type=Path, default=None, help="PredSim's reference .mot")
@@ -172,6 +175,12 @@ def main():
         overrides["transcription.intervals"] = args.intervals
     if args.max_iterations is not None:
         overrides["solver.max_iterations"] = args.max_iterations
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:   # a bare word: the string itself
+            overrides[key] = value
     if args.solve and args.verbose:   # IPOPT's split: function evaluations vs the rest
         overrides["solver.ipopt.print_timing_statistics"] = "yes"
     start = time.perf_counter()
