@@ -46,6 +46,14 @@ mesh): metabolic 166.3471 (168.2199) / 165.1478, activations 58.5158 (58.6394) /
 339.9878, ratio 1.0035 (1.0210). Its solution leaves our bounds by at most 7.6e-9.
 Building with compiled blocks (their first compile, old acceleration term, no distance
 constraints): NLP transcribed in 1705 s, 28:40 in all at 19 % of a core.
+``--solve --verbose --set 'solver.hessian="limited-memory"' --set
+'guess.reference="PATH/IK_Guess_Full_GC.mot"' --max-iterations 170`` (PredSim's own
+guess file): not converged at 170 iterations, objective 1403.7 (4.13x), violation
+0.032, dual infeasibility 624; 1114 s in IPOPT, 1584 s from a cold start (blocks
+cached) at 7-13 % of a core; IPOPT's CPU 149.8 s: function evaluations 29.0 s, linear
+solves 109.7 s. GRF humps 1.30, 1.35 BW; angles RMS 16.3 (hip flexion), 7.1, 8.3,
+14.6 (knee), 10.4 (ankle) degrees. From the quasi-random guess (the problem's own)
+dual infeasibility passes 1e9 within 20 iterations, exact Hessian or L-BFGS.
 """
 from __future__ import annotations
 
