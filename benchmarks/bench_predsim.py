@@ -14,14 +14,21 @@ angles over two gait cycles (200 rows, 1.097 s a cycle). This script:
    joint angles' RMS difference from the reference .mot over the gait cycle (``--mot``),
    and the vertical ground reaction force's peaks (the two humps of walking).
 
+3. with ``--score-reference PATH/Falisse_et_al_2022_paper.mat``, scores PredSim's own
+   solution by our problem file, term by term beside PredSim's values of the terms
+   (``benchmarks/predsim_reference.py``): at PredSim's collocation points with its
+   quadrature, and on our mesh through our transcribed NLP.
+
     PYTHONPATH=. python benchmarks/bench_predsim.py [--solve] [--no-compile]
-        [--mot PATH/Falisse_et_al_2022_paper.mot] [--intervals 50]
+        [--mot PATH/Falisse_et_al_2022_paper.mot] [--intervals 50] [--max-iterations N]
+        [--score-reference PATH/Falisse_et_al_2022_paper.mat]
+
+PredSim's 1.1301045 is IPOPT's scaled objective (its log's "(scaled)" column); in
+PredSim's units the objective is 339.98777, which is what the figures here compare.
 
 The model is read from ../shared/data/models3d/Falisse_et_al_2022.osim (skipped when
-absent). Targets (issue 23): objective within 2 % of PredSim's (the cost weights and
-scalings differ, see the problem's description, so the figure printed is the ratio
-only), angles within 3 deg RMS of the .mot, two GRF humps, under 4 minutes from a
-cold start.
+absent). Targets (issue 23): objective within 2 % of PredSim's, angles within 3 deg
+RMS of the .mot, two GRF humps, under 4 minutes from a cold start.
 
 Measured (6 Dec 2026, 2 cores shared by 8 sessions, load average ~20, so each process
 had ~15 % of a core): build only, ``--no-compile``: model and problem 1027 s (the
@@ -30,6 +37,23 @@ NLP transcribed 163 s; 24328 variables (PredSim 74504: trapezoidal here, Radau w
 points there), 19227 equalities (PredSim 69504), no inequality constraints (PredSim
 28350: its distance constraints and bounds on activation dynamics). Not solved yet:
 no objective, angle or GRF figure, and the 4-minute target is not met.
+
+Measured (6 Dec 2026, load average above 30), ``--score-reference ... --no-compile``
+(1458 s): ours/PredSim per term, with PredSim's quadrature (and on our trapezoidal
+mesh): metabolic 166.3471 (168.2199) / 165.1478, activations 58.5158 (58.6394) /
+58.5159, arm excitations 29.3403 (29.3412) / 29.3403, accelerations 85.4686 (89.4175) /
+85.4686, limit torques 1.5152 (1.5153) / 1.5152; objective 341.1870 (347.1333) /
+339.9878, ratio 1.0035 (1.0210). Its solution leaves our bounds by at most 7.6e-9.
+Building with compiled blocks (their first compile, old acceleration term, no distance
+constraints): NLP transcribed in 1705 s, 28:40 in all at 19 % of a core.
+``--solve --verbose --set 'solver.hessian="limited-memory"' --set
+'guess.reference="PATH/IK_Guess_Full_GC.mot"' --max-iterations 170`` (PredSim's own
+guess file): not converged at 170 iterations, objective 1403.7 (4.13x), violation
+0.032, dual infeasibility 624; 1114 s in IPOPT, 1584 s from a cold start (blocks
+cached) at 7-13 % of a core; IPOPT's CPU 149.8 s: function evaluations 29.0 s, linear
+solves 109.7 s. GRF humps 1.30, 1.35 BW; angles RMS 16.3 (hip flexion), 7.1, 8.3,
+14.6 (knee), 10.4 (ankle) degrees. From the quasi-random guess (the problem's own)
+dual infeasibility passes 1e9 within 20 iterations, exact Hessian or L-BFGS.
 """
 from __future__ import annotations
 
@@ -37,6 +61,7 @@ import argparse
 import math
 import os
 import time
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -48,7 +73,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "predsim_falisse2022.toml"
 MODEL = ROOT.parent / "shared" / "data" / "models3d" / "Falisse_et_al_2022.osim"
 #: PredSim's reference run (Tests/ReferenceResults/Falisse_et_al_2022/..._log.txt)
-PREDSIM = {"objective": 1.1301045, "iterations": 895, "ipopt_s": 5630.323, "total_s": 5656.68,
+PREDSIM = {"objective": 1.1301045, "unscaled": 339.98777, "iterations": 895,
+           "ipopt_s": 5630.323, "total_s": 5656.68,
            "variables": 74504, "equalities": 69504, "inequalities": 28350}
 ANGLES = ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")
 
@@ -86,17 +112,65 @@ def humps(grf_y: np.ndarray, weight_N: float) -> list:
             if y[k] >= y[k - 1] and y[k] > y[k + 1] and y[k] > 0.8]
 
 
+def score_reference(mat: Path, no_compile: bool) -> None:
+    """Print our cost terms of PredSim's solution beside PredSim's own values of them."""
+    from predsim_reference import TERMS, read_reference, score_our_mesh, score_predsim_quadrature
+
+    import ocp  # noqa: F401
+    from ocp.engine.nlp import transcribe
+    from ocp.io.problem_file import load_problem
+
+    ref = read_reference(mat)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problem = load_problem(PROBLEM, {"solver.compile": not no_compile})
+    print(f"PredSim's solution: half cycle {ref.tf:.4f} s, {ref.mesh['pelvis_tx'][-1]:.4f} m; "
+          f"objective {ref.objective:.5f} in PredSim's units (the log's 1.1301045 is "
+          f"IPOPT's scaled objective, {PREDSIM['objective'] / ref.objective:.6f} times it)")
+    radau = score_predsim_quadrature(problem, ref)
+    nlp = transcribe(problem)
+    built = time.perf_counter() - start
+    mesh, violated = score_our_mesh(problem, nlp, ref)
+    print(f"{'term':22s} {'PredSim':>10s} {'ours, Radau':>12s} {'ratio':>7s} "
+          f"{'ours, our mesh':>15s} {'ratio':>7s}")
+    for label, name in TERMS.items():
+        p = ref.terms[label]
+        print(f"{label:22s} {p:10.4f} {radau[name]:12.4f} {radau[name] / p:7.4f} "
+              f"{mesh[name]:15.4f} {mesh[name] / p:7.4f}")
+    rest = ref.objective - sum(ref.terms[k] for k in TERMS)
+    total_r, total_m = sum(radau.values()), sum(mesh.values())
+    print(f"{'(PredSim only: slacks)':22s} {rest:10.2e}")
+    print(f"{'objective':22s} {ref.objective:10.4f} {total_r:12.4f} "
+          f"{total_r / ref.objective:7.4f} {total_m:15.4f} {total_m / ref.objective:7.4f}")
+    print(f"(problem loaded and transcribed in {built:.0f} s)")
+    if violated:
+        worst = sorted(violated.items(), key=lambda kv: -kv[1])[:5]
+        print(f"bounds of our problem that PredSim's solution leaves ({len(violated)} "
+              "variables), worst: " + ", ".join(f"{k} by {v:.3g}" for k, v in worst))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--solve", action="store_true", help="solve it (tens of minutes)")
     parser.add_argument("--no-compile", action="store_true",
                         help="derivative blocks in CasADi's virtual machine")
     parser.add_argument("--intervals", type=int, default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a key of the problem file (a TOML value), as ocp solve")
+    parser.add_argument("--max-iterations", type=int, default=None,
+                        help="stop IPOPT there (to time iterations on a busy machine)")
     parser.add_argument("--mot", type=Path, default=None, help="PredSim's reference .mot")
     parser.add_argument("--verbose", action="store_true", help="IPOPT's iterations")
+    parser.add_argument("--score-reference", type=Path, default=None, metavar="MAT",
+                        help="PredSim's Falisse_et_al_2022_paper.mat: score its solution by "
+                             "our problem file, term by term")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
+        return
+    if args.score_reference is not None:
+        score_reference(args.score_reference, args.no_compile)
         return
     import ocp  # noqa: F401
     from ocp.engine.nlp import transcribe
@@ -107,6 +181,16 @@ def main():
         overrides["solver.compile"] = False
     if args.intervals:
         overrides["transcription.intervals"] = args.intervals
+    if args.max_iterations is not None:
+        overrides["solver.max_iterations"] = args.max_iterations
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:   # a bare word: the string itself
+            overrides[key] = value
+    if args.solve and args.verbose:   # IPOPT's split: function evaluations vs the rest
+        overrides["solver.ipopt.print_timing_statistics"] = "yes"
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -138,9 +222,9 @@ def main():
           f"{PREDSIM['iterations']}), {solution.solve_time_s:.0f} s in IPOPT (PredSim "
           f"{PREDSIM['ipopt_s']:.0f} s), {wall:.0f} s from a cold start (PredSim "
           f"{PREDSIM['total_s']:.0f} s): ratio {PREDSIM['total_s'] / wall:.1f}x")
-    print(f"objective {solution.objective:.7g} (PredSim {PREDSIM['objective']}, "
-          f"ratio {solution.objective / PREDSIM['objective']:.3f}; weights scaled "
-          "differently: see the problem's description)")
+    print(f"objective {solution.objective:.7g} (PredSim {PREDSIM['unscaled']} in its "
+          f"units, the log's {PREDSIM['objective']} scaled by IPOPT; ratio "
+          f"{solution.objective / PREDSIM['unscaled']:.4f})")
     if solution.accuracy:
         print(f"re-simulation: {solution.accuracy}")
     stride = full_stride(solution, problem)

@@ -31,7 +31,8 @@ The sections (see README.md and ``problems/`` for complete examples)::
     [average_speed]  coordinate, value (m/s)
     [costs.NAME]     type = a registered cost type, and that type's keys: the list
                      and its keys are ocp.costs.COST_TYPES (COST_TYPES.markdown_table())
-    [constraints.NAME]  file, function, lower, upper  (path constraints in Python)
+    [constraints.NAME]  file, function, lower, upper  (path constraints in Python);
+                     type = "distance", bodies, plane, lower, upper (m): body origins apart
     [transcription]  method = a registered scheme (ocp.transcriptions.TRANSCRIPTIONS),
                      intervals, mesh (graded: fractions of the horizon) and the scheme's
                      own keys (degree, control_midpoints), dynamics, accuracy (a fraction
@@ -155,7 +156,7 @@ def problem_from_dict(data: dict, path: Path) -> Problem:
         problem.minimize(cost)
     constraints = root.sub("constraints")
     for name in constraints.table:
-        problem.subject_to(read_constraint(name, constraints.sub(name), base))
+        problem.subject_to(read_constraint(name, constraints.sub(name), base, model))
     read_guess(root.sub("guess"), problem, base, load_problem)
     if "parameters" in data:  # model numbers to estimate (ocp.estimation)
         from ocp.estimation.problem_table import read_parameters

@@ -4,13 +4,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ocp.io.problem_file.distances import DistanceConstraint
 from ocp.io.python_functions import python_function
 from ocp.io.tables import TableReader, kind
 from ocp.problem import PathConstraint
 
 
-def read_constraint(name: str, reader: TableReader, base: Path) -> PathConstraint:
-    """``lower <= function(v) <= upper`` at every point; ``file`` defines ``function``."""
+def read_constraint(name: str, reader: TableReader, base: Path, model=None) -> PathConstraint:
+    """``lower <= function(v) <= upper`` at every point; ``file`` defines ``function``.
+    ``type = "distance"``: between two body origins (:mod:`.distances`)."""
+    if "type" in reader:
+        reader.string("type", choices=("distance",))
+        return DistanceConstraint.from_table(name, reader, model).path_constraint()
     reader.only({"file", "function", "lower", "upper"})
     fn = python_function(reader, base, "function")
     if fn is None:
