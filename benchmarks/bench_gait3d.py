@@ -17,9 +17,10 @@ transcription.intervals=25): Solved_To_Acceptable_Level after 711 iterations,
 infeasibility 6.8e-3, constraint violation 8.6e-7. With the exact Hessian the same
 start stalled (regularisation 1e10, primal infeasibility 436 after 25 iterations).
 Setup 194 s; duration 0.579 s; reported inaccurate (re-simulation: the mtp and
-subtalar joints, held at zero by bounds only, drift: mtp_angle_r_speed 2.18 rad/s,
-largest state error 3.43, open loop 16.7); vertical GRF one peak of 1.48 BW, stance
-48 %, mean of both feet 1.000 BW. Issue 23's must-show is not met yet.
+subtalar joints, then held at zero by bounds only (now [model.hold]), drift:
+mtp_angle_r_speed 2.18 rad/s, largest state error 3.43, open loop 16.7); vertical
+GRF one peak of 1.48 BW, stance 48 %, mean of both feet 1.000 BW. Issue 23's
+must-show is not met yet.
 At 50 intervals L-BFGS had not left the large barrier (mu 10^2.1, primal
 infeasibility 17) after 300 iterations in 12 minutes and was stopped.
 """
