@@ -36,7 +36,7 @@ from ocp.study.store import (
     read_runs,
     run_folder,
 )
-from ocp.study.worker import RunOutcome, solve_run
+from ocp.study.worker import RunOutcome, prebuild, solve_run
 
 #: Starts of a run, each ended by the study stopping, before --resume gives up on it.
 MAX_ATTEMPTS = 3
@@ -126,6 +126,10 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
                                  backend=backend.description)
             result.store_repaired = gaps.describe()
             bar = Progress(total, total - len(pending), stream, enabled=progress)
+            if pending:  # workers forked after this build inherit it
+                result.builds += backend.prepare(prebuild, str(Path(study.problem_path).resolve()),
+                                                 next(r.overrides for r in study.runs
+                                                      if r.run_id == pending[0]))
             _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes)
             bar.close()
             if cross_check and result.complete:
