@@ -153,3 +153,95 @@ def compiled_all(functions: list, keys: list | None = None) -> list:
             if library.name.endswith(".O0.so"):
                 _build_in_background(library.with_name(library.name[:-len(".O0.so")] + ".so"))
     return out
+
+
+#: Blocks of at least TIERED_NODES operations missing from the cache: False,
+#: compile them now (-O0, then -O1 in the background: :func:`compiled_all`);
+#: True, start the solve at once with them interpreted while a background
+#: process compiles them with FLAGS (:func:`compiling_all`). Measured by
+#: benchmarks/bench_first_run.py.
+START_UNCOMPILED = True
+#: Python references to the switching functions in use: a CasADi callback must
+#: outlive every function built on it.
+LIVE: list = []
+
+
+class Switching(ca.Callback):
+    """A per-point block mapped over ``n`` points, evaluated in CasADi's virtual
+    machine until its library (compiled in the background) appears, then from
+    that library: the same numbers, ``evaluations`` of them interpreted."""
+
+    def __init__(self, function: ca.Function, library: Path, n: int, parallel: tuple):
+        ca.Callback.__init__(self)
+        self.block, self.library, self.n, self.parallel = function.name(), library, n, parallel
+        self.current = function.map(n, *parallel)
+        self.evaluations = 0
+        self.switched = False
+        self.construct(f"{self.block}_map_switching", {})
+
+    def get_n_in(self):
+        return self.current.n_in()
+
+    def get_n_out(self):
+        return self.current.n_out()
+
+    def get_sparsity_in(self, i):
+        return self.current.sparsity_in(i)
+
+    def get_sparsity_out(self, i):
+        return self.current.sparsity_out(i)
+
+    def eval(self, args):
+        if not self.switched and self.library.exists():
+            self.current = ca.external(self.block, str(self.library)).map(self.n, *self.parallel)
+            self.switched = True
+        elif not self.switched:
+            self.evaluations += 1
+        return self.current.call(args)
+
+
+def compiling_all(functions: list, keys: list) -> list:
+    """Each function's library path as it will be in the cache, the compiler
+    running in one detached background process (smallest source first, so the
+    cheap blocks switch early); it goes on after this process ends, for the
+    next solve. [] when there is no C compiler (with a warning)."""
+    cc = compiler()
+    if cc is None:
+        warnings.warn("no C compiler (gcc, cc or $CC): the derivative blocks run in "
+                      "CasADi's virtual machine", RuntimeWarning, stacklevel=2)
+        return []
+    folder = cache_folder("compiled")
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs, libraries = [], []
+    for function, key in zip(functions, keys):
+        name = function.name()
+        library = folder / f"{name}_{key[:32]}.so"
+        libraries.append(library)
+        source = _source(library)
+        with tempfile.TemporaryDirectory() as tmp:
+            gen = ca.CodeGenerator(f"{name}.c", {"with_header": False})
+            gen.add(function)
+            gen.generate(tmp + os.sep)
+            shutil.move(Path(tmp, f"{name}.c"), source)
+        q = shlex.quote
+        partial = f"{q(str(library) + '.')}$$.partial"  # $$: this shell's pid
+        jobs.append((source.stat().st_size,
+                     f"{{ [ -e {q(str(library))} ] || {{ {q(cc)} {' '.join(FLAGS)} "
+                     f"{q(str(source))} -o {partial} -lm && mv {partial} "
+                     f"{q(str(library))}; }}; rm -f {q(str(source))} {partial}; }}"))
+    size = sum(s for s, _ in jobs)
+    subprocess.Popen(["sh", "-c", "; ".join(c for _, c in sorted(jobs))],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    warnings.warn(f"compiling {len(jobs)} derivative blocks ({size / 1e6:.1f} MB of C) in the "
+                  f"background: this solve starts with them in CasADi's virtual machine and "
+                  f"switches to each as it is ready; later solves load them from "
+                  f"{folder}", RuntimeWarning, stacklevel=2)
+    return libraries
+
+
+def switching(function: ca.Function, library: Path, n: int, parallel: tuple) -> ca.Function:
+    """``function.map(n, *parallel)``, moving to ``library`` once it exists (:class:`Switching`)."""
+    callback = Switching(function, library, n, parallel)
+    LIVE.append(callback)
+    return callback
