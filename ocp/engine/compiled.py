@@ -204,7 +204,9 @@ def compiling_all(functions: list, keys: list) -> list:
     """Each function's library path as it will be in the cache, the compiler
     running in one detached background process (smallest source first, so the
     cheap blocks switch early); it goes on after this process ends, for the
-    next solve. [] when there is no C compiler (with a warning)."""
+    next solve. A block whose source another solve left less than an hour
+    ago is being compiled by that solve's process: not compiled twice.
+    [] when there is no C compiler (with a warning)."""
     cc = compiler()
     if cc is None:
         warnings.warn("no C compiler (gcc, cc or $CC): the derivative blocks run in "
@@ -218,6 +220,8 @@ def compiling_all(functions: list, keys: list) -> list:
         library = folder / f"{name}_{key[:32]}.so"
         libraries.append(library)
         source = _source(library)
+        if source.exists() and time.time() - source.stat().st_mtime < 3600:
+            continue  # another solve's background build has it in hand
         with tempfile.TemporaryDirectory() as tmp:
             gen = ca.CodeGenerator(f"{name}.c", {"with_header": False})
             gen.add(function)
@@ -230,10 +234,11 @@ def compiling_all(functions: list, keys: list) -> list:
                      f"{q(str(source))} -o {partial} -lm && mv {partial} "
                      f"{q(str(library))}; }}; rm -f {q(str(source))} {partial}; }}"))
     size = sum(s for s, _ in jobs)
-    subprocess.Popen(["sh", "-c", "; ".join(c for _, c in sorted(jobs))],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
-    warnings.warn(f"compiling {len(jobs)} derivative blocks ({size / 1e6:.1f} MB of C) in the "
+    if jobs:
+        subprocess.Popen(["sh", "-c", "; ".join(c for _, c in sorted(jobs))],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    warnings.warn(f"compiling {len(libraries)} derivative blocks ({size / 1e6:.1f} MB of C) in the "
                   f"background: this solve starts with them in CasADi's virtual machine and "
                   f"switches to each as it is ready; later solves load them from "
                   f"{folder}", RuntimeWarning, stacklevel=2)

@@ -64,6 +64,9 @@ class StudyResult:
     #: NLPs built in this call: one per worker process and problem structure, the
     #: other runs re-solve them with their own weights and bounds (ocp/engine/reuse.py)
     builds: int = 0
+    #: seconds the study process spent building before its workers were forked
+    #: (ocp.study.backends.PoolBackend.prepare), counted in ``wall_time_s``
+    prepare_time_s: float = 0.0
     backend: str = ""
     failures: dict = field(default_factory=dict)  # run id -> message
     #: the store's gaps (rows or run folders missing) solved again, as text; "" if none
@@ -127,9 +130,11 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
             result.store_repaired = gaps.describe()
             bar = Progress(total, total - len(pending), stream, enabled=progress)
             if pending:  # workers forked after this build inherit it
+                building = time.perf_counter()
                 result.builds += backend.prepare(prebuild, str(Path(study.problem_path).resolve()),
                                                  next(r.overrides for r in study.runs
                                                       if r.run_id == pending[0]))
+                result.prepare_time_s = time.perf_counter() - building
             _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes)
             bar.close()
             if cross_check and result.complete:
