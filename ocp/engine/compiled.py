@@ -174,7 +174,7 @@ class Switching(ca.Callback):
     def __init__(self, function: ca.Function, library: Path, n: int, parallel: tuple):
         ca.Callback.__init__(self)
         self.block, self.library, self.n, self.parallel = function.name(), library, n, parallel
-        self.current = function.map(n, *parallel)
+        self.interpreted = self.current = function.map(n, *parallel)
         self.evaluations = 0
         self.switched = False
         self.construct(f"{self.block}_map_switching", {})
@@ -190,6 +190,14 @@ class Switching(ca.Callback):
 
     def get_sparsity_out(self, i):
         return self.current.sparsity_out(i)
+
+    def has_jac_sparsity(self, oind, iind):
+        return True
+
+    def get_jac_sparsity(self, oind, iind, symmetric):
+        # the function's own: CasADi's default for a callback is dense, gigabytes
+        # of pattern wherever the graph asks what depends on what
+        return self.interpreted.jac_sparsity(oind, iind)
 
     def eval(self, args):
         if not self.switched and self.library.exists():
