@@ -141,7 +141,12 @@ class PoolBackend(StudyBackend):
         self.capacity = self.workers
         self.description = f"{self.workers} local worker processes"
         methods = multiprocessing.get_all_start_methods()
-        method = next(m for m in ("fork", "forkserver", "spawn") if m in methods)
+        # fork only on Linux: macOS offers it, but its system libraries are not
+        # safe in a forked child (Python's default there is spawn)
+        if sys.platform.startswith("linux") and "fork" in methods:
+            method = "fork"
+        else:
+            method = "forkserver" if "forkserver" in methods else "spawn"
         self.context = multiprocessing.get_context(method)
         if method == "forkserver":
             self.context.set_forkserver_preload(PRELOAD)
