@@ -15,7 +15,7 @@ same small interface to the runner: ``capacity`` (runs to keep in flight),
   whose workers are forks of the study process after it has built the first
   run's NLP and solvers (:meth:`StudyBackend.prepare`): they start in
   milliseconds with that build in hand, so a study of one structure builds
-  once in all. Where ``fork`` is missing (macOS, Windows), workers come from
+  once in all. Elsewhere (no ``fork``, or macOS, where it is unsafe), workers come from
   a fork server (spawn where there is none) that has imported ocp and CasADi,
   and each builds for itself.
 - ``dask`` (:class:`DaskBackend`, ``--scheduler ADDRESS``): a Dask distributed
