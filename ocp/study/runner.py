@@ -61,7 +61,8 @@ class StudyResult:
     wall_time_s: float
     iterations: int = 0
     solve_time_s: float = 0.0
-    #: NLPs built in this call: one per worker process and problem structure, the
+    #: NLPs built in this call: one per problem structure in each process that builds
+    #: (the study process before it forks its workers, else each worker), the
     #: other runs re-solve them with their own weights and bounds (ocp/engine/reuse.py)
     builds: int = 0
     #: seconds the study process spent building before its workers were forked
