@@ -6,7 +6,10 @@ with its own values as the NLP's parameter and bounds. The reference is a
 separate ``ocp.solve`` of each run's problem, built for it alone: the
 objectives, cost terms and trajectories must agree to 1e-8.
 """
+import sys
+
 import numpy as np
+import pytest
 from conftest import PROBLEMS
 
 from ocp.engine.reuse import Builds
@@ -82,3 +85,20 @@ def test_an_output_endpoint_value_is_checked_not_trusted(tmp_path):
         ref = separate(overrides)
         assert abs(mine.objective - ref.objective) <= 1e-8 * abs(ref.objective)
     assert builds.count == 2
+
+
+def test_two_forked_workers_share_the_study_process_build(tmp_path, monkeypatch):
+    # the study process builds once and forks its workers (Linux): no worker builds
+    if not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked from the study process on Linux only")
+    monkeypatch.setattr(worker, "BUILDS", [])
+    path = write_study(tmp_path, '"costs.effort.weight" = [0.1, 0.3, 1.0, 3.0]')
+    study = load_study(path)
+    result = run_study(study, tmp_path / "out", workers=2, warm_start=False,
+                       progress=False, cross_check=False)
+    assert result.success == 4
+    assert result.builds == 1 and result.prepare_time_s > 0
+    for run in study.runs:
+        mine = Solution.load(tmp_path / "out" / run_folder(run.run_id))
+        ref = separate(run.overrides)
+        assert abs(mine.objective - ref.objective) <= 1e-8 * abs(ref.objective)

@@ -153,3 +153,124 @@ def compiled_all(functions: list, keys: list | None = None) -> list:
             if library.name.endswith(".O0.so"):
                 _build_in_background(library.with_name(library.name[:-len(".O0.so")] + ".so"))
     return out
+
+
+#: Blocks of at least TIERED_NODES operations missing from the cache: False,
+#: compile them now (-O0, then -O1 in the background: :func:`compiled_all`);
+#: True, start the solve at once with them interpreted while a background
+#: process compiles them with FLAGS (:func:`compiling_all`). Measured by
+#: benchmarks/bench_first_run.py.
+START_UNCOMPILED = True
+#: Python references to the switching functions in use: a CasADi callback must
+#: outlive every function built on it.
+LIVE: list = []
+
+
+class Switching(ca.Callback):
+    """A per-point block mapped over ``n`` points, evaluated in CasADi's virtual
+    machine until its library (compiled in the background) appears, -O0 first
+    and then -O1, then from that library: the same numbers to rounding,
+    ``evaluations`` of them interpreted, ``first_build_evaluations`` at -O0."""
+
+    def __init__(self, function: ca.Function, library: Path, n: int, parallel: tuple):
+        ca.Callback.__init__(self)
+        self.block, self.library, self.n, self.parallel = function.name(), library, n, parallel
+        self.interpreted = self.current = function.map(n, *parallel)
+        self.evaluations = 0              # in the virtual machine
+        self.first_build_evaluations = 0  # from the -O0 library
+        self.loaded = None
+        self.switched = False             # to the -O1 library
+        self.construct(f"{self.block}_map_switching", {})
+
+    def get_n_in(self):
+        return self.current.n_in()
+
+    def get_n_out(self):
+        return self.current.n_out()
+
+    def get_sparsity_in(self, i):
+        return self.current.sparsity_in(i)
+
+    def get_sparsity_out(self, i):
+        return self.current.sparsity_out(i)
+
+    def has_jac_sparsity(self, oind, iind):
+        return True
+
+    def get_jac_sparsity(self, oind, iind, symmetric):
+        # the function's own: CasADi's default for a callback is dense, gigabytes
+        # of pattern wherever the graph asks what depends on what
+        return self.interpreted.jac_sparsity(oind, iind)
+
+    def eval(self, args):
+        if not self.switched:
+            for library in (self.library, _first_build(self.library)):
+                if library != self.loaded and library.exists():
+                    self.current = ca.external(self.block, str(library)).map(self.n,
+                                                                             *self.parallel)
+                    self.loaded = library
+                    break
+            self.switched = self.loaded == self.library
+            self.evaluations += self.loaded is None
+            self.first_build_evaluations += self.loaded is not None and not self.switched
+        return self.current.call(args)
+
+
+def compiling_all(functions: list, keys: list) -> list:
+    """Each function's library path as it will be in the cache, the compiler
+    running in one detached background process: every block at -O0 (its
+    ``.O0.so``, 3x faster to compile than -O1), then every block at -O1,
+    smallest source first, so that the solve leaves the virtual machine
+    early; the process goes on after this one ends, for the next solve. A
+    block whose source another solve left less than an hour ago is being
+    compiled by that solve's process: not compiled twice.
+    [] when there is no C compiler (with a warning)."""
+    cc = compiler()
+    if cc is None:
+        warnings.warn("no C compiler (gcc, cc or $CC): the derivative blocks run in "
+                      "CasADi's virtual machine", RuntimeWarning, stacklevel=2)
+        return []
+    folder = cache_folder("compiled")
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs, libraries = [], []
+    for function, key in zip(functions, keys):
+        name = function.name()
+        library = folder / f"{name}_{key[:32]}.so"
+        libraries.append(library)
+        source = _source(library)
+        if source.exists() and time.time() - source.stat().st_mtime < 3600:
+            continue  # another solve's background build has it in hand
+        with tempfile.TemporaryDirectory() as tmp:
+            gen = ca.CodeGenerator(f"{name}.c", {"with_header": False})
+            gen.add(function)
+            gen.generate(tmp + os.sep)
+            shutil.move(Path(tmp, f"{name}.c"), source)
+        q = shlex.quote
+        lib, src, first = q(str(library)), q(str(source)), q(str(_first_build(library)))
+        first_partial = f"{q(str(_first_build(library)) + '.')}$$.partial"  # $$: the shell's pid
+        background = q(str(library.with_name(f".{library.name}.background")))
+        jobs.append((source.stat().st_size,
+                     f"{{ [ -e {lib} ] || [ -e {first} ] || {{ {q(cc)} {' '.join(FIRST_FLAGS)} "
+                     f"{src} -o {first_partial} -lm && mv {first_partial} {first}; }}; "
+                     f"rm -f {first_partial}; }}",
+                     f"{{ [ -e {lib} ] || {{ touch {background} && {q(cc)} {' '.join(FLAGS)} "
+                     f"{src} -o {background} -lm && mv {background} {lib}; }}; "
+                     f"rm -f {src} {background} {first}; }}"))
+    size = sum(j[0] for j in jobs)
+    if jobs:  # every block at -O0 first (a few seconds each), then at -O1
+        jobs.sort()
+        subprocess.Popen(["sh", "-c", "; ".join([j[1] for j in jobs] + [j[2] for j in jobs])],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    warnings.warn(f"compiling {len(libraries)} derivative blocks ({size / 1e6:.1f} MB of C) in "
+                  f"the background: this solve starts with them in CasADi's virtual machine "
+                  f"and switches to each as it is compiled (-O0 first, then -O1); later "
+                  f"solves load them from {folder}", RuntimeWarning, stacklevel=2)
+    return libraries
+
+
+def switching(function: ca.Function, library: Path, n: int, parallel: tuple) -> ca.Function:
+    """``function.map(n, *parallel)``, moving to ``library`` once it exists (:class:`Switching`)."""
+    callback = Switching(function, library, n, parallel)
+    LIVE.append(callback)
+    return callback

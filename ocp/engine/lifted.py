@@ -229,28 +229,43 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
         if compile_blocks:
             to_compile += [(len(blocks) + j, key) for j in range(len(built))]
         blocks += built
+    pending = {}  # block index -> its library, being compiled in the background
     if to_compile:
-        from ocp.engine.compiled import compiled_all
-        done = compiled_all([blocks[i] for i, _ in to_compile], [k for _, k in to_compile])
+        from ocp.engine import compiled
+        if compiled.START_UNCOMPILED:
+            large = [(i, k) for i, k in to_compile
+                     if blocks[i].n_nodes() >= compiled.TIERED_NODES]
+            to_compile = [(i, k) for i, k in to_compile if (i, k) not in large]
+            if large:
+                libraries = compiled.compiling_all([blocks[i] for i, _ in large],
+                                                   [k for _, k in large])
+                pending = {i: lib for (i, _), lib in zip(large, libraries)}
+        done = compiled.compiled_all([blocks[i] for i, _ in to_compile],
+                                     [k for _, k in to_compile]) if to_compile else []
         for (i, _), block in zip(to_compile, done):
             blocks[i] = block
+
+    def mapped(k: int, c: _Call) -> ca.Function:
+        if k in pending:
+            from ocp.engine.compiled import switching
+            return switching(blocks[k], pending[k], c.n, c.parallel)
+        return blocks[k].map(c.n, *c.parallel)
 
     B_jac, B_hess, H_terms, cross_rows = [], [], [], []
     offset, k = 0, 0
     for c, V, A, nv, ny in layout:
-        jac, hess = blocks[k], blocks[k + 1]
-        vjp = blocks[k + 2] if with_vjp else None
+        jac_map, hess_map = mapped(k, c), mapped(k + 1, c)
+        vjp_map = mapped(k + 2, c) if with_vjp else None
         k += 3 if with_vjp else 2
-        J_c = _block_diagonal(jac.map(c.n, *c.parallel)(V), nv, c.n)
+        J_c = _block_diagonal(jac_map(V), nv, c.n)
         B_jac.append(ca.mtimes(J_c, A))
         if full_B_in_hessian:
             B_hess.append(ca.mtimes(J_c, A))
         rows = slice(offset, offset + ny * c.n)
         mu_c = ca.reshape(mu_all[rows], ny, c.n)
-        H_c = hess.map(c.n, *c.parallel)(V, mu_c)
+        H_c = hess_map(V, mu_c)
         H_terms.append(ca.mtimes(A.T, ca.mtimes(_block_diagonal(H_c, nv, c.n), A)))
         if with_vjp:
-            vjp_map = vjp.map(c.n, *c.parallel)
             cross_rows.append(ca.vertcat(*[
                 ca.mtimes(ca.vec(vjp_map(V, ca.reshape(L_wY[r, rows].T, ny, c.n))).T, A)
                 for r in coupled_rows]))

@@ -12,8 +12,12 @@ same small interface to the runner: ``capacity`` (runs to keep in flight),
 - ``inline`` (:class:`InlineBackend`, ``--workers 1``): solves in the study
   process, no start-up cost.
 - ``pool`` (:class:`PoolBackend`, ``--workers N``): a ``ProcessPoolExecutor``
-  whose workers come from a fork server (spawn where there is none) that has
-  already imported ocp and CasADi; never a plain fork of the study process.
+  whose workers are forks of the study process after it has built the first
+  run's NLP and solvers (:meth:`StudyBackend.prepare`): they start in
+  milliseconds with that build in hand, so a study of one structure builds
+  once in all. Elsewhere (no ``fork``, or macOS, where it is unsafe), workers come from
+  a fork server (spawn where there is none) that has imported ocp and CasADi,
+  and each builds for itself.
 - ``dask`` (:class:`DaskBackend`, ``--scheduler ADDRESS``): a Dask distributed
   cluster; its workers need ocp installed and the problem file (and any model
   file) at the same path, e.g. on a shared file system. Start them with one
@@ -28,6 +32,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -71,6 +76,12 @@ class StudyBackend:
         """The backend the command-line flags describe."""
         raise NotImplementedError
 
+    def prepare(self, build, *args) -> int:
+        """Before the first run: ``build(*args)`` in this process where the workers
+        will inherit what it builds (forked from it); returns the NLPs it built.
+        Other backends build in their workers: nothing to do, 0."""
+        return 0
+
     def restart(self, future=None):
         """Start afresh after a lost worker (nothing to do unless a backend says so)."""
 
@@ -109,7 +120,7 @@ class InlineBackend(StudyBackend):
 
 @dataclass
 class PoolBackend(StudyBackend):
-    """A local pool of worker processes, started warm from a fork server."""
+    """A local pool of worker processes, forked from the study once it has built."""
 
     toml_name: ClassVar[str] = "pool"
     flags: ClassVar[str] = "--workers N (N >= 2)"
@@ -130,18 +141,40 @@ class PoolBackend(StudyBackend):
         self.capacity = self.workers
         self.description = f"{self.workers} local worker processes"
         methods = multiprocessing.get_all_start_methods()
-        self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods
-                                                   else "spawn")
-        if self.context.get_start_method() == "forkserver":
+        # fork only on Linux: macOS offers it, but its system libraries are not
+        # safe in a forked child (Python's default there is spawn)
+        if sys.platform.startswith("linux") and "fork" in methods:
+            method = "fork"
+        else:
+            method = "forkserver" if "forkserver" in methods else "spawn"
+        self.context = multiprocessing.get_context(method)
+        if method == "forkserver":
             self.context.set_forkserver_preload(PRELOAD)
         self.generation = 0
-        self.pool = self._start()
+        self.pool = None  # started at the first run, after prepare()
+
+    def prepare(self, build, *args) -> int:
+        """With ``fork``: ``build(*args)`` here, before the workers are forked, so
+        they inherit it (a build that raises is left to the workers, which report
+        the error with their run). A crash while building (not a Python
+        exception) ends the study as it would with ``--workers 1``; crashes while
+        solving stay in their worker."""
+        if self.context.get_start_method() != "fork":
+            return 0
+        try:
+            return build(*args)
+        except Exception:  # noqa: BLE001 - each worker builds and reports it itself
+            return 0
 
     def _start(self):
+        for stream in (sys.stdout, sys.stderr):  # not written twice by the forks
+            stream.flush()
         return cf.ProcessPoolExecutor(self.capacity, mp_context=self.context,
                                       initializer=watch_study, initargs=(os.getpid(),))
 
     def submit(self, fn, *args):
+        if self.pool is None:
+            self.pool = self._start()
         try:
             future = self.pool.submit(fn, *args)
         except BrokenProcessPool:  # a worker died; its runs have not reported it yet
@@ -158,13 +191,16 @@ class PoolBackend(StudyBackend):
         per broken pool, however many of its futures report it."""
         if future is not None and getattr(future, "pool_generation", None) != self.generation:
             return
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
         self.generation += 1
         self.pool = self._start()
 
     def close(self, cancel: bool = True):
         """Shut the pool down; ``cancel`` also stops solves in progress at once
         (an interrupted study: their results would not be recorded anyway)."""
+        if self.pool is None:
+            return
         if cancel:
             # no public way before Python 3.14 (ProcessPoolExecutor.terminate_workers)
             for process in list((getattr(self.pool, "_processes", None) or {}).values()):

@@ -226,7 +226,8 @@ def study_summary(study, result) -> str:
         (f"this call    {result.solved} solved in {result.wall_time_s:.1f} s on "
          f"{result.backend}; {result.iterations} IPOPT iterations, "
          f"{result.solve_time_s:.1f} s in IPOPT; {result.builds} NLP"
-         f"{'s' if result.builds != 1 else ''} built (one per worker and problem structure)"
+         f"{'s' if result.builds != 1 else ''} built (one per problem structure and "
+         f"building process)"
          if result.solved else
          "this call    nothing to solve: every run had finished"),
     ]

@@ -36,7 +36,7 @@ from ocp.study.store import (
     read_runs,
     run_folder,
 )
-from ocp.study.worker import RunOutcome, solve_run
+from ocp.study.worker import RunOutcome, prebuild, solve_run
 
 #: Starts of a run, each ended by the study stopping, before --resume gives up on it.
 MAX_ATTEMPTS = 3
@@ -61,9 +61,13 @@ class StudyResult:
     wall_time_s: float
     iterations: int = 0
     solve_time_s: float = 0.0
-    #: NLPs built in this call: one per worker process and problem structure, the
+    #: NLPs built in this call: one per problem structure in each process that builds
+    #: (the study process before it forks its workers, else each worker), the
     #: other runs re-solve them with their own weights and bounds (ocp/engine/reuse.py)
     builds: int = 0
+    #: seconds the study process spent building before its workers were forked
+    #: (ocp.study.backends.PoolBackend.prepare), counted in ``wall_time_s``
+    prepare_time_s: float = 0.0
     backend: str = ""
     failures: dict = field(default_factory=dict)  # run id -> message
     #: the store's gaps (rows or run folders missing) solved again, as text; "" if none
@@ -126,6 +130,12 @@ def run_study(study: Study, out, *, workers: int | None = None, scheduler: str |
                                  backend=backend.description)
             result.store_repaired = gaps.describe()
             bar = Progress(total, total - len(pending), stream, enabled=progress)
+            if pending:  # workers forked after this build inherit it
+                building = time.perf_counter()
+                result.builds += backend.prepare(prebuild, str(Path(study.problem_path).resolve()),
+                                                 next(r.overrides for r in study.runs
+                                                      if r.run_id == pending[0]))
+                result.prepare_time_s = time.perf_counter() - building
             _loop(study, out, store, backend, order, bar, result, check_dynamics, max_crashes)
             bar.close()
             if cross_check and result.complete:

@@ -71,6 +71,30 @@ def structure_key(problem_path: str, overrides: dict, problem) -> str:
     return f"{problem_path}:{hashlib.sha256(text).hexdigest()}"
 
 
+def builds_here():
+    """This process's :class:`ocp.engine.reuse.Builds` (made at first use)."""
+    if not BUILDS:
+        from ocp.engine.reuse import Builds
+        BUILDS.append(Builds())
+    return BUILDS[0]
+
+
+def prebuild(problem_path: str, overrides: dict) -> int:
+    """Build here the NLP of a run's structure and its cold and warm-start solvers,
+    for worker processes forked from this one to re-solve (ocp.study.backends);
+    returns the NLPs built (0: already built, or a problem built per run)."""
+    from ocp.io.problem_file import load_problem
+
+    problem = load_problem(problem_path, overrides)
+    if problem.parameters or problem.mesh_refinement is not None:
+        return 0  # built for each solve anyway (ocp/engine/reuse.py, ocp.solve)
+    build = builds_here().keyed(structure_key(problem_path, overrides, problem))
+    tp = build.transcribe(problem)
+    for warm in (False, True):
+        build.solver(problem, tp, False, warm)
+    return int(build.built)
+
+
 def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
               check_dynamics: bool = True) -> RunOutcome:
     """Load the problem with ``overrides``, warm-start from ``guess``, solve.
@@ -89,10 +113,7 @@ def solve_run(run_id: int, problem_path: str, overrides: dict, guess=None,
         outcome.units = {c.name: cost_unit(c, problem.model) for c in problem.costs}
         if guess is not None:
             problem.guess = guess
-        if not BUILDS:
-            from ocp.engine.reuse import Builds
-            BUILDS.append(Builds())
-        build = BUILDS[0].keyed(structure_key(problem_path, overrides, problem))
+        build = builds_here().keyed(structure_key(problem_path, overrides, problem))
         outcome.solution = solve(problem, verbose=False, check_dynamics=check_dynamics,
                                  build=build)
         outcome.built = build.built
