@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input import refused_in_one_line, solve_args
 
 from ocp.data.files import write
 from ocp.data.tables import Table
@@ -20,7 +21,6 @@ from ocp.io.problem_file import problem_from_dict
 from ocp.io.tables import read_toml
 from ocp.solution import Solution
 from ocp.solve import solve
-from tests.bad_input import no_solve, refused_in_one_line, solve_args  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 ARM = ROOT / "problems" / "arm_muscle_redundancy.toml"
@@ -97,7 +97,7 @@ def test_a_scale_held_by_its_bound_is_reported(tmp_path, reference):
         t.values.shape) == 7, -0.1, t.values), t.columns),
      ["emg.file", "'DELTpost'", "-0.1", "non-negative"]),
 ])
-def test_bad_emg_is_refused_in_one_line(tmp_path, reference, capsys, no_solve, edit, words):  # noqa: F811
+def test_bad_emg_is_refused_in_one_line(tmp_path, reference, capsys, no_solve, edit, words):
     from ocp.data.files import read
     path = emg_file(tmp_path, reference)
     write(path, edit(read(path)))
