@@ -124,6 +124,18 @@ def emg_data(kind: str, sequences: int = 32, duration_s: float = 3.0, rate_hz: f
 FATIGUE_TAU_S, RECOVERY_TAU_S = 8.0, 60.0
 
 
+def _work_and_rest(sequences: int, samples: int, rate_hz: float, seed: int,
+                   block_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(excitation, activation) (sequences, samples): fast bursts, switched on and off
+    in random work and rest blocks of ``block_s``; activation by the De Groote dynamics."""
+    rng = np.random.default_rng(seed)
+    e = excitation_patterns("fast", sequences, samples, rate_hz, seed)
+    block = max(1, int(round(block_s * rate_hz)))
+    on = rng.uniform(size=(sequences, samples // block + 1)) < 0.5
+    e = e * np.repeat(on, block, axis=1)[:, :samples]
+    return e, activation_response(e, rate_hz)
+
+
 def fatigue_data(sequences: int = 24, duration_s: float = 20.0, rate_hz: float = 20.0,
                  envelope_noise: float = 0.02, seed: int = 0, block_s: float = 2.0,
                  tau_fatigue_s: float = FATIGUE_TAU_S,
@@ -142,12 +154,7 @@ def fatigue_data(sequences: int = 24, duration_s: float = 20.0, rate_hz: float =
     20 Hz): the target needs memory far beyond the 60 ms of ``a`` alone.
     """
     samples = int(round(duration_s * rate_hz))
-    rng = np.random.default_rng(seed)
-    e = excitation_patterns("fast", sequences, samples, rate_hz, seed)
-    block = max(1, int(round(block_s * rate_hz)))
-    on = rng.uniform(size=(sequences, samples // block + 1)) < 0.5
-    e = e * np.repeat(on, block, axis=1)[:, :samples]
-    a = activation_response(e, rate_hz)
+    e, a = _work_and_rest(sequences, samples, rate_hz, seed, block_s)
     fatigue, dt = np.zeros_like(a), 1.0 / rate_hz
     for k in range(1, samples):
         fatigue[:, k] = np.clip(fatigue[:, k - 1] + dt * (a[:, k - 1] / tau_fatigue_s
@@ -181,12 +188,7 @@ def balance_data(sequences: int = 24, duration_s: float = 20.0, rate_hz: float =
     Weiss, Goldberg and Yahav 2018).
     """
     samples = int(round(duration_s * rate_hz))
-    rng = np.random.default_rng(seed)
-    e = excitation_patterns("fast", sequences, samples, rate_hz, seed)
-    block = max(1, int(round(block_s * rate_hz)))
-    on = rng.uniform(size=(sequences, samples // block + 1)) < 0.5
-    e = e * np.repeat(on, block, axis=1)[:, :samples]
-    a = activation_response(e, rate_hz)
+    e, a = _work_and_rest(sequences, samples, rate_hz, seed, block_s)
     balance = np.zeros_like(a)
     balance[:, 1:] = np.cumsum((a[:, :-1] - critical) / (tau_s * rate_hz), axis=1)
     noise = envelope_noise * np.random.default_rng(seed + 7).standard_normal(e.shape)

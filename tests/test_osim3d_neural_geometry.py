@@ -99,12 +99,15 @@ def test_a_3d_model_with_neural_geometry_from_its_key(tmp_path):
     muscle's error is reported, and a second build reads the cached networks."""
     from ocp.osim.muscles3d import build_spatial_osim_model
     path = trimmed(tmp_path, MUSCLES + ("glut_med1_r",))
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = build_spatial_osim_model(path, geometry="neural", fit_ranges=BOX,
-                                         cache=tmp_path)
-    first = time.perf_counter() - start
+
+    def build():
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            built = build_spatial_osim_model(path, geometry="neural", fit_ranges=BOX,
+                                             cache=tmp_path)
+        return built, time.perf_counter() - start
+    model, first = build()
     assert model.geometry_method == "neural"
     assert [e.muscle for e in model.geometry_fit] == [m.name for m in model.muscles]
     assert sorted(m.name for m in model.muscles) == sorted(MUSCLES + ("glut_med1_r",))
@@ -120,12 +123,7 @@ def test_a_3d_model_with_neural_geometry_from_its_key(tmp_path):
         dq[j] = h
         plus, minus = (np.array(model.geometry(q0 + s * dq)[0]).ravel() for s in (1, -1))
         assert -(plus - minus) / (2 * h) == pytest.approx(arms[j], abs=1e-8)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        again = build_spatial_osim_model(path, geometry="neural", fit_ranges=BOX,
-                                         cache=tmp_path)
-    second = time.perf_counter() - start
+    again, second = build()
     print(f"first build {first:.1f} s (training), second {second:.1f} s (cached)")
     assert again.geometry_fit == model.geometry_fit and second < first / 3
     assert math.isclose(float(again.geometry(q0)[0][0]), float(model.geometry(q0)[0][0]))
