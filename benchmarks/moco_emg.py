@@ -20,7 +20,7 @@ import time
 import opensim as osim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moco_inverse import FINAL, START, kinematics, model_processor  # noqa: E402
+from moco_inverse import inverse_tool  # noqa: E402
 
 
 def main():
@@ -31,13 +31,7 @@ def main():
     stdout = os.dup(1)
     os.dup2(2, 1)
     try:
-        tool = osim.MocoInverse()
-        tool.setModel(model_processor(data))
-        tool.setKinematics(kinematics(data))
-        tool.set_initial_time(START)
-        tool.set_final_time(FINAL)
-        tool.set_mesh_interval(0.02)
-        tool.set_kinematics_allow_extra_columns(True)
+        tool = inverse_tool(data)
         study = tool.initialize()
         problem = study.updProblem()
         goal = osim.MocoControlTrackingGoal("emg_tracking", weight)

@@ -50,7 +50,8 @@ def report(name, solution, seconds):
             "success": solution.success(), "status": solution.getStatus()}
 
 
-def inverse(data, out, tolerance=None):
+def inverse_tool(data, tolerance=None):
+    """exampleMocoInverse's tool: the model, the IK kinematics, 0.5 to 1.5 s, 0.02 s mesh."""
     tool = osim.MocoInverse()
     if tolerance is not None:
         tool.set_convergence_tolerance(tolerance)
@@ -61,6 +62,11 @@ def inverse(data, out, tolerance=None):
     tool.set_final_time(FINAL)
     tool.set_mesh_interval(0.02)
     tool.set_kinematics_allow_extra_columns(True)
+    return tool
+
+
+def inverse(data, out, tolerance=None):
+    tool = inverse_tool(data, tolerance)
     start = time.perf_counter()
     result = tool.solve()
     seconds = time.perf_counter() - start
