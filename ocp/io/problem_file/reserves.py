@@ -32,6 +32,23 @@ OSIM_ACTUATOR_KEYS = {"reserves", "residuals", "passive_fiber_force", "active_fo
                       "remove_muscles"}
 
 
+def reserve_coordinates(sub, coords: list, kind: str, owner: str) -> list:
+    """The coordinates ``[model.reserves] coordinates`` names ("all": every one of
+    ``coords``); one line naming the key for anything else or a name not in ``coords``
+    ("no {kind} 'x' in '{owner}'")."""
+    which = sub.table.get("coordinates", "all")
+    if which == "all":
+        return list(coords)
+    if not (isinstance(which, list) and all(isinstance(c, str) for c in which)):
+        raise sub.error("coordinates", f"expected \"all\" or a list of coordinates, "
+                        f"got {which!r}")
+    for c in which:
+        if c not in coords:
+            raise sub.error("coordinates", f"no {kind} '{c}' in '{owner}'"
+                            + suggestion(c, coords))
+    return which
+
+
 def osim_actuators(reader, path) -> tuple:
     """(doc, muscle_options) for ``build_osim_model``: the table's reserves, residuals and
     muscle options on the planar .osim file ``path`` (their weights are costs:
@@ -59,16 +76,7 @@ def osim_actuators(reader, path) -> tuple:
         sub.only({"optimal_force", "coordinates", "bound", "weight"})
         sub.number("weight", None, minimum=0.0)   # checked here, used by actuator_costs
         optimal = sub.number("optimal_force", 1.0, minimum=0.0)
-        which = sub.table.get("coordinates", "all")
-        if which == "all":
-            which = coords
-        elif not (isinstance(which, list) and all(isinstance(c, str) for c in which)):
-            raise sub.error("coordinates", f"expected \"all\" or a list of coordinates, "
-                            f"got {which!r}")
-        for c in which:
-            if c not in coords:
-                raise sub.error("coordinates", f"no coordinate '{c}' in '{path.name}'"
-                                + suggestion(c, coords))
+        which = reserve_coordinates(sub, coords, "coordinate", path.name)
         bound = sub.number("bound", math.inf, minimum=0.0)
         for c in which:
             reserves[c] = optimal
@@ -168,15 +176,7 @@ def spatial_actuators(reader, model):
         if name == "reserves":
             sub.only({"optimal_force", "coordinates", "bound"})
             force = sub.number("optimal_force", 1.0, minimum=0.0)
-            which = sub.table.get("coordinates", "all")
-            which = coords if which == "all" else which
-            if not (isinstance(which, list) and all(isinstance(c, str) for c in which)):
-                raise sub.error("coordinates", f"expected \"all\" or a list of coordinates, "
-                                f"got {which!r}")
-            for c in which:
-                if c not in coords:
-                    raise sub.error("coordinates", f"no free coordinate '{c}' in "
-                                    f"'{model.name}'" + suggestion(c, coords))
+            which = reserve_coordinates(sub, coords, "free coordinate", model.name)
             chosen = {c: force for c in which}
         else:
             sub.only({"optimal_force", "optimal_moment", "bound"})
