@@ -43,7 +43,7 @@ import numpy as np
 
 from learned_components._torch import require_torch
 from learned_components.graph import CASADI_OPS as _Casadi
-from learned_components.graph import CHANNELS, message_passing
+from learned_components.graph import CHANNELS, casadi_nodes, message_passing
 from learned_components.graph import TORCH_OPS as _Torch
 from ocp.errors import ProblemError
 from ocp.models.contact import PLANAR_GROUND, sphere_kinematics
@@ -230,12 +230,7 @@ def walker_function(weights: dict, layout: dict, model) -> ca.Function:
     """The trained network as one CasADi Function (q, qd, qdd) -> (tau, contact forces)."""
     W = {k: ca.DM(np.atleast_2d(np.asarray(v))) for k, v in weights["weights"].items()}
     tree = layout["tree"]
-    nodes = {"parents": tuple(tree["parents"]), "gravity_m_s2": tree["gravity_m_s2"],
-             "mass_kg": [float(m) for m in tree["mass_kg"]],
-             "inertia_kg_m2": [float(v) for v in tree["inertia_kg_m2"]],
-             "joint_m": [ca.DM(list(map(float, r))) for r in tree["joint_m"]],
-             "com_m": [ca.DM(list(map(float, c))) for c in tree["com_m"]],
-             "offset_rad": [float(o) for o in tree["offset_rad"]]}
+    nodes = {**casadi_nodes(tree), "gravity_m_s2": tree["gravity_m_s2"]}
     n = len(layout["coordinates"])
     q, qd, qdd = ca.SX.sym("q", n), ca.SX.sym("qd", n), ca.SX.sym("qdd", n)
     g = edge_geometry(model)(q, qd)

@@ -330,6 +330,18 @@ def tensors_of(tree) -> dict:
             "com_m": t(tree.com_m), "offset_rad": t(tree.offset_rad)}
 
 
+def casadi_nodes(tree: dict) -> dict:
+    """The node data of ``tree`` (``tree_data.tree_of_model``) as the CasADi message
+    passing takes it: masses, inertias, joint and centre-of-mass offsets (CasADi
+    columns) and angle offsets of each segment, and the parents."""
+    return {"parents": tuple(tree["parents"]),
+            "mass_kg": [float(m) for m in tree["mass_kg"]],
+            "inertia_kg_m2": [float(v) for v in tree["inertia_kg_m2"]],
+            "joint_m": [ca.DM(list(map(float, r))) for r in tree["joint_m"]],
+            "com_m": [ca.DM(list(map(float, c))) for c in tree["com_m"]],
+            "offset_rad": [float(o) for o in tree["offset_rad"]]}
+
+
 def graph_function(weights: dict, tree: dict, target: str = INVERSE_DYNAMICS) -> ca.Function:
     """A trained graph network unrolled over one fixed tree, as one CasADi Function.
 
@@ -339,12 +351,7 @@ def graph_function(weights: dict, tree: dict, target: str = INVERSE_DYNAMICS) ->
     """
     W = {k: ca.DM(np.asarray(v)) for k, v in weights["weights"].items()}
     n = len(tree["parents"])
-    nodes = {"parents": tuple(tree["parents"]),
-             "mass_kg": [float(m) for m in tree["mass_kg"]],
-             "inertia_kg_m2": [float(v) for v in tree["inertia_kg_m2"]],
-             "joint_m": [ca.DM(list(map(float, r))) for r in tree["joint_m"]],
-             "com_m": [ca.DM(list(map(float, c))) for c in tree["com_m"]],
-             "offset_rad": [float(o) for o in tree["offset_rad"]]}
+    nodes = casadi_nodes(tree)
     g = float(tree["gravity_m_s2"])
     q, qd, x = ca.SX.sym("q", n), ca.SX.sym("qd", n), ca.SX.sym("x", n)
 
