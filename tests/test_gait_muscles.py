@@ -5,9 +5,9 @@ cost alone with the vertical ground reaction force of human walking, two
 humps (weight acceptance, push-off) of 1.0 to 1.4 body weights (Winter 2009,
 Biomechanics and Motor Control of Human Movement, 4th ed., ch. 1 and 5).
 """
-import numpy as np
 import pytest
 from conftest import PROBLEMS
+from walk_checks import assert_half_cycle_symmetry, mean_vertical_force_N
 
 import ocp
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
@@ -28,21 +28,14 @@ def test_walks_a_periodic_half_cycle_at_the_prescribed_speed(walk):
     assert s.success, s.status
     x = s.state("pelvis_tx")
     assert (x[-1] - x[0]) / s.final_time == pytest.approx(1.2, rel=1e-6)
-    for name in problem.periodic:
-        assert s.state(name)[-1] == pytest.approx(s.state(name)[0], abs=1e-6), name
-    for a, b in problem.mirror:
-        for suffix in ("", "_speed") if not a.endswith("_activation") else ("",):
-            assert s.state(a + suffix)[-1] == pytest.approx(s.state(b + suffix)[0], abs=1e-6)
-            assert s.state(b + suffix)[-1] == pytest.approx(s.state(a + suffix)[0], abs=1e-6)
+    assert_half_cycle_symmetry(problem, s)
 
 
 def test_vertical_ground_reaction_has_the_two_humps_of_walking(walk):
     problem, s = walk
     weight = body_weight_N(problem.model)
-    t = np.asarray(s.time)
     # periodic motion: the mean vertical force of both feet is the body weight
-    both = np.trapezoid(s.output("grf_y_r") + s.output("grf_y_l"), t) / (t[-1] - t[0])
-    assert both == pytest.approx(weight, rel=0.02)
+    assert mean_vertical_force_N(s) == pytest.approx(weight, rel=0.02)
     humps = grf_humps(*stride_vertical_grf(s), weight)
     print(f"\nvertical GRF peaks {humps.peaks_bw} BW, valley {humps.valley_bw:.3f} BW, "
           f"stance {humps.stance_fraction:.3f}, max_dynamics_error {s.max_dynamics_error:.3g}, "
