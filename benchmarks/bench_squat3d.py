@@ -26,6 +26,10 @@ blocks cached), from the file's own guess (the squat reference):
   re-simulation 1.8e-4 of its range (ankle_angle_l_speed; tolerance 0.05); knees to
   -72.6 deg (reference -75); grf_y 0.500 + 0.500 body weight at t = 0 and at the end,
   0.598 + 0.598 at the deepest point (the body decelerating upwards).
+- Radau, 100 intervals (``--intervals 100``): ``success`` in 37 iterations, 35.6 s in
+  IPOPT; objective 4553.74 (2.4e-5 below 50 intervals'), re-simulation 4.1e-5.
+- ``ocp solve problems/squat3d_falisse2022.toml``: ``success``, 50 iterations, 22.8 s
+  in IPOPT, 4.2 s to build, 35.7 s in all.
 - Hermite-Simpson (``--method hermite-simpson``): ``success`` in 75 iterations, 61.6 s
   in IPOPT, 11.3 s to build; objective 4554.24; re-simulation 7.6e-4 of its range.
 What made it a success (before: converged but ``inaccurate``, ankle speeds 0.19 to 0.26
@@ -44,6 +48,8 @@ of their range off, knees to -17 to -45 deg):
   169 iterations (177 s), 0.258 of range off (ankle_angle_l_speed, a foot rocking near
   t = 0.3 s), knees to -41 and -18 deg (asymmetric). With the new problem it is 4x as
   accurate as Hermite-Simpson and needs fewer iterations.
+- The guess matters: from standing held still (the equilibrium at every point, no
+  squat-shaped reference) IPOPT stops at 1000 iterations (528 s), knees 43 deg RMS off.
 - The pelvis_ty_acceleration bound of +-3 m/s^2 is not active at the optimum (-1.6 to
   2.5), but without it IPOPT (Hermite-Simpson) wandered to an asymmetric local optimum
   (210 iterations, J = 19108, ``inaccurate``, 0.88).
