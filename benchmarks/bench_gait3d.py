@@ -14,10 +14,10 @@ IPOPT's acceptable level (its [solver.ipopt] block says why), then refines its m
 to the re-simulation tolerance 0.05 in the same run. Measured 6 Dec 2026 with
 `ocp solve problems/gait3d_muscles.toml` (2 cores shared with other sessions, the
 process at 81 % of a core, the model's compiled blocks already cached: times
-inflated), with PredSim's
-scaled accelerations in the cost. 50 intervals reach the acceptable level in 871
-iterations; refined to 59 intervals the run ends in success (214 more iterations).
-In all 1085 iterations, 575 s in IPOPT, 58 s of setup, 11 min 19 s of wall time.
+inflated), with PredSim's scaled accelerations in the cost. 50 intervals reach the
+acceptable level in 871 iterations; refined to 59 intervals the run ends in success
+(214 more iterations). In all 1085 iterations, 575 s in IPOPT, 58 s of setup,
+11 min 19 s of wall time.
 J 0.380332, duration 0.571 s, re-simulation error 0.040 against 0.05. Vertical GRF:
 one peak of 1.27 body weights, no push-off hump (0.91 to 0.98 after mid-stance),
 stance 58 %. Before the scaling (an unscaled 1e-3 on q''^2), the same run went
