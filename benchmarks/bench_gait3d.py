@@ -10,19 +10,21 @@ plots and the 3D stick figure (``ocp.io.plotting``).
     PYTHONPATH=. python benchmarks/bench_gait3d.py [--intervals 50] [--plot DIR] [--verbose]
 
 The file solves with IPOPT's limited-memory Hessian (as PredSim) and stops at
-IPOPT's acceptable level (its [solver.ipopt] block says why). Measured (6 Dec 2026,
-2 cores shared by 8 sessions, load average ~30, `ocp solve` with
-transcription.intervals=25): Solved_To_Acceptable_Level after 711 iterations,
-978 s of IPOPT (wall, the process got a fraction of a core), J 7.09269, dual
-infeasibility 6.8e-3, constraint violation 8.6e-7. With the exact Hessian the same
-start stalled (regularisation 1e10, primal infeasibility 436 after 25 iterations).
-Setup 194 s; duration 0.579 s; reported inaccurate (re-simulation: the mtp and
-subtalar joints, then held at zero by bounds only (now [model.hold]), drift:
-mtp_angle_r_speed 2.18 rad/s, largest state error 3.43, open loop 16.7); vertical
-GRF one peak of 1.48 BW, stance 48 %, mean of both feet 1.000 BW. Issue 23's
-must-show is not met yet.
-At 50 intervals L-BFGS had not left the large barrier (mu 10^2.1, primal
-infeasibility 17) after 300 iterations in 12 minutes and was stopped.
+IPOPT's acceptable level (its [solver.ipopt] block says why), then refines its mesh
+to the re-simulation tolerance 0.05 in the same run. Measured 6 Dec 2026 with
+`ocp solve problems/gait3d_muscles.toml` (2 cores shared with other sessions, the
+process at 81 % of a core, the model's compiled blocks already cached: times
+inflated), with PredSim's scaled accelerations in the cost. 50 intervals reach the
+acceptable level in 871 iterations; refined to 59 intervals the run ends in success
+(214 more iterations). In all 1085 iterations, 575 s in IPOPT, 58 s of setup,
+11 min 19 s of wall time.
+J 0.380332, duration 0.571 s, re-simulation error 0.040 against 0.05. Vertical GRF:
+one peak of 1.27 body weights, no push-off hump (0.91 to 0.98 after mid-stance),
+stance 58 %. Before the scaling (an unscaled 1e-3 on q''^2), the same run went
+50 -> 100 -> 101 intervals, 791 iterations and 1058 s of IPOPT under the same load,
+to J 0.739586 and a first peak of 1.83 body weights. To re-time on a quiet machine:
+
+    /usr/bin/time -v ocp solve problems/gait3d_muscles.toml --out /tmp/gait3d
 """
 from __future__ import annotations
 

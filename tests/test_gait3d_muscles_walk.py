@@ -15,14 +15,7 @@ import ocp
 from ocp.analysis.gait_analysis import grf_humps, stride_vertical_grf
 from ocp.data.references import body_weight_N
 
-pytestmark = [
-    pytest.mark.slow,
-    # measured 6 Dec 2026 (25 intervals): acceptable level after 711 iterations but
-    # "inaccurate" (mtp and subtalar held by bounds only drift in the re-simulation)
-    # and one GRF peak of 1.48 BW: issue 23's must-show is not met yet
-    pytest.mark.xfail(strict=True, reason="gait3d_muscles.toml does not yet meet issue "
-                      "23's must-show (docs/limits.md, 3D predictive walking)"),
-]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

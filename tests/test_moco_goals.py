@@ -99,6 +99,19 @@ def test_body_weight_of_mocos_2d_walker_is_its_total_mass_times_gravity():
     assert body_weight_N(model) == pytest.approx(sum(masses) * 9.80665, rel=1e-12)
 
 
+def test_body_weight_of_a_3d_model_is_its_total_mass_times_gravity():
+    """gait2392's scaled subject (3D, subtalar and mtp locked: a reduced tree): the masses
+    of its bodies summed from the file, times the length of its gravity vector."""
+    import xml.etree.ElementTree as ET
+    problem = PROBLEMS / "gait3d_tracking.toml"
+    model = ocp.load_problem(problem).model
+    root = ET.parse(PROBLEMS / "data/walking3d/subject01_skeleton.osim").getroot()
+    masses = [float(b.find("mass").text) for b in root.iter("Body")]
+    gravity = np.linalg.norm([float(g) for g in root.find(".//gravity").text.split()])
+    assert len(masses) == 12 and gravity == pytest.approx(9.80665)
+    assert body_weight_N(model) == pytest.approx(sum(masses) * gravity, rel=1e-12)
+
+
 def test_moco_tracking_problem_holds_mocos_terms():
     problem = ocp.load_problem(PROBLEMS / "moco_2d_walking_tracking.toml")
     terms = {t.name: t for t in problem.costs}

@@ -29,6 +29,8 @@ from ocp.data.opensim_filter import opensim_lowpass
 from ocp.data.tables import ANGLE_UNITS, Table, unit_factor
 from ocp.errors import suggestion
 from ocp.models.protocols import TreeModel
+from ocp.models.spatial.reduced import ReducedTree
+from ocp.models.spatial.tree import SpatialTree
 
 
 def to_unit(table: Table, column: str, unit: str, owner: str = "the model") -> np.ndarray:
@@ -198,4 +200,6 @@ def body_weight_N(model) -> float:
     if not isinstance(model, TreeModel):
         raise ValueError(f"model '{model.name}' has no segments to weigh")
     tree = model.tree
+    if isinstance(tree, SpatialTree | ReducedTree):   # 3D: bodies, a gravity vector
+        return sum(b.mass_kg for b in tree.bodies) * float(np.linalg.norm(tree.gravity_m_s2))
     return sum(s.mass_kg for s in tree.segments) * tree.gravity_m_s2
