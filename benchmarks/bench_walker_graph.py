@@ -110,9 +110,11 @@ def main():
 def network_errors(solution) -> dict:
     """RMS over a walk's points of the network's errors against the analytic walker:
     slider forces (N), joint torques (N m, largest), contact forces (N)."""
+    import casadi as ca
+
     from learned_components.contact_graph import truth_function
     model = ocp.load_problem(WALK).model
-    function, _ = ocp.load_problem(WALK, LEARNED).model.learned_dynamics
+    function = ca.Function.load(str(SURROGATE))     # (q, qd, qdd) -> (tau, contact forces)
     n, m = model.tree.n, len(solution.time)
     q, qd, qdd = solution.states[:, :n].T, solution.states[:, n:].T, solution.algebraics.T
     tau, forces, _ = truth_function(model).map(m)(q, qd, qdd)
