@@ -16,11 +16,19 @@ difference over the peak vertical force, target within 10 %), joint angles.
 Machines here are shared: compare within one run. ``--analytic DIR`` takes
 the analytic walk from an ``ocp solve`` folder instead of solving it (its
 time then comes from that run); ``--out DIR`` saves the learned walk.
+
+``--diagnose`` asks whether the learned walk's optimum is one of the analytic
+dynamics too: the network's errors at the learned walk's states (against
+Newton-Euler with Hunt-Crossley contacts: how far the learned walk is from
+feasible for the analytic walker), and the analytic walk warm-started from
+the learned one (a nearby analytic optimum, or a slide to another gait).
 """
 import argparse
 import json
 import time
 from pathlib import Path
+
+import numpy as np
 
 import ocp
 from learned_components.walker_training import walk_agreement
@@ -32,11 +40,13 @@ SURROGATE = PROBLEMS / "surrogates" / "gait2d_walker_graph.casadi"
 LEARNED = {"model.dynamics": "surrogates/gait2d_walker_graph.casadi"}
 
 
-def solve(label, overrides, guess=None):
+def solve(label, overrides, guess=None, guess_solution=None):
     started = time.perf_counter()
     problem = ocp.load_problem(WALK, overrides)
     if guess is not None:
         problem.guess = Solution.load(guess)
+    if guess_solution is not None:
+        problem.guess = guess_solution
     s = ocp.solve(problem)
     wall = time.perf_counter() - started
     print(f"{label:<28} {s.status[:8]:<8} objective {s.objective:.6f}  iterations "
@@ -51,6 +61,8 @@ def main():
     ap.add_argument("--out", help="save the learned walk here")
     ap.add_argument("--guess", help="start the learned walk from this ocp solve folder (the "
                     "analytic walk's: does the learned walker keep that optimum?)")
+    ap.add_argument("--diagnose", action="store_true", help="the network's errors at the "
+                    "learned walk and the analytic walk started from it")
     args = ap.parse_args()
     record = json.loads(SURROGATE.with_suffix(".json").read_text())
     tr = record["training"]
@@ -76,17 +88,52 @@ def main():
     if args.out:
         learned.save(args.out)
     a = walk_agreement(analytic, learned)
+    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     print(f"\nobjective: learned / analytic - 1 = {100 * a['objective_relative']:+.2f} % "
-          f"(target within 5 %)")
+          f"(target within 5 %: {met(abs(a['objective_relative']) <= 0.05)})")
+    grf_ok = max(a["grf_rms_of_peak"], a["grf_peak_difference_of_peak"]) <= 0.10
     print(f"ground reactions over the peak vertical force {a['peak_vertical_grf_N']:.0f} N "
-          f"(target within 10 %):")
+          f"(target within 10 %, RMS and peaks: {met(grf_ok)}):")
     for name, v in a["grf"].items():
         print(f"  {name:<8} RMS difference {100 * v['rms_of_peak']:5.2f} %, largest "
               f"{100 * v['max_of_peak']:5.2f} %, peak {100 * v['peak_difference_of_peak']:+6.2f} %")
     print(f"joint angles: RMS difference {a['joint_angle_rms_rad']:.4f} rad; final times "
           f"{a['final_time_s'][0]:.3f} / {a['final_time_s'][1]:.3f} s")
     print(f"time: learned / analytic whole call {t_l / t_a:.2f} ({t_l:.1f} / {t_a:.1f} s); "
-          f"IPOPT {learned.solve_time_s / analytic.solve_time_s:.2f}")
+          f"IPOPT {learned.solve_time_s / analytic.solve_time_s:.2f} "
+          f"({learned.solve_time_s:.1f} / {analytic.solve_time_s:.1f} s); iterations "
+          f"{learned.iterations} / {analytic.iterations}")
+    if args.diagnose:
+        diagnose(learned, analytic)
+
+
+def network_errors(solution) -> dict:
+    """RMS over a walk's points of the network's errors against the analytic walker:
+    slider forces (N), joint torques (N m, largest), contact forces (N)."""
+    import casadi as ca
+
+    from learned_components.contact_graph import truth_function
+    model = ocp.load_problem(WALK).model
+    function = ca.Function.load(str(SURROGATE))     # (q, qd, qdd) -> (tau, contact forces)
+    n, m = model.tree.n, len(solution.time)
+    q, qd, qdd = solution.states[:, :n].T, solution.states[:, n:].T, solution.algebraics.T
+    tau, forces, _ = truth_function(model).map(m)(q, qd, qdd)
+    tau_l, forces_l = function.map(m)(q, qd, qdd)
+    tau_rms = np.sqrt(np.mean(np.array(tau_l - tau) ** 2, 1))
+    return {"sliders_N": tau_rms[:2], "joints_N_m": float(np.max(tau_rms[3:])),
+            "contact_N": float(np.sqrt(np.mean(np.array(forces_l - forces) ** 2)))}
+
+
+def diagnose(learned, analytic):
+    print("\nnetwork errors against Newton-Euler + Hunt-Crossley (RMS over the walk's points):")
+    for label, s in (("at the learned walk", learned), ("at the analytic walk", analytic)):
+        e = network_errors(s)
+        print(f"  {label:<22} sliders {e['sliders_N'][0]:.1f}, {e['sliders_N'][1]:.1f} N; "
+              f"joints up to {e['joints_N_m']:.1f} N m; contact forces {e['contact_N']:.1f} N")
+    back, _ = solve("analytic from the learned", {}, guess_solution=learned)
+    print(f"analytic walk from the learned one: objective {back.objective:.6f} "
+          f"({100 * (back.objective / learned.objective - 1):+.2f} % from the learned walk's, "
+          f"{100 * (back.objective / analytic.objective - 1):+.2f} % from the analytic walk's)")
 
 
 if __name__ == "__main__":

@@ -277,22 +277,25 @@ GROUND = {"tilt": (-0.5, 0.5), "hip": (-0.7, 1.2), "knee": (-1.75, 0.0), "ankle"
 
 
 def sample_states(model, kind: str, samples: int, seed: int, around=None) -> dict:
-    """States, accelerations and the analytic answers: 'air', 'ground' or 'walk'.
+    """States, accelerations and the analytic answers: 'air', 'ground', 'walk' or 'path'.
 
-    ``around`` (for 'walk'): (q, qd, qdd) arrays (points, n) of a walk; the
-    samples are its points with noise (0.03 rad, 1 cm, 0.3 rad/s or m/s,
-    5 rad/s^2). Only draws whose contact forces stay within MAX_CONTACT_FORCE_N
+    ``around`` (for 'walk' and 'path'): (q, qd, qdd) arrays (points, n) of a
+    walk, or of the iterates an optimiser visits on its way to one (a cold
+    start's feet deep in the ground); the samples are its points with noise
+    (0.03 rad, 1 cm, 0.3 rad/s or m/s, 5 rad/s^2). Only draws whose contact
+    forces stay within MAX_CONTACT_FORCE_N (PATH_CONTACT_FORCE_N for 'path')
     are kept (a fast foot driven deep into the ground is no state a walk
     visits).
     """
     rng = np.random.default_rng(seed)
+    cap = PATH_CONTACT_FORCE_N if kind == "path" else MAX_CONTACT_FORCE_N
     kept, count = [], 0
     while count < samples:
         m = samples if kind == "air" else 3 * samples
         q, qd, qdd = _draw(model, kind, m, rng, around)
         tau, forces, edges = (np.array(a).T for a in truth_function(model).map(m)(
             q.T, qd.T, qdd.T))
-        keep = np.max(np.abs(forces), 1) <= MAX_CONTACT_FORCE_N
+        keep = np.max(np.abs(forces), 1) <= cap
         kept.append([a[keep] for a in (q, qd, qdd, tau, forces, edges)])
         count += int(keep.sum())
     q, qd, qdd, tau, forces, edges = (np.concatenate(parts)[:samples] for parts in zip(*kept))
@@ -302,6 +305,9 @@ def sample_states(model, kind: str, samples: int, seed: int, around=None) -> dic
 
 #: Largest contact force component (N) of a sample (4 body weights of 75 kg).
 MAX_CONTACT_FORCE_N = 3000.0
+#: The same for samples around an optimiser's path: a cold start's first iterates
+#: stand with the feet up to 7 cm deep (4.2 kN on a sphere for the torque walk's guess).
+PATH_CONTACT_FORCE_N = 6000.0
 
 
 def _draw(model, kind, samples, rng, around):
@@ -326,9 +332,9 @@ def _draw(model, kind, samples, rng, around):
         qd[:, 1] = u(-GROUND["ty_speed"], GROUND["ty_speed"])
         qd[:, 2] = u(-GROUND["tilt_speed"], GROUND["tilt_speed"])
         qdd = u(-GROUND["acceleration"], GROUND["acceleration"], (samples, n))
-    elif kind == "walk":
+    elif kind in ("walk", "path"):
         if around is None:
-            raise ValueError("walk samples need the states of a walk (around)")
+            raise ValueError(f"{kind} samples need the states of a walk or path (around)")
         wq, wqd, wqdd = (np.asarray(a, float) for a in around)
         pick = rng.integers(0, len(wq), samples)
         q = wq[pick] + rng.normal(0, 0.03, (samples, n))
@@ -336,7 +342,7 @@ def _draw(model, kind, samples, rng, around):
         qd = wqd[pick] + rng.normal(0, 0.3, (samples, n))
         qdd = wqdd[pick] + rng.normal(0, 5.0, (samples, n))
     else:
-        raise ValueError(f"unknown sample kind '{kind}' (air, ground or walk)")
+        raise ValueError(f"unknown sample kind '{kind}' (air, ground, walk or path)")
     return q, qd, qdd
 
 

@@ -211,7 +211,8 @@ def _pinn_spec(root, net, tr, path, out_path) -> StructuredSpec:
 def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> StructuredSpec:
     """A torque-driven tree with contact spheres (gait2d_torque): the graph network with
     contact edges (contact_graph.py). [data] air, ground, walk (samples of each kind),
-    around (a CSV of the walk's states and accelerations, for the walk samples), seed;
+    around (a CSV of the walk's states and accelerations, for the walk samples), path
+    and path_states (samples around the iterates of a solve's path, a CSV alike), seed;
     [network] hidden (the edge perceptron's width), the channels and pretrained (the
     .pt checkpoint of a graph network trained on chains, whose tree weights transfer);
     [training] epochs,
@@ -226,12 +227,17 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     except ProblemError as exc:
         raise model_reader.error("name", exc.message) from None
     d = root.sub("data")
-    d.only({"air", "ground", "walk", "around", "seed"})
+    d.only({"air", "ground", "walk", "around", "path", "path_states", "seed"})
     walk = d.integer("walk", 2000, minimum=0)
     around = d.path("around", path.parent) if "around" in d.table else None
     if walk and around is None:
         raise d.error("around", "required for walk samples: a CSV of the walk's states and "
                       "accelerations (or walk = 0)")
+    path_samples = d.integer("path", 0, minimum=0)
+    path_states = d.path("path_states", path.parent) if "path_states" in d.table else None
+    if path_samples and path_states is None:
+        raise d.error("path_states", "required for path samples: a CSV of the states and "
+                      "accelerations a solve visits (or path = 0)")
     tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads"})
     spec = StructuredSpec(path, TREE_DYNAMICS, out_path, "graph", target,
                           {c: net.integer(c, v, minimum=1)
@@ -240,7 +246,8 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
                           dict(model_reader.table))
     spec.walker = {"air": d.integer("air", 1000, minimum=0),
                    "ground": d.integer("ground", 2000, minimum=0), "walk": walk,
-                   "around": around, "hidden": net.integer("hidden", 16, minimum=1),
+                   "around": around, "path": path_samples, "path_states": path_states,
+                   "hidden": net.integer("hidden", 16, minimum=1),
                    "pretrained": net.path("pretrained", path.parent)
                    if "pretrained" in net.table else None}
     spec.epochs = tr.integer("epochs", 600, minimum=0)

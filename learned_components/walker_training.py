@@ -20,6 +20,8 @@
     ground = 2000                        # a foot 3 cm deep to 6 cm up, walking postures
     walk = 2000                          # around a walk (and its mirror image):
     around = "gait2d_torque_walk_states.csv"   # its states and accelerations
+    path = 700                           # around the iterates of a cold start's solve
+    path_states = "gait2d_torque_cold_path_states.csv"
     seed = 0
 
     [training]
@@ -47,7 +49,7 @@ from learned_components.training import TrainResult
 from ocp.errors import ProblemError
 from ocp.models.contact import foot_of
 
-KINDS = ("air", "ground", "walk")
+KINDS = ("air", "ground", "walk", "path")
 
 
 def read_walk(path, coordinates) -> tuple:
@@ -111,12 +113,14 @@ def train_walker_dynamics(spec, progress: bool = True):
 
 
 def training_sets(spec):
-    """The walk's states (or None) and the sample sets of ``spec`` ([data], seeded)."""
+    """The states the walk and path samples are drawn around ({kind: (q, qd, qdd) or
+    None}) and the sample sets of ``spec`` ([data], seeded)."""
     o = spec.walker
     coords = list(spec.model.tree.coordinates)
-    around = read_walk(o["around"], coords) if o["around"] is not None else None
+    around = {k: read_walk(o[key], coords) if o[key] is not None else None
+              for k, key in (("walk", "around"), ("path", "path_states"))}
     counts = {k: o[k] for k in KINDS if o[k] > 0}
-    return around, [sample_states(spec.model, k, v, spec.seed * 10 + i, around)
+    return around, [sample_states(spec.model, k, v, spec.seed * 10 + i, around.get(k))
                     for i, (k, v) in enumerate(counts.items())]
 
 
@@ -126,7 +130,8 @@ def export_walker(spec, net, seconds: float, sets: list, around):
     layout = net.layout
     coords = list(model.tree.coordinates)
     counts = {k: o[k] for k in KINDS if o[k] > 0}
-    held_out = {k: accuracy(net, sample_states(model, k, 1000, spec.seed * 10 + 100 + i, around))
+    held_out = {k: accuracy(net, sample_states(model, k, 1000, spec.seed * 10 + 100 + i,
+                                               around.get(k)))
                 for i, k in enumerate(counts)}
     function = walker_function(net.weights(), layout, model)
     qd = np.concatenate([s["qd"] for s in sets])
@@ -138,7 +143,8 @@ def export_walker(spec, net, seconds: float, sets: list, around):
                 "edge_force_unit": float(net.weights_["edge_scale"].detach().reshape(())),
                 "pretrained": None if o["pretrained"] is None else o["pretrained"].name,
                 "seed": spec.seed, "walk_states": None if o["around"] is None
-                else o["around"].name, "gate_width_m": GATE_WIDTH_M}
+                else o["around"].name, "path_states": None if o["path_states"] is None
+                else o["path_states"].name, "gate_width_m": GATE_WIDTH_M}
     meta = {"component": "tree_dynamics", "target": "inverse_dynamics", "model": model.name,
             "model_table": spec.model_table, "coordinates": coords, "contacts": contacts,
             "layout": layout, "inputs": speeds,
@@ -202,3 +208,25 @@ def walk_agreement(reference, other, points: int = 201) -> dict:
                                                for v in grf.values()),
             "joint_angle_rms_rad": float(np.sqrt(np.mean([
                 (curve(reference, c) - curve(other, c)) ** 2 for c in angles])))}
+
+
+def path_states(problem, iterations) -> tuple:
+    """(columns, rows): the states and accelerations of a solve's iterates after each of
+    ``iterations`` IPOPT iterations (a Problem: its own guess, its first mesh), for
+    path samples ([data] path_states): where a cold start's path goes, such as the
+    first iterates' feet deep in the ground. Each count is its own solve, stopped
+    there (IPOPT is deterministic, so the same path)."""
+    import copy
+    import dataclasses
+
+    from ocp.solve import solve
+    rows, columns = [], None
+    for k in iterations:
+        p = copy.copy(problem)
+        p.mesh_refinement = None
+        p.solver = dataclasses.replace(problem.solver, max_iterations=int(k))
+        s = solve(p, check_dynamics=False)
+        if columns is None:
+            columns = ["iteration", *s.state_names, *s.algebraic_names]
+        rows.append(np.column_stack([np.full(len(s.time), k), s.states, s.algebraics]))
+    return columns, np.vstack(rows)

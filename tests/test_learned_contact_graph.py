@@ -177,3 +177,28 @@ def test_the_learned_walker_keeps_the_analytic_walk():
     assert abs(a["objective_relative"]) <= 0.05
     assert a["grf_rms_of_peak"] <= 0.10
     assert a["grf_peak_difference_of_peak"] <= 0.10
+
+
+
+def test_path_samples_are_drawn_around_the_states_a_solve_visits(model, tmp_path):
+    """[data] path needs path_states; path samples keep the deep-foot states of a cold
+    start's first iterates (up to PATH_CONTACT_FORCE_N), which walk samples would drop."""
+    base = {"component": "tree_dynamics", "model": {"name": "gait2d_torque"},
+            "network": {"target": "inverse_dynamics", "contact_edges": True}}
+    with pytest.raises(ProblemError, match="path_states") as info:
+        spec_from_dict({**base, "data": {"walk": 0, "path": 10}}, tmp_path / "w.train.toml")
+    assert "data.path_states" in str(info.value)
+    path = PROBLEMS / "surrogates" / "gait2d_torque_cold_path_states.csv"
+    spec = spec_from_dict({**base, "data": {"walk": 0, "path": 10,
+                                            "path_states": str(path)}},
+                          tmp_path / "w.train.toml")
+    assert spec.walker["path"] == 10 and spec.walker["path_states"] == path
+    states = read_walk(path, list(model.tree.coordinates))
+    d = cg.sample_states(model, "path", 300, seed=2, around=states)
+    peak = np.max(np.abs(d["forces"]), 1)
+    # Newton-Euler with Hunt-Crossley is the reference of every sample
+    tau, forces, _ = (np.array(v).T for v in cg.truth_function(model).map(300)(
+        d["q"].T, d["qd"].T, d["qdd"].T))
+    np.testing.assert_allclose(d["tau"], tau, rtol=1e-12, atol=1e-9)
+    assert np.max(peak) > cg.MAX_CONTACT_FORCE_N and np.max(peak) <= cg.PATH_CONTACT_FORCE_N
+    assert np.max(d["edges"][:, :, 0]) > 0.05     # a sphere more than 5 cm deep
