@@ -1,0 +1,80 @@
+"""``ocp solve --members KEY``: one solve per member of a surrogate ensemble, and the spread.
+
+Checked against a second method: each member's problem solved directly (from
+the problem's own guess, not warm-started) and the spread recomputed with
+numpy from those solutions.
+"""
+import json
+import shutil
+
+import numpy as np
+import pytest
+from bad_input import refused_in_one_line, solve_args
+from conftest import PROBLEMS
+
+import ocp
+from ocp.analysis.members import member_files
+from ocp.cli import main
+
+REACH = PROBLEMS / "arm_reach_muscles_learned.toml"
+SHIPPED = PROBLEMS / "surrogates" / "six_muscle_arm_geometry_ensemble"
+#: 20 intervals; a tight tolerance, so that a warm and a cold start land on one optimum
+SMALL = {"transcription.intervals": 20, "solver.tolerance": 1e-10}
+
+
+@pytest.fixture
+def two_members(tmp_path):
+    """Members 1 and 2 of the shipped geometry ensemble, as the ensemble geo.casadi."""
+    for k in (1, 2):
+        for suffix in (".casadi", ".json"):
+            shutil.copy(f"{SHIPPED}_member{k}{suffix}", tmp_path / f"geo_member{k}{suffix}")
+    return tmp_path
+
+
+def test_member_files_are_found_beside_the_ensemble_or_beside_a_member(two_members):
+    expected = [two_members / "geo_member1.casadi", two_members / "geo_member2.casadi"]
+    assert member_files(two_members / "geo.casadi") == expected
+    assert member_files(two_members / "geo_member2.casadi") == expected
+    assert len(member_files(f"{SHIPPED}.casadi")) == 5
+
+
+def test_each_member_solve_equals_a_direct_solve_and_the_spread_is_their_std(two_members,
+                                                                          capsys):
+    out = two_members / "out"
+    member1 = two_members / "geo_member1.casadi"
+    sets = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
+    code = main(["solve", str(REACH), "--quiet", "--out", str(out), "--set",
+                 f"model.geometry={member1}", *sets, "--members", "model.geometry"])
+    report = capsys.readouterr().out
+    assert code == 0, report
+    record = json.loads((out / "summary.json").read_text())["members"]
+    assert record["files"] == ["geo_member1.casadi", "geo_member2.casadi"]
+    assert [s["status"] for s in record["solves"]] == ["success"] * 2
+    direct = [ocp.solve(ocp.load_problem(REACH, {**SMALL, "model.geometry": str(m)}))
+              for m in member_files(member1)]
+    objectives = np.array([s.objective for s in direct])
+    # warm-started from member 1's optimum or cold: the same optimum
+    np.testing.assert_allclose([s["objective"] for s in record["solves"]], objectives,
+                               rtol=1e-8)
+    spread = record["spread"]
+    assert spread["objective"]["std"] == pytest.approx(np.std(objectives), rel=1e-4)
+    assert spread["objective"]["std"] > 0
+    for name in ("shoulder", "elbow"):
+        std = np.stack([s.state(name) for s in direct]).std(axis=0)
+        assert spread["states"][name]["max_std"] == pytest.approx(std.max(), rel=1e-3)
+        assert spread["states"][name]["rms_std"] == pytest.approx(
+            np.sqrt(np.mean(std ** 2)), rel=1e-3)
+        assert spread["states"][name]["max_std_deg"] == pytest.approx(
+            np.degrees(spread["states"][name]["max_std"]))
+    assert "members      2 solves, model.geometry = each member (2 converged)" in report
+    # the record reads back with the solution
+    assert ocp.Solution.load(out).members.record == record
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--members", "model.tendon"], ["key 'model.tendon'", "'rigid'", "x.casadi"]),
+    (["--members", "model.geometry"], ["six_muscle_arm_geometry_member<k>.casadi",
+                                       "ensemble = N"]),
+])
+def test_members_of_no_ensemble_are_refused_before_any_solve(extra, words, capsys, no_solve):
+    refused_in_one_line(solve_args(REACH, *extra), [str(REACH), *words], capsys)
