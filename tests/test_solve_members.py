@@ -78,3 +78,28 @@ def test_each_member_solve_equals_a_direct_solve_and_the_spread_is_their_std(two
 ])
 def test_members_of_no_ensemble_are_refused_before_any_solve(extra, words, capsys, no_solve):
     refused_in_one_line(solve_args(REACH, *extra), [str(REACH), *words], capsys)
+
+
+@pytest.mark.slow
+def test_the_gru_reach_once_per_shipped_member(tmp_path, capsys):
+    """The shipped GRU ensemble (3 members, seeds 0-2): member 1 is the shipped GRU
+    itself (seed 0, the same training file), so its solve is the GRU reach's."""
+    problem = PROBLEMS / "arm_reach_muscles_gru.toml"
+    ensemble = PROBLEMS / "surrogates" / "emg_activation_gru_ensemble.casadi"
+    members = member_files(ensemble)
+    assert len(members) == 3
+    assert members[0].read_bytes() == (PROBLEMS / "surrogates" /
+                                       "emg_activation_gru.casadi").read_bytes()
+    out = tmp_path / "out"
+    code = main(["solve", str(problem), "--quiet", "--out", str(out), "--set",
+                 f"model.activation_dynamics={members[0]}", "--members",
+                 "model.activation_dynamics"])
+    report = capsys.readouterr().out
+    assert code == 0, report
+    record = json.loads((out / "summary.json").read_text())["members"]
+    assert [s["status"] for s in record["solves"]] == ["success"] * 3
+    shipped = ocp.solve(ocp.load_problem(problem))
+    assert record["solves"][0]["objective"] == pytest.approx(shipped.objective, rel=1e-4)
+    spread = record["spread"]
+    assert 0 < spread["objective"]["std"] < 0.5 * spread["objective"]["mean"]
+    assert 0 < spread["states"]["elbow"]["max_std_deg"] < 20
