@@ -5,6 +5,7 @@ the problem's own guess, not warm-started) and the spread recomputed with
 numpy from those solutions.
 """
 import json
+import os
 import shutil
 
 import numpy as np
@@ -38,13 +39,17 @@ def test_member_files_are_found_beside_the_ensemble_or_beside_a_member(two_membe
     assert len(member_files(f"{SHIPPED}.casadi")) == 5
 
 
-def test_each_member_solve_equals_a_direct_solve_and_the_spread_is_their_std(two_members,
-                                                                          capsys):
+def test_each_member_solve_equals_a_direct_solve_and_the_spread_is_their_std(
+        two_members, capsys, monkeypatch):
     out = two_members / "out"
     member1 = two_members / "geo_member1.casadi"
     sets = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
-    code = main(["solve", str(REACH), "--quiet", "--out", str(out), "--set",
-                 f"model.geometry={member1}", *sets, "--members", "model.geometry"])
+    # paths as a user types them: the problem relative to the working folder, the
+    # surrogate relative to the problem file's folder
+    monkeypatch.chdir(PROBLEMS.parent)
+    relative = os.path.relpath(member1, PROBLEMS)
+    code = main(["solve", f"{PROBLEMS.name}/{REACH.name}", "--quiet", "--out", str(out),
+                 "--set", f"model.geometry={relative}", *sets, "--members", "model.geometry"])
     report = capsys.readouterr().out
     assert code == 0, report
     record = json.loads((out / "summary.json").read_text())["members"]
@@ -103,3 +108,12 @@ def test_the_gru_reach_once_per_shipped_member(tmp_path, capsys):
     spread = record["spread"]
     assert 0 < spread["objective"]["std"] < 0.5 * spread["objective"]["mean"]
     assert 0 < spread["states"]["elbow"]["max_std_deg"] < 20
+
+
+def test_a_member_the_problem_cannot_use_is_refused_before_any_solve(two_members, capsys,
+                                                                     no_solve):
+    with open(two_members / "geo_member2.casadi", "a") as f:
+        f.write(" ")   # its checksum no longer matches
+    member1 = two_members / "geo_member1.casadi"
+    refused_in_one_line(solve_args(REACH, "--set", f"model.geometry={member1}", "--members",
+                                   "model.geometry"), ["geo_member2.casadi", "SHA-256"], capsys)

@@ -114,14 +114,14 @@ def spread(solutions, names=None, outputs=()) -> dict:
 class MemberSolves:
     """``ocp solve --members KEY``: the member files of the ensemble that ``KEY`` names.
 
-    Found before the nominal solve (:meth:`from_problem_file` checks the key and
-    the files), solved after it (:meth:`solve`).
+    Loaded before the nominal solve (:meth:`from_problem_file` checks the key,
+    finds the files and loads the problem with each, so that a bad member is
+    bad input before anything is solved), solved after it (:meth:`solve`).
     """
 
-    problem_path: Path
-    overrides: dict
     key: str
     members: list
+    problems: list
 
     @classmethod
     def from_problem_file(cls, problem_path, overrides: dict | None,
@@ -129,9 +129,9 @@ class MemberSolves:
         """The members of the surrogate named by ``key`` (a dotted key, after
         overrides); None without a key.
 
-        A key that names no surrogate file, or a surrogate without
-        ``_member<k>.casadi`` files beside it, is a ProblemError naming the
-        file, the key and the value.
+        A key that names no surrogate file, a surrogate without
+        ``_member<k>.casadi`` files beside it, or a member the problem cannot
+        use, is a ProblemError naming the file, the key and the value.
         """
         if key is None:
             return None
@@ -143,7 +143,9 @@ class MemberSolves:
             raise ProblemError(f"--members {key}: expected the key of a learned surrogate "
                                f"file (\"x.casadi\", e.g. model.dynamics), got "
                                f"{'nothing' if value is None else repr(value)}", key, str(path))
-        surrogate = Path(value) if Path(value).is_absolute() else path.parent / value
+        # absolute: a member's path is set as the key's value, which a relative path
+        # would make relative to the problem file's folder a second time
+        surrogate = (Path(value) if Path(value).is_absolute() else path.parent / value).resolve()
         try:
             members = member_files(surrogate)
         except FileNotFoundError:
@@ -153,14 +155,17 @@ class MemberSolves:
         if len(members) < 2:
             raise ProblemError(f"--members {key}: '{value}' has {len(members)} member file; "
                                f"a spread needs at least 2", key, str(path))
-        return cls(path, dict(overrides or {}), key, members)
+        problems = [load_problem(path, {**(overrides or {}), key: str(m)}) for m in members]
+        return cls(key, members, problems)
 
     def solve(self, nominal, verbose: bool = False) -> MemberSpread:
         """Solve once per member from ``nominal`` (the problem's own solution): each
         member's status, objective and iterations, and the spread of those that
         converged."""
-        solutions = solve_per_member(self.problem_path, self.members, self.overrides, self.key,
-                                     warm_start=nominal, verbose=verbose)
+        solutions = []
+        for problem in self.problems:
+            problem.guess = nominal
+            solutions.append(solve(problem, verbose=verbose))
         record = {"key": self.key,
                   "files": [m.name for m in self.members],
                   "solves": [{"status": s.status, "objective": float(s.objective),
