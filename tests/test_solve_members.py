@@ -117,3 +117,30 @@ def test_a_member_the_problem_cannot_use_is_refused_before_any_solve(two_members
     member1 = two_members / "geo_member1.casadi"
     refused_in_one_line(solve_args(REACH, "--set", f"model.geometry={member1}", "--members",
                                    "model.geometry"), ["geo_member2.casadi", "SHA-256"], capsys)
+
+
+def test_members_on_other_meshes_and_final_times_are_compared_on_the_normalised_horizon():
+    """Two members whose angle differs by 0.2 rad at every instant of their own horizon,
+    on meshes of 11 and 17 points and final times 0.5 and 0.6 s: std 0.1 rad throughout."""
+    from ocp.analysis.members import spread
+    from ocp.solution import Solution
+
+    def member(points, final_time, offset, objective):
+        t = np.linspace(0.0, final_time, points)
+        q = np.sin(np.pi * t / final_time) + offset
+        return Solution(time=t, states=q[:, None], controls=np.zeros((points, 1)),
+                        state_names=["knee"], control_names=["tau"], status="success",
+                        objective=objective, cost_terms={}, final_time=final_time,
+                        iterations=1, solve_time_s=0.0, state_units=["rad"])
+
+    result = spread([member(11, 0.5, 0.0, 1.0), member(17, 0.6, 0.2, 3.0)])
+    knee = result["states"]["knee"]
+    # the sine sampled on 17 points, interpolated linearly at the 11 points' instants
+    t11, t17 = np.linspace(0, 1, 11), np.linspace(0, 1, 17)
+    other = np.interp(t11, t17, np.sin(np.pi * t17)) + 0.2
+    std = np.abs(other - np.sin(np.pi * t11)) / 2
+    assert knee["max_std"] == pytest.approx(std.max(), rel=1e-12)
+    assert knee["rms_std"] == pytest.approx(np.sqrt(np.mean(std ** 2)), rel=1e-12)
+    assert abs(knee["max_std"] - 0.1) < 0.01
+    assert result["objective"]["std"] == pytest.approx(1.0)
+    assert result["final_time"]["std"] == pytest.approx(0.05)

@@ -10,10 +10,14 @@ spread is the uncertainty of the prediction:
 
 - the objective: the members' values, mean, standard deviation (population,
   over members), min, max and (max - min) / |mean|;
+- the final time: the members' values and standard deviation (a free final
+  time may differ);
 - per coordinate (states in rad or m) and per ground reaction (outputs
-  ``grf_*``): the members' standard deviation at each mesh time, its largest
-  value and RMS over time (angles also in degrees; forces also relative to the
-  peak of the members' mean trace).
+  ``grf_*``): the members' standard deviation at each time of the first
+  member's grid, normalised to the horizon (0 to 1: members may end on
+  different meshes or final times; each trace linearly interpolated), its
+  largest value and RMS over time (angles also in degrees; forces also
+  relative to the peak of the members' mean trace).
 
 ``ocp solve PROBLEM --members KEY`` (``KEY`` the problem file's key naming the
 ensemble, e.g. ``model.dynamics``) solves the problem as given, then once per
@@ -66,12 +70,23 @@ def solve_per_member(problem_path, members, overrides: dict | None = None, key: 
     return solutions
 
 
+def aligned(solutions, traces) -> np.ndarray:
+    """(members, times): each solution's trace (``traces``, one per solution) on the
+    first solution's time grid, normalised to the horizon (linear interpolation; the
+    identity on a shared grid)."""
+    def normalised(t):
+        t = np.asarray(t, float)
+        return (t - t[0]) / (t[-1] - t[0])
+    grid = normalised(solutions[0].time)
+    return np.stack([np.interp(grid, normalised(s.time), v) for s, v in zip(solutions, traces)])
+
+
 def output_spread(solutions, names) -> dict:
     """Per output in ``names`` (e.g. ``grf_y_r``): the members' standard deviation at
     each time, its maximum and RMS, and both relative to the mean trace's peak."""
     out = {}
     for name in names:
-        values = np.stack([s.output(name) for s in solutions])
+        values = aligned(solutions, [s.output(name) for s in solutions])
         std, peak = values.std(axis=0), float(np.max(np.abs(values.mean(axis=0))))
         out[name] = {"max_std": float(std.max()), "rms_std": float(np.sqrt(np.mean(std ** 2))),
                      "peak": peak,
@@ -83,22 +98,23 @@ def spread(solutions, names=None, outputs=()) -> dict:
     """Spread of the members' objectives and trajectories (see the module docstring).
 
     ``names``: states (default: the coordinates, all rad or m); ``outputs``:
-    outputs (e.g. ground reactions). The members must share one mesh.
+    outputs (e.g. ground reactions).
     """
     objectives = np.array([s.objective for s in solutions])
+    final_times = np.array([s.final_time for s in solutions])
     out = {"members": len(solutions),
            "converged": sum(s.success for s in solutions),
            "objective": {"values": objectives.tolist(), "mean": float(objectives.mean()),
                          "std": float(objectives.std()), "min": float(objectives.min()),
                          "max": float(objectives.max()),
                          "relative_range": float(np.ptp(objectives) / abs(objectives.mean()))},
+           "final_time": {"values": final_times.tolist(), "std": float(final_times.std())},
            "states": {}}
     first = solutions[0]
     if names is None:
         names = [n for n, u in zip(first.state_names, first.state_units) if u in ("rad", "m")]
     for name in names:
-        values = np.stack([s.state(name) for s in solutions])
-        std = values.std(axis=0)
+        std = aligned(solutions, [s.state(name) for s in solutions]).std(axis=0)
         entry = {"max_std": float(std.max()), "rms_std": float(np.sqrt(np.mean(std ** 2)))}
         unit = first.state_units[first.state_names.index(name)]
         if unit == "rad":
@@ -205,6 +221,9 @@ class MemberSpread:
         lines.append(f"  objective  mean {o['mean']:.6g}, std {o['std']:.3g} "
                      f"({100 * o['std'] / abs(o['mean']):.3g} %), range {o['min']:.6g} to "
                      f"{o['max']:.6g}")
+        if sp.get("final_time", {}).get("std", 0) > 0:   # a free final time
+            lines.append(f"  final time std {sp['final_time']['std']:.3g} s, values "
+                         + ", ".join(f"{t:.4g}" for t in sp["final_time"]["values"]))
         for name, v in sp["states"].items():
             shown = (f"{v['max_std_deg']:.3g} deg, RMS {v['rms_std_deg']:.3g} deg"
                      if "max_std_deg" in v else
