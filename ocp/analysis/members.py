@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from ocp.engine.reports import register_summary_reader
 from ocp.errors import ProblemError
 from ocp.io.problem_file import load_problem
 from ocp.io.tables import apply_overrides, read_toml
+from ocp.models.surrogate import SurrogateRangeWarning
 from ocp.solution import SUCCESS
 from ocp.solve import solve
 
@@ -179,14 +181,18 @@ class MemberSolves:
         member's status, objective and iterations, and the spread of those that
         converged."""
         solutions = []
-        for problem in self.problems:
-            problem.guess = nominal
-            solutions.append(solve(problem, verbose=verbose))
+        with warnings.catch_warnings():  # each member's are in its record
+            warnings.simplefilter("ignore", SurrogateRangeWarning)
+            for problem in self.problems:
+                problem.guess = nominal
+                solutions.append(solve(problem, verbose=verbose))
         record = {"key": self.key,
                   "files": [m.name for m in self.members],
                   "solves": [{"status": s.status, "objective": float(s.objective),
                               "iterations": int(s.iterations),
-                              "solve_time_s": float(s.solve_time_s)} for s in solutions]}
+                              "final_time_s": float(s.final_time),
+                              "solve_time_s": float(s.solve_time_s),
+                              "warnings": list(s.warnings)} for s in solutions]}
         converged = [s for s in solutions if s.success]
         if len(converged) >= 2:
             grf = [n for n in converged[0].output_names if n.startswith(GRF_PREFIX)]
@@ -214,6 +220,8 @@ class MemberSpread:
         ok = sum(s["status"] == SUCCESS for s in solves)
         lines = [f"members      {len(solves)} solves, {self.record['key']} = each member "
                  f"({ok} converged)"]
+        for k, s in enumerate(solves, 1):
+            lines += [f"  member {k}: warning {w}" for w in s.get("warnings", [])]
         sp = self.record.get("spread")
         if sp is None:
             return lines + ["  fewer than 2 converged: no spread"]
