@@ -144,3 +144,29 @@ def test_members_on_other_meshes_and_final_times_are_compared_on_the_normalised_
     assert abs(knee["max_std"] - 0.1) < 0.01
     assert result["objective"]["std"] == pytest.approx(1.0)
     assert result["final_time"]["std"] == pytest.approx(0.05)
+
+
+@pytest.mark.slow
+def test_the_learned_walk_once_per_shipped_walker_member(tmp_path, capsys):
+    """The walker ensemble's mean from the analytic walk's optimum, then each member:
+    every walk within 3 % of the analytic walk's objective (the reference), and the
+    members' ground reactions within a few % of the peak of each other."""
+    problem = PROBLEMS / "gait2d_torque.toml"
+    analytic = ocp.solve(ocp.load_problem(problem))
+    analytic.save(tmp_path / "analytic")
+    out = tmp_path / "out"
+    code = main(["solve", str(problem), "--quiet", "--guess", str(tmp_path / "analytic"),
+                 "--out", str(out), "--set",
+                 "model.dynamics=surrogates/gait2d_walker_graph_ensemble.casadi",
+                 "--members", "model.dynamics"])
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    record = summary["members"]
+    assert [s["status"] for s in record["solves"]] == ["success"] * 3
+    for objective in [summary["objective"], *(s["objective"] for s in record["solves"])]:
+        assert objective == pytest.approx(analytic.objective, rel=0.03)
+    spread = record["spread"]
+    for name in ("grf_y_r", "grf_y_l"):
+        assert 0 < spread["outputs"][name]["max_std_of_peak"] < 0.05
+    for name in ("hip_flexion_r", "knee_angle_r", "ankle_angle_r"):
+        assert 0 < spread["states"][name]["max_std_deg"] < 3
