@@ -55,6 +55,7 @@ def train_structured_ensemble(spec, train_one, progress: bool = True) -> TrainRe
         lines += [f"member {k:<5} " + line for line in r.lines]
     lines.append(f"mean         {path.name}: the members' mean"
                  + (", their states side by side" if recurrent else ""))
+    lines.append("checkpoints  " + ", ".join(r.checkpoint.name for r in results))
     exported = [p for r in results for p in r.exported] + [path]
     return TrainResult(spec, results[0].checkpoint, exported,
                        {"members": [r.metrics for r in results]}, lines)
