@@ -10,7 +10,8 @@ draws). The epistemic spread is the standard deviation of the members'
 torques (Lakshminarayanan et al. 2017), as RMS over samples and joints, on
 chains inside the family and on chains whose proportions lie 30 % outside it
 (factors 0.85 x 0.7 or 1.15 x 1.3), and its ratio; beside it the ensemble
-mean's relative RMS error against Newton-Euler (tree_data.rnea).
+mean's relative RMS error against Newton-Euler (tree_data.rnea) and its
+absolute RMS error: a calibrated ensemble's spread grows as its error does.
 
 Torch runs on one thread. Machines here are shared: compare within one run.
 """
@@ -40,20 +41,25 @@ def main():
                                                                beyond=args.beyond)
                                                    for n in (2, 3, 4)]}
     print(f"\n## Graph-network ensemble ({args.members} members) over body proportions\n")
-    print("| chains | epistemic std, N m | mean error, relative RMS | RMS torque, N m |")
-    print("|---|---|---|---|")
-    spread = {}
+    print("| chains | epistemic std, N m | mean error, relative RMS | mean error RMS, N m "
+          "| RMS torque, N m |")
+    print("|---|---|---|---|---|")
+    spread, error, scale = {}, {}, {}
     for name, batches in sets.items():
         preds = [np.stack([graph_predict(n, b, "inverse_dynamics") for n in nets])
                  for b in batches]
         std = np.sqrt(np.mean(np.concatenate([p.std(0).ravel() ** 2 for p in preds])))
         mean = np.concatenate([p.mean(0).ravel() for p in preds])
         truth = np.concatenate([b.tau.ravel() for b in batches])
-        spread[name] = std
-        print(f"| {name} | {std:.4g} | {relative_rms(mean, truth):.3g} | "
-              f"{np.sqrt(np.mean(truth ** 2)):.4g} |")
-    inside, outside = spread.values()
-    print(f"\nepistemic spread outside / inside = {outside / inside:.2f}")
+        spread[name], scale[name] = std, np.sqrt(np.mean(truth ** 2))
+        error[name] = np.sqrt(np.mean((mean - truth) ** 2))
+        print(f"| {name} | {std:.4g} | {relative_rms(mean, truth):.3g} | {error[name]:.4g} | "
+              f"{scale[name]:.4g} |")
+    (inside, outside), (e_in, e_out) = spread.values(), error.values()
+    s_in, s_out = scale.values()
+    print(f"\nepistemic spread outside / inside = {outside / inside:.2f} (relative to the RMS "
+          f"torque: {(outside / s_out) / (inside / s_in):.2f}); the mean's RMS error outside / "
+          f"inside = {e_out / e_in:.2f}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ Modules, one job each:
   profile over long sequences.
 - ``laplace``: a last-layer Laplace approximation beside the ensemble.
 - ``structured_spec``, ``train_structured``: ``ocp train`` for graph and
-  recurrent networks.
+  recurrent networks; ``structured_ensemble``: their ensembles (``[training]
+  ensemble = N``), each member a drop-in, the mean another.
 - ``spec``, ``train``: the ``ocp train SPEC.toml`` command.
 - ``osim_geometry``: networks for the muscle paths of an .osim model
   (``[model] geometry = "neural"``), trained together and cached by

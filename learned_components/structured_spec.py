@@ -24,6 +24,8 @@ Two components beside muscle geometry and contact (spec.py), read by the same
     epochs = 400                         # Adam, then L-BFGS steps of 20 iterations
     lbfgs_steps = 25
     forward_steps = 6                    # on the forward-dynamics loss
+    # ensemble = 3                       # members from seeds seed, seed + 1, ...: each
+    #                                    # OUT_member<k>.casadi, their mean OUT.casadi
 
 A model with contact spheres (``gait2d_torque``) takes ``[network]
 contact_edges = true``: the walker's graph network with one contact edge per
@@ -41,6 +43,7 @@ of its own inverse dynamics (``problems/surrogates/gait2d_walker_graph.train.tom
     sequences = 24                       # also duration, rate, noise, seed
     [training]
     epochs = 300                         # full-batch Adam steps
+    # ensemble = 3                       # as for tree_dynamics (structured_ensemble.py)
 """
 from __future__ import annotations
 
@@ -94,6 +97,9 @@ class StructuredSpec:
     pinn: dict = field(default_factory=dict)
     #: a walker's graph network with contact edges (contact_graph.py): [data] and hidden
     walker: dict = field(default_factory=dict)
+    #: [training] ensemble: members trained from seeds seed, seed + 1, ... (0: one network;
+    #: structured_ensemble.py)
+    ensemble: int = 0
 
 
 def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
@@ -144,7 +150,8 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
             tree_of_model(model.tree)
         except ProblemError as exc:
             raise model_reader.error("name", f"model '{model.name}': {exc.message}") from None
-        tr.only({"epochs", "learning_rate", "lbfgs_steps", "forward_steps", "threads"})
+        tr.only({"epochs", "learning_rate", "lbfgs_steps", "forward_steps", "threads",
+                 "ensemble"})
         spec = StructuredSpec(path, component, out_path, architecture, target, channels,
                               tuple(segments), chains.integer("samples", 1000, minimum=10),
                               chains.integer("seed", 0, minimum=0), model,
@@ -173,14 +180,24 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         spec.rate_hz = d.number("rate", 100.0, unit="Hz", minimum=1.0)
         spec.noise = d.number("noise", 0.02, minimum=0.0)
         spec.seed = d.integer("seed", 0, minimum=0)
-        tr.only({"epochs", "learning_rate", "threads"})
+        tr.only({"epochs", "learning_rate", "threads", "ensemble"})
         spec.epochs = tr.integer("epochs", 300, minimum=1)
         spec.lbfgs_steps = spec.forward_steps = 0
     spec.learning_rate = tr.number("learning_rate", 1e-2, minimum=0.0)
     spec.threads = tr.integer("threads", 1, minimum=1)
     if spec.epochs + spec.lbfgs_steps == 0:
         raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")
+    if spec.component != MULTIBODY_PINN:
+        spec.ensemble = ensemble_members(tr)
     return spec
+
+
+def ensemble_members(tr: TableReader) -> int:
+    """``[training] ensemble``: 0 (one network) or the number of members, at least 2."""
+    members = tr.integer("ensemble", 0, minimum=0)
+    if members == 1:
+        raise tr.error("ensemble", "an ensemble needs at least 2 members (0: no ensemble)")
+    return members
 
 
 def _pinn_spec(root, net, tr, path, out_path) -> StructuredSpec:
@@ -238,7 +255,7 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     if path_samples and path_states is None:
         raise d.error("path_states", "required for path samples: a CSV of the states and "
                       "accelerations a solve visits (or path = 0)")
-    tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads"})
+    tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads", "ensemble"})
     spec = StructuredSpec(path, TREE_DYNAMICS, out_path, "graph", target,
                           {c: net.integer(c, v, minimum=1)
                            for c, v in zip(CHANNELS, (4, 2, 2, 4, 4))},
@@ -255,4 +272,5 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     spec.forward_steps = 0
     if spec.epochs + spec.lbfgs_steps == 0:
         raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")
+    spec.ensemble = ensemble_members(tr)
     return spec

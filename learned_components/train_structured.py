@@ -208,7 +208,12 @@ def train_multibody_pinn(spec: StructuredSpec, progress: bool = True):
 
 def train_structured(spec: StructuredSpec, progress: bool = True):
     started = time.perf_counter()
-    result = {TREE_DYNAMICS: train_tree_dynamics, MULTIBODY_PINN: train_multibody_pinn}.get(
-        spec.component, train_emg_activation)(spec, progress)
+    train_one = {TREE_DYNAMICS: train_tree_dynamics, MULTIBODY_PINN: train_multibody_pinn}.get(
+        spec.component, train_emg_activation)
+    if spec.ensemble:  # members from seeds seed + k, each a drop-in, and their mean
+        from learned_components.structured_ensemble import train_structured_ensemble
+        result = train_structured_ensemble(spec, train_one, progress)
+    else:
+        result = train_one(spec, progress)
     result.metrics["total_time_s"] = time.perf_counter() - started
     return result

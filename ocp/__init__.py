@@ -16,6 +16,7 @@ declare a new one's keys, and the one error type of bad input.
 import ocp.analysis.angles  # noqa: F401
 import ocp.analysis.emg  # noqa: F401
 import ocp.analysis.loads_report  # noqa: F401
+import ocp.analysis.members  # noqa: F401
 import ocp.analysis.tracking  # noqa: F401
 import ocp.estimation.uncertainty  # noqa: F401
 import ocp.models.surrogate  # noqa: F401

@@ -54,8 +54,7 @@ def report(solution, out: Path | None = None) -> str:
     for name, value in solution.cost_terms.items():
         lines.append(f"  {name:<10} {value:.8g}")
     lines += [
-        f"final time   {solution.final_time:.6g}{seconds}",
-        f"iterations   {solution.iterations}",
+        f"final time   {solution.final_time:.6g}{seconds}", f"iterations   {solution.iterations}",
         f"wall time    {solution.solve_time_s:.3f} s in IPOPT, "
         f"{solution.setup_time_s:.3f} s to build",
         f"dynamics     max error {solution.max_dynamics_error:.2e} per interval, "
@@ -81,6 +80,7 @@ def report(solution, out: Path | None = None) -> str:
                          f"{err['unit']}{deg}")
     for m, e in ((solution.emg or {}).get("muscles") or {}).items():
         lines.append(f"emg          {m}: scale {e['scale']:.4g}, RMS {e['rms']:.3g} off")
+    lines += solution.members.lines() if solution.members is not None else []  # --members
     if out is not None:
         lines.append(f"written      {out / 'summary.json'}, {out / 'solution.npz'}")
     return "\n".join(lines)
@@ -91,6 +91,7 @@ def _error(value) -> str:
 
 
 def _cmd_solve(args) -> int:
+    from ocp.analysis.members import MemberSolves
     from ocp.io.problem_file import load_problem
     from ocp.io.results_folder import check_results_folder, clear_results
     from ocp.models.surrogate import SurrogateRangeWarning
@@ -100,6 +101,7 @@ def _cmd_solve(args) -> int:
     if args.starts is None and (args.workers is not None or args.seed is not None):
         raise ProblemError("--workers and --seed go with --starts N")
     problem = load_problem(args.problem, parse_set(args.set))
+    members = MemberSolves.from_problem_file(args.problem, parse_set(args.set), args.members)
     if args.guess:
         problem.guess = Solution.load(args.guess)
     out = Path(args.out) if args.out else Path("results") / Path(args.problem).stem
@@ -114,6 +116,7 @@ def _cmd_solve(args) -> int:
             from ocp.study.multistart import solve_for_command_line
             solution = solve_for_command_line(args.problem, problem, parse_set(args.set),
                                               args.starts, args.workers, args.seed or 0)
+    solution.members = members.solve(solution, not args.quiet) if members else None
     solution.problem_file = problem_file
     # no plot or export of the previous solve left beside this one; its summary and
     # arrays are replaced atomically by save(), so a crash keeps one or the other
@@ -286,8 +289,7 @@ def _cmd_study(args) -> int:
     writable_folder(out, create=False)
     try:
         result = run_study(study, out, workers=args.workers, scheduler=args.scheduler,
-                           resume=args.resume or args.retry_failed,
-                           retry_failed=args.retry_failed,
+                           resume=args.resume or args.retry_failed, retry_failed=args.retry_failed,
                            warm_start=not args.no_warm_start, progress=not args.quiet,
                            cross_check=not args.no_cross_check)
     except KeyboardInterrupt:
@@ -356,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "random ones), list the distinct optima and keep the best")
     p.add_argument("--workers", type=int, metavar="W",
                    help="with --starts: W local worker processes (default 1: this process)")
-    p.add_argument("--seed", type=int,
-                   help="with --starts: seed of the random guesses (default 0)")
+    p.add_argument("--seed", type=int, help="with --starts: seed of the random guesses (default 0)")
+    p.add_argument("--members", metavar="KEY", help="then solve once per member of KEY's ensemble")
     p.set_defaults(run=_cmd_solve)
     p = sub.add_parser("causal-graph", help="print and draw the causal graph of one time "
                        "step of a problem's model")

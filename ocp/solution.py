@@ -100,7 +100,7 @@ class Solution:
     re-simulates the whole horizon from the initial state, which also measures
     how unstable the motion is. The reports of the solve (``warnings``,
     ``mesh_refinement``, ``tracking_error``, ``muscle_geometry_fit``,
-    ``parameters``, ``final_misses``, ``study``) are typed fields, written to
+    ``parameters``, ``final_misses``, ``study``, ``members``) are typed fields, written to
     summary.json under their own names.
     """
 
@@ -163,6 +163,9 @@ class Solution:
     final_misses: dict | None = None
     #: the study run this solution belongs to (ocp.study), or None
     study: dict | None = None
+    #: one solve per member of a surrogate ensemble and their spread
+    #: (ocp.analysis.members.MemberSpread: ``ocp solve --members``), or None
+    members: object = None
     #: "minimize" or "maximize": ``objective`` is J with its true sign either way
     sense: str = "minimize"
     #: "si", or "none" for a dimensionless problem (reported without units)
@@ -236,6 +239,8 @@ class Solution:
             out["final_misses"] = self.final_misses
         if self.study is not None:
             out["study"] = self.study
+        if self.members is not None:
+            out.update(self.members.to_dict())
         return out
 
     def save(self, folder) -> Path:
