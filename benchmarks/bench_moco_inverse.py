@@ -1,6 +1,6 @@
 """MocoInverse beside ours: problems/gait10dof18musc_inverse.toml (issue #21).
 
-    python benchmarks/bench_moco_inverse.py [--moco] [--first-run] [--track] [--tight]
+    python benchmarks/bench_moco_inverse.py [--moco] [--track] [--tight]
 
 Solves our problem file (subject01's walk, 0.5 to 1.5 s, gait10dof18musc
 with external loads, rigid tendons, DeGroote muscles without passive fibre
@@ -19,13 +19,10 @@ reads and processes the model, the kinematics and the loads, builds its NLP
 and solves it; not timed: ``import opensim`` and writing its .sto. Moco's CPU
 time is its whole process's (import included); ours is the timed region's.
 
-The problem file compiles its derivative blocks to machine code
-(``compile = true``), kept in the cache (``$OCP_CACHE_DIR/compiled``, default
-``~/.cache/ocp/compiled``) from the first solve on a machine: before the
-timed solve, one solve in a child process fills the cache if it lacks the
-blocks (its figures are printed as the first run: the C compiler's time
-included). ``--first-run`` always measures that first run on an empty cache
-(a fresh ``OCP_CACHE_DIR``) and prints its ratio too.
+Nothing is taken from a cache: the problem compiles no derivative blocks
+(the measured data enter the NLP as constants at its points, so the per-point
+blocks are small) and its muscle paths are the exact ones, so the first solve
+on a machine, or of another trial, takes what the timed one takes.
 
 ``--moco`` also runs OpenSim Moco's MocoInverse of the same problem
 (benchmarks/moco_inverse.py, in its own process: opensim's libcasadi cannot
@@ -83,42 +80,6 @@ def ours(tolerance=None):
     return solution, time.perf_counter() - start, time.process_time() - cpu
 
 
-def child():
-    """``--child``: the timed solve in this fresh process, as one JSON line (the CPU
-    time includes the C compiler's, a child process of this one)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    s, wall, cpu = ours()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    compiler = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    print(json.dumps({"status": s.status, "wall_s": wall, "cpu_s": cpu + compiler,
-                      "compiler_cpu_s": compiler, "iterations": s.iterations,
-                      "objective": s.objective}))
-
-
-def first_run(empty_cache: bool):
-    """Solve in a child process (on an empty cache if asked, else on this machine's):
-    its figures, and how many compiled blocks it added to the cache (0: the cache
-    had them, it was not a first run)."""
-    import os
-
-    from ocp.engine.cache import cache_folder
-    env = dict(os.environ)
-    with tempfile.TemporaryDirectory() as empty:
-        if empty_cache:
-            env["OCP_CACHE_DIR"] = empty
-        folder = Path(env["OCP_CACHE_DIR"]) / "compiled" if empty_cache \
-            else cache_folder("compiled")
-        before = set(folder.glob("*.so")) if folder.exists() else set()
-        run = subprocess.run([sys.executable, __file__, "--child"], capture_output=True,
-                             text=True, env=env)
-        added = len((set(folder.glob("*.so")) if folder.exists() else set()) - before)
-    lines = [x for x in run.stdout.splitlines() if x.startswith("{")]
-    if run.returncode or not lines:
-        print("our first run failed:", run.stderr[-2000:])
-        return None
-    return {**json.loads(lines[-1]), "compiled_blocks": added}
-
-
 def written_in():
     """Seconds to write the results folder of a solve, as ``ocp solve`` does (not timed
     above: Moco's time does not include writing its solution either)."""
@@ -172,29 +133,12 @@ def main():
     ap.add_argument("--track", action="store_true", help="also the MocoTrack problem")
     ap.add_argument("--tight", action="store_true",
                     help="also ours at tolerance 1e-8: each solution's distance from it")
-    ap.add_argument("--first-run", action="store_true",
-                    help="also ours on an empty cache of compiled blocks (a fresh OCP_CACHE_DIR)")
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        return child()
     print(f"import ocp: {IMPORT_S:.2f} s wall (not timed)")
-    first = first_run(empty_cache=False)   # fills the cache if it lacks the blocks
-    if first is not None and first["compiled_blocks"]:
-        print(f"ours, first run on this machine (compiled {first['compiled_blocks']} blocks "
-              f"into the cache): {first['wall_s']:.2f} s wall, {first['cpu_s']:.2f} s CPU")
-    else:
-        first = None
-    if args.first_run:
-        first = first_run(empty_cache=True)
-        if first is not None:
-            print(f"ours, first run on an empty cache ({first['compiled_blocks']} blocks "
-                  f"compiled, {first['compiler_cpu_s']:.2f} s CPU in the C compiler): "
-                  f"{first['status']}, {first['wall_s']:.2f} s wall, {first['cpu_s']:.2f} s CPU")
     s, wall, cpu = ours()
     print(f"ours: {s.status}, build {s.setup_time_s:.2f} s, IPOPT {s.solve_time_s:.2f} s, "
           f"load+build+solve {wall:.2f} s wall ({cpu:.2f} s CPU), {s.iterations} iterations, "
-          f"objective {s.objective:.2f} (compiled blocks from the cache)")
+          f"objective {s.objective:.2f}")
     for w in s.warnings:
         print("  warning:", w)
     if s.reserves:
@@ -214,13 +158,10 @@ def main():
                 if tight is not None:
                     moco_to_tight = activation_rms(tight, Path(out) / "moco_inverse_solution.sto")
     print(f"\n## Beside MocoInverse ({source})\n")
-    print(f"{'':<15} {'time s':>8} {'CPU s':>8} {'iter':>5} {'objective':>12}")
-    print(f"{'Moco':<15} {m['solve_time_s']:>8.2f} {m.get('cpu_s', float('nan')):>8.2f} "
+    print(f"{'':<6} {'time s':>8} {'CPU s':>8} {'iter':>5} {'objective':>12}")
+    print(f"{'Moco':<6} {m['solve_time_s']:>8.2f} {m.get('cpu_s', float('nan')):>8.2f} "
           f"{m['iterations']:>5} {m['objective']:>12.2f}")
-    print(f"{'ours':<15} {wall:>8.2f} {cpu:>8.2f} {s.iterations:>5} {s.objective:>12.2f}")
-    if first is not None:
-        print(f"{'ours, first run':<15} {first['wall_s']:>8.2f} {first['cpu_s']:>8.2f} "
-              f"{first['iterations']:>5} {first['objective']:>12.2f}")
+    print(f"{'ours':<6} {wall:>8.2f} {cpu:>8.2f} {s.iterations:>5} {s.objective:>12.2f}")
     diff = 100 * (s.objective / m["objective"] - 1)
     print(f"\nobjective difference {diff:+.4f} % (target within 1 %): "
           f"{'met' if abs(diff) <= 1 else 'not met'}")
@@ -228,9 +169,6 @@ def main():
     print(f"time ratio Moco/ours {ratio:.1f} wall (target >= 10: "
           f"{'met' if ratio >= 10 else 'not met'})"
           + (f", {m['cpu_s'] / cpu:.1f} CPU" if "cpu_s" in m else ""))
-    if first is not None:
-        print(f"  on our first run (compiling): {m['solve_time_s'] / first['wall_s']:.1f} wall"
-              + (f", {m['cpu_s'] / first['cpu_s']:.1f} CPU" if "cpu_s" in m else ""))
     print(f"writing the results folder (not timed, as Moco's .sto): {written_in():.2f} s")
     if rms is not None:
         print(f"activation RMS difference: {worst(rms)} (target <= 0.02: "

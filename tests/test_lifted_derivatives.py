@@ -75,6 +75,23 @@ def test_blocks_differentiate_in_the_time_only_when_the_final_time_is_free(monke
     assert active[("arm_reach_torque_free_time", "dynamics")] is None
 
 
+def test_measured_data_enter_as_constants_not_in_the_per_point_functions(monkeypatch):
+    """The inverse problem's kinematics (lengths, speeds, moment arms, moments at the
+    points' times) are constants of the NLP: two windows of the trial give one
+    per-point function, so its compiled blocks serve every trial of the model."""
+    from ocp.engine import lifted
+    functions = []
+    blocks = lifted._derivative_blocks
+    monkeypatch.setattr(lifted, "_derivative_blocks", lambda call, name, vjp: functions.append(
+        (name, call.function.serialize())) or blocks(call, name, vjp))
+    for start, final in (("0.5 s", "1.5 s"), ("0.7 s", "1.2 s")):
+        transcribe(ocp.load_problem(PROBLEMS / "gait10dof18musc_inverse.toml", {
+            "transcription.intervals": 4, "kinematics.start": start, "kinematics.final": final,
+            "solver.compile": False}))
+    first, second = (f for name, f in functions if name == "path_joint_moments")
+    assert first == second
+
+
 def test_lifted_solve_reaches_the_scalar_graphs_optimum():
     """Same NLP, same optimum: the muscle-driven reach (one optimum) both ways."""
     path = PROBLEMS / "arm_reach_muscles.toml"

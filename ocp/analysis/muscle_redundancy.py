@@ -184,34 +184,41 @@ def redundancy_problem(model: MuscleDrivenTree, kinematics: Kinematics, **proble
     reduced = MuscleStates(model, (kinematics.time, kinematics.moments))
     t = kinematics.time
     method = kinematics.interpolation
-    length_of = _interpolant("lengths", t, kinematics.lengths, method)
-    speed_of = _interpolant("speeds", t, kinematics.speeds, method)
     n_q, n_m = model.tree.n, len(model.muscles)
-    # each sample's (n_q, n_m) matrix flattened column-major, to match ca.reshape
-    arms_of = _interpolant("moment_arms", t, np.stack(
-        [a.ravel(order="F") for a in kinematics.moment_arms]), method)
-    moment_of = _interpolant("moments", t, kinematics.moments, method)
+    # lengths, speeds, moment arms (each sample's (n_q, n_m) matrix flattened
+    # column-major, to match ca.reshape) and moments: one interpolant of time
+    samples = np.hstack([kinematics.lengths, kinematics.speeds,
+                         np.stack([a.ravel(order="F") for a in kinematics.moment_arms]),
+                         kinematics.moments])
+    interpolant = _interpolant("kinematics", t, samples, method)
+
+    def data(times):
+        """The interpolated samples at the NLP's points (numbers: the time is fixed,
+        so the per-point functions and their compiled blocks hold no data)."""
+        return np.array(interpolant.map(times.size)(times.reshape(1, -1)))
+
     coords = model.tree.coordinates
 
-    def at(v):
+    def at(v, d):
         a, _, ft, dft, reserve = reduced.split(v.x, v.u)
-        forces, residuals = _muscle_forces(model, a, length_of(v.t), speed_of(v.t), ft, dft)
-        arms = ca.reshape(arms_of(v.t), n_q, n_m)
+        forces, residuals = _muscle_forces(model, a, d[:n_m], d[n_m:2 * n_m], ft, dft)
+        arms = ca.reshape(d[2 * n_m:2 * n_m + n_q * n_m], n_q, n_m)
         moments = ca.mtimes(arms, forces)
         for k, (c, optimal) in enumerate(model.reserves.items()):
             moments[coords.index(c)] += optimal * reserve[k]
         return moments, residuals
 
-    def moment_equality(v):
-        moments, _ = at(v)
-        return moments - moment_of(v.t)
+    def moment_equality(v, d):
+        moments, _ = at(v, d)
+        return moments - d[2 * n_m + n_q * n_m:]
 
     problem = Problem(model=reduced, final_time=float(t[-1]), start_time=float(t[0]),
                       name=f"muscle redundancy of {model.name}", **problem_options)
-    problem.subject_to(PathConstraint("joint_moments", moment_equality, 0.0, 0.0))
+    problem.subject_to(PathConstraint("joint_moments", moment_equality, 0.0, 0.0, data))
     if model.tendon == COMPLIANT:
         problem.subject_to(PathConstraint("tendon_equilibrium",
-                                          lambda v: ca.vertcat(*at(v)[1]), 0.0, 0.0))
+                                          lambda v, d: ca.vertcat(*at(v, d)[1]), 0.0, 0.0,
+                                          data))
     return problem
 
 
