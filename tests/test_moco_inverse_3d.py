@@ -87,3 +87,18 @@ def test_a_body_the_3d_model_lacks_is_named(tmp_path):
         ocp.load_problem(FILE, {"external_loads.file": str(tmp_path / "bad.xml")})
     message = str(info.value)
     assert "external_loads.file" in message and "calcaneus_r" in message, message
+
+
+@pytest.mark.slow
+def test_loads_in_a_3d_muscle_models_forward_dynamics_are_refused_in_one_line(tmp_path):
+    text = FILE.read_text()
+    start = text.index("\n[kinematics]")
+    forward = (text[:start] + '[time]\nstart = "0.6 s"\nfinal = "1.2 s"\n\n'
+               + text[text.index("\n[external_loads]"):])
+    forward = forward.replace('"../../shared', f'"{PROBLEMS}/../../shared').replace(
+        '"data/walking3d', f'"{DATA}')
+    (tmp_path / "forward.toml").write_text(forward)
+    with pytest.raises(ProblemError) as info:
+        ocp.load_problem(tmp_path / "forward.toml")
+    message = str(info.value)
+    assert "external_loads.file" in message and "not built" in message, message

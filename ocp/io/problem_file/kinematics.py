@@ -122,7 +122,12 @@ def measured_loads(reader, model, base: Path, span):
         raise reader.error("file", "measured loads need a fixed final time")
     if isinstance(model, OsimModel) and isinstance(model.osim, SpatialSkeleton):
         return spatial_loads(reader, model, base, span)
-    return MeasuredLoads(model, read_loads(reader, model, base, span))
+    loads = read_loads(reader, model, base, span)
+    if not isinstance(loads, tuple):   # a 3D model's ExternalLoads: not in its dynamics yet
+        raise reader.error("file", f"external loads in the dynamics of the 3D muscle-driven "
+                           f"model '{model.name}' are not built; they work with [kinematics] "
+                           f"(MocoInverse), or with remove_muscles = true")
+    return MeasuredLoads(model, loads)
 
 
 def spatial_loads(reader, model, base: Path, span):
