@@ -44,7 +44,7 @@ def solved():
 def test_muscles_and_reserves_make_the_generalised_forces_of_ocp_id(solved):
     from ocp.osim.spatial_skeleton import read_spatial, spatial_tree
     problem, s = solved
-    assert s.status in ("success", "inaccurate")   # 0.02 s mesh: see docs/limits.md
+    assert s.status == "success"
     assert isinstance(problem.model, MuscleStates)
     model = problem.model.source
     t = np.asarray(s.time)
