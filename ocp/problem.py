@@ -39,12 +39,18 @@ class PathConstraint:
 
     ``function(v: PointVariables)`` returns a CasADi expression (scalar or
     column); ``lower``/``upper`` are scalars or lists of the same length.
+    ``data``: measured numbers along the trajectory, a function of the points'
+    times (P,) in s returning (k, P); ``function(v, d)`` then gets each point's
+    k numbers as an SX column ``d``, which the NLP holds as constants (the
+    per-point function, and its compiled blocks, do not depend on the data).
+    Needs a fixed final time.
     """
 
     name: str
     function: Callable[[PointVariables], object]
     lower: object = -math.inf
     upper: object = math.inf
+    data: Callable | None = None
 
 
 @dataclass

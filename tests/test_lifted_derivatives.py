@@ -35,6 +35,7 @@ def _point_in_bounds(tp, rng):
     ("arm_reach_muscles_gru", {"time.final": "0.05 s",      # a discrete (GRU) step
                                "transcription.intervals": 5}),
     ("moco_2d_walking_predictive", {"transcription.intervals": 4}),  # .osim, cubed effort
+    ("gait10dof18musc_inverse", {"transcription.intervals": 4}),  # splines of a fixed time
 ])
 def test_lifted_jacobian_and_hessian_equal_whole_graph_ad(name, overrides):
     rng = np.random.default_rng(1)
@@ -56,6 +57,39 @@ def test_lifted_jacobian_and_hessian_equal_whole_graph_ad(name, overrides):
     # and the value functions the solution is read with are the same
     np.testing.assert_allclose(ca.DM(lifted.cost_terms(w0)).full(),
                                ca.DM(mx.cost_terms(w0)).full(), rtol=1e-12)
+
+
+def test_blocks_differentiate_in_the_time_only_when_the_final_time_is_free(monkeypatch):
+    """A fixed final time makes each point's time a constant: the blocks leave it out
+    (the first input of every per-point function); a free one keeps it."""
+    from ocp.engine import lifted
+    active = {}
+    blocks = lifted._derivative_blocks
+    monkeypatch.setattr(lifted, "_derivative_blocks", lambda call, name, vjp: active.update(
+        {(problem, name): call.active}) or blocks(call, name, vjp))
+    for problem in ("gait10dof18musc_inverse", "arm_reach_torque_free_time"):
+        transcribe(ocp.load_problem(PROBLEMS / f"{problem}.toml", {
+            "transcription.intervals": 4, "solver.graph": "lifted", "solver.compile": False}))
+    fixed = active[("gait10dof18musc_inverse", "path_joint_moments")]
+    assert fixed is not None and 0 not in fixed and len(fixed) == 18 + 18 + 10  # a, e, reserves
+    assert active[("arm_reach_torque_free_time", "dynamics")] is None
+
+
+def test_measured_data_enter_as_constants_not_in_the_per_point_functions(monkeypatch):
+    """The inverse problem's kinematics (lengths, speeds, moment arms, moments at the
+    points' times) are constants of the NLP: two windows of the trial give one
+    per-point function, so its compiled blocks serve every trial of the model."""
+    from ocp.engine import lifted
+    functions = []
+    blocks = lifted._derivative_blocks
+    monkeypatch.setattr(lifted, "_derivative_blocks", lambda call, name, vjp: functions.append(
+        (name, call.function.serialize())) or blocks(call, name, vjp))
+    for start, final in (("0.5 s", "1.5 s"), ("0.7 s", "1.2 s")):
+        transcribe(ocp.load_problem(PROBLEMS / "gait10dof18musc_inverse.toml", {
+            "transcription.intervals": 4, "kinematics.start": start, "kinematics.final": final,
+            "solver.compile": False}))
+    first, second = (f for name, f in functions if name == "path_joint_moments")
+    assert first == second
 
 
 def test_lifted_solve_reaches_the_scalar_graphs_optimum():

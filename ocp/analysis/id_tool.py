@@ -46,7 +46,8 @@ from ocp.data.opensim_filter import storage_lowpass
 from ocp.data.opensim_text import opensim_xml_element, write_storage
 from ocp.data.tables import Table
 
-__all__ = ["IDResult", "IDSetup", "inverse_dynamics_tool", "read_id_setup"]
+__all__ = ["IDResult", "IDSetup", "inverse_dynamics_function", "inverse_dynamics_tool",
+           "load_arrays", "read_id_setup"]
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,9 @@ def _spline_times(t, start, end):
     return np.arange(first, last + 1)
 
 
-def _load_arrays(loads: ExternalLoads | None, times):
+def load_arrays(loads: ExternalLoads | None, times):
+    """(F, P, T), each (n_t, 3k): the k forces, points and torques of ``loads`` at
+    ``times``, in the frames the file names (zeros for what a force lacks)."""
     k = len(loads.forces) if loads else 0
     F, P, T = (np.zeros((times.size, 3 * k)) for _ in range(3))
     if loads:
@@ -236,8 +239,8 @@ def inverse_dynamics_tool(model=None, kinematics=None, external_loads=None, *,
             continue
         spline = NaturalSpline(t, q[:, j], 5)
         q_at[:, j], qd_at[:, j], qdd_at[:, j] = (spline(times, d) for d in (0, 1, 2))
-    F, P, T = _load_arrays(loads, times)
-    fn = _dynamics_function(tree, loads)
+    F, P, T = load_arrays(loads, times)
+    fn = inverse_dynamics_function(tree, loads)
     built = clock.perf_counter()
     tau = np.array(fn.map(times.size)(q_at.T, qd_at.T, qdd_at.T, F.T, P.T, T.T)).T
     solved = clock.perf_counter()
@@ -252,7 +255,9 @@ def inverse_dynamics_tool(model=None, kinematics=None, external_loads=None, *,
                     built - started, solved - built)
 
 
-def _dynamics_function(tree, loads) -> ca.Function:
+def inverse_dynamics_function(tree, loads) -> ca.Function:
+    """(q, qd, qdd, F, P, T) -> generalised forces of a spatial tree (or ReducedTree)
+    under the ExternalLoads ``loads`` (None: none), F, P, T as :func:`load_arrays`."""
     n, k = tree.n, len(loads.forces) if loads else 0
     q, qd, qdd = (ca.SX.sym(s, n) for s in ("q", "qd", "qdd"))
     F, P, T = (ca.SX.sym(s, 3 * k) for s in ("F", "P", "T"))

@@ -26,7 +26,7 @@ from scipy.interpolate import make_interp_spline
 from ocp.analysis.reserves import actuator_report, report_warnings
 from ocp.engine.reports import register_reporter
 from ocp.models.base import Model
-from ocp.models.multibody import PointForce, inverse_dynamics
+from ocp.models.multibody import KinematicTree, PointForce, inverse_dynamics
 from ocp.models.muscle_driven import COMPLIANT, MuscleDrivenTree, reported_reserves
 from ocp.models.muscles.activation import activation_rate
 from ocp.models.muscles.hill import TENDON_FORCE_RATE_SCALE, compliant_tendon, rigid_tendon
@@ -61,11 +61,12 @@ def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int
     ``q`` (n_t, n_q) in the model's coordinate order. The quintic spline's
     second derivative is continuous, which inverse dynamics needs; measured
     (noisy) angles should be low-pass filtered first. ``loads``: measured
-    external loads (ocp.analysis.planar_loads.PlanarLoad) in the inverse
-    dynamics; ``grid``: the times (within the samples') at which the spline,
-    the moments and the muscle geometry are evaluated (default: the samples'),
-    fine enough to be interpolated linearly (cubic B-splines cost the NLP's
-    derivatives far more).
+    external loads in the inverse dynamics (ocp.analysis.planar_loads.PlanarLoad
+    on a planar tree, an ocp.data.external_loads.ExternalLoads on a 3D one);
+    ``grid``: the times (within the samples') at which the spline, the moments
+    and the muscle geometry are evaluated (default: the samples'), fine enough
+    to be interpolated linearly (cubic B-splines cost the NLP's derivatives far
+    more).
     """
     time = np.asarray(time, dtype=float)
     q = np.asarray(q, dtype=float).reshape(time.size, -1)
@@ -77,17 +78,13 @@ def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int
         time = np.asarray(grid, dtype=float)
         q = spline(time)
     qd, qdd = spline.derivative(1)(time), spline.derivative(2)(time)
-    qs, qds, qdds = (ca.SX.sym(n, model.tree.n) for n in ("q", "qd", "qdd"))
-    F, P, M = (ca.SX.sym(n, 2 * len(loads)) for n in ("F", "P", "M"))
-    external = tuple(PointForce(ld.segment, P[2 * i:2 * i + 2], F[2 * i:2 * i + 2], M[2 * i])
-                     for i, ld in enumerate(loads))
-    ID = ca.Function("id", [qs, qds, qdds, F, P, M],
-                     [inverse_dynamics(model.tree, qs, qds, qdds, external_forces=external)])
-    samples = [ld.at(time) for ld in loads]
-    stack = [np.hstack([s[k] for s in samples]) if loads else np.zeros((time.size, 0))
-             for k in (0, 1)]
-    torque = (np.column_stack([c for s in samples for c in (s[2], np.zeros(time.size))])
-              if loads else np.zeros((time.size, 0)))
+    if isinstance(model.tree, KinematicTree):
+        ID, stack, torque = _planar_inverse_dynamics(model.tree, loads, time)
+    else:   # a 3D tree: the loads are an ExternalLoads (ocp.data.external_loads) or ()
+        from ocp.analysis.id_tool import inverse_dynamics_function, load_arrays
+        loads = loads or None
+        ID = inverse_dynamics_function(model.tree, loads)
+        *stack, torque = load_arrays(loads, time)
     moments = np.array(ID.map(time.size)(q.T, qd.T, qdd.T, stack[0].T, stack[1].T,
                                          torque.T)).T
     lengths, arms = model.geometry.map(time.size)(q.T)
@@ -99,6 +96,23 @@ def kinematics_from_samples(model: MuscleDrivenTree, time, q, spline_degree: int
     speeds = -np.einsum("tqm,tq->tm", arms, qd)
     return Kinematics(time, q, qd, qdd, moments, lengths, speeds, arms,
                       "bspline" if grid is None else "linear")
+
+
+def _planar_inverse_dynamics(tree: KinematicTree, loads, time):
+    """(ID (q, qd, qdd, F, P, M) -> moments, [F, P] (n_t, 2k), M (n_t, 2k)) of a planar
+    tree under its PlanarLoads (ocp.analysis.planar_loads) at ``time``."""
+    qs, qds, qdds = (ca.SX.sym(n, tree.n) for n in ("q", "qd", "qdd"))
+    F, P, M = (ca.SX.sym(n, 2 * len(loads)) for n in ("F", "P", "M"))
+    external = tuple(PointForce(ld.segment, P[2 * i:2 * i + 2], F[2 * i:2 * i + 2], M[2 * i])
+                     for i, ld in enumerate(loads))
+    ID = ca.Function("id", [qs, qds, qdds, F, P, M],
+                     [inverse_dynamics(tree, qs, qds, qdds, external_forces=external)])
+    samples = [ld.at(time) for ld in loads]
+    stack = [np.hstack([s[k] for s in samples]) if loads else np.zeros((time.size, 0))
+             for k in (0, 1)]
+    torque = (np.column_stack([c for s in samples for c in (s[2], np.zeros(time.size))])
+              if loads else np.zeros((time.size, 0)))
+    return ID, stack, torque
 
 
 def _interpolant(name, time, values, method="bspline"):
@@ -184,34 +198,41 @@ def redundancy_problem(model: MuscleDrivenTree, kinematics: Kinematics, **proble
     reduced = MuscleStates(model, (kinematics.time, kinematics.moments))
     t = kinematics.time
     method = kinematics.interpolation
-    length_of = _interpolant("lengths", t, kinematics.lengths, method)
-    speed_of = _interpolant("speeds", t, kinematics.speeds, method)
     n_q, n_m = model.tree.n, len(model.muscles)
-    # each sample's (n_q, n_m) matrix flattened column-major, to match ca.reshape
-    arms_of = _interpolant("moment_arms", t, np.stack(
-        [a.ravel(order="F") for a in kinematics.moment_arms]), method)
-    moment_of = _interpolant("moments", t, kinematics.moments, method)
+    # lengths, speeds, moment arms (each sample's (n_q, n_m) matrix flattened
+    # column-major, to match ca.reshape) and moments: one interpolant of time
+    samples = np.hstack([kinematics.lengths, kinematics.speeds,
+                         np.stack([a.ravel(order="F") for a in kinematics.moment_arms]),
+                         kinematics.moments])
+    interpolant = _interpolant("kinematics", t, samples, method)
+
+    def data(times):
+        """The interpolated samples at the NLP's points (numbers: the time is fixed,
+        so the per-point functions and their compiled blocks hold no data)."""
+        return np.array(interpolant.map(times.size)(times.reshape(1, -1)))
+
     coords = model.tree.coordinates
 
-    def at(v):
+    def at(v, d):
         a, _, ft, dft, reserve = reduced.split(v.x, v.u)
-        forces, residuals = _muscle_forces(model, a, length_of(v.t), speed_of(v.t), ft, dft)
-        arms = ca.reshape(arms_of(v.t), n_q, n_m)
+        forces, residuals = _muscle_forces(model, a, d[:n_m], d[n_m:2 * n_m], ft, dft)
+        arms = ca.reshape(d[2 * n_m:2 * n_m + n_q * n_m], n_q, n_m)
         moments = ca.mtimes(arms, forces)
         for k, (c, optimal) in enumerate(model.reserves.items()):
             moments[coords.index(c)] += optimal * reserve[k]
         return moments, residuals
 
-    def moment_equality(v):
-        moments, _ = at(v)
-        return moments - moment_of(v.t)
+    def moment_equality(v, d):
+        moments, _ = at(v, d)
+        return moments - d[2 * n_m + n_q * n_m:]
 
     problem = Problem(model=reduced, final_time=float(t[-1]), start_time=float(t[0]),
                       name=f"muscle redundancy of {model.name}", **problem_options)
-    problem.subject_to(PathConstraint("joint_moments", moment_equality, 0.0, 0.0))
+    problem.subject_to(PathConstraint("joint_moments", moment_equality, 0.0, 0.0, data))
     if model.tendon == COMPLIANT:
         problem.subject_to(PathConstraint("tendon_equilibrium",
-                                          lambda v: ca.vertcat(*at(v)[1]), 0.0, 0.0))
+                                          lambda v, d: ca.vertcat(*at(v, d)[1]), 0.0, 0.0,
+                                          data))
     return problem
 
 

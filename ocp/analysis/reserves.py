@@ -69,6 +69,14 @@ def spatial_root_coordinates(tree) -> tuple:
     return roots if any(c in translational for c in roots) else ()
 
 
+def floating_base(tree) -> tuple:
+    """:func:`root_coordinates` of a planar tree, :func:`spatial_root_coordinates` of a
+    3D one (a SpatialTree or ReducedTree)."""
+    from ocp.models.multibody import KinematicTree
+    return root_coordinates(tree) if isinstance(tree, KinematicTree) \
+        else spatial_root_coordinates(tree)
+
+
 def _rms(t, y):
     t, y = np.asarray(t, float), np.asarray(y, float)
     return float(np.sqrt(integrate.trapezoid(y ** 2, t) / (t[-1] - t[0])))
@@ -82,7 +90,7 @@ def actuator_report(time, torques: dict, moments: dict, tree) -> dict:
     loads together produce (inverse dynamics), at the same times.
     """
     t = np.asarray(time, float)
-    roots = set(root_coordinates(tree))
+    roots = set(floating_base(tree))
     kinds = tree.coordinate_kinds()
     out = {}
     for c, torque in torques.items():

@@ -45,6 +45,9 @@ class _Call:
     args: list              # MX, each (rows, n) or (rows, 1): the same for every point
     outputs: list           # [Y]: one MX symbol for the stacked outputs, (rows, n)
     parallel: tuple
+    #: the inputs (indices into one point's stacked inputs) that vary with w: the
+    #: blocks differentiate in these only (a fixed final time leaves t constant)
+    active: tuple | None = None
 
 
 class PointCalls:
@@ -122,12 +125,14 @@ def _point_function(call: _Call):
     return v, y
 
 
-def _block_key(function: ca.Function) -> str:
+def _block_key(function: ca.Function, active=None) -> str:
     """Cache name of a per-point function's derivative blocks: the digest of the
-    function itself and of the code that differentiates and compiles it (only
-    that code: editing how the blocks are assembled keeps the compiled ones)."""
+    function itself, of the inputs they differentiate in (``active``, None: all)
+    and of the code that differentiates and compiles it (only that code: editing
+    how the blocks are assembled keeps the compiled ones)."""
     from ocp.engine import compiled
     digest = hashlib.sha256(function.serialize().encode())
+    digest.update(repr(None if active is None else list(active)).encode())
     digest.update(_BLOCK_CODE.encode())
     digest.update(Path(compiled.__file__).read_bytes())
     digest.update(f"{ca.__version__} {' '.join(compiled.FLAGS)}".encode())
@@ -135,14 +140,16 @@ def _block_key(function: ca.Function) -> str:
 
 
 def _derivative_blocks(call: _Call, name: str, with_vjp: bool) -> list:
-    """A call's per-point blocks as SX functions: ``jac_`` (dy/dv), ``hess_``
-    (the Hessian of mu . y in v) and, if asked, ``vjp_`` (mu^T dy/dv)."""
+    """A call's per-point blocks as SX functions of all its inputs v: ``jac_``
+    (dy/dv), ``hess_`` (the Hessian of mu . y in v) and, if asked, ``vjp_``
+    (mu^T dy/dv), in the inputs ``call.active`` only (the others are constant)."""
     v, y = _point_function(call)
+    d = v if call.active is None else ca.vertcat(*[v[i] for i in call.active])
     mu = ca.SX.sym("mu", y.shape[0])
-    built = [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, v))]),
-             ca.Function(f"hess_{name}", [v, mu], [ca.cse(ca.hessian(ca.dot(mu, y), v)[0])])]
+    built = [ca.Function(f"jac_{name}", [v], [ca.cse(ca.jacobian(y, d))]),
+             ca.Function(f"hess_{name}", [v, mu], [ca.cse(ca.hessian(ca.dot(mu, y), d)[0])])]
     if with_vjp:
-        built.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, v, mu, True)]))
+        built.append(ca.Function(f"vjp_{name}", [v, mu], [ca.jtimes(y, d, mu, True)]))
     return built
 
 
@@ -217,10 +224,17 @@ def lifted_nlp(calls: PointCalls, w: ca.MX, f: ca.MX, g: ca.MX,
         f = c.function
         nv = sum(f.numel_in(k) for k in range(f.n_in()))
         ny = sum(f.numel_out(k) for k in range(f.n_out()))
+        # the inputs no point's w reaches (the time when the final time is fixed):
+        # the blocks leave them out, and A their rows
+        varying = np.unique(np.array(A.sparsity().get_triplet()[0], dtype=int) % nv)
+        if 0 < varying.size < nv:
+            c.active = tuple(int(i) for i in varying)
+            A = A[[k * nv + i for k in range(c.n) for i in c.active], :]
+            nv = varying.size
         layout.append((c, V, A, nv, ny))
         if compile_blocks:  # compiled before: no need to build the blocks at all
             from ocp.engine.compiled import cached_library
-            key = _block_key(f)
+            key = _block_key(f, c.active)
             found = [cached_library(f"{kind}_{name}", key) for kind in kinds]
             if all(b is not None for b in found):
                 blocks += found

@@ -331,11 +331,19 @@ def output_constraints(v: Symbols, con: Constraints, output_bounds: dict,
 
 
 def path_constraints(v: Symbols, con: Constraints) -> None:
-    """``lower <= function(t, x, u, z, p) <= upper`` at every point, per PathConstraint."""
+    """``lower <= function(t, x, u, z, p) <= upper`` at every point, per PathConstraint
+    (``function(t, x, u, z, p, d)`` with its data ``d`` at the points' times)."""
     for pc in v.problem.path_constraints:
-        expr = pc.function(v.point)
-        fun = ca.Function(f"path_{pc.name}", [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s], [expr])
-        values = v.calls(fun, v.P, v.times, v.X, v.U, v.Z, v.p)
+        inputs, args = [v.t_s, v.x_s, v.u_s, v.z_s, v.p_s], [v.times, v.X, v.U, v.Z, v.p]
+        if pc.data is not None:  # constants of the NLP, at the points' (fixed) times
+            if not isinstance(v.tf, float):
+                raise ProblemError(f"path constraint '{pc.name}': its data need a fixed "
+                                   f"final time", "time.final")
+            data = np.asarray(pc.data(np.asarray(v.times).ravel()), float).reshape(-1, v.P)
+            inputs.append(ca.SX.sym("d", data.shape[0]))
+            args.append(ca.DM(data))
+        fun = ca.Function(f"path_{pc.name}", inputs, [pc.function(v.point, *inputs[5:])])
+        values = v.calls(fun, v.P, *args)
         m = values.shape[0]
         lo = np.broadcast_to(np.asarray(pc.lower, dtype=float), m)
         hi = np.broadcast_to(np.asarray(pc.upper, dtype=float), m)

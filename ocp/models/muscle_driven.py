@@ -31,7 +31,11 @@ from ocp.models.contact import PLANAR_GROUND
 from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
-from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
+from ocp.models.muscles.geometry import (
+    PathGeometry,
+    PolynomialGeometry,
+    crossed_coordinates_all,
+)
 from ocp.models.muscles.hill import (
     TENDON_FORCE_RATE_SCALE,
     MuscleParameters,
@@ -80,9 +84,6 @@ class MuscleDrivenTree(Model):
             m.parameters.check(m.name)
             if isinstance(m.geometry, (PathGeometry, PolynomialGeometry)):
                 m.geometry.check(tree, m.name)
-            if not crossed_coordinates(m.geometry, tree):
-                raise ValueError(f"muscle '{m.name}' crosses no joint: its length does not "
-                                 f"depend on any of {list(tree.coordinates)}")
         self.tendon, self.activation_dynamics = tendon, bool(activation_dynamics)
         self.reserves = dict(reserves or {})
         unknown = set(self.reserves) - set(tree.coordinates)
@@ -136,6 +137,11 @@ class MuscleDrivenTree(Model):
         q = ca.SX.sym("q", tree.n)
         self.geometry = ca.Function("muscle_geometry", [q], list(self.path_geometry(q)),
                                     ["q"], ["length_m", "moment_arm_m"])
+        # checked on the model's own moment arms: one function for all muscles
+        for m, crossed in zip(self.muscles, crossed_coordinates_all(self.geometry, tree)):
+            if not crossed:
+                raise ValueError(f"muscle '{m.name}' crosses no joint: its length does not "
+                                 f"depend on any of {list(tree.coordinates)}")
         # A learned surrogate (ocp.models.surrogate.Surrogate) of the same signature
         # replaces the analytic paths; it is checked against them first.
         # role -> Surrogate, SurrogateInputs (ocp.models.protocols.SurrogateModel)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import casadi as ca
 
 from ocp.models.multibody import KinematicTree, body_velocities
-from ocp.models.muscles.geometry import probe_symbols
 
 #: OpenSim's margin on a conditional point's range (ConditionalPathPoint::isActive).
 CONDITIONAL_MARGIN = 1e-5
@@ -60,21 +59,20 @@ def _rotate(angle, v):
     return ca.vertcat(c * v[0] - s * v[1], s * v[0] + c * v[1])
 
 
-#: the last (tree, poses) of _segment_poses in the probe symbols
+#: the last (tree, q, poses) of _segment_poses
 _LAST_POSES: list = []
 
 
 def _segment_poses(tree: KinematicTree, q) -> dict:
-    """body_velocities(tree, q, 0). In crossed_coordinates' probe symbols the tree's
-    forward pass is built once for all muscles, not once per muscle (a third of
-    the time to load gait10dof18musc); elsewhere it is built afresh, so the
-    model's geometry function (and the compiled blocks made from it) is unchanged."""
-    probe = q is probe_symbols(tree.n)
-    if probe and _LAST_POSES and _LAST_POSES[0] is tree:
-        return _LAST_POSES[1]
+    """body_velocities(tree, q, 0), built once per (tree, q) symbol for all muscles,
+    not once per muscle: the model's geometry function
+    (MuscleDrivenTree.path_geometry) builds the tree's forward pass once (it took
+    two thirds of the time to load gait10dof18musc), as crossed_coordinates'
+    probe symbols do."""
+    if _LAST_POSES and _LAST_POSES[0] is tree and _LAST_POSES[1] is q:
+        return _LAST_POSES[2]
     bodies = body_velocities(tree, q, ca.DM.zeros(tree.n, 1))
-    if probe:
-        _LAST_POSES[:] = [tree, bodies]
+    _LAST_POSES[:] = [tree, q, bodies]
     return bodies
 
 

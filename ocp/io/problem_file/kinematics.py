@@ -49,7 +49,7 @@ def read_kinematics(reader: TableReader, model, base: Path, loads_reader=None):
     from ocp.models.multibody import PRISMATIC
     mapping = reader.sub("columns").table
     tree = model.tree
-    translational = [s.joint.coordinate for s in tree.segments if s.joint.kind == PRISMATIC]
+    translational = [c for c, k in model.coordinate_kinds().items() if k == PRISMATIC]
     try:
         angles = read_angles(path, tuple(tree.coordinates), translational,
                              columns={c: str(v) for c, v in mapping.items()})
@@ -83,17 +83,21 @@ def read_kinematics(reader: TableReader, model, base: Path, loads_reader=None):
 
 
 def read_loads(reader, model, base: Path, span) -> tuple:
-    """``[external_loads] file``: the ExternalLoads of an .osim model (planar), or ()."""
+    """``[external_loads] file``: the ExternalLoads of an .osim model (planar: its
+    PlanarLoads; 3D: the ExternalLoads, its bodies checked), or ()."""
     if reader is None or not reader.table:
         return ()
     from ocp.analysis.planar_loads import read_planar_loads
+    from ocp.models.multibody import KinematicTree
     from ocp.models.protocols import OsimModel
     from ocp.osim.tree import Skeleton
+    skeleton = model.osim if isinstance(model, OsimModel) else None
+    if skeleton is not None and not isinstance(model.tree, KinematicTree):   # 3D
+        return read_spatial_loads(reader, model, base, span)
     reader.only({"file"})
     path = reader.path("file", base)
     if path is None:
         raise reader.error("file", "the ExternalLoads .xml file is required")
-    skeleton = model.osim if isinstance(model, OsimModel) else None
     if not isinstance(skeleton, Skeleton):
         raise reader.error("file", f"external loads need a planar .osim model; "
                            f"'{model.name}' is not one")
@@ -118,15 +122,26 @@ def measured_loads(reader, model, base: Path, span):
         raise reader.error("file", "measured loads need a fixed final time")
     if isinstance(model, OsimModel) and isinstance(model.osim, SpatialSkeleton):
         return spatial_loads(reader, model, base, span)
-    return MeasuredLoads(model, read_loads(reader, model, base, span))
+    loads = read_loads(reader, model, base, span)
+    if not isinstance(loads, tuple):   # a 3D model's ExternalLoads: not in its dynamics yet
+        raise reader.error("file", f"external loads in the dynamics of the 3D muscle-driven "
+                           f"model '{model.name}' are not built; they work with [kinematics] "
+                           f"(MocoInverse), or with remove_muscles = true")
+    return MeasuredLoads(model, loads)
 
 
 def spatial_loads(reader, model, base: Path, span):
     """``[external_loads]`` on a 3D .osim model: the ExternalLoads in its dynamics, each
     force on its body, in ground or body frames (ocp.models.measured_loads)."""
+    from ocp.models.measured_loads import SpatialMeasuredLoads
+    return SpatialMeasuredLoads(model, read_spatial_loads(reader, model, base, span))
+
+
+def read_spatial_loads(reader, model, base: Path, span):
+    """The ExternalLoads (ocp.data.external_loads) of ``[external_loads] file`` on a 3D
+    model: its bodies the model's, its samples covering ``span``."""
     from ocp.data.errors import DataError
     from ocp.data.external_loads import read_external_loads
-    from ocp.models.measured_loads import SpatialMeasuredLoads
     reader.only({"file"})
     path = reader.path("file", base)
     if path is None:
@@ -140,4 +155,4 @@ def spatial_loads(reader, model, base: Path, span):
     if t[0] > span[0] + 1e-9 or t[-1] < span[1] - 1e-9:
         raise reader.error("file", f"the forces of '{path.name}' cover {t[0]:g} to {t[-1]:g} s, "
                            f"not the problem's {span[0]:g} to {span[1]:g} s")
-    return SpatialMeasuredLoads(model, loads)
+    return loads

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from ocp.analysis.reserves import root_coordinates, spatial_root_coordinates
+from ocp.analysis.reserves import floating_base, root_coordinates, spatial_root_coordinates
 from ocp.errors import suggestion
 from ocp.models.multibody import REVOLUTE
 from ocp.models.muscle_driven import MuscleDrivenTree
@@ -129,7 +129,7 @@ def actuator_costs(reader, model) -> list:
     source = model.source if isinstance(model, MuscleStates) else model
     if not isinstance(source, MuscleDrivenTree):
         return []
-    roots = root_coordinates(source.tree) if reader.sub("residuals").table else ()
+    roots = floating_base(source.tree) if reader.sub("residuals").table else ()
     out = []
     for name in ("reserves", "residuals"):
         sub = reader.sub(name)
@@ -157,6 +157,8 @@ def spatial_actuators(reader, model):
     keys = sorted(OSIM_ACTUATOR_KEYS & set(reader.table))
     if not keys:
         return model
+    if isinstance(model, MuscleDrivenTree):
+        return spatial_muscle_actuators(reader, model)
     if not isinstance(model, TorqueDrivenTree):
         raise reader.error(keys[0], "reserves, residuals and muscle options of 3D .osim files "
                            "apply to torque-driven models for now: add remove_muscles = true")
@@ -194,3 +196,47 @@ def spatial_actuators(reader, model):
     return model.replace(actuated=tuple(c for c in coords if c in optimal),
                          optimal_torque=optimal, bounds=bounds)
 
+
+
+def spatial_muscle_actuators(reader, model):
+    """[model.reserves], [model.residuals] and the muscle options on a 3D muscle-driven
+    .osim model, as on a planar one (:func:`osim_actuators`): a reserve control
+    ``reserve_<c>`` (``optimal_force`` per unit, bounded by ``bound``, default
+    none) on each listed coordinate, the residuals on the pelvis' six."""
+    if reader.table.get("remove_muscles"):
+        raise reader.error("remove_muscles", "on a 3D file, remove_muscles goes without "
+                           "reserves and residuals (they are then its torques)")
+    coords, kinds = list(model.tree.coordinates), model.coordinate_kinds()
+    reserves, bounds = {}, {}
+    for name in ("reserves", "residuals"):
+        sub = reader.sub(name)
+        if not sub.table:
+            continue
+        sub.number("weight", None, minimum=0.0)   # a cost: actuator_costs
+        if name == "reserves":
+            sub.only({"optimal_force", "coordinates", "bound", "weight"})
+            force = sub.number("optimal_force", 1.0, minimum=0.0)
+            chosen = {c: force for c in reserve_coordinates(sub, coords, "free coordinate",
+                                                           model.name)}
+        else:
+            sub.only({"optimal_force", "optimal_moment", "bound", "weight"})
+            force = sub.number("optimal_force", 50.0, minimum=0.0)
+            moment = sub.number("optimal_moment", 250.0, minimum=0.0)
+            roots = spatial_root_coordinates(model.tree)
+            if not roots:
+                raise sub.error(None, f"'{model.name}' has no floating base: use "
+                                f"[model.reserves]")
+            chosen = {c: moment if kinds[c] == REVOLUTE else force for c in roots}
+        bound = sub.number("bound", math.inf, minimum=0.0)
+        for c, value in chosen.items():
+            reserves[c] = value
+            bounds[f"reserve_{c}"] = (-bound, bound)
+    options = {}
+    if reserves:
+        options.update(reserves=reserves, bounds={**model.file_bounds, **bounds})
+    if "passive_fiber_force" in reader.table:
+        options["passive_fiber_force"] = bool(reader.boolean("passive_fiber_force", True))
+    if "active_force_width_scale" in reader.table:
+        scale = reader.number("active_force_width_scale", 1.0, minimum=1.0)
+        options["curves"] = dataclasses.replace(model.curves, active_width_scale=scale)
+    return model.replace(**options) if options else model
