@@ -118,3 +118,50 @@ def test_pinn_starts_at_the_initial_guess_and_the_warm_start_at_least_squares():
     found = np.concatenate([warm.parameters[n] for n in ("mass_kg", "inertia_kg_m2",
                                                           "damping_Nms_rad")])
     np.testing.assert_allclose(found, guess, rtol=1e-10)
+
+
+def test_network_at_rest_starts_at_rest_with_exact_derivatives():
+    """q = (t/T)^2 f: q(0) = q'(0) = 0, and q', q'' equal autograd's."""
+    torch.manual_seed(1)
+    net = ChainNetwork(2.0, np.array([1.0, 2.0, 0.5]), 3, (8, 8), at_rest=True)
+    t = torch.linspace(0, 2, 9, dtype=torch.float64, requires_grad=True)
+    q, qd, qdd = net(t)
+    start, end = q.detach()[0], q.detach()[-1]
+    assert float(start.abs().max()) == 0.0 and float(qd.detach()[0].abs().max()) == 0.0
+    assert float(end.abs().max()) > 1e-3
+    for j in range(3):
+        g = torch.autograd.grad(q[:, j].sum(), t, create_graph=True, retain_graph=True)[0]
+        gg = torch.autograd.grad(g.sum(), t, retain_graph=True)[0]
+        np.testing.assert_allclose(qd[:, j].detach(), g.detach(), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(qdd[:, j].detach(), gg, rtol=1e-9, atol=1e-12)
+
+
+def test_levenberg_marquardt_finds_scipy_least_squares_minimum():
+    """A nonlinear fit (two decaying exponentials) against scipy.optimize.least_squares."""
+    from scipy.optimize import least_squares
+
+    from learned_components.pinn_multibody import levenberg_marquardt
+    rng = np.random.default_rng(0)
+    t = np.linspace(0.0, 3.0, 40)
+    y = 2.0 * np.exp(-1.3 * t) + 0.5 * np.exp(-0.2 * t) + 0.01 * rng.standard_normal(40)
+
+    def residual(p):
+        tt = torch.as_tensor(t)
+        return p[0] * torch.exp(-p[1] * tt) + p[2] * torch.exp(-p[3] * tt) - torch.as_tensor(y)
+
+    start = np.array([1.0, 1.0, 1.0, 0.1])
+    got, _ = levenberg_marquardt(residual, torch.as_tensor(start), 100)
+    ref = least_squares(lambda p: residual(torch.as_tensor(p)).numpy(), start, xtol=1e-14,
+                        ftol=1e-14, gtol=1e-14)
+    np.testing.assert_allclose(got.numpy(), ref.x, rtol=1e-6)
+
+
+def test_simulate_many_equals_one_simulation_per_parameter_set():
+    from learned_components.pinn_multibody import simulate_many, unpack
+    chain = Chain()
+    t = np.linspace(0.0, 0.5, 11)
+    sets = np.vstack([chain.vector(), 1.2 * chain.vector()])
+    got = simulate_many(chain, sets, t)
+    for k, p in enumerate(sets):
+        ref = simulate(Chain(**{**chain.__dict__, **unpack(p)}), t)
+        np.testing.assert_allclose(got[k], ref, atol=1e-8)
