@@ -308,7 +308,7 @@ def output_error_errors(chain: Chain, motion: Motion, p, relative_step: float = 
     steps = relative_step * np.diag(p)
     runs = simulate_many(chain, np.vstack([p, p + steps, p - steps]), motion.times)
     runs = runs.reshape(len(runs), -1)
-    S = ((runs[1:1 + len(p)] - runs[1 + len(p):]) / (2 * relative_step * p)).T
+    S = ((runs[1:1 + len(p)] - runs[1 + len(p):]) / (2 * relative_step * p)[:, None]).T
     e = motion.angles.reshape(-1) - runs[0]
     s2 = float(e @ e) / max(1, len(e) - len(p))
     return np.sqrt(np.diag(s2 * np.linalg.inv(S.T @ S)))

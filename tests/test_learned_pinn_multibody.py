@@ -165,3 +165,27 @@ def test_simulate_many_equals_one_simulation_per_parameter_set():
     for k, p in enumerate(sets):
         ref = simulate(Chain(**{**chain.__dict__, **unpack(p)}), t)
         np.testing.assert_allclose(got[k], ref, atol=1e-8)
+
+
+def test_output_error_standard_errors_equal_scipy_jacobian_gauss_newton():
+    """Reference: the Gauss-Newton covariance with the Jacobian scipy.optimize.least_squares
+    takes of ``simulate`` (its own finite differences, one run per parameter) on a short
+    motion; and the errors scale with the noise."""
+    from scipy.optimize import least_squares
+
+    from learned_components.pinn_multibody import Motion, output_error_errors, unpack
+    chain = Chain()
+    t = np.linspace(0.0, 0.6, 13)
+    clean = simulate(chain, t)
+    noise = np.random.default_rng(0).standard_normal(clean.shape)
+    motion = Motion(t, clean + 0.002 * noise, 0.002, 0.6)
+    p = chain.vector()
+    model = lambda v: simulate(Chain(**{**chain.__dict__, **unpack(v)}), t)  # noqa: E731
+    fit = least_squares(lambda v: (model(v) - motion.angles).ravel(), p, max_nfev=1,
+                        x_scale=p, diff_step=1e-5)
+    e = fit.fun
+    ref = np.sqrt(np.diag(e @ e / (e.size - 9) * np.linalg.inv(fit.jac.T @ fit.jac)))
+    got = output_error_errors(chain, motion, p)
+    np.testing.assert_allclose(got, ref, rtol=2e-2)
+    half = output_error_errors(chain, Motion(t, clean + 0.001 * noise, 0.001, 0.6), p)
+    np.testing.assert_allclose(got, 2 * half, rtol=1e-3)
