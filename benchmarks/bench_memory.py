@@ -1,7 +1,7 @@
 """RNN, GRU and LSTM on a long-memory task, several seeds (issue 27).
 
     nice python benchmarks/bench_memory.py [--task balance|fatigue] [--seeds 3]
-        [--epochs 400] [--budget parameters|hidden] [--figures DIR]
+        [--epochs 400] [--budget parameters|hidden] [--memory-steps N] [--figures DIR]
 
 ``balance`` (default, ``learned_components.sequence.balance_data``): the
 balance of a reserve that drains above a critical activation and refills
@@ -20,7 +20,8 @@ with the chrono initialisation. Printed per network: test RMS error over the
 seeds (mean and spread), its ratio to the LSTM's, the in-range (training-
 length) test error, the gradient ratio |dL/dx_1| / |dL/dx_T| over the test
 sequence and 100 steps back (first seed); the gradient norms per step are
-plotted (memory_gradients.png).
+plotted (memory_gradients.png). Per seed: the test error in each third of
+the test sequences (where the error grows with time, memory is the limit).
 
 Torch runs on one thread. Machines here are shared: compare within one run.
 """
@@ -50,6 +51,9 @@ def main():
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budget", default="parameters", choices=["parameters", "hidden"])
     parser.add_argument("--init", default="chrono", choices=["chrono", "default"])
+    parser.add_argument("--memory-steps", type=float, default=None,
+                        help="chrono initialisation's longest memory (default: the "
+                             "training sequences' length)")
     parser.add_argument("--kinds", nargs="+", default=["rnn", "gru", "lstm"])
     parser.add_argument("--figures", type=Path, default=ROOT / "results" / "bench_memory")
     args = parser.parse_args()
@@ -68,14 +72,24 @@ def main():
         for seed in range(args.seeds):
             net, seconds = train_sequence_net(kind, train.envelopes, train.activations, hidden,
                                               args.epochs, seed=seed, init=args.init,
-                                              memory_steps=train.envelopes.shape[1])
+                                              memory_steps=args.memory_steps
+                                              or train.envelopes.shape[1])
             if seed == 0:
                 profiles[kind] = gradient_profile(net, test.envelopes[0])
                 sizes[kind] = (hidden, net.architecture()["parameters"])
-            rows[kind].append((rms(predict(net, test.envelopes), test.activations),
+            out = predict(net, test.envelopes)
+            rows[kind].append((rms(out, test.activations),
                                rms(predict(net, near.envelopes), near.activations), seconds))
+            thirds = [rms(a, b) for a, b in zip(np.array_split(out, 3, 1),
+                                                np.array_split(test.activations, 3, 1))]
+            gate = ""
+            if kind != "rnn":   # the forget (LSTM) or update (GRU) gate's largest bias
+                H, bias = net.hidden, net.cell.bias_ih_l0 + net.cell.bias_hh_l0
+                gate = f"; largest {'forget' if kind == 'lstm' else 'update'} gate bias " \
+                       f"{float(bias[H:2 * H].max()):.1f}"
             print(f"trained {kind} seed {seed}: test RMS {rows[kind][-1][0]:.4f} "
-                  f"(in-range {rows[kind][-1][1]:.4f}), {seconds:.0f} s", flush=True)
+                  f"(in-range {rows[kind][-1][1]:.4f}; test by thirds "
+                  f"{' '.join(f'{v:.3f}' for v in thirds)}{gate}), {seconds:.0f} s", flush=True)
     print(f"\n## {args.task} task ({train.envelopes.shape[1]}-step training, "
           f"{test.envelopes.shape[1]}-step test sequences, {args.seeds} seeds, {args.epochs} "
           f"epochs, init {args.init})\n")

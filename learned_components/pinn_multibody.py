@@ -155,10 +155,15 @@ def noisy_motion(chain: Chain, count: int = 100, duration_s: float = 4.0,
 
 
 class ChainNetwork(nn.Module):
-    """q(t) = scale * f(2 t / T - 1), f a tanh perceptron with n outputs; (q, q', q'')."""
+    """q(t) = scale * f(2 t / T - 1), f a tanh perceptron with n outputs; (q, q', q'').
 
-    def __init__(self, duration_s: float, scale, outputs: int, hidden=(48, 48)):
+    ``at_rest``: q(t) = (t / T)^2 scale f, so that q(0) = q'(0) = 0 exactly (a
+    motion known to start at rest, as the NLP's ``[initial]``)."""
+
+    def __init__(self, duration_s: float, scale, outputs: int, hidden=(48, 48),
+                 at_rest: bool = False):
         super().__init__()
+        self.at_rest = bool(at_rest)
         widths = [1, *hidden, outputs]
         self.layers = nn.ModuleList(nn.Linear(a, b, dtype=torch.float64)
                                     for a, b in zip(widths[:-1], widths[1:]))
@@ -175,8 +180,13 @@ class ChainNetwork(nn.Module):
             s1 = 1 - s ** 2
             z, dz, ddz = s, s1 * da, -2 * s * s1 * da ** 2 + s1 * dda
         last = self.layers[-1]
-        return (self.scale * last(z), self.scale * (dz @ last.weight.T),
-                self.scale * (ddz @ last.weight.T))
+        f, fd, fdd = (self.scale * last(z), self.scale * (dz @ last.weight.T),
+                      self.scale * (ddz @ last.weight.T))
+        if not self.at_rest:
+            return f, fd, fdd
+        s, T = t[:, None] / self.duration_s, self.duration_s
+        return (s ** 2 * f, 2 * s / T * f + s ** 2 * fd,
+                2 / T ** 2 * f + 4 * s / T * fd + s ** 2 * fdd)
 
 
 @dataclass
@@ -221,29 +231,110 @@ def _result(method, chain, p, se, seconds) -> Identified:
     return Identified(method, unpack(p), unpack(se), unpack(rel), seconds)
 
 
-def _setup(motion: Motion, hidden, seed, threads):
+def _setup(motion: Motion, hidden, seed, threads, at_rest: bool = False):
     torch.set_num_threads(max(1, threads))
     torch.manual_seed(seed)
     scale = np.maximum(np.max(np.abs(motion.angles), 0), 1e-3)
-    net = ChainNetwork(motion.duration_s, scale, motion.angles.shape[1], hidden)
+    net = ChainNetwork(motion.duration_s, scale, motion.angles.shape[1], hidden, at_rest)
     t = torch.as_tensor(motion.times, dtype=torch.float64)
     y = torch.as_tensor(motion.angles, dtype=torch.float64)
     sc = torch.as_tensor(scale, dtype=torch.float64)
     return net, t, y, sc
 
 
+def levenberg_marquardt(residual, theta, iterations: int, damping: float = 1e-3):
+    """(theta, damping): ``iterations`` Levenberg-Marquardt steps on |residual(theta)|^2.
+
+    The step -J^T (J J^T + damping I)^-1 r (equal to -(J^T J + damping I)^-1 J^T r)
+    is solved in the residual space, cheap when r has fewer entries than theta
+    (a network); J by reverse mode (torch.func.jacrev). A step is taken only if
+    it lowers the sum of squares; the damping falls 3x after one, rises 4x after
+    a rejection."""
+    from torch.func import jacrev
+    r = residual(theta)
+    f = float(r @ r)
+    for _ in range(iterations):
+        J = jacrev(residual)(theta)
+        A, eye = J @ J.T, torch.eye(len(r), dtype=r.dtype)
+        while damping < 1e10:
+            trial = theta - J.T @ torch.linalg.solve(A + damping * eye, r)
+            rn = residual(trial)
+            if float(rn @ rn) < f:
+                theta, r, f = trial, rn, float(rn @ rn)
+                damping = max(damping / 3.0, 1e-12)
+                break
+            damping *= 4.0
+        else:
+            break
+    return theta, damping
+
+
+def simulate_many(chain: Chain, parameters: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Joint angles (K, T, 3) for K parameter vectors (m, I, b) (K, 9), as ``simulate``
+    but integrated together (one RK45 run on the stacked states)."""
+    P = np.atleast_2d(np.asarray(parameters, float))
+    K, n = len(P), len(chain.mass_kg)
+    rows = n + 2
+    mass, inertia = (np.repeat(P[:, 3 * i:3 * i + 3], rows, 0) for i in (0, 1))
+    accelerations = np.tile(np.vstack([np.zeros((2, n)), np.eye(n)]), (K, 1))
+
+    def rhs(t, x):
+        X = x.reshape(K, 2 * n)
+        speeds = np.zeros((K, rows, n))
+        speeds[:, 0] = X[:, n:]
+        out = _rnea(chain, np.repeat(X[:, :n], rows, 0), speeds.reshape(-1, n),
+                    accelerations, mass, inertia).reshape(K, rows, n)
+        bias = out[:, 0] + P[:, 6:9] * X[:, n:]
+        M = np.transpose(out[:, 2:] - out[:, 1:2], (0, 2, 1))
+        tau = chain.torque(np.array([t]))[0]
+        qdd = np.linalg.solve(M, (tau - bias)[:, :, None])[:, :, 0]
+        return np.concatenate([X[:, n:], qdd], 1).reshape(-1)
+
+    sol = solve_ivp(rhs, (0.0, float(times[-1])), np.zeros(K * 2 * n), t_eval=times,
+                    rtol=1e-9, atol=1e-11)
+    return sol.y.reshape(K, 2 * n, -1)[:, :n].transpose(0, 2, 1)
+
+
+def output_error_errors(chain: Chain, motion: Motion, p, relative_step: float = 1e-4):
+    """Standard errors of m, I, b (9,) if the trajectory obeyed the equations exactly.
+
+    The Gauss-Newton covariance of the samples' least squares with the motion
+    simulated from rest under the known torques (the limit of a PINN whose
+    physics weight grows without bound, and the NLP's own estimator):
+    s^2 (S^T S)^-1, S the sensitivities of the simulated samples to the 9
+    parameters (central differences, ``simulate_many``), s^2 the residual
+    variance of the samples about the simulation at p (divided by N - 9)."""
+    p = np.asarray(p, float)
+    steps = relative_step * np.diag(p)
+    runs = simulate_many(chain, np.vstack([p, p + steps, p - steps]), motion.times)
+    runs = runs.reshape(len(runs), -1)
+    S = ((runs[1:1 + len(p)] - runs[1 + len(p):]) / (2 * relative_step * p)[:, None]).T
+    e = motion.angles.reshape(-1) - runs[0]
+    s2 = float(e @ e) / max(1, len(e) - len(p))
+    return np.sqrt(np.diag(s2 * np.linalg.inv(S.T @ S)))
+
+
 def fit_pinn(chain: Chain, motion: Motion, weight: float = 1.0, collocation: int = 300,
              hidden=(48, 48), adam_steps: int = 3000, lbfgs_steps: int = 500,
              learning_rate: float = 1e-2, seed: int = 0, threads: int = 1,
-             warm_start: bool = False, initial_guess=None) -> Identified:
+             warm_start: bool = False, initial_guess=None, at_rest: bool = False,
+             schedule=(), lm_steps: int = 10, errors: str = "least-squares") -> Identified:
     """Data misfit (by each angle's scale) plus ``weight`` times the mean squared
     residual of the equations (by each joint's largest |tau|); m, I, b start at
     a uniform guess (1 kg, 0.01 kg m^2, 0.1 N m s/rad), or with ``warm_start``
     the network is first fitted to the samples alone (``adam_steps`` and
     ``lbfgs_steps`` again) and m, I, b start at the least-squares estimates on
-    its derivatives (each floored at 1e-3 of the uniform guess: kept positive)."""
+    its derivatives (each floored at 1e-3 of the uniform guess: kept positive).
+
+    ``schedule``: physics weights taken in turn after the first fit, each by
+    ``lm_steps`` Levenberg-Marquardt steps on network and m, I, b together
+    (``levenberg_marquardt``; a continuation towards the equations as hard
+    constraints). ``at_rest``: the network starts at rest exactly
+    (``ChainNetwork``). ``errors``: "least-squares" (on the network's
+    derivatives, ignores the network's uncertainty) or "output-error"
+    (``output_error_errors`` at the PINN's estimate)."""
     started = time.perf_counter()
-    net, t, y, sc = _setup(motion, hidden, seed, threads)
+    net, t, y, sc = _setup(motion, hidden, seed, threads, at_rest)
     guess = np.array((1.0,) * 3 + (0.01,) * 3 + (0.1,) * 3) if initial_guess is None \
         else np.asarray(initial_guess, float)
     if warm_start:
@@ -257,6 +348,14 @@ def fit_pinn(chain: Chain, motion: Motion, weight: float = 1.0, collocation: int
     tau = chain.torque(t_col)
     tau_scale = tau.abs().max(0).values
 
+    def residuals(params, logp, w):
+        from torch.func import functional_call
+        data = ((functional_call(net, params, (t,))[0] - y) / sc).reshape(-1)
+        q, qd, qdd = functional_call(net, params, (t_col,))
+        res = (inverse_dynamics_torch(chain, torch.exp(logp), q, qd, qdd) - tau) / tau_scale
+        res = res.reshape(-1)
+        return torch.cat([data / np.sqrt(data.numel()), np.sqrt(w / res.numel()) * res])
+
     def loss_fn():
         data = torch.mean(((net(t)[0] - y) / sc) ** 2)
         q, qd, qdd = net(t_col)
@@ -265,8 +364,31 @@ def fit_pinn(chain: Chain, motion: Motion, weight: float = 1.0, collocation: int
 
     adam_then_lbfgs([*net.parameters(), logs], loss_fn, adam_steps, lbfgs_steps,
                     learning_rate * (0.1 if warm_start else 1.0))
+    named = dict(net.named_parameters())
+    if schedule:
+        names = list(named)
+        shapes = [named[n].shape for n in names]
+        cuts = np.cumsum([0] + [named[n].numel() for n in names])
+        theta = torch.cat([named[n].detach().reshape(-1) for n in names] + [logs.detach()])
+
+        def split(th):
+            return {n: th[a:b].reshape(s) for n, s, a, b in
+                    zip(names, shapes, cuts[:-1], cuts[1:])}, th[cuts[-1]:]
+
+        damping = 1e-3
+        for w in schedule:
+            theta, damping = levenberg_marquardt(lambda th, w=w: residuals(*split(th), w),
+                                                 theta, lm_steps, damping)
+        with torch.no_grad():
+            params, logp = split(theta)
+            for n in names:
+                named[n].copy_(params[n])
+            logs.copy_(logp)
     p = torch.exp(logs).detach().numpy()
-    _, se = least_squares_fit(chain, net, motion.duration_s, collocation)
+    if errors == "output-error":
+        se = output_error_errors(chain, motion, p)
+    else:
+        _, se = least_squares_fit(chain, net, motion.duration_s, collocation)
     return _result("pinn", chain, p, se, time.perf_counter() - started)
 
 

@@ -118,3 +118,74 @@ def test_pinn_starts_at_the_initial_guess_and_the_warm_start_at_least_squares():
     found = np.concatenate([warm.parameters[n] for n in ("mass_kg", "inertia_kg_m2",
                                                           "damping_Nms_rad")])
     np.testing.assert_allclose(found, guess, rtol=1e-10)
+
+
+def test_network_at_rest_starts_at_rest_with_exact_derivatives():
+    """q = (t/T)^2 f: q(0) = q'(0) = 0, and q', q'' equal autograd's."""
+    torch.manual_seed(1)
+    net = ChainNetwork(2.0, np.array([1.0, 2.0, 0.5]), 3, (8, 8), at_rest=True)
+    t = torch.linspace(0, 2, 9, dtype=torch.float64, requires_grad=True)
+    q, qd, qdd = net(t)
+    start, end = q.detach()[0], q.detach()[-1]
+    assert float(start.abs().max()) == 0.0 and float(qd.detach()[0].abs().max()) == 0.0
+    assert float(end.abs().max()) > 1e-3
+    for j in range(3):
+        g = torch.autograd.grad(q[:, j].sum(), t, create_graph=True, retain_graph=True)[0]
+        gg = torch.autograd.grad(g.sum(), t, retain_graph=True)[0]
+        np.testing.assert_allclose(qd[:, j].detach(), g.detach(), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(qdd[:, j].detach(), gg, rtol=1e-9, atol=1e-12)
+
+
+def test_levenberg_marquardt_finds_scipy_least_squares_minimum():
+    """A nonlinear fit (two decaying exponentials) against scipy.optimize.least_squares."""
+    from scipy.optimize import least_squares
+
+    from learned_components.pinn_multibody import levenberg_marquardt
+    rng = np.random.default_rng(0)
+    t = np.linspace(0.0, 3.0, 40)
+    y = 2.0 * np.exp(-1.3 * t) + 0.5 * np.exp(-0.2 * t) + 0.01 * rng.standard_normal(40)
+
+    def residual(p):
+        tt = torch.as_tensor(t)
+        return p[0] * torch.exp(-p[1] * tt) + p[2] * torch.exp(-p[3] * tt) - torch.as_tensor(y)
+
+    start = np.array([1.0, 1.0, 1.0, 0.1])
+    got, _ = levenberg_marquardt(residual, torch.as_tensor(start), 100)
+    ref = least_squares(lambda p: residual(torch.as_tensor(p)).numpy(), start, xtol=1e-14,
+                        ftol=1e-14, gtol=1e-14)
+    np.testing.assert_allclose(got.numpy(), ref.x, rtol=1e-6)
+
+
+def test_simulate_many_equals_one_simulation_per_parameter_set():
+    from learned_components.pinn_multibody import simulate_many, unpack
+    chain = Chain()
+    t = np.linspace(0.0, 0.5, 11)
+    sets = np.vstack([chain.vector(), 1.2 * chain.vector()])
+    got = simulate_many(chain, sets, t)
+    for k, p in enumerate(sets):
+        ref = simulate(Chain(**{**chain.__dict__, **unpack(p)}), t)
+        np.testing.assert_allclose(got[k], ref, atol=1e-8)
+
+
+def test_output_error_standard_errors_equal_scipy_jacobian_gauss_newton():
+    """Reference: the Gauss-Newton covariance with the Jacobian scipy.optimize.least_squares
+    takes of ``simulate`` (its own finite differences, one run per parameter) on a short
+    motion; and the errors scale with the noise."""
+    from scipy.optimize import least_squares
+
+    from learned_components.pinn_multibody import Motion, output_error_errors, unpack
+    chain = Chain()
+    t = np.linspace(0.0, 0.6, 13)
+    clean = simulate(chain, t)
+    noise = np.random.default_rng(0).standard_normal(clean.shape)
+    motion = Motion(t, clean + 0.002 * noise, 0.002, 0.6)
+    p = chain.vector()
+    model = lambda v: simulate(Chain(**{**chain.__dict__, **unpack(v)}), t)  # noqa: E731
+    fit = least_squares(lambda v: (model(v) - motion.angles).ravel(), p, max_nfev=1,
+                        x_scale=p, diff_step=1e-5)
+    e = fit.fun
+    ref = np.sqrt(np.diag(e @ e / (e.size - 9) * np.linalg.inv(fit.jac.T @ fit.jac)))
+    got = output_error_errors(chain, motion, p)
+    np.testing.assert_allclose(got, ref, rtol=2e-2)
+    half = output_error_errors(chain, Motion(t, clean + 0.001 * noise, 0.001, 0.6), p)
+    np.testing.assert_allclose(got, 2 * half, rtol=1e-3)
