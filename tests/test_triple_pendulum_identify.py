@@ -61,6 +61,10 @@ def test_joint_damping_is_an_estimable_number_that_enters_the_equations():
 def test_the_nlp_identifies_the_chain_within_one_percent_and_three_standard_errors():
     """Same noisy samples as the PINN (0.005 rad, 100 samples); start at a uniform guess."""
     report = ocp.solve(ocp.load_problem(PROBLEM)).parameters
+    # the residual variance per sample is what the noise puts in the integral of squared
+    # errors over one sample's 0.0404 s: (0.005 rad)^2 * 0.0404 s, counted on the data's
+    # 100 samples per angle, not on the quintic resampling's 20x finer points
+    assert report.residual_variance == pytest.approx(0.005 ** 2 * 4 / 99, rel=0.2)
     for name, true in TRUE.items():
         e = report.estimates[name]
         assert abs(e.value - true) < 0.015 * true, (name, e.value)

@@ -71,6 +71,9 @@ class Tracking(CostTerm):
     marker_names: tuple = ()
     #: what the user should know of the reference (markers not tracked, gaps skipped)
     notes: tuple = ()
+    #: {name: spacing (s) of the measured samples}, before any resampling
+    #: (``interpolation``): what the standard errors count as independent samples
+    sample_spacing: dict = field(default_factory=dict)
 
     @classmethod
     def from_table(cls, name, reader: TableReader, context: CostContext):
@@ -104,6 +107,9 @@ class Tracking(CostTerm):
         if speeds:
             reference = with_speed_references(reference, model,
                                               natural=interpolation == "gcv")
+        spacing = {n: float(np.median(np.diff(np.asarray(r[0], float))))
+                   for n, r in reference.items()
+                   if not np.isscalar(r) and np.asarray(r[0]).size > 1}
         if interpolation == "quintic":
             reference = quintic_references(reference)
         elif interpolation == "gcv":
@@ -121,6 +127,7 @@ class Tracking(CostTerm):
                    columns=reader.table.get("columns"), lowpass_hz=lowpass_hz,
                    lowpass_filter=lowpass_filter, interpolation=interpolation, speeds=speeds,
                    divide_by_body_weight=divide, markers=reader.table.get("markers"),
+                   sample_spacing=spacing,
                    ik_setup=reader.string("ik_setup"),
                    antialias_hz=reader.number("antialias_hz", minimum=0.0),
                    weights=weights, marker_names=markers, notes=notes)

@@ -144,9 +144,11 @@ def _samples(problem, tp, final_time: float, measured) -> int:
     for term in problem.costs:
         if not isinstance(term, Tracking) or term.name not in measured:
             continue
-        for ref in term.reference.values():
+        for name, ref in term.reference.items():
             spacing = grid_spacing
-            if not np.isscalar(ref):
+            if name in term.sample_spacing:  # the data's own, not a resampling's
+                spacing = max(spacing, term.sample_spacing[name])
+            elif not np.isscalar(ref):
                 times = np.asarray(ref[0], float)
                 if times.size > 1:
                     spacing = max(spacing, float(np.median(np.diff(times))))
