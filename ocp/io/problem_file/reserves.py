@@ -182,13 +182,7 @@ def spatial_actuators(reader, model):
             chosen = {c: force for c in which}
         else:
             sub.only({"optimal_force", "optimal_moment", "bound"})
-            force = sub.number("optimal_force", 50.0, minimum=0.0)
-            moment = sub.number("optimal_moment", 250.0, minimum=0.0)
-            roots = spatial_root_coordinates(model.tree)
-            if not roots:
-                raise sub.error(None, f"'{model.name}' has no floating base: use "
-                                f"[model.reserves]")
-            chosen = {c: moment if kinds[c] == REVOLUTE else force for c in roots}
+            chosen = spatial_residuals(sub, model, kinds)
         bound = sub.number("bound", math.inf, minimum=0.0)
         for c, value in chosen.items():
             optimal[c] = value
@@ -196,6 +190,16 @@ def spatial_actuators(reader, model):
     return model.replace(actuated=tuple(c for c in coords if c in optimal),
                          optimal_torque=optimal, bounds=bounds)
 
+
+def spatial_residuals(sub, model, kinds) -> dict:
+    """[model.residuals] of a 3D tree: {root coordinate: ``optimal_moment`` (N m) on a
+    rotation, ``optimal_force`` (N) on a translation}; an error for a fixed base."""
+    force = sub.number("optimal_force", 50.0, minimum=0.0)
+    moment = sub.number("optimal_moment", 250.0, minimum=0.0)
+    roots = spatial_root_coordinates(model.tree)
+    if not roots:
+        raise sub.error(None, f"'{model.name}' has no floating base: use [model.reserves]")
+    return {c: moment if kinds[c] == REVOLUTE else force for c in roots}
 
 
 def spatial_muscle_actuators(reader, model):
@@ -220,13 +224,7 @@ def spatial_muscle_actuators(reader, model):
                                                            model.name)}
         else:
             sub.only({"optimal_force", "optimal_moment", "bound", "weight"})
-            force = sub.number("optimal_force", 50.0, minimum=0.0)
-            moment = sub.number("optimal_moment", 250.0, minimum=0.0)
-            roots = spatial_root_coordinates(model.tree)
-            if not roots:
-                raise sub.error(None, f"'{model.name}' has no floating base: use "
-                                f"[model.reserves]")
-            chosen = {c: moment if kinds[c] == REVOLUTE else force for c in roots}
+            chosen = spatial_residuals(sub, model, kinds)
         bound = sub.number("bound", math.inf, minimum=0.0)
         for c, value in chosen.items():
             reserves[c] = value
