@@ -8,6 +8,7 @@ stderr that holds every expected word, and no traceback.
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 
@@ -20,6 +21,19 @@ def edited(tmp_path, source, old, new, name="problem.toml"):
     assert old in text, f"{old!r} is not in {source.name}"
     path = tmp_path / name
     path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def loads_with_body(tmp_path, xml, old, new):
+    """The ExternalLoads file ``xml`` with body ``old`` renamed ``new`` and its data file
+    made absolute, written as tmp_path/bad.xml."""
+    text = xml.read_text()
+    bad = re.sub(rf"(<applied_to_body>\s*){re.escape(old)}\b", rf"\g<1>{new}", text)
+    assert bad != text, f"no force of {xml.name} is applied to {old!r}"
+    bad = re.sub(r"(<datafile>\s*)(\S+?)(\s*</datafile>)",
+                 lambda m: f"{m.group(1)}{xml.parent / m.group(2)}{m.group(3)}", bad)
+    path = tmp_path / "bad.xml"
+    path.write_text(bad)
     return path
 
 

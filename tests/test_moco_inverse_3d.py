@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input import loads_with_body
 from conftest import PROBLEMS
 
 import ocp
@@ -79,12 +80,9 @@ def test_muscles_and_reserves_make_the_generalised_forces_of_ocp_id(solved):
 
 @pytest.mark.slow
 def test_a_body_the_3d_model_lacks_is_named(tmp_path):
-    text = (DATA / "subject01_walk1_grf.xml").read_text()
-    bad = text.replace("<applied_to_body> calcn_r", "<applied_to_body> calcaneus_r").replace(
-        "<datafile> subject01_walk1_grf.mot", f"<datafile> {DATA / 'subject01_walk1_grf.mot'}")
-    (tmp_path / "bad.xml").write_text(bad)
+    bad = loads_with_body(tmp_path, DATA / "subject01_walk1_grf.xml", "calcn_r", "calcaneus_r")
     with pytest.raises(ProblemError) as info:
-        ocp.load_problem(FILE, {"external_loads.file": str(tmp_path / "bad.xml")})
+        ocp.load_problem(FILE, {"external_loads.file": str(bad)})
     message = str(info.value)
     assert "external_loads.file" in message and "calcaneus_r" in message, message
 

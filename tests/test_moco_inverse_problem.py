@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 import pytest
+from bad_input import loads_with_body
 from conftest import PROBLEMS
 
 import ocp
@@ -137,12 +138,9 @@ def test_bad_input_names_the_key(overrides, key, words):
 
 
 def test_a_body_the_model_lacks_is_named(tmp_path):
-    text = (WALKING / "subject01_walk_grf.xml").read_text()
-    bad = text.replace("<applied_to_body>calcn_r", "<applied_to_body>calcaneus_r").replace(
-        "<datafile>subject01_walk_grf.mot", f"<datafile>{WALKING / 'subject01_walk_grf.mot'}")
-    (tmp_path / "bad.xml").write_text(bad)
+    bad = loads_with_body(tmp_path, WALKING / "subject01_walk_grf.xml", "calcn_r", "calcaneus_r")
     with pytest.raises(ProblemError) as info:
-        ocp.load_problem(FILE, {"external_loads.file": str(tmp_path / "bad.xml")})
+        ocp.load_problem(FILE, {"external_loads.file": str(bad)})
     message = str(info.value)
     assert "external_loads.file" in message and "calcaneus_r" in message, message
     assert "calcn_r" in message   # the suggestion
