@@ -17,7 +17,9 @@ process at 81 % of a core, the model's compiled blocks already cached: times
 inflated), with PredSim's scaled accelerations in the cost. 50 intervals reach the
 acceptable level in 871 iterations; refined to 59 intervals the run ends in success
 (214 more iterations). In all 1085 iterations, 575 s in IPOPT, 58 s of setup,
-11 min 19 s of wall time.
+11 min 19 s of wall time. On a quiet machine (same day, one run): 764 + 162
+iterations (50 -> 58 intervals), 382.7 s in IPOPT, 45.7 s to build, 7 min 46 s of
+wall time, J 0.379308, one GRF peak of 1.27 body weights.
 J 0.380332, duration 0.571 s, re-simulation error 0.040 against 0.05. Vertical GRF:
 one peak of 1.27 body weights, no push-off hump (0.91 to 0.98 after mid-stance),
 stance 58 %. Before the scaling (an unscaled 1e-3 on q''^2), the same run went

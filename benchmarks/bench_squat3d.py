@@ -29,7 +29,8 @@ blocks cached), from the file's own guess (the squat reference):
 - Radau, 100 intervals (``--intervals 100``): ``success`` in 37 iterations, 35.6 s in
   IPOPT; objective 4553.74 (2.4e-5 below 50 intervals'), re-simulation 4.1e-5.
 - ``ocp solve problems/squat3d_falisse2022.toml``: ``success``, 50 iterations, 22.8 s
-  in IPOPT, 4.2 s to build, 35.7 s in all.
+  in IPOPT, 4.2 s to build, 35.7 s in all. On a quiet machine (6 Dec, one run): 47
+  iterations, 19.1 s in IPOPT, 3.5 s to build, 30.4 s wall, J 4553.85.
 - Hermite-Simpson (``--method hermite-simpson``): ``success`` in 75 iterations, 61.6 s
   in IPOPT, 11.3 s to build; objective 4554.24; re-simulation 7.6e-4 of its range.
 What made it a success (before: converged but ``inaccurate``, ankle speeds 0.19 to 0.26
