@@ -31,11 +31,7 @@ from ocp.models.contact import PLANAR_GROUND
 from ocp.models.multibody import PRISMATIC, REVOLUTE, KinematicTree
 from ocp.models.muscles.activation import DEFAULT_SMOOTHING, activation_rate
 from ocp.models.muscles.curves import OPENSIM_2016, CurveParameters
-from ocp.models.muscles.geometry import (
-    PathGeometry,
-    PolynomialGeometry,
-    crossed_coordinates_all,
-)
+from ocp.models.muscles.geometry import PathGeometry, PolynomialGeometry, crossed_coordinates
 from ocp.models.muscles.hill import (
     TENDON_FORCE_RATE_SCALE,
     MuscleParameters,
@@ -138,7 +134,7 @@ class MuscleDrivenTree(Model):
         self.geometry = ca.Function("muscle_geometry", [q], list(self.path_geometry(q)),
                                     ["q"], ["length_m", "moment_arm_m"])
         # checked on the model's own moment arms: one function for all muscles
-        for m, crossed in zip(self.muscles, crossed_coordinates_all(self.geometry, tree)):
+        for m, crossed in zip(self.muscles, crossed_coordinates(self.geometry, tree)):
             if not crossed:
                 raise ValueError(f"muscle '{m.name}' crosses no joint: its length does not "
                                  f"depend on any of {list(tree.coordinates)}")

@@ -67,8 +67,7 @@ def _segment_poses(tree: KinematicTree, q) -> dict:
     """body_velocities(tree, q, 0), built once per (tree, q) symbol for all muscles,
     not once per muscle: the model's geometry function
     (MuscleDrivenTree.path_geometry) builds the tree's forward pass once (it took
-    two thirds of the time to load gait10dof18musc), as crossed_coordinates'
-    probe symbols do."""
+    two thirds of the time to load gait10dof18musc)."""
     if _LAST_POSES and _LAST_POSES[0] is tree and _LAST_POSES[1] is q:
         return _LAST_POSES[2]
     bodies = body_velocities(tree, q, ca.DM.zeros(tree.n, 1))

@@ -98,40 +98,17 @@ def moment_arms(length, q):
     return -ca.jacobian(length, q).T
 
 
-_PROBE_SYMBOLS: dict = {}
-
-
-def probe_symbols(n: int):
-    """The SX column of n coordinates that :func:`crossed_coordinates` builds its
-    throw-away length expressions in, one per size: a path of an .osim model
-    (ocp.osim.paths) reuses its tree's forward pass for these from muscle to
-    muscle (the model's own geometry function keeps its graph as it was)."""
-    return _PROBE_SYMBOLS.setdefault(n, ca.SX.sym("q", n))
-
-
-def crossing_postures(tree: KinematicTree, samples: int = 16) -> np.ndarray:
-    """(samples, n) postures in [-pi, pi] at which the moment arms are probed."""
-    return np.random.default_rng(0).uniform(-np.pi, np.pi, (samples, tree.n))
-
-
-def crossed_coordinates(geometry, tree: KinematicTree, samples: int = 16) -> list[str]:
-    """Coordinates the path length changes with (the joints the muscle crosses).
+def crossed_coordinates(geometry: ca.Function, tree: KinematicTree,
+                        samples: int = 16) -> list[list[str]]:
+    """The coordinates each muscle's path length changes with (the joints it crosses),
+    from a model's geometry function (q -> lengths (m, 1), moment arms (n, m)): one
+    list per muscle.
 
     Checked numerically at a fixed set of postures in [-pi, pi]: a path whose
     points all ride on one segment is symbolically a function of that
     segment's angle but never changes length.
     """
-    q = probe_symbols(tree.n)
-    arms = ca.Function("arms", [q], [moment_arms(geometry.length(tree, q), q)])
-    values = np.abs(np.hstack([np.array(arms(p)) for p in crossing_postures(tree, samples)]))
-    return [c for i, c in enumerate(tree.coordinates) if values[i].max() > 1e-9]
-
-
-def crossed_coordinates_all(geometry: ca.Function, tree: KinematicTree,
-                            samples: int = 16) -> list[list[str]]:
-    """:func:`crossed_coordinates` of every muscle at once, from a model's geometry
-    function (q -> lengths (m, 1), moment arms (n, m)): one list per muscle."""
-    postures = crossing_postures(tree, samples)
+    postures = np.random.default_rng(0).uniform(-np.pi, np.pi, (samples, tree.n))
     arms = np.abs(np.array(geometry.map(samples)(postures.T)[1]))   # (n, samples * m)
     largest = arms.reshape(tree.n, samples, -1).max(axis=1)          # (n, m)
     return [[c for i, c in enumerate(tree.coordinates) if largest[i, k] > 1e-9]
