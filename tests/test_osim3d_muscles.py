@@ -50,15 +50,22 @@ BOX = {f"{c}_{s}": (D(lo), D(hi)) for s in "rl" for c, lo, hi in
 MUSCLES = ("vas_int_r", "soleus_r", "med_gas_r", "glut_med1_r")
 
 
-@pytest.fixture(scope="module")
-def gait():
-    doc = read_spatial(GAIT)
+def walking_box_paths(path):
+    """(doc, tree, muscle paths, ranges, defaults) of a gait2392 file over the walking
+    BOX (the file's own range elsewhere), defaults clamped into the ranges."""
+    doc = read_spatial(path)
     tree = reduced_tree(doc)
-    paths = read_muscle_paths(GAIT)
+    paths = read_muscle_paths(path)
     coords = doc.coordinates()
     ranges = {c: BOX.get(c, coords[c].range) for c in tree.coordinates}
     defaults = {c: min(max(coords[c].default_value, ranges[c][0]), ranges[c][1])
                 for c in tree.coordinates}
+    return doc, tree, paths, ranges, defaults
+
+
+@pytest.fixture(scope="module")
+def gait():
+    doc, tree, paths, ranges, defaults = walking_box_paths(GAIT)
     selected = {m: paths[m] for m in MUSCLES}
     geometries, errors = fit_paths(tree, selected, ranges, defaults)
     return doc, tree, selected, ranges, defaults, geometries, errors

@@ -15,15 +15,13 @@ import warnings
 import casadi as ca
 import numpy as np
 import pytest
-from test_osim3d_muscles import BOX, GAIT, trimmed
+from test_osim3d_muscles import BOX, GAIT, trimmed, walking_box_paths
 
 from ocp.models.muscles.polynomial_fit import sample_box
 from ocp.osim.geometry3d import ExactPaths
 from ocp.osim.neural_geometry import NeuralGeometryOptions
 from ocp.osim.neural_geometry3d import neural_paths3d
 from ocp.osim.paths3d import moment_arm
-from ocp.osim.paths3d_reader import read_muscle_paths
-from ocp.osim.spatial_skeleton import read_spatial, reduced_tree
 
 pytestmark = [pytest.mark.skipif(not GAIT.exists(), reason="../shared/data is absent"),
               pytest.mark.skipif(importlib.util.find_spec("torch") is None,
@@ -40,13 +38,7 @@ QUICK = NeuralGeometryOptions(samples=400, validation_samples=400, adam_epochs=3
 def learned(tmp_path_factory):
     folder = tmp_path_factory.mktemp("neural3d")
     path = trimmed(folder, MUSCLES)
-    doc = read_spatial(path)
-    tree = reduced_tree(doc)
-    paths = read_muscle_paths(path)
-    coords = doc.coordinates()
-    ranges = {c: BOX.get(c, coords[c].range) for c in tree.coordinates}
-    defaults = {c: min(max(coords[c].default_value, ranges[c][0]), ranges[c][1])
-                for c in tree.coordinates}
+    _, tree, paths, ranges, defaults = walking_box_paths(path)
     units = ["m" if c in ("pelvis_tx", "pelvis_ty", "pelvis_tz") else "rad"
              for c in tree.coordinates]
     start = time.perf_counter()
