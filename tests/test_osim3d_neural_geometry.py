@@ -15,7 +15,13 @@ import warnings
 import casadi as ca
 import numpy as np
 import pytest
-from test_osim3d_muscles import BOX, GAIT, trimmed, walking_box_paths
+from test_osim3d_muscles import (
+    BOX,
+    GAIT,
+    assert_reported_errors_hold,
+    trimmed,
+    walking_box_paths,
+)
 
 from ocp.models.muscles.polynomial_fit import sample_box
 from ocp.osim.geometry3d import ExactPaths
@@ -76,12 +82,7 @@ def test_the_errors_reported_are_those_against_the_exact_paths_on_fresh_samples(
                    for c, i in zip(geometry.coordinates, index)]
             others = [j for j in range(tree.n) if j not in index]
             assert np.all(r_fit[others] == 0), "no moment arm about a coordinate not crossed"
-        length_rms, arm_rms = np.sqrt(np.mean(np.square(dl))), np.sqrt(np.mean(np.square(dr)))
-        print(f"\n{error.describe()}; on fresh samples: length RMS {length_rms * 1e3:.3f} mm, "
-              f"moment arm RMS {arm_rms * 1e3:.3f} mm")
-        assert 0.5 * error.length_rms_m < length_rms < 2.0 * error.length_rms_m
-        assert 0.5 * error.moment_arm_rms_m < arm_rms < 2.0 * error.moment_arm_rms_m
-        assert length_rms < 0.5e-3 and arm_rms < 2e-3
+        assert_reported_errors_hold(error, dl, dr, within=(0.5, 2.0))
 
 
 @pytest.mark.slow
