@@ -85,12 +85,14 @@ class SplineNetwork(nn.Module):
         return tuple(f @ self.weight for f in self.features(t))
 
 
-def levenberg_marquardt(residual, theta, tolerance: float = 1e-12, iterations: int = 100,
-                        damping: float = 1e-3):
+def marquardt(residual, theta, tolerance: float = 1e-12, iterations: int = 100,
+              damping: float = 1e-3):
     """(theta, damping, steps): Levenberg-Marquardt on |residual(theta)|^2 with
     Marquardt's scaling, (J'J + damping diag(J'J)) step = -J'r, J by forward mode
-    (fewer unknowns than residuals here); stops when a step lowers the sum of
-    squares by less than ``tolerance`` relatively or no step lowers it."""
+    (fewer unknowns than residuals here; ``pinn_multibody.levenberg_marquardt``
+    solves in the residuals' space, for a network with more weights than
+    residuals); stops when a step lowers the sum of squares by less than
+    ``tolerance`` relatively or no step lowers it."""
     from torch.func import jacfwd
     r = residual(theta)
     f = float(r @ r)
@@ -157,8 +159,8 @@ def fit_spline_pinn(chain: Chain, motion: Motion, intervals: int = 100, degree: 
 
     damping = 1e-3
     for w in schedule:
-        theta, damping, steps = levenberg_marquardt(lambda th, w=w: residual(th, w), theta,
-                                                    iterations=lm_steps, damping=damping)
+        theta, damping, steps = marquardt(lambda th, w=w: residual(th, w), theta,
+                                          iterations=lm_steps, damping=damping)
         if progress is not None:
             progress(w, (theta[size:] * p_scale).numpy(), steps)
     with torch.no_grad():

@@ -91,6 +91,7 @@ def test_training_file_is_valid():
     ('[network]\nweight = -1\n', "network.weight"),
     ('[network]\n[data]\nnoise = "x"\n', "data.noise"),
     ('[network]\n[data]\nframes = 3\n', "frames"),
+    ('[network]\narchitecture = "spline"\nintervals = 2\n', "network.intervals"),
 ])
 def test_bad_input_names_the_key(tmp_path, text, key):
     path = tmp_path / "bad.train.toml"
@@ -142,8 +143,8 @@ def _lm_residual_space(residual, theta):
 
 
 def _lm_marquardt(residual, theta):
-    from learned_components.pinn_spline import levenberg_marquardt
-    return levenberg_marquardt(residual, theta, tolerance=0.0, iterations=100)[0]
+    from learned_components.pinn_spline import marquardt
+    return marquardt(residual, theta, tolerance=0.0, iterations=100)[0]
 
 
 @pytest.mark.parametrize("levenberg_marquardt", [_lm_residual_space, _lm_marquardt])
