@@ -196,6 +196,7 @@ class Identified:
     standard_errors: dict
     relative_errors: dict = field(default_factory=dict)
     time_s: float = 0.0
+    network: object = None   # the fitted q(t) network, (q, q', q'') = network(t)
 
     def worst(self, names=("mass_kg", "inertia_kg_m2")) -> float:
         return max(abs(e) for n in names for e in self.relative_errors[n])

@@ -201,13 +201,15 @@ def ensemble_members(tr: TableReader) -> int:
 
 
 def _pinn_spec(root, net, tr, path, out_path) -> StructuredSpec:
-    """``component = "multibody_pinn"``: [network] hidden, weight, collocation; [data]
-    samples, duration (s), noise (rad), seed; [training] epochs, lbfgs_steps,
-    learning_rate, threads, data_only (also fit the data-only comparison)."""
+    """``component = "multibody_pinn"``: [network] architecture ("pinn": the tanh
+    network, hidden, weight, collocation; "spline": the B-spline network at the
+    equations' constrained limit, intervals), [data] samples, duration (s), noise
+    (rad), seed; [training] epochs, lbfgs_steps, learning_rate, threads, data_only
+    (also fit the data-only comparison, a tanh network)."""
     root.only({"component", "out", "network", "data", "training", "description", "title"})
-    net.only({"architecture", "hidden", "weight", "collocation"})
+    net.only({"architecture", "hidden", "weight", "collocation", "intervals"})
     spec = StructuredSpec(path, MULTIBODY_PINN, out_path,
-                          net.string("architecture", "pinn", choices=["pinn"]))
+                          net.string("architecture", "pinn", choices=["pinn", "spline"]))
     d = root.sub("data")
     d.only({"samples", "duration", "noise", "seed"})
     tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads", "data_only"})
@@ -215,6 +217,7 @@ def _pinn_spec(root, net, tr, path, out_path) -> StructuredSpec:
                                               expected="layer widths, e.g. [48, 48]")),
                  "weight": net.number("weight", 1.0, minimum=0.0),
                  "collocation": net.integer("collocation", 300, minimum=10),
+                 "intervals": net.integer("intervals", 100, minimum=4),
                  "samples": d.integer("samples", 100, minimum=10),
                  "noise_rad": d.number("noise", 0.005, unit="rad", minimum=0.0),
                  "data_only": tr.boolean("data_only", True)}

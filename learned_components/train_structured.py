@@ -181,7 +181,11 @@ def train_multibody_pinn(spec: StructuredSpec, progress: bool = True):
     if progress:
         print(f"training a multibody PINN on {o['samples']} noisy samples "
               f"({o['noise_rad']} rad) of a triple pendulum ...", flush=True)
-    fits = [pm.fit_pinn(chain, motion, weight=o["weight"], **common)]
+    if spec.architecture == "spline":
+        from learned_components.pinn_spline import fit_spline_pinn
+        fits = [fit_spline_pinn(chain, motion, o["intervals"], threads=spec.threads)]
+    else:
+        fits = [pm.fit_pinn(chain, motion, weight=o["weight"], **common)]
     if o["data_only"]:
         fits.append(pm.fit_data_only(chain, motion, **common))
     truth = pm.unpack(chain.vector())
@@ -193,7 +197,9 @@ def train_multibody_pinn(spec: StructuredSpec, progress: bool = True):
             "truth": truth, "data": {"samples": o["samples"], "duration_s": spec.duration_s,
                                      "noise_std_rad": o["noise_rad"], "seed": spec.seed},
             "results": results, "specification": spec.file.name, "software": _software(),
-            "standard_errors": "linear least squares on the network's derivatives "
+            "standard_errors": "output-error (Gauss-Newton about the motion simulated "
+                               "with the estimate)" if spec.architecture == "spline" else
+                               "linear least squares on the network's derivatives "
                                "(approximate: the network's own uncertainty is ignored)"}
     path = spec.out.with_suffix(".json")
     path.write_text(json.dumps(meta, indent=1))

@@ -91,6 +91,7 @@ def test_training_file_is_valid():
     ('[network]\nweight = -1\n', "network.weight"),
     ('[network]\n[data]\nnoise = "x"\n', "data.noise"),
     ('[network]\n[data]\nframes = 3\n', "frames"),
+    ('[network]\narchitecture = "spline"\nintervals = 2\n', "network.intervals"),
 ])
 def test_bad_input_names_the_key(tmp_path, text, key):
     path = tmp_path / "bad.train.toml"
@@ -136,11 +137,20 @@ def test_network_at_rest_starts_at_rest_with_exact_derivatives():
         np.testing.assert_allclose(qdd[:, j].detach(), gg, rtol=1e-9, atol=1e-12)
 
 
-def test_levenberg_marquardt_finds_scipy_least_squares_minimum():
+def _lm_residual_space(residual, theta):
+    from learned_components.pinn_multibody import levenberg_marquardt
+    return levenberg_marquardt(residual, theta, 100)[0]
+
+
+def _lm_marquardt(residual, theta):
+    from learned_components.pinn_spline import marquardt
+    return marquardt(residual, theta, tolerance=0.0, iterations=100)[0]
+
+
+@pytest.mark.parametrize("levenberg_marquardt", [_lm_residual_space, _lm_marquardt])
+def test_levenberg_marquardt_finds_scipy_least_squares_minimum(levenberg_marquardt):
     """A nonlinear fit (two decaying exponentials) against scipy.optimize.least_squares."""
     from scipy.optimize import least_squares
-
-    from learned_components.pinn_multibody import levenberg_marquardt
     rng = np.random.default_rng(0)
     t = np.linspace(0.0, 3.0, 40)
     y = 2.0 * np.exp(-1.3 * t) + 0.5 * np.exp(-0.2 * t) + 0.01 * rng.standard_normal(40)
@@ -150,7 +160,7 @@ def test_levenberg_marquardt_finds_scipy_least_squares_minimum():
         return p[0] * torch.exp(-p[1] * tt) + p[2] * torch.exp(-p[3] * tt) - torch.as_tensor(y)
 
     start = np.array([1.0, 1.0, 1.0, 0.1])
-    got, _ = levenberg_marquardt(residual, torch.as_tensor(start), 100)
+    got = levenberg_marquardt(residual, torch.as_tensor(start))
     ref = least_squares(lambda p: residual(torch.as_tensor(p)).numpy(), start, xtol=1e-14,
                         ftol=1e-14, gtol=1e-14)
     np.testing.assert_allclose(got.numpy(), ref.x, rtol=1e-6)
