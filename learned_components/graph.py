@@ -347,18 +347,24 @@ def graph_function(weights: dict, tree: dict, target: str = INVERSE_DYNAMICS) ->
 
     ``tree``: ``tree_data.tree_of_model`` of the model. Inverse dynamics:
     (q, qd, qdd) -> tau; forward dynamics: (q, qd, tau) -> qdd = M^-1 (tau - b)
-    with M and b from n + 1 unrolled passes (exact derivatives throughout).
+    with M and b from n + 1 unrolled passes (exact derivatives throughout). The
+    weights of a randomized-prior member (graph_prior) add its prior's pass.
     """
     W = {k: ca.DM(np.asarray(v)) for k, v in weights["weights"].items()}
     n = len(tree["parents"])
     nodes = casadi_nodes(tree)
     g = float(tree["gravity_m_s2"])
     q, qd, x = ca.SX.sym("q", n), ca.SX.sym("qd", n), ca.SX.sym("x", n)
+    prior = weights.get("prior")      # a randomized prior (graph_prior): scale * its pass
+    terms = [(1.0, W)] + ([(float(prior["scale"]), {k: ca.DM(np.asarray(v)) for k, v in
+                                                     prior["weights"].items()})] if prior else [])
 
     def tau_of(qq, vv, aa, gravity):
-        return ca.vertcat(*message_passing(_Casadi, W, weights["channels"], nodes,
-                                           [qq[i] for i in range(n)], [vv[i] for i in range(n)],
-                                           [aa[i] for i in range(n)], gravity))
+        return sum(c * ca.vertcat(*message_passing(_Casadi, Wt, weights["channels"], nodes,
+                                                   [qq[i] for i in range(n)],
+                                                   [vv[i] for i in range(n)],
+                                                   [aa[i] for i in range(n)], gravity))
+                   for c, Wt in terms)
 
     if target == INVERSE_DYNAMICS:
         return ca.Function("inverse_dynamics", [q, qd, x], [tau_of(q, qd, x, g)],

@@ -27,6 +27,7 @@ from learned_components.graph import (
     relative_rms,
     tensors_of,
 )
+from learned_components.graph_prior import RandomizedPriorGraph, prior_scale_for
 from learned_components.networks import MLP
 from learned_components.tree_data import chain_batch
 
@@ -49,6 +50,8 @@ class GraphTask:
     forward_steps: int = 6              # of 20 iterations, forward-dynamics loss
     seed: int = 0
     threads: int = 1
+    prior_scale: float = 0.0            # > 0: a randomized-prior member (graph_prior), in
+    #                                     units of the training torques' RMS
 
 
 def _t(a):
@@ -94,13 +97,21 @@ def _adam(parameters, loss, epochs: int, learning_rate: float):
 adam, lbfgs = _adam, _lbfgs
 
 
+#: a randomized-prior member's prior network has the seed PRIOR_SEED + its own seed
+PRIOR_SEED = 7919
+
+
 def train_graph(task: GraphTask, chains=None):
-    """(GraphNetwork, seconds): fitted to ``chains`` (default training_chains(task))."""
+    """(GraphNetwork, seconds): fitted to ``chains`` (default training_chains(task));
+    with ``task.prior_scale`` > 0 a RandomizedPriorGraph whose trainable part is fitted."""
     torch.set_num_threads(max(1, task.threads))
     chains = chains if chains is not None else training_chains(task)
     data = [(tensors_of(b), _t(b.q), _t(b.qd), _t(b.qdd), _t(b.tau), b.gravity_m_s2,
              float(np.mean(b.tau ** 2)), float(np.mean(b.qdd ** 2))) for b in chains]
-    net = GraphNetwork(**task.channels, seed=task.seed)
+    net = GraphNetwork(**task.channels, seed=task.seed) if task.prior_scale <= 0 else \
+        RandomizedPriorGraph(prior_scale_for(task.prior_scale, chains, PRIOR_SEED + task.seed,
+                                             task.channels), PRIOR_SEED + task.seed,
+                             seed=task.seed, **task.channels)
     started = time.perf_counter()
 
     def id_loss():
