@@ -15,7 +15,9 @@ solves (status, objective, iterations, time) and their agreement: objective
 difference over the peak vertical force, target within 10 %), joint angles.
 Machines here are shared: compare within one run. ``--analytic DIR`` takes
 the analytic walk from an ``ocp solve`` folder instead of solving it (its
-time then comes from that run); ``--out DIR`` saves the learned walk.
+time then comes from that run); ``--out DIR`` saves the learned walk;
+``--surrogate FILE`` takes another walker network (a .casadi file of ``ocp
+train``) in place of the shipped one.
 
 ``--diagnose`` asks whether the learned walk's optimum is one of the analytic
 dynamics too: the network's errors at the learned walk's states (against
@@ -37,7 +39,6 @@ from ocp.solution import Solution
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 WALK = PROBLEMS / "gait2d_torque.toml"
 SURROGATE = PROBLEMS / "surrogates" / "gait2d_walker_graph.casadi"
-LEARNED = {"model.dynamics": "surrogates/gait2d_walker_graph.casadi"}
 
 
 def solve(label, overrides, guess=None, guess_solution=None):
@@ -63,8 +64,12 @@ def main():
                     "analytic walk's: does the learned walker keep that optimum?)")
     ap.add_argument("--diagnose", action="store_true", help="the network's errors at the "
                     "learned walk and the analytic walk started from it")
+    ap.add_argument("--surrogate", type=Path, default=SURROGATE, help="a walker network "
+                    "(.casadi) in place of the shipped one")
     args = ap.parse_args()
-    record = json.loads(SURROGATE.with_suffix(".json").read_text())
+    surrogate = args.surrogate.resolve()
+    learned_keys = {"model.dynamics": str(surrogate)}
+    record = json.loads(surrogate.with_suffix(".json").read_text())
     tr = record["training"]
     print(f"network: {record['network']['parameters']} weights, "
           f"{record['network']['contact_edges']} contact edges; trained in {tr['time_s']:.0f} s "
@@ -84,7 +89,7 @@ def main():
     else:
         analytic, t_a = solve("analytic (Newton-Euler)", {})
     learned, t_l = solve("graph network, contact edges" + (", warm" if args.guess else ""),
-                         LEARNED, args.guess)
+                         learned_keys, args.guess)
     if args.out:
         learned.save(args.out)
     a = walk_agreement(analytic, learned)
@@ -104,17 +109,17 @@ def main():
           f"({learned.solve_time_s:.1f} / {analytic.solve_time_s:.1f} s); iterations "
           f"{learned.iterations} / {analytic.iterations}")
     if args.diagnose:
-        diagnose(learned, analytic)
+        diagnose(learned, analytic, surrogate)
 
 
-def network_errors(solution) -> dict:
+def network_errors(solution, surrogate=SURROGATE) -> dict:
     """RMS over a walk's points of the network's errors against the analytic walker:
     slider forces (N), joint torques (N m, largest), contact forces (N)."""
     import casadi as ca
 
     from learned_components.contact_graph import truth_function
     model = ocp.load_problem(WALK).model
-    function = ca.Function.load(str(SURROGATE))     # (q, qd, qdd) -> (tau, contact forces)
+    function = ca.Function.load(str(surrogate))     # (q, qd, qdd) -> (tau, contact forces)
     n, m = model.tree.n, len(solution.time)
     q, qd, qdd = solution.states[:, :n].T, solution.states[:, n:].T, solution.algebraics.T
     tau, forces, _ = truth_function(model).map(m)(q, qd, qdd)
@@ -124,10 +129,10 @@ def network_errors(solution) -> dict:
             "contact_N": float(np.sqrt(np.mean(np.array(forces_l - forces) ** 2)))}
 
 
-def diagnose(learned, analytic):
+def diagnose(learned, analytic, surrogate=SURROGATE):
     print("\nnetwork errors against Newton-Euler + Hunt-Crossley (RMS over the walk's points):")
     for label, s in (("at the learned walk", learned), ("at the analytic walk", analytic)):
-        e = network_errors(s)
+        e = network_errors(s, surrogate)
         print(f"  {label:<22} sliders {e['sliders_N'][0]:.1f}, {e['sliders_N'][1]:.1f} N; "
               f"joints up to {e['joints_N_m']:.1f} N m; contact forces {e['contact_N']:.1f} N")
     back, _ = solve("analytic from the learned", {}, guess_solution=learned)

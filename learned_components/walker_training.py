@@ -106,9 +106,11 @@ def train_walker_dynamics(spec, progress: bool = True):
     if progress:
         print(f"training a graph network with {len(layout['contacts'])} contact edges ...",
               flush=True)
+    weights = [o["walk_weight"] if k == "walk" else 1.0 for k in KINDS if o[k] > 0]
     net, seconds = train_walker(layout, sets, spec.channels, o["hidden"], spec.epochs,
                                 spec.learning_rate, spec.lbfgs_steps, spec.seed, spec.threads,
-                                pretrained_weights(o["pretrained"], spec.channels))
+                                pretrained_weights(o["pretrained"], spec.channels),
+                                contact_law=o["contact_law"], set_weights=weights)
     return export_walker(spec, net, seconds, sets, around)
 
 

@@ -1,0 +1,117 @@
+"""The walker network's depth_power contact law and the guarded L-BFGS of its training."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import ocp  # noqa: E402
+from learned_components import contact_graph as cg  # noqa: E402
+from learned_components.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from learned_components.graph_training import guarded_lbfgs, lbfgs  # noqa: E402
+from learned_components.spec import spec_from_dict  # noqa: E402
+from ocp.errors import ProblemError  # noqa: E402
+
+WALK = Path(__file__).resolve().parent.parent / "problems" / "gait2d_torque.toml"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ocp.load_problem(WALK).model
+
+
+def constant_edges(net, power):
+    """An edge perceptron that ignores its features: o = its output bias."""
+    with torch.no_grad():
+        net.weights_["edge_hidden"].zero_()
+        net.weights_["edge_out_bias"][:] = torch.tensor([[1.0, 0.3]])
+        net.weights_["edge_power"][:] = power
+
+
+def test_a_depth_power_edge_vanishes_above_the_ground_and_grows_as_the_power_below(model):
+    """Normal force 100 N * softplus(o1) * (w softplus(d / w) / 1 cm)^p: the closed form,
+    for a perceptron held constant. Deep down (past any sample) it keeps growing as
+    d^p, as a Hertz sphere's d^1.5, where the gated law saturates."""
+    net = cg.WalkerGraphNetwork(cg.walker_layout(model), seed=1, contact_law="depth_power")
+    constant_edges(net, 1.5)
+    depth = torch.tensor([-0.10, -0.05, 0.0, 0.03, 0.066, 0.132], dtype=torch.float64)
+    zero = torch.zeros(len(depth), dtype=torch.float64)
+    ft, fn = (f.detach().numpy() for f in cg._edge_force(cg._Torch, net.weights_, depth,
+                                                         zero + 0.3, zero - 0.5, zero + 0.035))
+    w, d = cg.GATE_WIDTH_M, depth.numpy()
+    expected = 100.0 * np.log1p(np.e) * (w * np.log1p(np.exp(d / w)) / 0.01) ** 1.5
+    np.testing.assert_allclose(fn, expected, rtol=1e-12, atol=1e-30)
+    assert fn[0] < 1e-25 and fn[1] < 1e-12 and np.all(fn >= 0.0)
+    assert fn[-1] / fn[-2] == pytest.approx(2 ** 1.5, rel=1e-6)
+    np.testing.assert_allclose(ft, 0.3 * fn, rtol=1e-6)     # Coulomb: F_T = o2 F_N
+    gated = cg.WalkerGraphNetwork(cg.walker_layout(model), seed=1)
+    with torch.no_grad():
+        gated.weights_["edge_hidden"].zero_()
+        gated.weights_["edge_out_bias"][:] = torch.tensor([[1.0, 0.3]])
+    fg = cg._edge_force(cg._Torch, gated.weights_, depth, zero, zero, zero + 0.035)[1]
+    assert float(fg[-1] / fg[-2]) == pytest.approx(1.0, abs=1e-6)  # the gate saturates
+
+
+def test_a_depth_power_network_exports_and_restores(model, tmp_path):
+    layout = cg.walker_layout(model)
+    net = cg.WalkerGraphNetwork(layout, seed=3, contact_law="depth_power")
+    with torch.no_grad():
+        net.weights_["edge_out_bias"][:] = torch.tensor([[1.0, -0.5]])
+        net.weights_["edge_power"][:] = 1.3
+    d = cg.sample_states(model, "ground", 40, seed=5)
+    inputs = [cg._t(d[k]) for k in ("q", "qd", "qdd", "edges")]
+    with torch.no_grad():
+        tau, forces = (a.numpy() for a in net(*inputs))
+    f = cg.walker_function(net.weights(), layout, model)
+    tau_c, forces_c = (np.array(v).T for v in f.map(40)(d["q"].T, d["qd"].T, d["qdd"].T))
+    assert np.max(np.abs(forces)) > 10.0
+    np.testing.assert_allclose(tau_c, tau, rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(forces_c, forces, rtol=1e-10, atol=1e-8)
+    save_checkpoint(tmp_path / "w.pt", [net], {})
+    back = load_checkpoint(tmp_path / "w.pt").networks[0]
+    assert back.architecture()["contact_law"] == "depth_power"
+    with torch.no_grad():
+        np.testing.assert_allclose(back(*inputs)[1].numpy(), forces, rtol=1e-12)
+
+
+def test_the_contact_law_key_names_its_mistakes(tmp_path):
+    base = {"component": "tree_dynamics", "model": {"name": "gait2d_torque"},
+            "data": {"walk": 0, "air": 10}}
+    edges = {"target": "inverse_dynamics", "contact_edges": True}
+    with pytest.raises(ProblemError, match="contact_law") as info:
+        spec_from_dict({**base, "network": {**edges, "contact_law": "hertz"}},
+                       tmp_path / "w.train.toml")
+    assert "gate" in str(info.value) and "depth_power" in str(info.value)
+    with pytest.raises(ProblemError, match="walk_weight"):
+        spec_from_dict({**base, "network": edges, "data": {"walk": 0, "walk_weight": -1}},
+                       tmp_path / "w.train.toml")
+    spec = spec_from_dict({**base, "network": {**edges, "contact_law": "depth_power"},
+                           "data": {"walk": 0, "air": 10, "walk_weight": 3}},
+                          tmp_path / "w.train.toml")
+    assert spec.walker["contact_law"] == "depth_power" and spec.walker["walk_weight"] == 3
+
+
+def test_guarded_lbfgs_undoes_a_step_that_leaves_the_loss_finite_domain():
+    """A loss finite only for x < 0.9 whose minimum lies beyond: plain L-BFGS steps out
+    of the domain and fails; the guarded one keeps the last finite, lower loss and
+    stops."""
+    def make():
+        x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+
+        def loss():
+            return (x[0] - 3.0) ** 2 - torch.log(1.0 - x[0]) * 1e-3 + \
+                torch.where(x[0] < 0.9, 0.0, torch.nan)
+        return x, loss
+
+    x, loss = make()
+    try:    # NaN in its strong-Wolfe bracket: torch's L-BFGS raises or ends on NaN
+        lbfgs([x], loss, 3)
+        plain = float(loss())
+    except IndexError:
+        plain = float("nan")
+    assert not np.isfinite(plain)
+    x, loss = make()
+    start = float(loss())
+    kept = guarded_lbfgs([x], loss, 3)
+    assert np.isfinite(float(loss())) and float(loss()) <= start and kept < 3
