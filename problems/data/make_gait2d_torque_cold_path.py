@@ -1,6 +1,6 @@
 """Make the states a cold start of the torque walk visits: the walker network's path samples.
 
-    python problems/data/make_gait2d_torque_cold_path.py
+    python problems/data/make_gait2d_torque_cold_path.py [--dynamics FILE --out CSV]
 
 ``problems/gait2d_torque.toml`` (analytic dynamics) from its own guess,
 stopped after each of ITERATIONS IPOPT iterations on its first mesh
@@ -11,7 +11,15 @@ with the feet up to 7 cm deep, and the path passes the longest steps the
 bounds allow before it settles on the walk (159 iterations in all): states a
 network trained around the walk alone never sees
 (``gait2d_walker_graph.train.toml``, ``[data] path_states``).
+
+``--dynamics FILE`` (a walker network, ``model.dynamics``) writes the path
+of the LEARNED walker's cold start instead (to ``--out``): the states that
+network's own solve visits, which the analytic path does not cover once
+the two paths part. Its samples are labelled by the analytic dynamics as
+every other (DAgger's way: train, solve with the network, label what it
+visited, train again).
 """
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +28,21 @@ ITERATIONS = (0, 1, 2, 3, 4, 6, 8, 12, 17, 25, 35, 50, 70, 100, 130)
 PROBLEMS = Path(__file__).resolve().parent.parent
 
 
-def main(out: Path = PROBLEMS / "surrogates" / "gait2d_torque_cold_path_states.csv") -> None:
+def main(out: Path = PROBLEMS / "surrogates" / "gait2d_torque_cold_path_states.csv",
+         dynamics: str | None = None) -> None:
     import ocp
     from learned_components.walker_training import path_states
-    columns, rows = path_states(ocp.load_problem(PROBLEMS / "gait2d_torque.toml"), ITERATIONS)
+    overrides = {"model.dynamics": dynamics} if dynamics else {}
+    columns, rows = path_states(ocp.load_problem(PROBLEMS / "gait2d_torque.toml", overrides),
+                                ITERATIONS)
     np.savetxt(out, rows, delimiter=",", header=",".join(columns), comments="", fmt="%.9g")
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dynamics", help="a walker network (model.dynamics) to solve with")
+    ap.add_argument("--out", type=Path, help="the CSV to write (required with --dynamics)")
+    args = ap.parse_args()
+    if args.dynamics and args.out is None:
+        ap.error("--dynamics needs --out (the shipped CSV is the analytic path's)")
+    main(*([args.out] if args.out else []), dynamics=args.dynamics)
