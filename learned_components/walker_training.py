@@ -9,6 +9,7 @@
     architecture = "graph"
     target = "inverse_dynamics"          # the only target with contact edges
     contact_edges = true
+    contact_law = "gate"                 # or "depth_power" (contact_graph.CONTACT_LAWS)
     hidden = 16                          # the edge perceptron's width
     pretrained = "double_pendulum_graph.pt"   # tree weights trained on chains
 
@@ -22,6 +23,7 @@
     around = "gait2d_torque_walk_states.csv"   # its states and accelerations
     path = 700                           # around the iterates of a cold start's solve
     path_states = "gait2d_torque_cold_path_states.csv"
+    walk_weight = 1.0                    # the walk samples' weight in the loss
     seed = 0
 
     [training]

@@ -1,6 +1,7 @@
 """Make the states a cold start of the torque walk visits: the walker network's path samples.
 
-    python problems/data/make_gait2d_torque_cold_path.py [--dynamics FILE --out CSV]
+    python problems/data/make_gait2d_torque_cold_path.py [--dynamics FILE --out CSV
+        [--iterations 1,3,8] [--append]]
 
 ``problems/gait2d_torque.toml`` (analytic dynamics) from its own guess,
 stopped after each of ITERATIONS IPOPT iterations on its first mesh
@@ -17,7 +18,12 @@ of the LEARNED walker's cold start instead (to ``--out``): the states that
 network's own solve visits, which the analytic path does not cover once
 the two paths part. Its samples are labelled by the analytic dynamics as
 every other (DAgger's way: train, solve with the network, label what it
-visited, train again).
+visited, train again). ``--append`` adds those rows to an existing CSV (their
+iteration numbers + 1000, to tell them apart):
+``problems/surrogates/gait2d_torque_cold_paths_states.csv`` is the analytic
+path and, appended, the path of the first shipped walker network (commit
+da32254's ``gait2d_walker_graph.casadi``, trained without path samples) at
+iterations 1, 3, 8, 17, 35 and 70, which went to the longest step.
 """
 import argparse
 from pathlib import Path
@@ -29,12 +35,15 @@ PROBLEMS = Path(__file__).resolve().parent.parent
 
 
 def main(out: Path = PROBLEMS / "surrogates" / "gait2d_torque_cold_path_states.csv",
-         dynamics: str | None = None) -> None:
+         dynamics: str | None = None, iterations=ITERATIONS, append: bool = False) -> None:
     import ocp
     from learned_components.walker_training import path_states
     overrides = {"model.dynamics": dynamics} if dynamics else {}
     columns, rows = path_states(ocp.load_problem(PROBLEMS / "gait2d_torque.toml", overrides),
-                                ITERATIONS)
+                                iterations)
+    if append:
+        rows[:, 0] += 1000
+        rows = np.vstack([np.loadtxt(out, delimiter=",", skiprows=1, ndmin=2), rows])
     np.savetxt(out, rows, delimiter=",", header=",".join(columns), comments="", fmt="%.9g")
 
 
@@ -42,7 +51,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dynamics", help="a walker network (model.dynamics) to solve with")
     ap.add_argument("--out", type=Path, help="the CSV to write (required with --dynamics)")
+    ap.add_argument("--iterations", help="comma-separated iteration counts")
+    ap.add_argument("--append", action="store_true", help="add the rows to --out")
     args = ap.parse_args()
     if args.dynamics and args.out is None:
         ap.error("--dynamics needs --out (the shipped CSV is the analytic path's)")
-    main(*([args.out] if args.out else []), dynamics=args.dynamics)
+    its = tuple(int(k) for k in args.iterations.split(",")) if args.iterations else ITERATIONS
+    main(*([args.out] if args.out else []), dynamics=args.dynamics, iterations=its,
+         append=args.append)
