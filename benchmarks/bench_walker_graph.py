@@ -12,15 +12,21 @@ the problem's own guess, each as ``ocp solve`` does (mesh refinement
 included). Prints the training record (time, held-out errors), the two
 solves (status, objective, iterations, time) and their agreement: objective
 (target within 5 %), ground reactions on the normalised cycle (RMS and peak
-difference over the peak vertical force, target within 10 %), joint angles.
+difference over the peak vertical force, target within 10 %), joint angles;
+once from each half cycle's first instant and once over whole strides at
+the phase that matches them best (the half cycle may start anywhere in the
+stride: the same gait found at another phase is the same optimum).
 Machines here are shared: compare within one run. ``--analytic DIR`` takes
 the analytic walk from an ``ocp solve`` folder instead of solving it (its
-time then comes from that run); ``--out DIR`` saves the learned walk.
+time then comes from that run); ``--out DIR`` saves the learned walk;
+``--surrogate FILE`` takes another walker network (a .casadi file of ``ocp
+train``) in place of the shipped one.
 
 ``--diagnose`` asks whether the learned walk's optimum is one of the analytic
 dynamics too: the network's errors at the learned walk's states (against
 Newton-Euler with Hunt-Crossley contacts: how far the learned walk is from
-feasible for the analytic walker), and the analytic walk warm-started from
+feasible for the analytic walker), at the analytic walk's and at the
+problem's guess (feet up to 7 cm deep), and the analytic walk warm-started from
 the learned one (a nearby analytic optimum, or a slide to another gait).
 """
 import argparse
@@ -37,7 +43,6 @@ from ocp.solution import Solution
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 WALK = PROBLEMS / "gait2d_torque.toml"
 SURROGATE = PROBLEMS / "surrogates" / "gait2d_walker_graph.casadi"
-LEARNED = {"model.dynamics": "surrogates/gait2d_walker_graph.casadi"}
 
 
 def solve(label, overrides, guess=None, guess_solution=None):
@@ -63,8 +68,12 @@ def main():
                     "analytic walk's: does the learned walker keep that optimum?)")
     ap.add_argument("--diagnose", action="store_true", help="the network's errors at the "
                     "learned walk and the analytic walk started from it")
+    ap.add_argument("--surrogate", type=Path, default=SURROGATE, help="a walker network "
+                    "(.casadi) in place of the shipped one")
     args = ap.parse_args()
-    record = json.loads(SURROGATE.with_suffix(".json").read_text())
+    surrogate = args.surrogate.resolve()
+    learned_keys = {"model.dynamics": str(surrogate)}
+    record = json.loads(surrogate.with_suffix(".json").read_text())
     tr = record["training"]
     print(f"network: {record['network']['parameters']} weights, "
           f"{record['network']['contact_edges']} contact edges; trained in {tr['time_s']:.0f} s "
@@ -84,37 +93,44 @@ def main():
     else:
         analytic, t_a = solve("analytic (Newton-Euler)", {})
     learned, t_l = solve("graph network, contact edges" + (", warm" if args.guess else ""),
-                         LEARNED, args.guess)
+                         learned_keys, args.guess)
     if args.out:
         learned.save(args.out)
     a = walk_agreement(analytic, learned)
     met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     print(f"\nobjective: learned / analytic - 1 = {100 * a['objective_relative']:+.2f} % "
           f"(target within 5 %: {met(abs(a['objective_relative']) <= 0.05)})")
-    grf_ok = max(a["grf_rms_of_peak"], a["grf_peak_difference_of_peak"]) <= 0.10
-    print(f"ground reactions over the peak vertical force {a['peak_vertical_grf_N']:.0f} N "
-          f"(target within 10 %, RMS and peaks: {met(grf_ok)}):")
-    for name, v in a["grf"].items():
-        print(f"  {name:<8} RMS difference {100 * v['rms_of_peak']:5.2f} %, largest "
-              f"{100 * v['max_of_peak']:5.2f} %, peak {100 * v['peak_difference_of_peak']:+6.2f} %")
-    print(f"joint angles: RMS difference {a['joint_angle_rms_rad']:.4f} rad; final times "
-          f"{a['final_time_s'][0]:.3f} / {a['final_time_s'][1]:.3f} s")
+    aligned = walk_agreement(analytic, learned, align_phase=True)
+    for label, r in (("half cycles from their first instant", a),
+                     (f"whole strides, the learned one shifted by "
+                      f"{100 * aligned['phase_shift_of_stride']:.1f} % of the stride (the "
+                      f"half cycle's start is free)", aligned)):
+        grf_ok = max(r["grf_rms_of_peak"], r["grf_peak_difference_of_peak"]) <= 0.10
+        print(f"ground reactions, {label}, over the peak vertical force "
+              f"{r['peak_vertical_grf_N']:.0f} N (target within 10 %, RMS and peaks: "
+              f"{met(grf_ok)}):")
+        for name, v in r["grf"].items():
+            print(f"  {name:<8} RMS difference {100 * v['rms_of_peak']:5.2f} %, largest "
+                  f"{100 * v['max_of_peak']:5.2f} %, peak "
+                  f"{100 * v['peak_difference_of_peak']:+6.2f} %")
+        print(f"  joint angles: RMS difference {r['joint_angle_rms_rad']:.4f} rad")
+    print(f"final times {a['final_time_s'][0]:.3f} / {a['final_time_s'][1]:.3f} s")
     print(f"time: learned / analytic whole call {t_l / t_a:.2f} ({t_l:.1f} / {t_a:.1f} s); "
           f"IPOPT {learned.solve_time_s / analytic.solve_time_s:.2f} "
           f"({learned.solve_time_s:.1f} / {analytic.solve_time_s:.1f} s); iterations "
           f"{learned.iterations} / {analytic.iterations}")
     if args.diagnose:
-        diagnose(learned, analytic)
+        diagnose(learned, analytic, surrogate)
 
 
-def network_errors(solution) -> dict:
+def network_errors(solution, surrogate=SURROGATE) -> dict:
     """RMS over a walk's points of the network's errors against the analytic walker:
     slider forces (N), joint torques (N m, largest), contact forces (N)."""
     import casadi as ca
 
     from learned_components.contact_graph import truth_function
     model = ocp.load_problem(WALK).model
-    function = ca.Function.load(str(SURROGATE))     # (q, qd, qdd) -> (tau, contact forces)
+    function = ca.Function.load(str(surrogate))     # (q, qd, qdd) -> (tau, contact forces)
     n, m = model.tree.n, len(solution.time)
     q, qd, qdd = solution.states[:, :n].T, solution.states[:, n:].T, solution.algebraics.T
     tau, forces, _ = truth_function(model).map(m)(q, qd, qdd)
@@ -124,10 +140,20 @@ def network_errors(solution) -> dict:
             "contact_N": float(np.sqrt(np.mean(np.array(forces_l - forces) ** 2)))}
 
 
-def diagnose(learned, analytic):
+def the_guess():
+    """The problem's own guess (feet up to 7 cm deep) as a Solution: IPOPT stopped
+    before its first iteration."""
+    problem = ocp.load_problem(WALK, {"solver.max_iterations": 0})
+    problem.mesh_refinement = None
+    return ocp.solve(problem, check_dynamics=False)
+
+
+def diagnose(learned, analytic, surrogate=SURROGATE):
     print("\nnetwork errors against Newton-Euler + Hunt-Crossley (RMS over the walk's points):")
-    for label, s in (("at the learned walk", learned), ("at the analytic walk", analytic)):
-        e = network_errors(s)
+    guess = the_guess()
+    for label, s in (("at the learned walk", learned), ("at the analytic walk", analytic),
+                     ("at the problem's guess", guess)):
+        e = network_errors(s, surrogate)
         print(f"  {label:<22} sliders {e['sliders_N'][0]:.1f}, {e['sliders_N'][1]:.1f} N; "
               f"joints up to {e['joints_N_m']:.1f} N m; contact forces {e['contact_N']:.1f} N")
     back, _ = solve("analytic from the learned", {}, guess_solution=learned)

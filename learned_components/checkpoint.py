@@ -135,6 +135,7 @@ def build(architecture: dict):
         from learned_components.contact_graph import WalkerGraphNetwork
         from learned_components.graph import CHANNELS
         return WalkerGraphNetwork(architecture["layout"], hidden=architecture["hidden"],
+                                  contact_law=architecture.get("contact_law", "gate"),
                                   **{c: architecture[c] for c in CHANNELS})
     if kind in ("rnn", "gru", "lstm"):
         from learned_components.recurrent import SequenceNet

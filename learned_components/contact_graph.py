@@ -116,22 +116,40 @@ def edge_geometry(model) -> ca.Function:
     return ca.Function("edge_geometry", [q, qd], [ca.vertcat(*out)], ["q", "qd"], ["edges"])
 
 
+#: Contact laws of an edge: "gate" (the normal force gated by sigmoid(depth / width),
+#: bounded deep down) and "depth_power" (gated by (w softplus(depth / w) / DEPTH_REF_M)^p,
+#: p learned: it vanishes above the ground as the gate does and grows as a power of
+#: the depth below it, so a foot deeper than any sample is pushed harder, as by a sphere).
+CONTACT_LAWS = ("gate", "depth_power")
+#: Depth (m) at which the depth_power envelope is 1.
+DEPTH_REF_M = 0.01
+
+
 def _edge_force(be, W, depth, speed, slip, radius):
     """(friction, normal) force (N, world frame) of one contact edge."""
     feats = [depth, speed, slip, radius]
+    power = "edge_power" in W      # the depth_power law (CONTACT_LAWS)
     z = [(f - c) / s for f, c, s in zip(feats, FEATURE_CENTRES, FEATURE_SCALES)]
     if be is _Torch:
         h = torch.tanh(torch.stack(z, -1) @ W["edge_hidden"].T + W["edge_hidden_bias"])
         o = h @ W["edge_out"].T + W["edge_out_bias"]
         o1, o2 = o[:, 0], o[:, 1]
-        gate = torch.sigmoid(depth / GATE_WIDTH_M)
+        if power:
+            depth_part = GATE_WIDTH_M * torch.nn.functional.softplus(depth / GATE_WIDTH_M)
+            gate = (depth_part / DEPTH_REF_M) ** W["edge_power"].reshape(())
+        else:
+            gate = torch.sigmoid(depth / GATE_WIDTH_M)
         normal = FORCE_SCALE_N * W["edge_scale"].reshape(()) * gate * \
             torch.nn.functional.softplus(o1)
     else:
         h = ca.tanh(ca.mtimes(W["edge_hidden"], ca.vertcat(*z)) + W["edge_hidden_bias"].T)
         o = ca.mtimes(W["edge_out"], h) + W["edge_out_bias"].T
         o1, o2 = o[0], o[1]
-        gate = 1 / (1 + ca.exp(-depth / GATE_WIDTH_M))
+        if power:
+            depth_part = GATE_WIDTH_M * ca.log1p(ca.exp(depth / GATE_WIDTH_M))
+            gate = (depth_part / DEPTH_REF_M) ** W["edge_power"]
+        else:
+            gate = 1 / (1 + ca.exp(-depth / GATE_WIDTH_M))
         normal = FORCE_SCALE_N * W["edge_scale"] * gate * ca.log1p(ca.exp(o1))
     return normal * o2, normal
 
@@ -163,15 +181,16 @@ def _pass(be, W, channels, layout, q, qd, qdd, edges):
 class WalkerGraphNetwork(nn.Module):
     """The tree's graph network with slider read-out and contact edges (module docstring).
 
-    ``channels``: as GraphNetwork's; ``hidden``: width of the edge perceptron.
-    Weights float64, one ParameterDict (``weights_``).
+    ``channels``: as GraphNetwork's; ``hidden``: width of the edge perceptron;
+    ``contact_law``: one of CONTACT_LAWS (depth_power adds the learned exponent
+    ``edge_power``, starting at 1). Weights float64, one ParameterDict (``weights_``).
     """
 
     kind = "graph_contact"
 
     def __init__(self, layout: dict, vectors: int = 4, accelerations: int = 2,
                  velocities: int = 2, forces: int = 4, moments: int = 4, hidden: int = 16,
-                 seed: int = 0):
+                 seed: int = 0, contact_law: str = "gate"):
         super().__init__()
         from learned_components.graph import GraphNetwork
         self.layout = layout
@@ -189,6 +208,11 @@ class WalkerGraphNetwork(nn.Module):
         # the edges' force unit, set by calibrate_edges (not by the optimiser)
         extra["edge_scale"] = nn.Parameter(torch.ones(1, 1, dtype=torch.float64),
                                            requires_grad=False)
+        if contact_law == "depth_power":
+            extra["edge_power"] = nn.Parameter(torch.ones(1, 1, dtype=torch.float64))
+        elif contact_law != "gate":
+            raise ValueError(f"contact_law '{contact_law}': one of {', '.join(CONTACT_LAWS)}")
+        self.contact_law = contact_law
         self.weights_ = nn.ParameterDict({**dict(base.weights_.items()), **extra})
         self.hidden = hidden
         tree = layout["tree"]
@@ -218,6 +242,7 @@ class WalkerGraphNetwork(nn.Module):
 
     def architecture(self) -> dict:
         return {"kind": self.kind, **self.channels, "hidden": self.hidden,
+                "contact_law": self.contact_law,
                 "contact_edges": len(self.layout["contacts"]), "layout": self.layout,
                 "parameters": sum(p.numel() for p in self.parameters())}
 
@@ -360,7 +385,8 @@ TREE_WEIGHTS = ("down_velocity", "down_acceleration", "down_vector", "up_own_for
 def train_walker(layout: dict, sets: list, channels: dict | None = None, hidden: int = 16,
                  epochs: int = 1500, learning_rate: float = 1e-2, lbfgs_steps: int = 30,
                  seed: int = 0, threads: int = 1, pretrained: dict | None = None,
-                 contact_weight: float = 0.0):
+                 contact_weight: float = 0.0, contact_law: str = "gate",
+                 set_weights: list | None = None):
     """(network, seconds): fitted to the generalised forces of ``sets`` (sample_states
     dicts; kinds 'air' first), each coordinate's error in units of its RMS, plus
     ``contact_weight`` times the contact forces' error in units of theirs.
@@ -378,24 +404,34 @@ def train_walker(layout: dict, sets: list, channels: dict | None = None, hidden:
     and three stages follow: L-BFGS on the root's read-out alone with the feet
     in the air (the first set), Adam then L-BFGS on the contact edges and
     their entry into the feet, and ``lbfgs_steps // 2`` L-BFGS steps on all
-    weights together.
+    weights together. Every L-BFGS stage is guarded (guarded_lbfgs): a step
+    that makes the loss non-finite or larger is undone and the stage ends.
+
+    ``set_weights``: a loss weight per set (default 1 each), for example to
+    keep the walk's accuracy when samples of other regions are added.
     """
-    from learned_components.graph_training import adam, lbfgs
+    from learned_components.graph_training import adam, guarded_lbfgs
     torch.set_num_threads(max(1, threads))
     channels = channels or dict(zip(CHANNELS, (4, 2, 2, 4, 4)))
-    net = WalkerGraphNetwork(layout, **channels, hidden=hidden, seed=seed)
+    net = WalkerGraphNetwork(layout, **channels, hidden=hidden, seed=seed,
+                             contact_law=contact_law)
     keys = ("q", "qd", "qdd", "tau", "forces", "edges")
     data = {k: _t(np.concatenate([s[k] for s in sets])) for k in keys}
-    air = {k: _t(sets[0][k]) for k in keys}
+    weight = np.concatenate([np.full(len(s["q"]), w) for s, w in
+                             zip(sets, set_weights or [1.0] * len(sets))])
+    data["weight"] = _t(weight / weight.mean())[:, None]
+    air = {**{k: _t(sets[0][k]) for k in keys},
+           "weight": torch.ones(len(sets[0]["q"]), 1, dtype=torch.float64)}
     scale = torch.sqrt(torch.mean(data["tau"] ** 2, 0))
     started = time.perf_counter()
 
     force_scale = torch.sqrt(torch.mean(data["forces"] ** 2, 0)).clamp(min=1.0)
+    lbfgs = guarded_lbfgs
 
     def loss_on(d):
         def loss():
             tau, forces = net(d["q"], d["qd"], d["qdd"], d["edges"])
-            value = torch.mean(((tau - d["tau"]) / scale) ** 2)
+            value = torch.mean(d["weight"] * ((tau - d["tau"]) / scale) ** 2)
             if contact_weight:
                 value = value + contact_weight * torch.mean(((forces - d["forces"])
                                                              / force_scale) ** 2)

@@ -101,6 +101,47 @@ adam, lbfgs = _adam, _lbfgs
 PRIOR_SEED = 7919
 
 
+def guarded_lbfgs(parameters, loss, steps: int) -> int:
+    """``steps`` L-BFGS steps (20 iterations each, strong Wolfe line search) on
+    ``parameters``, each kept only if the loss after it is finite and no larger than
+    before (or raised on a NaN loss in its line search); the first that fails is undone
+    and ends the stage. Returns the steps kept.
+
+    The joint stage of contact_graph.train_walker, unguarded, diverged on larger sample sets
+    (held-out errors 30 to 68 %): a step's line search accepts any finite loss
+    along the way, and L-BFGS's curvature pairs can carry it off."""
+    parameters = [p for p in parameters if p.requires_grad]
+    if steps <= 0:
+        return 0
+    opt = torch.optim.LBFGS(parameters, lr=1.0, max_iter=20, history_size=50,
+                            line_search_fn="strong_wolfe", tolerance_grad=0.0,
+                            tolerance_change=0.0)
+
+    def closure():
+        opt.zero_grad()
+        value = loss()
+        value.backward()
+        return value
+
+    with torch.no_grad():
+        best = float(loss())
+    for k in range(steps):
+        saved = [p.detach().clone() for p in parameters]
+        try:
+            opt.step(closure)
+            with torch.no_grad():
+                value = float(loss())
+        except IndexError:      # torch's strong-Wolfe bracket on a NaN loss
+            value = math.nan
+        if not math.isfinite(value) or value > best:
+            with torch.no_grad():
+                for p, v in zip(parameters, saved):
+                    p.copy_(v)
+            return k
+        best = value
+    return steps
+
+
 def train_graph(task: GraphTask, chains=None):
     """(GraphNetwork, seconds): fitted to ``chains`` (default training_chains(task));
     with ``task.prior_scale`` > 0 a RandomizedPriorGraph whose trainable part is fitted."""

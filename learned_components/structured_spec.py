@@ -114,7 +114,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         root.only({"component", "out", "network", "chains", "model", "training",
                    "description", "title", "data"})
         net.only({"architecture", "target", "hidden", "contact_edges", "pretrained",
-                  *CHANNELS})
+                  "contact_law", *CHANNELS})
         architecture = net.string("architecture", "graph", choices=["graph"])
         target = net.string("target", None, choices=list(TARGETS))
         if target is None:
@@ -134,7 +134,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
             spec.learning_rate = tr.number("learning_rate", 1e-2, minimum=0.0)
             spec.threads = tr.integer("threads", 1, minimum=1)
             return spec
-        for key in ("data", "hidden", "contact_edges", "pretrained"):
+        for key in ("data", "hidden", "contact_edges", "pretrained", "contact_law"):
             if key in (root.table if key == "data" else net.table) and \
                     (key != "contact_edges" or net.boolean(key)):
                 raise (root if key == "data" else net).error(
@@ -233,11 +233,13 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     contact edges (contact_graph.py). [data] air, ground, walk (samples of each kind),
     around (a CSV of the walk's states and accelerations, for the walk samples), path
     and path_states (samples around the iterates of a solve's path, a CSV alike), seed;
-    [network] hidden (the edge perceptron's width), the channels and pretrained (the
+    walk_weight (the walk samples' weight in the loss);
+    [network] hidden (the edge perceptron's width), contact_law (contact_graph.CONTACT_LAWS),
+    the channels and pretrained (the
     .pt checkpoint of a graph network trained on chains, whose tree weights transfer);
     [training] epochs,
     lbfgs_steps, learning_rate, threads. Inverse dynamics only."""
-    from learned_components.contact_graph import walker_layout
+    from learned_components.contact_graph import CONTACT_LAWS, walker_layout
     if "chains" in root.table:
         raise root.error("chains", "a walker's network is trained on its own states "
                          "([data]), not on chains")
@@ -247,7 +249,7 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     except ProblemError as exc:
         raise model_reader.error("name", exc.message) from None
     d = root.sub("data")
-    d.only({"air", "ground", "walk", "around", "path", "path_states", "seed"})
+    d.only({"air", "ground", "walk", "around", "path", "path_states", "seed", "walk_weight"})
     walk = d.integer("walk", 2000, minimum=0)
     around = d.path("around", path.parent) if "around" in d.table else None
     if walk and around is None:
@@ -268,6 +270,8 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
                    "ground": d.integer("ground", 2000, minimum=0), "walk": walk,
                    "around": around, "path": path_samples, "path_states": path_states,
                    "hidden": net.integer("hidden", 16, minimum=1),
+                   "walk_weight": d.number("walk_weight", 1.0, minimum=0.0),
+                   "contact_law": net.string("contact_law", "gate", choices=list(CONTACT_LAWS)),
                    "pretrained": net.path("pretrained", path.parent)
                    if "pretrained" in net.table else None}
     spec.epochs = tr.integer("epochs", 600, minimum=0)

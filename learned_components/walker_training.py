@@ -9,6 +9,7 @@
     architecture = "graph"
     target = "inverse_dynamics"          # the only target with contact edges
     contact_edges = true
+    contact_law = "gate"                 # or "depth_power" (contact_graph.CONTACT_LAWS)
     hidden = 16                          # the edge perceptron's width
     pretrained = "double_pendulum_graph.pt"   # tree weights trained on chains
 
@@ -22,6 +23,7 @@
     around = "gait2d_torque_walk_states.csv"   # its states and accelerations
     path = 700                           # around the iterates of a cold start's solve
     path_states = "gait2d_torque_cold_path_states.csv"
+    walk_weight = 1.0                    # the walk samples' weight in the loss
     seed = 0
 
     [training]
@@ -106,9 +108,11 @@ def train_walker_dynamics(spec, progress: bool = True):
     if progress:
         print(f"training a graph network with {len(layout['contacts'])} contact edges ...",
               flush=True)
+    weights = [o["walk_weight"] if k == "walk" else 1.0 for k in KINDS if o[k] > 0]
     net, seconds = train_walker(layout, sets, spec.channels, o["hidden"], spec.epochs,
                                 spec.learning_rate, spec.lbfgs_steps, spec.seed, spec.threads,
-                                pretrained_weights(o["pretrained"], spec.channels))
+                                pretrained_weights(o["pretrained"], spec.channels),
+                                contact_law=o["contact_law"], set_weights=weights)
     return export_walker(spec, net, seconds, sets, around)
 
 
@@ -173,7 +177,7 @@ def export_walker(spec, net, seconds: float, sets: list, around):
 GRF_OUTPUTS = ("grf_x_r", "grf_y_r", "grf_x_l", "grf_y_l")
 
 
-def walk_agreement(reference, other, points: int = 201) -> dict:
+def walk_agreement(reference, other, points: int = 201, align_phase: bool = False) -> dict:
     """How closely ``other`` (a Solution) reproduces ``reference``'s walk.
 
     Objective difference (relative); per ground reaction of GRF_OUTPUTS, both
@@ -181,19 +185,41 @@ def walk_agreement(reference, other, points: int = 201) -> dict:
     RMS and largest difference and the difference of the peaks, each over
     the reference's largest vertical force (its peak); joint angles: RMS
     difference (rad) on the same grid.
+
+    ``align_phase``: the half cycle of a symmetric walk may start at any instant
+    of the stride (its initial state is free: the problem's optimum is one
+    gait at every phase), so two solves can find the same gait shifted in
+    time. Both walks are then compared over a whole stride (the half cycle and
+    its mirror image, right and left swapped), ``other`` shifted by the
+    fraction of the stride (``phase_shift_of_stride``) that makes the largest
+    RMS difference of the ground reactions smallest.
     """
-    s = np.linspace(0.0, 1.0, points)
+    s = np.linspace(0.0, 1.0, points, endpoint=not align_phase)
 
     def curve(sol, name):
         t = (sol.time - sol.time[0]) / (sol.time[-1] - sol.time[0])
         columns = sol.output_names if name.startswith("grf") else sol.state_names
         values = sol.outputs if name.startswith("grf") else sol.states
-        return np.interp(s, t, values[:, list(columns).index(name)])
+        half = np.interp(s, t, values[:, list(columns).index(name)])
+        if not align_phase:
+            return half
+        return np.concatenate([half, np.interp(s, t, values[:, list(columns).index(
+            _mirror(name))])])
+
+    shift = 0
+    if align_phase:
+        ref = {g: curve(reference, g) for g in GRF_OUTPUTS}
+        oth = {g: curve(other, g) for g in GRF_OUTPUTS}
+        shift = min(range(2 * points), key=lambda k: max(
+            np.mean((ref[g] - np.roll(oth[g], k)) ** 2) for g in GRF_OUTPUTS))
+
+    def pair(name):
+        return curve(reference, name), np.roll(curve(other, name), shift)
 
     peak = max(float(np.max(np.abs(curve(reference, g)))) for g in GRF_OUTPUTS if "_y_" in g)
     grf = {}
     for g in GRF_OUTPUTS:
-        a, b = curve(reference, g), curve(other, g)
+        a, b = pair(g)
         grf[g] = {"rms_of_peak": float(np.sqrt(np.mean((a - b) ** 2)) / peak),
                   "max_of_peak": float(np.max(np.abs(a - b)) / peak),
                   "peak_difference_of_peak": float((np.max(np.abs(b)) - np.max(np.abs(a)))
@@ -203,11 +229,12 @@ def walk_agreement(reference, other, points: int = 201) -> dict:
     return {"objective_relative": other.objective / reference.objective - 1.0,
             "final_time_s": (reference.final_time, other.final_time),
             "peak_vertical_grf_N": peak, "grf": grf,
+            "phase_shift_of_stride": shift / (2 * points) if align_phase else 0.0,
             "grf_rms_of_peak": max(v["rms_of_peak"] for v in grf.values()),
             "grf_peak_difference_of_peak": max(abs(v["peak_difference_of_peak"])
                                                for v in grf.values()),
             "joint_angle_rms_rad": float(np.sqrt(np.mean([
-                (curve(reference, c) - curve(other, c)) ** 2 for c in angles])))}
+                np.subtract(*pair(c)) ** 2 for c in angles])))}
 
 
 def path_states(problem, iterations) -> tuple:
