@@ -22,6 +22,16 @@ def test_two_humps_of_walking_are_found_with_their_heights():
     assert humps.peaks_bw[1] == pytest.approx(1.1, abs=0.03)
     assert humps.valley_bw < 0.85
     assert humps.stance_fraction == pytest.approx(0.6, abs=0.01)
+    # the humps' centres, 13 % and 48 % of the stride, in a stance from 0 to 60 %
+    assert humps.peaks_at == pytest.approx((13 / 60, 48 / 60), abs=0.02)
+
+
+def test_where_the_peaks_are_in_a_stance_that_wraps_around_the_stride():
+    """The same stance started at 70 % of the stride (it ends at 30 % of the next)."""
+    percent = np.linspace(0, 100, 401)
+    humps = grf_humps(percent, 700 * walking_like((percent - 70) % 100), 700.0)
+    assert humps.peaks_bw == pytest.approx((1.2, 1.1), abs=0.03)
+    assert humps.peaks_at == pytest.approx((13 / 60, 48 / 60), abs=0.02)
 
 
 def test_stance_is_a_share_of_time_on_a_graded_grid():

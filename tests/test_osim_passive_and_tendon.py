@@ -75,6 +75,25 @@ damping = 0.1"""
         -6.09 * math.exp(33.94 * (q - 0.13)) + 11.03 * math.exp(-11.33 * (q + 2.4)), rel=1e-5)
 
 
+def test_a_linear_spring_beside_the_stops_as_predsim_s_mtp(tmp_path):
+    """PredSim's mtp (settings_Falisse_et_al_2022.m): its limit torques, damping 2 N m s/rad
+    and a spring of 25 N m/rad about 0: M = -0.9 e^(14.87 (q - 1.1345)) + 0.18 e^(-70.08 q)
+    - 25 q - 2 q'."""
+    lines = """[model.passive_moments.angle]
+k = [-0.9, 14.87, 0.18, -70.08]
+theta = [0, 1.13446401379631]
+stiffness = 25
+damping = 2"""
+    model = load_problem(problem(tmp_path, lines)).model
+    x = ca.SX.sym("x", model.nx)
+    f = ca.Function("f", [x], [model.outputs_at(x, ca.DM.zeros(model.nu), 0)
+                               ["angle_passive_moment"]])
+    for q, qd in [(0.0, 0.0), (0.3, 1.0), (-0.05, -0.5), (1.2, 0.0)]:
+        expected = (-0.9 * math.exp(14.87 * (q - 1.13446401379631))
+                    + 0.18 * math.exp(-70.08 * q) - 25 * q - 2 * qd)
+        assert float(f([q, qd])) == pytest.approx(expected, rel=1e-9)
+
+
 def test_the_pendulum_hangs_from_the_ground_so_predsim_leaves_it_free(tmp_path):
     model = load_problem(problem(tmp_path, 'passive_moments = "predsim"')).model
     assert floating_base(model.tree) == ("angle",)
@@ -106,6 +125,8 @@ def test_tendon_stiffness_sets_the_tendon_curve_of_each_muscle(tmp_path):
     ('[model.passive_moments.angel]\nk = [-1, 1, 1, -1]\ntheta = [-1, 1]', ["angel", "angle"]),
     ('[model.passive_moments.angle]\nk = [1, 1, 1, -1]\ntheta = [-1, 1]', ["angle", "k1 <= 0"]),
     ('passive_moments = "predsm"', ["passive_moments", "predsim"]),
+    ('[model.passive_moments.angle]\nk = [-1, 1, 1, -1]\ntheta = [-1, 1]\nstiffness = -25',
+     ["stiffness", "-25"]),
 ])
 def test_bad_passive_moments_and_tendon_stiffness_are_refused_in_one_line(
         lines, words, tmp_path, capsys, no_solve):  # noqa: F811

@@ -21,12 +21,15 @@ class GrfHumps:
 
     ``peaks_bw``: local maxima (body weights) in time order; ``valley_bw``:
     the lowest value between the first and the last peak (mid-stance);
-    ``stance_fraction``: share of the stride's time with the force above 2 % BW.
+    ``stance_fraction``: share of the stride's time with the force above 2 % BW;
+    ``peaks_at``: where each peak is, as a fraction of that stance phase (0 at
+    touchdown, 1 at toe-off).
     """
 
     peaks_bw: tuple
     valley_bw: float
     stance_fraction: float
+    peaks_at: tuple = ()
 
     @property
     def two_humped(self) -> bool:
@@ -62,6 +65,9 @@ def grf_humps(percent, force_N, body_weight_N: float, *, prominence_bw: float = 
     # the stride is periodic: start the search where the foot is in the air
     start = int(np.argmin(f)) if not stance.all() else 0
     f, stance = np.roll(f, -start), np.roll(stance, -start)
+    # time in the rolled order: the samples moved to the end come one period later
+    at = np.roll(edges, -start) + np.where(np.arange(f.size) >= f.size - start,
+                                            edges[-1] - edges[0], 0.0)
     runs, i = [], 0
     while i < f.size:
         if stance[i]:
@@ -88,4 +94,6 @@ def grf_humps(percent, force_N, body_weight_N: float, *, prominence_bw: float = 
         if seg[k] - max(lo_left, lo_right) >= prominence_bw:
             peaks.append(k)
     valley = float(seg[peaks[0]:peaks[-1] + 1].min()) if len(peaks) > 1 else float("nan")
-    return GrfHumps(tuple(float(seg[k]) for k in peaks), valley, stance_fraction)
+    t = at[a:b + 1]
+    where = tuple(float((t[k] - t[0]) / (t[-1] - t[0])) for k in peaks) if t[-1] > t[0] else ()
+    return GrfHumps(tuple(float(seg[k]) for k in peaks), valley, stance_fraction, where)

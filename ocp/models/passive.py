@@ -6,6 +6,9 @@ at the ends of the range of motion and linear viscous damping,
 
     M_p(q, q') = k1 exp(k2 (q - theta_up)) + k3 exp(k4 (q - theta_low)) - d q'
 
+and, where a joint has one (PredSim's mtp: 25 N m/rad, settings_Falisse_et_al_2022.m's
+set_stiffness_coefficient_selected_dofs), a linear spring - k q about q = 0
+
 (Anderson 1999, PhD thesis, Univ. Texas at Austin, eq. 4.4 and Table G.2;
 Anderson and Pandy 2001, J Biomech Eng 123:381; used in this form, with
 d = 0.1 N m s/rad, by Falisse et al. 2019, J R Soc Interface 16:20190402,
@@ -38,7 +41,8 @@ class PassiveJointMoment:
     ``k1_Nm``, ``k3_Nm`` (N m): moments at the upper and lower limits;
     ``k2_1_rad``, ``k4_1_rad`` (1/rad): their exponential rates;
     ``theta_low_rad``, ``theta_up_rad`` (rad): the limits;
-    ``damping_Nm_s_rad`` (N m s/rad): viscous damping.
+    ``damping_Nm_s_rad`` (N m s/rad): viscous damping;
+    ``stiffness_Nm_rad`` (N m/rad): a linear spring about q = 0 (none by default).
     """
 
     k1_Nm: float
@@ -48,6 +52,7 @@ class PassiveJointMoment:
     theta_low_rad: float
     theta_up_rad: float
     damping_Nm_s_rad: float = FALISSE_2019_DAMPING_NM_S_RAD
+    stiffness_Nm_rad: float = 0.0
 
     def check(self, coordinate: str = "joint") -> None:
         """Raise ValueError unless both terms resist motion out of the range.
@@ -65,6 +70,9 @@ class PassiveJointMoment:
                 self.damping_Nm_s_rad >= 0 and math.isfinite(self.damping_Nm_s_rad)):
             raise ValueError(f"passive moment of '{coordinate}': damping must be finite "
                              f"and >= 0, got {self.damping_Nm_s_rad} N m s/rad")
+        if not (self.stiffness_Nm_rad >= 0 and math.isfinite(self.stiffness_Nm_rad)):
+            raise ValueError(f"passive moment of '{coordinate}': stiffness must be finite "
+                             f"and >= 0, got {self.stiffness_Nm_rad} N m/rad")
 
     def limit_moment(self, q):
         """The two soft stops alone (N m) at angle ``q`` (rad), without damping."""
@@ -78,7 +86,8 @@ class PassiveJointMoment:
 
     def moment(self, q, qd):
         """M_p (N m) at angle ``q`` (rad) and speed ``qd`` (rad/s); scalars, numpy or CasADi."""
-        return self.limit_moment(q) - self.damping_Nm_s_rad * qd
+        moment = self.limit_moment(q) - self.damping_Nm_s_rad * qd
+        return moment - self.stiffness_Nm_rad * q if self.stiffness_Nm_rad else moment
 
 
 #: Anderson (1999) Table G.2 as tabulated by Falisse et al. (2019),

@@ -4,8 +4,9 @@
   ``ocp.models.passive.predsim_passive_moments``) or a table: ``preset``,
   ``damping`` (N m s/rad, the preset's) and per coordinate
   ``[model.passive_moments.COORDINATE] k = [k1, k2, k3, k4]``,
-  ``theta = [low, up]`` (rad or "deg"), ``damping``: exponential limit
-  torques plus damping (ocp.models.passive.PassiveJointMoment).
+  ``theta = [low, up]`` (rad or "deg"), ``damping``, ``stiffness`` (N m/rad, a
+  linear spring about 0; none by default): exponential limit torques plus damping
+  (ocp.models.passive.PassiveJointMoment).
 - ``tendon_stiffness``: the shape factor kT of the tendon force-length curve
   ``f_T = c1 exp(kT (l~T - c2)) - c3`` of every muscle (a number; 35 in De
   Groote et al. 2016 and PredSim), or a table by muscle with an optional
@@ -31,7 +32,7 @@ from ocp.models.passive import (
 )
 
 PASSIVE_KEYS = ("preset", "damping")
-COORDINATE_KEYS = ("k", "theta", "damping")
+COORDINATE_KEYS = ("k", "theta", "damping", "stiffness")
 
 
 def tendon_strain(stiffness: float, curves) -> float:
@@ -76,7 +77,8 @@ def read_passive_moments(reader: TableReader, model) -> dict:
         thetas = [TableReader({"theta": v}, sub.key("theta"), sub.file).number("theta",
                                                                                  unit="rad")
                   for v in theta]
-        element = PassiveJointMoment(*ks, *thetas, sub.number("damping", damping, minimum=0.0))
+        element = PassiveJointMoment(*ks, *thetas, sub.number("damping", damping, minimum=0.0),
+                                     sub.number("stiffness", 0.0, minimum=0.0))
         try:
             element.check(c)
         except ValueError as exc:
