@@ -58,8 +58,12 @@ dual infeasibility passes 1e9 within 20 iterations, exact Hessian or L-BFGS.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 import os
+import re
+import sys
 import time
 import tomllib
 import warnings
@@ -110,6 +114,60 @@ def humps(grf_y: np.ndarray, weight_N: float) -> list:
     y = grf_y / weight_N
     return [float(y[k]) for k in range(1, len(y) - 1)
             if y[k] >= y[k - 1] and y[k] > y[k + 1] and y[k] > 0.8]
+
+
+class Tee(io.TextIOBase):
+    """IPOPT's printout (CasADi writes it to Python's sys.stdout) kept, and shown if
+    ``echo``."""
+
+    def __init__(self, echo: bool):
+        self.echo, self.parts = echo, []
+
+    def write(self, text):
+        self.parts.append(text)
+        if self.echo:
+            sys.__stdout__.write(text)
+            sys.__stdout__.flush()
+        return len(text)
+
+
+TIMING = re.compile(r"^\s*([A-Za-z][^.:]*?)\.{2,}:\s+([\d.]+) \(sys:\s+[\d.]+ wall:\s+([\d.]+)\)")
+#: IPOPT's timing statistics lines that are the linear solver (MUMPS)
+LINEAR = ("LinearSystemScaling", "LinearSystemSymbolicFactorization",
+          "LinearSystemFactorization", "LinearSystemBackSolve",
+          "LinearSystemStructureConverter")
+#: its function evaluation lines that are derivatives
+DERIVATIVES = ("Objective function gradient", "Equality constraint Jacobian",
+               "Inequality constraint Jacobian", "Lagrangian Hessian")
+
+
+def time_split(printout: str) -> dict:
+    """{IPOPT timing line: (CPU s, wall s)} from its print_timing_statistics."""
+    out = {}
+    for line in printout.splitlines():
+        found = TIMING.match(line)
+        if found:
+            out.setdefault(found.group(1).strip(), (float(found.group(2)),
+                                                    float(found.group(3))))
+    return out
+
+
+def print_time_split(split: dict) -> None:
+    """Where IPOPT's time went: function values, derivatives, linear solver, the rest."""
+    if "OverallAlgorithm" not in split:
+        print("(no IPOPT timing statistics in its printout)")
+        return
+    total = split["OverallAlgorithm"]
+    evals = split.get("Function Evaluations", (0.0, 0.0))
+    deriv = tuple(sum(split.get(k, (0.0, 0.0))[i] for k in DERIVATIVES) for i in (0, 1))
+    linear = tuple(sum(split.get(k, (0.0, 0.0))[i] for k in LINEAR) for i in (0, 1))
+    rest = tuple(total[i] - evals[i] - linear[i] for i in (0, 1))
+    print(f"IPOPT time, CPU (wall) s: all {total[0]:.1f} ({total[1]:.1f}); function "
+          f"values {evals[0] - deriv[0]:.1f} ({evals[1] - deriv[1]:.1f}), derivatives "
+          f"{deriv[0]:.1f} ({deriv[1]:.1f}), linear solver {linear[0]:.1f} ({linear[1]:.1f}: "
+          f"factorisations {split.get('LinearSystemFactorization', (0, 0))[0]:.1f}, back-solves "
+          f"{split.get('LinearSystemBackSolve', (0, 0))[0]:.1f} CPU), IPOPT's own algebra and "
+          f"L-BFGS updates {rest[0]:.1f} ({rest[1]:.1f})")
 
 
 def score_reference(mat: Path, no_compile: bool) -> None:
@@ -165,6 +223,9 @@ def main():
     parser.add_argument("--score-reference", type=Path, default=None, metavar="MAT",
                         help="PredSim's Falisse_et_al_2022_paper.mat: score its solution by "
                              "our problem file, term by term")
+    parser.add_argument("--predsim-guess", type=Path, default=None, metavar="MOT",
+                        help="PredSim's IK_Guess_Full_GC.mot: start from PredSim's "
+                             "data-informed guess built from it (predsim_reference.py)")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
@@ -189,12 +250,18 @@ def main():
             overrides[key] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:   # a bare word: the string itself
             overrides[key] = value
-    if args.solve and args.verbose:   # IPOPT's split: function evaluations vs the rest
+    if args.solve:   # IPOPT's split: function evaluations, linear solver, the rest
         overrides["solver.ipopt.print_timing_statistics"] = "yes"
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         problem = load_problem(PROBLEM, overrides)
+    if args.predsim_guess is not None:
+        from predsim_reference import predsim_guess
+        made = predsim_guess(problem, args.predsim_guess)
+        print(f"PredSim's guess from {args.predsim_guess.name}: half cycle "
+              f"{made['final_time']:.4f} s, pelvis raised {1000 * made['pelvis_shift']:.1f} mm "
+              "so that the spheres carry body weight on average")
     loaded = time.perf_counter() - start
     model = problem.model
     print(f"model and problem: {loaded:.1f} s ({model.tree.n} coordinates, "
@@ -216,7 +283,9 @@ def main():
     from ocp.solve import solve
 
     start = time.perf_counter()
-    solution = solve(problem, verbose=args.verbose)
+    tee = Tee(args.verbose)
+    with contextlib.redirect_stdout(tee):
+        solution = solve(problem, verbose=True)
     wall = time.perf_counter() - start + loaded
     print(f"{solution.status}: {solution.iterations} iterations (PredSim "
           f"{PREDSIM['iterations']}), {solution.solve_time_s:.0f} s in IPOPT (PredSim "
@@ -225,6 +294,9 @@ def main():
     print(f"objective {solution.objective:.7g} (PredSim {PREDSIM['unscaled']} in its "
           f"units, the log's {PREDSIM['objective']} scaled by IPOPT; ratio "
           f"{solution.objective / PREDSIM['unscaled']:.4f})")
+    print(f"set-up before IPOPT's first iteration (transcription, blocks loaded or "
+          f"compiled): {solution.setup_time_s:.1f} s; model and problem read: {loaded:.1f} s")
+    print_time_split(time_split("".join(tee.parts)))
     if solution.accuracy:
         print(f"re-simulation: {solution.accuracy}")
     stride = full_stride(solution, problem)
