@@ -54,6 +54,17 @@ cached) at 7-13 % of a core; IPOPT's CPU 149.8 s: function evaluations 29.0 s, l
 solves 109.7 s. GRF humps 1.30, 1.35 BW; angles RMS 16.3 (hip flexion), 7.1, 8.3,
 14.6 (knee), 10.4 (ankle) degrees. From the quasi-random guess (the problem's own)
 dual infeasibility passes 1e9 within 20 iterations, exact Hessian or L-BFGS.
+
+Measured (6 Dec 2026, load average 8-16), ``--solve --verbose --set
+'solver.scale_variables=true' --predsim-guess PATH/IK_Guess_Full_GC.mot``
+(scale_variables is now in the problem file): PredSim's guess and the variables
+scaled by their bounds: objective 615.5 at 64 iterations, 381.7 at 184, 349.4 at 384,
+348.31 at 554, 348.082 at 1420, stopped there, not converged (scaled dual
+infeasibility 1e-3 to 0.5, tolerance 1e-4; violation 1e-6 to 1e-8); 1159 s of CPU, 38
+min 36 s wall. 348.08 is 1.0238x PredSim's 339.99, 1.0027x PredSim's own solution on
+our mesh (347.13). Unscaled from the same guess: 825.3 at 362 iterations; from the IK
+file as guess.reference: 1484.6 at 151. Exact Hessian (unscaled): 11 iterations in
+2.5 min, dual infeasibility 1.7e7.
 """
 from __future__ import annotations
 
@@ -223,6 +234,8 @@ def main():
     parser.add_argument("--score-reference", type=Path, default=None, metavar="MAT",
                         help="PredSim's Falisse_et_al_2022_paper.mat: score its solution by "
                              "our problem file, term by term")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="save the solution there (ocp.Solution.save)")
     parser.add_argument("--predsim-guess", type=Path, default=None, metavar="MOT",
                         help="PredSim's IK_Guess_Full_GC.mot: start from PredSim's "
                              "data-informed guess built from it (predsim_reference.py)")
@@ -287,6 +300,8 @@ def main():
     with contextlib.redirect_stdout(tee):
         solution = solve(problem, verbose=True)
     wall = time.perf_counter() - start + loaded
+    if args.out is not None:
+        solution.save(args.out)
     print(f"{solution.status}: {solution.iterations} iterations (PredSim "
           f"{PREDSIM['iterations']}), {solution.solve_time_s:.0f} s in IPOPT (PredSim "
           f"{PREDSIM['ipopt_s']:.0f} s), {wall:.0f} s from a cold start (PredSim "
