@@ -54,12 +54,34 @@ cached) at 7-13 % of a core; IPOPT's CPU 149.8 s: function evaluations 29.0 s, l
 solves 109.7 s. GRF humps 1.30, 1.35 BW; angles RMS 16.3 (hip flexion), 7.1, 8.3,
 14.6 (knee), 10.4 (ankle) degrees. From the quasi-random guess (the problem's own)
 dual infeasibility passes 1e9 within 20 iterations, exact Hessian or L-BFGS.
+
+Measured (6 Dec 2026, load average 8-16), ``--solve --verbose --set
+'solver.scale_variables=true' --predsim-guess PATH/IK_Guess_Full_GC.mot``
+(scale_variables is now in the problem file): PredSim's guess and the variables
+scaled by their bounds: objective 615.5 at 64 iterations, 381.7 at 184, 349.4 at 384,
+348.31 at 554, 348.082 at 1420, stopped there, not converged (scaled dual
+infeasibility 1e-3 to 0.5, tolerance 1e-4; violation 1e-6 to 1e-8); 1159 s of CPU, 38
+min 36 s wall. 348.08 is 1.0238x PredSim's 339.99, 1.0027x PredSim's own solution on
+our mesh (347.13). Unscaled from the same guess: 825.3 at 362 iterations; from the IK
+file as guess.reference: 1484.6 at 151. Exact Hessian (unscaled): 11 iterations in
+2.5 min, dual infeasibility 1.7e7.
+The problem file as it is (scale_variables = true), ``--solve --predsim-guess
+PATH/IK_Guess_Full_GC.mot --mot PATH/Falisse_et_al_2022_paper.mot --max-iterations
+550`` (blocks cached, load average ~8, 76 % of a core): objective 348.31 (1.0245x);
+GRF humps 1.43, 1.03 BW; angles RMS hip flexion 4.3, adduction 1.7, rotation 2.9, knee
+6.9, ankle 3.6 deg; 628 s from the command (setup 27.6 s, model 4.2 s); IPOPT 419.6 s
+CPU (563 s wall): function values 35.7, derivatives 48.4, KKT solves 305.0 (MUMPS
+back-solves 155.6), the rest 30.5.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 import os
+import re
+import sys
 import time
 import tomllib
 import warnings
@@ -110,6 +132,56 @@ def humps(grf_y: np.ndarray, weight_N: float) -> list:
     y = grf_y / weight_N
     return [float(y[k]) for k in range(1, len(y) - 1)
             if y[k] >= y[k - 1] and y[k] > y[k + 1] and y[k] > 0.8]
+
+
+class Tee(io.TextIOBase):
+    """IPOPT's printout (CasADi writes it to Python's sys.stdout) kept, and shown if
+    ``echo``."""
+
+    def __init__(self, echo: bool):
+        self.echo, self.parts = echo, []
+
+    def write(self, text):
+        self.parts.append(text)
+        if self.echo:
+            sys.__stdout__.write(text)
+            sys.__stdout__.flush()
+        return len(text)
+
+
+TIMING = re.compile(r"^\s*([A-Za-z][^.:]*?)\.{2,}:\s+([\d.]+) \(sys:\s+[\d.]+ wall:\s+([\d.]+)\)")
+#: its function evaluation lines that are derivatives
+DERIVATIVES = ("Objective function gradient", "Equality constraint Jacobian",
+               "Inequality constraint Jacobian", "Lagrangian Hessian")
+
+
+def time_split(printout: str) -> dict:
+    """{IPOPT timing line: (CPU s, wall s)} from its print_timing_statistics."""
+    out = {}
+    for line in printout.splitlines():
+        found = TIMING.match(line)
+        if found:
+            out.setdefault(found.group(1).strip(), (float(found.group(2)),
+                                                    float(found.group(3))))
+    return out
+
+
+def print_time_split(split: dict) -> None:
+    """Where IPOPT's time went: function values, derivatives, the KKT solves (MUMPS's
+    factorisations and back-solves and, with L-BFGS, its low-rank terms), the rest."""
+    if "OverallAlgorithm" not in split:
+        print("(no IPOPT timing statistics in its printout)")
+        return
+    total = split["OverallAlgorithm"]
+    evals = split.get("Function Evaluations", (0.0, 0.0))
+    deriv = tuple(sum(split.get(k, (0.0, 0.0))[i] for k in DERIVATIVES) for i in (0, 1))
+    kkt = split.get("PDSystemSolverTotal", (0.0, 0.0))
+    rest = tuple(total[i] - evals[i] - kkt[i] for i in (0, 1))
+    back = split.get("LinearSystemBackSolve", (0.0, 0.0))[0]
+    print(f"IPOPT time, CPU (wall) s: all {total[0]:.1f} ({total[1]:.1f}); function "
+          f"values {evals[0] - deriv[0]:.1f} ({evals[1] - deriv[1]:.1f}), derivatives "
+          f"{deriv[0]:.1f} ({deriv[1]:.1f}), KKT solves {kkt[0]:.1f} ({kkt[1]:.1f}; MUMPS "
+          f"back-solves {back:.1f} CPU), the rest {rest[0]:.1f} ({rest[1]:.1f})")
 
 
 def score_reference(mat: Path, no_compile: bool) -> None:
@@ -165,6 +237,11 @@ def main():
     parser.add_argument("--score-reference", type=Path, default=None, metavar="MAT",
                         help="PredSim's Falisse_et_al_2022_paper.mat: score its solution by "
                              "our problem file, term by term")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="save the solution there (ocp.Solution.save)")
+    parser.add_argument("--predsim-guess", type=Path, default=None, metavar="MOT",
+                        help="PredSim's IK_Guess_Full_GC.mot: start from PredSim's "
+                             "data-informed guess built from it (predsim_reference.py)")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
@@ -189,12 +266,18 @@ def main():
             overrides[key] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:   # a bare word: the string itself
             overrides[key] = value
-    if args.solve and args.verbose:   # IPOPT's split: function evaluations vs the rest
+    if args.solve:   # IPOPT's split: function evaluations, linear solver, the rest
         overrides["solver.ipopt.print_timing_statistics"] = "yes"
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         problem = load_problem(PROBLEM, overrides)
+    if args.predsim_guess is not None:
+        from predsim_reference import predsim_guess
+        made = predsim_guess(problem, args.predsim_guess)
+        print(f"PredSim's guess from {args.predsim_guess.name}: half cycle "
+              f"{made['final_time']:.4f} s, pelvis raised {1000 * made['pelvis_shift']:.1f} mm "
+              "so that the spheres carry body weight on average")
     loaded = time.perf_counter() - start
     model = problem.model
     print(f"model and problem: {loaded:.1f} s ({model.tree.n} coordinates, "
@@ -216,8 +299,12 @@ def main():
     from ocp.solve import solve
 
     start = time.perf_counter()
-    solution = solve(problem, verbose=args.verbose)
+    tee = Tee(args.verbose)
+    with contextlib.redirect_stdout(tee):
+        solution = solve(problem, verbose=True)
     wall = time.perf_counter() - start + loaded
+    if args.out is not None:
+        solution.save(args.out)
     print(f"{solution.status}: {solution.iterations} iterations (PredSim "
           f"{PREDSIM['iterations']}), {solution.solve_time_s:.0f} s in IPOPT (PredSim "
           f"{PREDSIM['ipopt_s']:.0f} s), {wall:.0f} s from a cold start (PredSim "
@@ -225,6 +312,9 @@ def main():
     print(f"objective {solution.objective:.7g} (PredSim {PREDSIM['unscaled']} in its "
           f"units, the log's {PREDSIM['objective']} scaled by IPOPT; ratio "
           f"{solution.objective / PREDSIM['unscaled']:.4f})")
+    print(f"set-up before IPOPT's first iteration (transcription, blocks loaded or "
+          f"compiled): {solution.setup_time_s:.1f} s; model and problem read: {loaded:.1f} s")
+    print_time_split(time_split("".join(tee.parts)))
     if solution.accuracy:
         print(f"re-simulation: {solution.accuracy}")
     stride = full_stride(solution, problem)

@@ -227,3 +227,60 @@ def score_our_mesh(problem, nlp, ref: Reference) -> tuple[dict, dict]:
         name = names[k % n_rows] if k < n_rows * X.shape[1] else "final time"
         bound_viol[name] = max(bound_viol.get(name, 0.0), float(worst[k]))
     return out, bound_viol
+
+
+def predsim_guess(problem, mot: Path, percent: float = 100.0) -> dict:
+    """PredSim's data-informed guess (its ``OCP/getGuess_DI_opti.m``, read, not copied)
+    set on ``problem``, from a .mot of measured joint angles (PredSim's
+    ``OCP/IK_Guess_Full_GC.mot``: one gait cycle, ``percent`` = 100).
+
+    - the angles of the file's first half cycle spread over the half cycle: the guess's
+      final time is that half cycle's duration (PredSim spreads the same rows over its
+      mesh), so its last point is the mirror of its first;
+    - the speeds, derivatives of a spline through the angles (PredSim's too);
+    - activations and excitations 0.1 (the problem file's), tendon forces F~T 0.1
+      (PredSim's ``guess.FTtilde``);
+    - the pelvis height raised (or lowered) by the constant that makes the contact
+      spheres carry body weight on average over the half cycle. PredSim keeps the
+      file's height (``adapt_IG_pelvis_y = 0`` in its reference run); on our spheres
+      the file's height presses the feet 2.4 body weights into the ground, 1 cm lower.
+
+    Returns {"final_time": s, "pelvis_shift": m} of the guess.
+    """
+    import casadi as ca
+
+    from ocp.data.references import reference_from_file, with_speed_references
+    from ocp.engine.guess import interpolated_guess
+
+    model = problem.model
+    refs = reference_from_file(mot, model)
+    times = np.asarray(next(iter(refs.values()))[0], float)
+    rows = times.size
+    half = (rows * 50.0 / percent) * (times[1] - times[0])
+    problem.final_time_guess = float(half)
+    problem.guess_references = with_speed_references(refs, model)
+    for muscle in model.muscles:
+        if f"{muscle.name}_tendon_force" in model.state_names:
+            problem.guess_values[f"{muscle.name}_tendon_force"] = 0.1
+    grid = np.linspace(0.0, 1.0, 51)
+    X, U, _, _ = interpolated_guess(problem, grid)
+    x = ca.SX.sym("x", len(model.state_names))
+    u = ca.SX.sym("u", len(model.control_names))
+    out = model.outputs(x, u)
+    vertical = ca.Function("fy", [x, u], [out["grf_y_r"] + out["grf_y_l"]]).map(grid.size)
+    weight = sum(b.mass_kg for b in model.tree.tree.bodies) * 9.80665
+    iy = list(model.state_names).index("pelvis_ty")
+
+    def mean_load(shift):   # body weights carried on average by the spheres
+        Xs = X.copy()
+        Xs[iy] += shift
+        return float(np.mean(np.asarray(vertical(Xs, U)))) / weight
+
+    lo, hi = -0.05, 0.10      # the load falls as the pelvis rises: bisect for 1 BW
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if mean_load(mid) > 1.0 else (lo, mid)
+    shift = 0.5 * (lo + hi)
+    t_ref, y_ref = problem.guess_references["pelvis_ty"]
+    problem.guess_references["pelvis_ty"] = (t_ref, np.asarray(y_ref) + shift)
+    return {"final_time": float(half), "pelvis_shift": float(shift)}

@@ -75,6 +75,8 @@ class SolverOptions:
     compile: bool = False
     threads: int = 1
     ipopt: dict = field(default_factory=dict)
+    #: each trajectory variable divided by its bounds' magnitude (ocp/engine/scaling.py)
+    scale_variables: bool = False
 
     def check(self):
         if self.hessian not in ("exact", "limited-memory"):

@@ -20,6 +20,7 @@ import numpy as np
 from ocp.costs import EndpointVariables, PointVariables
 from ocp.engine.lifted import PointCalls, lifted_nlp
 from ocp.engine.parameters import parametrised, scales, start_values
+from ocp.engine.scaling import scaled_bounds, scaled_trajectory, trajectory_scales
 from ocp.errors import ProblemError
 from ocp.problem import IMPLICIT, MAXIMIZE, Problem, as_range
 
@@ -59,6 +60,7 @@ class TranscribedProblem:
     weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: (w, weights) -> (cost_terms, integrands) when the weights are ``p``
     read_back: ca.Function | None = None
+    row_scale: np.ndarray | float = 1.0   # each trajectory row's scale (ocp/engine/scaling.py)
 
     def with_weights(self, weights) -> TranscribedProblem:
         """This NLP with other cost weights (its ``p``): ``weights`` and the
@@ -73,7 +75,7 @@ class TranscribedProblem:
     def pack(self, X, U, Z, tf, p=None):
         """Decision vector from (nx, P), (nu, P), (nz, P) arrays, the final time and the
         estimated parameters (default: their start values)."""
-        w = np.vstack([X, U, np.asarray(Z)[:self.nz]]).ravel(order="F")
+        w = (np.vstack([X, U, np.asarray(Z)[:self.nz]]).T / self.row_scale).ravel()
         n_p = len(self.parameter_names)
         w = np.append(w, tf) if self.nlp["x"].shape[0] > w.size + n_p else w
         p = self.parameter_guess if p is None else np.asarray(p, float)
@@ -188,6 +190,7 @@ def variables(problem: Problem) -> Symbols:
     # out of the graph and differentiated per point (ocp/engine/lifted.py)
     calls = PointCalls(problem.solver.graph == "lifted")
     W = Sym.sym("w", nx + nu + nz, P)
+    S = scaled_trajectory(problem, model, nz, W)  # in SI units
     t0 = problem.start_time
     if problem.free_final_time:
         tf = Sym.sym("tf")
@@ -204,7 +207,7 @@ def variables(problem: Problem) -> Symbols:
                           ca.SX.sym("u", nu), ca.SX.sym("z", nz))
     return Symbols(
         problem=problem, model=model, Sym=Sym, calls=calls, nx=nx, nu=nu, nz=nz,
-        P=P, N=tr.intervals, W=W, X=W[:nx, :], U=W[nx:nx + nu, :], Z=W[nx + nu:, :],
+        P=P, N=tr.intervals, W=W, X=S[:nx, :], U=S[nx:nx + nu, :], Z=S[nx + nu:, :],
         t0=t0, tf=tf, w=w, p=p, p_s=p_s, p_scale=p_scale,
         h=tr.durations(tf - t0),  # scalar, or (1, N) on a refined mesh
         grid=grid, times=t0 + ca.DM(grid).T * (tf - t0),  # (1, P)
@@ -267,9 +270,8 @@ def dynamics_constraints(v: Symbols, con: Constraints) -> None:
 
 def variable_names(v: Symbols) -> list[str]:
     """The rows of W: states, controls, then algebraics in the implicit form."""
-    model = v.model
-    return list(model.state_names) + list(model.control_names) + \
-        (list(model.algebraic_names) if v.nz else [])
+    return list(v.model.state_names) + list(v.model.control_names) + \
+        (list(v.model.algebraic_names) if v.nz else [])
 
 
 def variable_bounds(v: Symbols):
@@ -455,6 +457,7 @@ def assemble(v: Symbols, con: Constraints, lbx, ubx, term_vec, integrand_matrix,
         parameter_guess=start_values(problem.model, problem.parameters),
         parameters=ca.Function("parameters", [w], [v.p]),
         parameter_scale=v.p_scale, objective_sign=sign,
+        row_scale=trajectory_scales(problem, v.model, v.nz),
         read_back=ca.Function("read_back", [w, p], [term_vec, integrand_matrix])
         if symbolic else None)
     return tp.with_weights([t.weight for t in problem.costs]) if symbolic else tp
@@ -466,6 +469,7 @@ def decision_bounds(v, lbx, ubx) -> tuple[np.ndarray, np.ndarray]:
     where they contradict each other. ``v``: the Symbols (or any object with
     ``problem``, ``model``, ``nx``, ``nu``, ``nz``, ``P`` and ``p_scale``)."""
     problem = v.problem
+    lbx, ubx = scaled_bounds(problem, v.model, v.nz, lbx, ubx)
     lbx_all, ubx_all = lbx.ravel(order="F"), ubx.ravel(order="F")
     if problem.free_final_time:
         lo, hi = problem.final_time_range()
@@ -491,9 +495,5 @@ def negated_names(problem: Problem) -> list[str]:
 def mirror_pairs(problem: Problem) -> list[tuple[str, str]]:
     """The mirrored state pairs, with the speeds of mirrored coordinates added."""
     names = set(problem.model.state_names)
-    pairs = []
-    for a, b in problem.mirror:
-        pairs.append((a, b))
-        if f"{a}_speed" in names and f"{b}_speed" in names:
-            pairs.append((f"{a}_speed", f"{b}_speed"))
-    return pairs
+    return [pair for a, b in problem.mirror for pair in [(a, b)] + (
+        [(f"{a}_speed", f"{b}_speed")] if {f"{a}_speed", f"{b}_speed"} <= names else [])]

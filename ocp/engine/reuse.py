@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ocp.engine.nlp import TranscribedProblem, decision_bounds, transcribe, variable_bounds
+from ocp.engine.scaling import trajectory_scales
 from ocp.engine.solver import make_solver
 from ocp.problem import IMPLICIT, Problem
 
@@ -140,7 +141,9 @@ def values(tp: TranscribedProblem, problem: Problem):
     lbx, ubx = decision_bounds(shape, lbx, ubx)
     paths = [(pc.name, np.asarray(pc.lower, float).tolist(), np.asarray(pc.upper, float).tolist())
              for pc in problem.path_constraints]
-    return lbx, ubx, (sorted(output_bounds.items()), endpoint_outputs, paths, lbx.size)
+    # scaled variables (ocp/engine/scaling.py): other bounds, other scales, another NLP
+    scaled = tuple(trajectory_scales(problem, problem.model, nz))
+    return lbx, ubx, (sorted(output_bounds.items()), endpoint_outputs, paths, lbx.size, scaled)
 
 
 def _same(a, b) -> bool:

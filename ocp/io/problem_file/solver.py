@@ -16,7 +16,7 @@ LINEAR_SOLVERS = ("mumps", "spral", "ma27", "ma57", "ma77", "ma86", "ma97", "par
 def read_solver(reader: TableReader) -> SolverOptions:
     """The solver options of a ``[solver]`` table; ``[solver.ipopt]`` passes any IPOPT option."""
     reader.only({"tolerance", "constraint_tolerance", "max_iterations", "hessian",
-                 "linear_solver", "graph", "compile", "threads", "ipopt"})
+                 "linear_solver", "graph", "compile", "threads", "ipopt", "scale_variables"})
     defaults = SolverOptions()
     ipopt = reader.sub("ipopt").table
     options = SolverOptions(
@@ -29,6 +29,7 @@ def read_solver(reader: TableReader) -> SolverOptions:
         graph=reader.string("graph", defaults.graph, choices=["sx", "mx", "lifted"]),
         compile=reader.boolean("compile", defaults.compile),
         threads=reader.integer("threads", defaults.threads, minimum=1),
+        scale_variables=reader.boolean("scale_variables", defaults.scale_variables),
         ipopt=dict(ipopt))
     for name in ("tolerance", "constraint_tolerance"):
         value = getattr(options, name)
