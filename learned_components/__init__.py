@@ -31,7 +31,9 @@ Modules, one job each:
 - ``laplace``: a last-layer Laplace approximation beside the ensemble.
 - ``structured_spec``, ``train_structured``: ``ocp train`` for graph and
   recurrent networks; ``structured_ensemble``: their ensembles (``[training]
-  ensemble = N``), each member a drop-in, the mean another.
+  ensemble = N``), each member a drop-in, the mean another;
+  ``structured_laplace``: their last-layer Laplace posterior (``laplace =
+  true``), with posterior draws as members.
 - ``spec``, ``train``: the ``ocp train SPEC.toml`` command.
 - ``osim_geometry``: networks for the muscle paths of an .osim model
   (``[model] geometry = "neural"``), trained together and cached by

@@ -342,15 +342,20 @@ def casadi_nodes(tree: dict) -> dict:
             "offset_rad": [float(o) for o in tree["offset_rad"]]}
 
 
-def graph_function(weights: dict, tree: dict, target: str = INVERSE_DYNAMICS) -> ca.Function:
+def graph_function(weights: dict, tree: dict, target: str = INVERSE_DYNAMICS,
+                   readout: ca.SX | None = None) -> ca.Function:
     """A trained graph network unrolled over one fixed tree, as one CasADi Function.
 
     ``tree``: ``tree_data.tree_of_model`` of the model. Inverse dynamics:
     (q, qd, qdd) -> tau; forward dynamics: (q, qd, tau) -> qdd = M^-1 (tau - b)
     with M and b from n + 1 unrolled passes (exact derivatives throughout). The
     weights of a randomized-prior member (graph_prior) add its prior's pass.
+    ``readout``: a symbol (moments x 1) standing for the read-out's weights, then a
+    fourth input ``w`` (the last-layer Laplace posterior, structured_laplace.py).
     """
     W = {k: ca.DM(np.asarray(v)) for k, v in weights["weights"].items()}
+    if readout is not None:
+        W["readout"] = readout.T
     n = len(tree["parents"])
     nodes = casadi_nodes(tree)
     g = float(tree["gravity_m_s2"])
@@ -366,14 +371,15 @@ def graph_function(weights: dict, tree: dict, target: str = INVERSE_DYNAMICS) ->
                                                    [aa[i] for i in range(n)], gravity))
                    for c, Wt in terms)
 
+    extra, names = ([readout], ["w"]) if readout is not None else ([], [])
     if target == INVERSE_DYNAMICS:
-        return ca.Function("inverse_dynamics", [q, qd, x], [tau_of(q, qd, x, g)],
-                           ["q", "qd", "qdd"], ["tau"])
+        return ca.Function("inverse_dynamics", [q, qd, x, *extra], [tau_of(q, qd, x, g)],
+                           ["q", "qd", "qdd", *names], ["tau"])
     zero = ca.SX.zeros(n, 1)
     bias = tau_of(q, qd, zero, g)
     M = ca.horzcat(*[tau_of(q, zero, ca.DM.eye(n)[:, j], 0.0) for j in range(n)])
-    return ca.Function("forward_dynamics", [q, qd, x], [ca.solve(M, x - bias)],
-                       ["q", "qd", "tau"], ["qdd"])
+    return ca.Function("forward_dynamics", [q, qd, x, *extra], [ca.solve(M, x - bias)],
+                       ["q", "qd", "tau", *names], ["qdd"])
 
 
 # -- a multilayer perceptron on padded chains, for comparison -----------------

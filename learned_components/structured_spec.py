@@ -26,6 +26,9 @@ Two components beside muscle geometry and contact (spec.py), read by the same
     forward_steps = 6                    # on the forward-dynamics loss
     # ensemble = 3                       # members from seeds seed, seed + 1, ...: each
     #                                    # OUT_member<k>.casadi, their mean OUT.casadi
+    # laplace = true                     # or one network with a last-layer Laplace
+    #                                    # posterior: OUT_laplace.casadi and 5 posterior
+    #                                    # draws OUT_member<k>.casadi (structured_laplace.py)
 
 A model with contact spheres (``gait2d_torque``) takes ``[network]
 contact_edges = true``: the walker's graph network with one contact edge per
@@ -44,6 +47,7 @@ of its own inverse dynamics (``problems/surrogates/gait2d_walker_graph.train.tom
     [training]
     epochs = 300                         # full-batch Adam steps
     # ensemble = 3                       # as for tree_dynamics (structured_ensemble.py)
+    # laplace = true                     # as for tree_dynamics (structured_laplace.py)
 """
 from __future__ import annotations
 
@@ -100,6 +104,8 @@ class StructuredSpec:
     #: [training] ensemble: members trained from seeds seed, seed + 1, ... (0: one network;
     #: structured_ensemble.py)
     ensemble: int = 0
+    #: [training] laplace: one network, a last-layer posterior (structured_laplace.py)
+    laplace: bool = False
 
 
 def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
@@ -151,7 +157,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         except ProblemError as exc:
             raise model_reader.error("name", f"model '{model.name}': {exc.message}") from None
         tr.only({"epochs", "learning_rate", "lbfgs_steps", "forward_steps", "threads",
-                 "ensemble"})
+                 "ensemble", "laplace"})
         spec = StructuredSpec(path, component, out_path, architecture, target, channels,
                               tuple(segments), chains.integer("samples", 1000, minimum=10),
                               chains.integer("seed", 0, minimum=0), model,
@@ -180,7 +186,7 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         spec.rate_hz = d.number("rate", 100.0, unit="Hz", minimum=1.0)
         spec.noise = d.number("noise", 0.02, minimum=0.0)
         spec.seed = d.integer("seed", 0, minimum=0)
-        tr.only({"epochs", "learning_rate", "threads", "ensemble"})
+        tr.only({"epochs", "learning_rate", "threads", "ensemble", "laplace"})
         spec.epochs = tr.integer("epochs", 300, minimum=1)
         spec.lbfgs_steps = spec.forward_steps = 0
     spec.learning_rate = tr.number("learning_rate", 1e-2, minimum=0.0)
@@ -189,6 +195,10 @@ def structured_spec_from_dict(data: dict, path: Path) -> StructuredSpec:
         raise tr.error(None, "nothing to train: set epochs (Adam) and/or lbfgs_steps")
     if spec.component != MULTIBODY_PINN:
         spec.ensemble = ensemble_members(tr)
+        spec.laplace = tr.boolean("laplace", False)
+        if spec.laplace and spec.ensemble:
+            raise tr.error("laplace", "choose one uncertainty method: ensemble = N or "
+                           "laplace = true")
     return spec
 
 
@@ -260,6 +270,10 @@ def _walker_spec(root, net, tr, path, out_path, model, model_reader) -> Structur
     if path_samples and path_states is None:
         raise d.error("path_states", "required for path samples: a CSV of the states and "
                       "accelerations a solve visits (or path = 0)")
+    if "laplace" in tr.table:
+        raise tr.error("laplace", "not for a walker's network with contact edges (use "
+                       "ensemble = N); laplace = true is for graph networks without contact "
+                       "edges and recurrent networks")
     tr.only({"epochs", "learning_rate", "lbfgs_steps", "threads", "ensemble"})
     spec = StructuredSpec(path, TREE_DYNAMICS, out_path, "graph", target,
                           {c: net.integer(c, v, minimum=1)

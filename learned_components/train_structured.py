@@ -14,7 +14,7 @@ import casadi as ca
 import numpy as np
 
 from learned_components._torch import require_torch
-from learned_components.checkpoint import save_checkpoint
+from learned_components.checkpoint import load_checkpoint, save_checkpoint
 from learned_components.export import write_surrogate
 from learned_components.graph import INVERSE_DYNAMICS, graph_function, relative_rms
 from learned_components.graph_training import (
@@ -23,6 +23,7 @@ from learned_components.graph_training import (
     evaluation_sets,
     graph_predict,
     train_graph,
+    training_chains,
 )
 from learned_components.recurrent import (
     gait_sequence,
@@ -76,9 +77,7 @@ def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
     if spec.walker:
         from learned_components.walker_training import train_walker_dynamics
         return train_walker_dynamics(spec, progress)
-    task = GraphTask(spec.target, spec.segments, spec.samples, spec.channels, spec.epochs,
-                     spec.learning_rate, spec.lbfgs_steps, spec.forward_steps, spec.seed,
-                     spec.threads)
+    task = graph_task(spec)
     if progress:
         print(f"training a graph network ({spec.target}) on chains of "
               f"{', '.join(map(str, spec.segments))} segments ...", flush=True)
@@ -121,12 +120,30 @@ def train_tree_dynamics(spec: StructuredSpec, progress: bool = True):
     return TrainResult(spec, checkpoint, [path], training, lines)
 
 
+def emg_sequences(spec: StructuredSpec, sequences: int, seed: int):
+    """The task's EMG sequences of an emg_activation specification."""
+    if spec.task == "fatigue":
+        return fatigue_data(sequences, spec.duration_s, spec.rate_hz, spec.noise, seed)
+    return emg_data("fast", sequences, spec.duration_s, spec.rate_hz, spec.noise, seed)
+
+
+def graph_task(spec: StructuredSpec) -> GraphTask:
+    return GraphTask(spec.target, spec.segments, spec.samples, spec.channels, spec.epochs,
+                     spec.learning_rate, spec.lbfgs_steps, spec.forward_steps, spec.seed,
+                     spec.threads)
+
+
+def training_data(spec: StructuredSpec):
+    """What a network of ``spec`` was trained on: (envelopes, activations) or chains."""
+    if spec.component == TREE_DYNAMICS:
+        return training_chains(graph_task(spec))
+    train = emg_sequences(spec, spec.sequences, spec.seed)
+    return train.envelopes, train.activations
+
+
 def train_emg_activation(spec: StructuredSpec, progress: bool = True):
-    data = (lambda n, seed: fatigue_data(n, spec.duration_s, spec.rate_hz, spec.noise, seed)) \
-        if spec.task == "fatigue" else \
-        (lambda n, seed: emg_data("fast", n, spec.duration_s, spec.rate_hz, spec.noise, seed))
-    train, test = data(spec.sequences, spec.seed), data(max(4, spec.sequences // 3),
-                                                        spec.seed + 10)
+    train = emg_sequences(spec, spec.sequences, spec.seed)
+    test = emg_sequences(spec, max(4, spec.sequences // 3), spec.seed + 10)
     if progress:
         print(f"training a {spec.architecture.upper()} ({spec.hidden} hidden) on "
               f"{spec.sequences} EMG sequences ...", flush=True)
@@ -219,6 +236,11 @@ def train_structured(spec: StructuredSpec, progress: bool = True):
     if spec.ensemble:  # members from seeds seed + k, each a drop-in, and their mean
         from learned_components.structured_ensemble import train_structured_ensemble
         result = train_structured_ensemble(spec, train_one, progress)
+    elif spec.laplace:  # one network, its read-out's posterior, posterior draws as members
+        from learned_components.structured_laplace import train_structured_laplace
+        result = train_structured_laplace(
+            spec, train_one, training_data,
+            lambda path: load_checkpoint(path).networks[0], progress)
     else:
         result = train_one(spec, progress)
     result.metrics["total_time_s"] = time.perf_counter() - started

@@ -169,7 +169,8 @@ class MemberSolves:
         except FileNotFoundError:
             raise ProblemError(f"--members {key}: '{value}' has no member files "
                                f"{surrogate.stem}_member<k>.casadi beside it; train it with "
-                               f"[training] ensemble = N", key, str(path)) from None
+                               f"[training] ensemble = N (or laplace = true)", key,
+                               str(path)) from None
         if len(members) < 2:
             raise ProblemError(f"--members {key}: '{value}' has {len(members)} member file; "
                                f"a spread needs at least 2", key, str(path))
