@@ -63,9 +63,9 @@ def training_chains(task: GraphTask) -> list:
             for n in task.segments]
 
 
-def _lbfgs(parameters, loss, steps: int):
-    if steps <= 0:
-        return
+def lbfgs_stepper(parameters, loss):
+    """(optimizer, closure) of the training's L-BFGS: 20 iterations a step, strong
+    Wolfe line search, no tolerance stop (the caller counts the steps)."""
     opt = torch.optim.LBFGS(parameters, lr=1.0, max_iter=20, history_size=50,
                             line_search_fn="strong_wolfe", tolerance_grad=0.0,
                             tolerance_change=0.0)
@@ -76,6 +76,13 @@ def _lbfgs(parameters, loss, steps: int):
         value.backward()
         return value
 
+    return opt, closure
+
+
+def _lbfgs(parameters, loss, steps: int):
+    if steps <= 0:
+        return
+    opt, closure = lbfgs_stepper(parameters, loss)
     for _ in range(steps):
         if not math.isfinite(float(opt.step(closure).detach())):
             break
@@ -113,16 +120,7 @@ def guarded_lbfgs(parameters, loss, steps: int) -> int:
     parameters = [p for p in parameters if p.requires_grad]
     if steps <= 0:
         return 0
-    opt = torch.optim.LBFGS(parameters, lr=1.0, max_iter=20, history_size=50,
-                            line_search_fn="strong_wolfe", tolerance_grad=0.0,
-                            tolerance_change=0.0)
-
-    def closure():
-        opt.zero_grad()
-        value = loss()
-        value.backward()
-        return value
-
+    opt, closure = lbfgs_stepper(parameters, loss)
     with torch.no_grad():
         best = float(loss())
     for k in range(steps):
