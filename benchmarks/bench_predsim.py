@@ -308,7 +308,11 @@ def main():
     print(f"{solution.status}: {solution.iterations} iterations (PredSim "
           f"{PREDSIM['iterations']}), {solution.solve_time_s:.0f} s in IPOPT (PredSim "
           f"{PREDSIM['ipopt_s']:.0f} s), {wall:.0f} s from a cold start (PredSim "
-          f"{PREDSIM['total_s']:.0f} s): ratio {PREDSIM['total_s'] / wall:.1f}x")
+          f"{PREDSIM['total_s']:.0f} s): " + (
+              f"ratio {PREDSIM['total_s'] / wall:.1f}x" if solution.success else
+              "not converged, so no ratio (PredSim's time is to its converged solution); "
+              f"{solution.solve_time_s / max(solution.iterations, 1):.2f} s in IPOPT "
+              "per iteration"))
     print(f"objective {solution.objective:.7g} (PredSim {PREDSIM['unscaled']} in its "
           f"units, the log's {PREDSIM['objective']} scaled by IPOPT; ratio "
           f"{solution.objective / PREDSIM['unscaled']:.4f})")
