@@ -69,6 +69,21 @@ def _noise_variance(module: MeanVarianceMLP, inputs: np.ndarray) -> np.ndarray:
         return (torch.log1p(torch.exp(head)) + MIN_VARIANCE).numpy()
 
 
+def linear_evidence(design: np.ndarray, targets: np.ndarray, variance, lam: float):
+    """(log evidence, posterior mean, precision) of Bayesian linear regression
+    y = design @ w + e, e ~ N(0, variance) (a scalar, or one per row), w ~ N(0, I / lam):
+    the marginal likelihood that picks a last layer's prior precision (MacKay 1992)."""
+    var = np.broadcast_to(np.asarray(variance, dtype=float), targets.shape)
+    P = design.shape[1]
+    precision = design.T @ (design / var[:, None]) + lam * np.eye(P)
+    mean = np.linalg.solve(precision, design.T @ (targets / var))
+    r = targets - design @ mean
+    evidence = (-0.5 * np.sum(np.log(2 * np.pi * var)) - 0.5 * np.sum(r ** 2 / var)
+                - 0.5 * lam * mean @ mean + 0.5 * P * np.log(lam)
+                - 0.5 * np.linalg.slogdet(precision)[1])
+    return evidence, mean, precision
+
+
 def fit_laplace(module: MeanVarianceMLP, inputs: np.ndarray, outputs: np.ndarray,
                 grid=PRIOR_GRID) -> LastLayerLaplace:
     """The last-layer posterior of ``module`` on training data (inputs, outputs)."""
@@ -76,26 +91,14 @@ def fit_laplace(module: MeanVarianceMLP, inputs: np.ndarray, outputs: np.ndarray
     var = _noise_variance(module, inputs)
     mean_y, std_y = module.output_mean.numpy(), module.output_std.numpy()
     y = (outputs - mean_y) / std_y
-    n, P = phi.shape
     n_out = y.shape[1]
-    ggn = np.einsum("ia,ib,ij->jab", phi, phi, 1.0 / var)           # (n_out, P, P)
-    rhs = np.einsum("ia,ij->ja", phi, y / var)                       # (n_out, P)
-    const = -0.5 * np.sum(np.log(2 * np.pi * var))
-    evidence = np.empty(len(grid))
-    for k, lam in enumerate(grid):
-        total = const
-        for j in range(n_out):
-            precision = ggn[j] + lam * np.eye(P)
-            w = np.linalg.solve(precision, rhs[j])
-            r = y[:, j] - phi @ w
-            total += (-0.5 * np.sum(r ** 2 / var[:, j]) - 0.5 * lam * w @ w
-                      + 0.5 * P * np.log(lam) - 0.5 * np.linalg.slogdet(precision)[1])
-        evidence[k] = total
+    evidence = np.array([sum(linear_evidence(phi, y[:, j], var[:, j], lam)[0]
+                             for j in range(n_out)) for lam in grid])
     lam = float(grid[int(np.argmax(evidence))])
     weights, covariances = [], []
     for j in range(n_out):
-        precision = ggn[j] + lam * np.eye(P)
-        weights.append(np.linalg.solve(precision, rhs[j]))
+        _, w, precision = linear_evidence(phi, y[:, j], var[:, j], lam)
+        weights.append(w)
         covariances.append(np.linalg.inv(precision))
     return LastLayerLaplace(module, np.array(weights), np.array(covariances), lam, evidence)
 

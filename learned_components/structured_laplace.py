@@ -45,7 +45,7 @@ import numpy as np
 from learned_components._torch import require_torch
 from learned_components.export import write_surrogate
 from learned_components.graph import INVERSE_DYNAMICS, graph_function, tensors_of
-from learned_components.laplace import PRIOR_GRID
+from learned_components.laplace import PRIOR_GRID, linear_evidence
 from learned_components.recurrent import step_function
 from learned_components.training import TrainResult
 
@@ -86,18 +86,10 @@ def linear_posterior(design: np.ndarray, targets: np.ndarray, weights: np.ndarra
     """The posterior of y = design @ w about the trained ``weights`` (see the module
     docstring): noise from their residuals, prior precision by the evidence."""
     A, y, w = (np.asarray(a, dtype=float) for a in (design, targets, weights))
-    n, P = A.shape
     noise = float(np.mean((y - A @ w) ** 2))
-    gram, rhs = A.T @ A / noise, A.T @ y / noise
-    evidence = np.empty(len(grid))
-    for k, lam in enumerate(grid):  # Bayesian linear regression's marginal likelihood
-        precision = gram + lam * np.eye(P)
-        m = np.linalg.solve(precision, rhs)
-        evidence[k] = (-0.5 * n * np.log(2 * np.pi * noise) - 0.5 * np.sum((y - A @ m) ** 2)
-                       / noise - 0.5 * lam * m @ m + 0.5 * P * np.log(lam)
-                       - 0.5 * np.linalg.slogdet(precision)[1])
+    evidence = np.array([linear_evidence(A, y, noise, lam)[0] for lam in grid])
     lam = float(grid[int(np.argmax(evidence))])
-    covariance = np.linalg.inv(gram + lam * np.eye(P))
+    covariance = np.linalg.inv(linear_evidence(A, y, noise, lam)[2])
     return LinearPosterior(w, 0.5 * (covariance + covariance.T), noise, lam, evidence)
 
 
