@@ -110,19 +110,35 @@ def read_mot(path: Path) -> tuple[np.ndarray, dict]:
     return data[:, 0], {n: data[:, k] for k, n in enumerate(names)}
 
 
-def angle_rms_deg(stride, mot: Path) -> dict:
-    """RMS difference (deg) per right-leg angle between our stride and the .mot's first gait
-    cycle, both over % of the cycle from their first point (both start at the same
-    instant of PredSim's half cycle: our guess and bounds make no other choice)."""
+def heel_strike(grf_y: np.ndarray, threshold_N: float) -> int:
+    """Index of the first point of a periodic sequence of vertical forces (N, one
+    cycle, its last point not repeated) where the foot comes down: at or above
+    ``threshold_N`` after a point below it (PredSim's getStancePhaseSimulation.m, read,
+    not copied, with its threshold of body mass / 3). 0 if there is no such point."""
+    stance = np.asarray(grf_y) >= threshold_N
+    down = np.nonzero(stance & ~np.roll(stance, 1))[0]
+    return int(down[0]) if down.size else 0
+
+
+def angle_rms_deg(stride, mot: Path, mass_kg: float) -> dict:
+    """RMS difference (deg) per right-leg angle between our stride and the .mot's first
+    gait cycle, both from the right foot's heel strike: PredSim writes its .mot from
+    the mesh point where the right vertical GRF first reaches body mass / 3 (in N), so
+    our stride is started at the same event, found by the same rule, before the two
+    are compared point by point over % of the cycle."""
     t_ref, ref = read_mot(mot)
-    cycle = stride.time[-1] - stride.time[0]
     first = t_ref <= t_ref[0] + (t_ref[len(t_ref) // 2] - t_ref[0])
     pct_ref = 100 * (t_ref[first] - t_ref[0]) / (t_ref[first][-1] - t_ref[0])
-    pct = 100 * (stride.time - stride.time[0]) / cycle
+    n = len(stride.time) - 1                 # one cycle's points (the last is the next's first)
+    k = heel_strike(stride.output("grf_y_r")[:n], mass_kg / 3)
+    order = np.r_[k:n, 0:k, k]               # from heel strike to the next one
+    t = np.asarray(stride.time)
+    times = np.concatenate([t[k:n], t[:k] + t[n] - t[0], [t[k] + t[n] - t[0]]])
+    pct = 100 * (times - times[0]) / (times[-1] - times[0])
     out = {}
     for joint in ANGLES:
         name = f"{joint}_r"
-        ours = np.interp(pct_ref, pct, np.degrees(stride.state(name)))
+        ours = np.interp(pct_ref, pct, np.degrees(stride.state(name))[order])
         out[name] = float(np.sqrt(np.mean((ours - ref[name][first]) ** 2)))
     return out
 
@@ -327,7 +343,7 @@ def main():
     print(f"vertical GRF peaks (right foot, body weights): "
           f"{', '.join(f'{p:.2f}' for p in peaks)} ({len(peaks)} humps)")
     if args.mot is not None:
-        rms = angle_rms_deg(stride, args.mot)
+        rms = angle_rms_deg(stride, args.mot, weight / 9.80665)
         print("angle RMS vs PredSim's .mot (deg): " + ", ".join(
             f"{k} {v:.1f}" for k, v in rms.items()) + f"; worst {max(rms.values()):.1f}")
     if not math.isfinite(solution.objective):
