@@ -200,8 +200,9 @@ def print_time_split(split: dict) -> None:
           f"back-solves {back:.1f} CPU), the rest {rest[0]:.1f} ({rest[1]:.1f})")
 
 
-def score_reference(mat: Path, no_compile: bool) -> None:
-    """Print our cost terms of PredSim's solution beside PredSim's own values of them."""
+def score_reference(mat: Path, overrides: dict) -> None:
+    """Print our cost terms of PredSim's solution beside PredSim's own values of them
+    (``overrides``: keys of the problem file set as --set does)."""
     from predsim_reference import TERMS, read_reference, score_our_mesh, score_predsim_quadrature
 
     import ocp  # noqa: F401
@@ -212,7 +213,7 @@ def score_reference(mat: Path, no_compile: bool) -> None:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        problem = load_problem(PROBLEM, {"solver.compile": not no_compile})
+        problem = load_problem(PROBLEM, overrides)
     print(f"PredSim's solution: half cycle {ref.tf:.4f} s, {ref.mesh['pelvis_tx'][-1]:.4f} m; "
           f"objective {ref.objective:.5f} in PredSim's units (the log's 1.1301045 is "
           f"IPOPT's scaled objective, {PREDSIM['objective'] / ref.objective:.6f} times it)")
@@ -262,9 +263,6 @@ def main():
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
         return
-    if args.score_reference is not None:
-        score_reference(args.score_reference, args.no_compile)
-        return
     import ocp  # noqa: F401
     from ocp.engine.nlp import transcribe
     from ocp.io.problem_file import load_problem
@@ -282,6 +280,9 @@ def main():
             overrides[key] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:   # a bare word: the string itself
             overrides[key] = value
+    if args.score_reference is not None:
+        score_reference(args.score_reference, overrides)
+        return
     if args.solve:   # IPOPT's split: function evaluations, linear solver, the rest
         overrides["solver.ipopt.print_timing_statistics"] = "yes"
     start = time.perf_counter()

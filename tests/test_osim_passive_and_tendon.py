@@ -94,6 +94,38 @@ damping = 2"""
         assert float(f([q, qd])) == pytest.approx(expected, rel=1e-9)
 
 
+def test_no_muscle_moment_keeps_the_muscle_s_force_and_drops_its_moment(tmp_path):
+    """PredSim's mtp_type = '2022paper': the muscles crossing a listed coordinate
+    change length with it (their force is unchanged) but put no moment on it. Without
+    the key the moment is r F, with r = -dl/dq the moment arm of the path."""
+    osim = pendulum_osim(extra=MUSCLE)
+    plain = load_problem(problem(tmp_path, "", osim)).model
+    free = load_problem(problem(tmp_path, 'no_muscle_moment = ["angle"]', osim)).model
+    assert free.no_muscle_moment == ("angle",) and plain.no_muscle_moment == ()
+    x, u = ca.SX.sym("x", plain.nx), ca.SX.sym("u", plain.nu)
+    named = {"angle": 0.4, "angle_speed": 0.5, "flexor_activation": 0.7}
+    state = np.array([named.get(n, 0.5) for n in plain.state_names])
+    control = np.full(plain.nu, 0.7)
+    values = {}
+    for label, model in (("plain", plain), ("free", free)):
+        f = ca.Function("f", [x, u], [model.joint_torques(x, u),
+                                      model.outputs(x, u)["flexor_force"]])
+        values[label] = [float(v) for v in f(state, control)]
+    q = ca.SX.sym("q")
+    length = ca.Function("l", [q], [plain.path_geometry(q)[0]])
+    h = 1e-6
+    arm = -(float(length(0.4 + h)) - float(length(0.4 - h))) / (2 * h)
+    force = values["plain"][1]
+    assert force > 1.0 and abs(arm) > 0.01
+    assert values["free"][1] == pytest.approx(force, rel=1e-12)
+    # the pendulum's motor acts on both; the muscle's moment r F only without the key
+    assert values["plain"][0] - values["free"][0] == pytest.approx(arm * force, rel=1e-6)
+    weaker = state.copy()
+    weaker[list(plain.state_names).index("flexor_activation")] = 0.2
+    tau = ca.Function("t", [x, u], [free.joint_torques(x, u)])
+    assert float(tau(weaker, control)) == pytest.approx(values["free"][0], abs=1e-12)
+
+
 def test_the_pendulum_hangs_from_the_ground_so_predsim_leaves_it_free(tmp_path):
     model = load_problem(problem(tmp_path, 'passive_moments = "predsim"')).model
     assert floating_base(model.tree) == ("angle",)
@@ -127,6 +159,8 @@ def test_tendon_stiffness_sets_the_tendon_curve_of_each_muscle(tmp_path):
     ('passive_moments = "predsm"', ["passive_moments", "predsim"]),
     ('[model.passive_moments.angle]\nk = [-1, 1, 1, -1]\ntheta = [-1, 1]\nstiffness = -25',
      ["stiffness", "-25"]),
+    ('no_muscle_moment = ["angel"]', ["no_muscle_moment", "angel", "angle"]),
+    ('no_muscle_moment = "angle"', ["no_muscle_moment", "list"]),
 ])
 def test_bad_passive_moments_and_tendon_stiffness_are_refused_in_one_line(
         lines, words, tmp_path, capsys, no_solve):  # noqa: F811

@@ -67,7 +67,8 @@ class MuscleDrivenTree(Model):
                  passive_fiber_force: bool = True,
                  geometry=None,
                  parameters: dict | None = None, contacts=(), contact_normal_force=None,
-                 ground=None, passive_moments: dict | None = None):
+                 ground=None, passive_moments: dict | None = None,
+                 no_muscle_moment: tuple = ()):
         if tendon not in (RIGID, COMPLIANT):
             raise ValueError(f"model '{name}': tendon must be '{RIGID}' or '{COMPLIANT}', "
                              f"got '{tendon}'")
@@ -96,6 +97,13 @@ class MuscleDrivenTree(Model):
         self.ground = PLANAR_GROUND if ground is None else ground
         self.ground.check(tree, self.contacts)
         self._parameters = dict(parameters or {})
+        #: coordinates the muscles crossing them lengthen with but put no moment on
+        #: (PredSim's mtp_type = '2022paper': the mtp moves under its passive moment only)
+        self.no_muscle_moment = tuple(no_muscle_moment)
+        unknown = [c for c in self.no_muscle_moment if c not in tree.coordinates]
+        if unknown:
+            raise ValueError(f"model '{name}': no_muscle_moment names unknown coordinates "
+                             f"{unknown}; coordinates: {list(tree.coordinates)}")
 
         coords = tree.coordinates
         kinds = self.coordinate_kinds()
@@ -165,7 +173,8 @@ class MuscleDrivenTree(Model):
                     passive_fiber_force=self.passive_fiber_force,
                     geometry=self.surrogates.get("geometry"), parameters=self._parameters,
                     contacts=self.contacts, contact_normal_force=self.contact_normal_force,
-                    ground=self.ground, passive_moments=self.passive_moments)
+                    ground=self.ground, passive_moments=self.passive_moments,
+                    no_muscle_moment=self.no_muscle_moment)
 
     # -- pieces of the state and control vectors ---------------------------
     def _split(self, x, u):
@@ -207,9 +216,10 @@ class MuscleDrivenTree(Model):
     def joint_torques(self, x, u):
         *_, reserve = self._split(x, u)
         torque = ca.DM.zeros(self.tree.n, 1)
-        for s, arms in self.muscle_states(x, u):
-            torque = torque + arms * s.tendon_force_N
         coords = self.tree.coordinates
+        applied = ca.DM([[0.0 if c in self.no_muscle_moment else 1.0] for c in coords])
+        for s, arms in self.muscle_states(x, u):
+            torque = torque + applied * arms * s.tendon_force_N
         for k, (c, optimal) in enumerate(self.reserves.items()):
             e = ca.DM.zeros(self.tree.n, 1)
             e[coords.index(c)] = optimal

@@ -64,7 +64,7 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
     reader.only({"file", "tendon", "conditional_smoothing", "geometry", "contact_stiffness",
                  "accept_geometry_fit", "ignore", "hold", "unactuated", "frames",
                  "imu_placement", "imu_placer", "passive_moments", "tendon_stiffness",
-                 "contacts", "treadmill_speed"}
+                 "no_muscle_moment", "contacts", "treadmill_speed"}
                 | OSIM_ACTUATOR_KEYS)
     tendon = reader.string("tendon", None, choices=["rigid", "compliant"])
     smoothing = reader.number("conditional_smoothing", 0.0, unit="rad", minimum=0.0)
@@ -104,7 +104,7 @@ def osim_model(reader: TableReader, file_path: Path, bounds_table=None,
                            f"SmoothSphereHalfSpaceForce whose stiffness it could set")
     if doc is None:   # 3D: reserves and residuals of a torque-driven model
         model = spatial_actuators(reader, model)
-    return apply_osim_options(reader, model)   # passive_moments, tendon_stiffness
+    return apply_osim_options(reader, model)   # passive_moments, tendon_stiffness, ...
 
 
 def imu_frames(reader: TableReader, file_path: Path, base: Path) -> tuple:

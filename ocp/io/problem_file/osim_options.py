@@ -14,6 +14,10 @@
   constants by default, c2 = 1) the force at slack length stays zero for any
   kT, which is what PredSim's shift of the curve (``getShift``) ensures for
   its constants.
+- ``no_muscle_moment``: coordinates on which the muscles crossing them put no
+  moment (their lengths still change with them), so that the coordinate moves
+  under its passive moment only: PredSim's ``mtp_type = '2022paper'``
+  (``OCP_formulation.m``: the mtp's muscle moment is left out of its torque balance).
 """
 from __future__ import annotations
 
@@ -123,13 +127,33 @@ def read_tendon_stiffness(reader: TableReader, model) -> list:
     return muscles
 
 
+def read_no_muscle_moment(reader: TableReader, model) -> tuple:
+    """The coordinates of ``[model] no_muscle_moment`` (a list of the model's
+    coordinates crossed by one of its muscles)."""
+    if not isinstance(model, MuscleDrivenTree):
+        raise reader.error("no_muscle_moment", "this model has no muscles")
+    value = reader.table["no_muscle_moment"]
+    coords = list(model.tree.coordinates)
+    if not (isinstance(value, list) and all(isinstance(c, str) for c in value)):
+        raise reader.error("no_muscle_moment", f"expected a list of coordinate names, got "
+                           f"{kind(value)}")
+    for c in value:
+        if c not in coords:
+            raise reader.error("no_muscle_moment", f"unknown coordinate '{c}'"
+                               + suggestion(c, coords))
+    return tuple(value)
+
+
 def apply_osim_options(reader: TableReader, model):
-    """The model with its ``passive_moments`` and ``tendon_stiffness`` (if given)."""
+    """The model with its ``passive_moments``, ``tendon_stiffness`` and
+    ``no_muscle_moment`` (if given)."""
     changes = {}
     if "passive_moments" in reader.table:
         changes["passive_moments"] = read_passive_moments(reader, model)
     if "tendon_stiffness" in reader.table:
         changes["muscles"] = read_tendon_stiffness(reader, model)
+    if "no_muscle_moment" in reader.table:
+        changes["no_muscle_moment"] = read_no_muscle_moment(reader, model)
     if not changes:
         return model
     try:
