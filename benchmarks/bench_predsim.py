@@ -213,7 +213,9 @@ def score_reference(mat: Path, overrides: dict) -> None:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        problem = load_problem(PROBLEM, overrides)
+        # our mesh's decision vector is written in SI units: the same NLP unscaled (scaling
+        # variables changes the NLP's coordinates, not its optimum or its cost terms)
+        problem = load_problem(PROBLEM, {**overrides, "solver.scale_variables": False})
     print(f"PredSim's solution: half cycle {ref.tf:.4f} s, {ref.mesh['pelvis_tx'][-1]:.4f} m; "
           f"objective {ref.objective:.5f} in PredSim's units (the log's 1.1301045 is "
           f"IPOPT's scaled objective, {PREDSIM['objective'] / ref.objective:.6f} times it)")
