@@ -203,7 +203,13 @@ def print_time_split(split: dict) -> None:
 def score_reference(mat: Path, overrides: dict) -> None:
     """Print our cost terms of PredSim's solution beside PredSim's own values of them
     (``overrides``: keys of the problem file set as --set does)."""
-    from predsim_reference import TERMS, read_reference, score_our_mesh, score_predsim_quadrature
+    from predsim_reference import (
+        TERMS,
+        geometry_against_predsim,
+        read_reference,
+        score_our_mesh,
+        score_predsim_quadrature,
+    )
 
     import ocp  # noqa: F401
     from ocp.engine.nlp import transcribe
@@ -235,6 +241,14 @@ def score_reference(mat: Path, overrides: dict) -> None:
     print(f"{'objective':22s} {ref.objective:10.4f} {total_r:12.4f} "
           f"{total_r / ref.objective:7.4f} {total_m:15.4f} {total_m / ref.objective:7.4f}")
     print(f"(problem loaded and transcribed in {built:.0f} s)")
+    geometry = geometry_against_predsim(problem.model, mat)
+    length, arm = geometry["length_mm"], geometry["arm_mm"]
+    worst_l, worst_a = max(length, key=length.get), max(arm, key=arm.get)
+    print(f"our muscle paths against PredSim's polynomials along its gait cycle: lengths "
+          f"{np.mean(list(length.values())):.2f} mm RMS on average over {len(length)} muscles "
+          f"(largest {length[worst_l]:.2f} mm, {worst_l}); moment arms "
+          f"{np.mean(list(arm.values())):.2f} mm on average over {len(arm)} muscle-coordinate "
+          f"pairs (largest {arm[worst_a]:.2f} mm, {worst_a[0]} about {worst_a[1]})")
     if violated:
         worst = sorted(violated.items(), key=lambda kv: -kv[1])[:5]
         print(f"bounds of our problem that PredSim's solution leaves ({len(violated)} "

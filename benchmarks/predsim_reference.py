@@ -284,3 +284,40 @@ def predsim_guess(problem, mot: Path, percent: float = 100.0) -> dict:
     t_ref, y_ref = problem.guess_references["pelvis_ty"]
     problem.guess_references["pelvis_ty"] = (t_ref, np.asarray(y_ref) + shift)
     return {"final_time": float(half), "pelvis_shift": float(shift)}
+
+
+def geometry_against_predsim(model, mat: Path) -> dict:
+    """Our muscle paths against PredSim's polynomials along PredSim's own gait cycle.
+
+    PredSim's ``.mat`` keeps, for its solution's gait cycle (``R.kinematics.Qs``, deg),
+    the muscle-tendon lengths ``R.muscles.lMT`` (m) and moment arms ``R.muscles.dM``
+    (m; time x muscle x coordinate) of its polynomials. Ours are evaluated at the same
+    angles. Returns {"length_mm": {muscle: RMS}, "arm_mm": {(muscle, coordinate): RMS}}
+    over the pairs where PredSim's arm reaches 0.1 mm."""
+    from scipy.io import loadmat
+
+    R = loadmat(str(mat), simplify_cells=True)["R"]
+    coords = [str(c) for c in R["colheaders"]["coordinates"]]
+    muscles = [str(c) for c in R["colheaders"]["muscles"]]
+    Q = np.asarray(R["kinematics"]["Qs"], float)
+    ours = list(model.tree.coordinates)
+    kinds = model.coordinate_kinds()
+    q = np.array([np.radians(Q[:, coords.index(c)]) if kinds[c] == "revolute"
+                  else Q[:, coords.index(c)] for c in ours])
+    qs = ca.SX.sym("q", len(ours))
+    lengths, arms = model.path_geometry(qs)
+    T = Q.shape[0]
+    L, A = (np.asarray(v) for v in ca.Function("g", [qs], [lengths, arms]).map(T)(q))
+    names = [m.name for m in model.muscles]
+    A = A.reshape(len(ours), T, len(names))
+    lmt, dM = np.asarray(R["muscles"]["lMT"], float), np.asarray(R["muscles"]["dM"], float)
+    length = {n: 1000 * float(np.sqrt(np.mean((L[names.index(n)] - lmt[:, k]) ** 2)))
+              for k, n in enumerate(muscles)}
+    arm = {}
+    for k, n in enumerate(muscles):
+        for j, c in enumerate(coords):
+            if c in ours and np.max(np.abs(dM[:, k, j])) >= 1e-4:
+                ours_arm = A[ours.index(c), :, names.index(n)]
+                arm[(n, c)] = 1000 * float(np.sqrt(np.mean((ours_arm - dM[:, k, j]) ** 2)))
+    return {"length_mm": length, "arm_mm": arm}
+
