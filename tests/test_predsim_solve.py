@@ -1,5 +1,5 @@
 """PredSim's standard problem (problems/predsim_falisse2022.toml) solved to IPOPT's own
-``Solve_Succeeded`` from PredSim's kind of guess (issue 23), slow: about 105 iterations
+``Solve_Succeeded`` from PredSim's kind of guess (issue 23), slow: about 90 iterations
 of the exact Hessian, 3 to 7 minutes.
 
 The guess is built from PredSim's ``OCP/IK_Guess_Full_GC.mot`` (AGPL-3.0, read in place,
@@ -11,7 +11,7 @@ found at OCP_PREDSIM_GUESS, else beside PredSim's reference result
 The independent reference is PredSim's own solution scored by our problem file on our
 mesh (``bench_predsim.py --score-reference``, docs/benchmarks.md): 347.1333. A solve
 that reaches PredSim's optimum on our trapezoidal mesh lands near it; the file's exact
-Hessian with its obj_scaling_factor reached 347.5752 (6 Dec 2026), +0.13 %.
+Hessian with its IPOPT settings reached 347.5909 (6 Dec 2026), +0.13 %.
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_predsim_problem_converges_from_predsim_guess():
     solution = ocp.solve(problem)
     assert solution.message == "Solve_Succeeded", solution.message
     assert solution.status == "success"      # the re-simulation within the file's accuracy
-    assert solution.iterations <= 150          # 105 on 6 Dec 2026; L-BFGS: not in 1420
+    assert solution.iterations <= 150          # 89 on 6 Dec 2026; L-BFGS: not in 1420
     assert solution.objective == pytest.approx(PREDSIM_ON_OUR_MESH, rel=5e-3)
     model = problem.model
     weight = sum(b.mass_kg for b in model.tree.tree.bodies) * 9.80665
