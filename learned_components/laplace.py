@@ -14,9 +14,17 @@ model in w_j, so the Laplace approximation of its posterior is exact
                                    - lambda/2 |w_j|^2 + (P/2) log lambda - 1/2 log det P_j
 
 all in normalised units. The prior precision lambda (one for all outputs)
-maximises the evidence over a log grid. Predictions: aleatoric variance
-sigma^2(x) from the variance head (as one ensemble member), epistemic
-variance phi(x)^T P_j^-1 phi(x), both times std_y^2.
+maximises the evidence over a log grid. Predictions: epistemic variance
+e(x) = phi(x)^T P_j^-1 phi(x); aleatoric variance the variance head plus the
+epistemic variance, both at the head's (clamped) input c(x):
+sigma^2(x) = v(c(x)) + e(c(x)); all times std_y^2. The head v was fitted to
+the residuals of a fit on the same data, and a fit's residual at a training
+point has variance sigma^2 - e (the hat matrix H = Phi P^-1 Phi^T Sigma^-1:
+((I - H) Sigma (I - H)^T)_ii = sigma_i^2 - e_i for a flat prior), so v
+estimates sigma^2 - e. Summed over the training points, e_i / sigma_i^2 is
+MacKay's number of well-determined parameters gamma: the correction is the
+pointwise form of dividing the squared residuals by n - gamma instead of n
+(the last layer's share; the hidden layers fitted the same residuals too).
 
 The generalised Gauss-Newton matrix of the Gaussian likelihood is its exact
 Hessian for a model linear in its weights, which the last layer is.
@@ -109,9 +117,28 @@ def laplace_predict(laplace: LastLayerLaplace, inputs: np.ndarray) -> Prediction
     phi = features(module, inputs)
     mean_y, std_y = module.output_mean.numpy(), module.output_std.numpy()
     mean = mean_y + std_y * (phi @ laplace.weights.T)
-    epistemic = np.einsum("ia,jab,ib->ij", phi, laplace.covariances, phi) * std_y ** 2
-    aleatoric = _noise_variance(module, inputs) * std_y ** 2
-    return Prediction(mean, aleatoric, epistemic)
+    epistemic = _epistemic(laplace, phi)
+    with torch.no_grad():
+        head_input = module.clamped(torch.as_tensor(np.atleast_2d(inputs),
+                                                    dtype=torch.float64)).numpy()
+    aleatoric = residual_corrected_noise(_noise_variance(module, inputs),
+                                         _epistemic(laplace, features(module, head_input)))
+    return Prediction(mean, aleatoric * std_y ** 2, epistemic * std_y ** 2)
+
+
+def _epistemic(laplace: LastLayerLaplace, phi: np.ndarray) -> np.ndarray:
+    """phi^T P_j^-1 phi per row and output, normalised units (n, n_out)."""
+    return np.einsum("ia,jab,ib->ij", phi, laplace.covariances, phi)
+
+
+def residual_corrected_noise(head_variance, epistemic):
+    """The noise variance from a head fitted to in-sample residuals: head + epistemic.
+
+    A residual of the posterior-mean fit at a training point has variance
+    sigma^2 - e (module docstring), so the head, which learnt the residuals'
+    scale, is short by e there.
+    """
+    return head_variance + epistemic
 
 
 def gaussian_nll(prediction: Prediction, targets: np.ndarray) -> float:
@@ -125,17 +152,29 @@ def laplace_function(laplace: LastLayerLaplace, name: str = "laplace") -> ca.Fun
     """x -> (mean, aleatoric, epistemic, total) as a CasADi Function, each (n_out, 1)."""
     w = laplace.module.weights()
     x = ca.SX.sym("x", laplace.module.n_in)
+    phi = _features_expression(w, x)
+    std = ca.DM(w["output_std"])
+    mean = ca.DM(w["output_mean"]) + std * ca.mtimes(ca.DM(laplace.weights), phi)
+    epistemic = _epistemic_expression(laplace, w, x) * std ** 2
+    box = w.get("input_range")  # the head's input: clamped to its box
+    head_input = x if box is None else ca.fmax(ca.fmin(x, ca.DM([r[1] for r in box])),
+                                               ca.DM([r[0] for r in box]))
+    aleatoric = mean_variance_expression(w, x)[1] \
+        + _epistemic_expression(laplace, w, head_input) * std ** 2
+    return ca.Function(name, [x], [mean, aleatoric, epistemic, aleatoric + epistemic],
+                       ["x"], ["mean", "aleatoric", "epistemic", "total"])
+
+
+def _features_expression(w: dict, x):
     z = (x - ca.DM(w["input_mean"])) / ca.DM(w["input_std"])
     for W, b in w["layers"][:-1]:
         z = activation(w["activation"], ca.mtimes(ca.DM(W), z) + ca.DM(b))
-    phi = ca.vertcat(z, 1)
-    std = ca.DM(w["output_std"])
-    mean = ca.DM(w["output_mean"]) + std * ca.mtimes(ca.DM(laplace.weights), phi)
-    aleatoric = mean_variance_expression(w, x)[1]
-    epistemic = ca.vertcat(*[ca.mtimes([phi.T, ca.DM(S), phi])
-                             for S in laplace.covariances]) * std ** 2
-    return ca.Function(name, [x], [mean, aleatoric, epistemic, aleatoric + epistemic],
-                       ["x"], ["mean", "aleatoric", "epistemic", "total"])
+    return ca.vertcat(z, 1)
+
+
+def _epistemic_expression(laplace: LastLayerLaplace, w: dict, x):
+    phi = _features_expression(w, x)
+    return ca.vertcat(*[ca.mtimes([phi.T, ca.DM(S), phi]) for S in laplace.covariances])
 
 
 # -- a known heteroscedastic problem ------------------------------------------

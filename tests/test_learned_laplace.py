@@ -147,3 +147,42 @@ def test_ocp_train_with_laplace_writes_the_drop_in_and_its_uncertainty(tmp_path)
     assert abs(mean - float(drop_in.function(x))) < 20.0
     assert result.metrics["epistemic_growth"] > 1
     assert 0.85 <= result.metrics["validation_coverage"] <= 1.0
+
+
+def test_the_noise_adds_back_the_variance_a_fit_takes_from_its_residuals():
+    """Closed form: a linear fit's residual r = (I - H) y has covariance
+    (I - H) Sigma (I - H)^T, whose diagonal is sigma^2 - e for a flat prior;
+    and a Monte Carlo of 2000 fits (a second method): mean r^2 + e is sigma^2."""
+    from learned_components.laplace import linear_evidence, residual_corrected_noise
+    rng = np.random.default_rng(0)
+    n, P = 60, 8
+    phi = rng.standard_normal((n, P))
+    sigma2 = (0.1 + rng.random(n)) ** 2
+    _, _, precision = linear_evidence(phi, rng.standard_normal(n), sigma2, 1e-10)
+    e = np.einsum("ia,ab,ib->i", phi, np.linalg.inv(precision), phi)
+    hat = phi @ np.linalg.solve(precision, phi.T / sigma2)
+    residual_cov = (np.eye(n) - hat) @ np.diag(sigma2) @ (np.eye(n) - hat).T
+    np.testing.assert_allclose(residual_corrected_noise(np.diag(residual_cov), e), sigma2,
+                               rtol=1e-7)
+    w0 = rng.standard_normal(P)
+    r2 = np.mean([(y - phi @ linear_evidence(phi, y, sigma2, 1e-10)[1]) ** 2 for y in
+                  phi @ w0 + np.sqrt(sigma2) * rng.standard_normal((2000, n))], axis=0)
+    # residuals alone fall short by gamma / n = P / n on average; corrected, within MC error
+    assert np.mean(r2 / sigma2) == pytest.approx(1 - P / n, abs=0.01)
+    assert np.mean(residual_corrected_noise(r2, e) / sigma2) == pytest.approx(1, abs=0.01)
+
+
+def test_laplace_noise_holds_its_edge_value_outside_the_head_box_in_numpy_and_casadi():
+    torch.manual_seed(6)
+    net = MeanVarianceMLP(1, 1, (8,), "tanh", [0.0], [0.6], [0.1], [0.8],
+                          input_range=[(-0.8, 0.8)])
+    data = toy_dataset(50, seed=7)
+    laplace = fit_laplace(net, data.inputs, data.outputs)
+    x = np.array([[-1.5], [-0.8], [0.3], [0.8], [1.5]])
+    p = laplace_predict(laplace, x)
+    edge = laplace_predict(laplace, np.array([[-0.8], [0.8]]))
+    np.testing.assert_allclose(p.aleatoric[[0, 4]], edge.aleatoric, rtol=1e-12)
+    assert p.epistemic[4, 0] > p.epistemic[3, 0]  # the epistemic part is not clamped
+    out = [np.array(v).ravel() for v in laplace_function(laplace).map(5)(x.T)]
+    for got, want in zip(out, (p.mean, p.aleatoric, p.epistemic, p.total)):
+        np.testing.assert_allclose(got, want.ravel(), rtol=1e-10, atol=1e-14)
