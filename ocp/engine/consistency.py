@@ -60,19 +60,34 @@ def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
                           "max_num_steps": 100000, **method})
 
 
+def _simulator(model, tr: Transcription, method: dict, simulators: dict | None):
+    """The interval simulator for ``method``, built once per ``simulators`` dict (CVODES
+    builds the ODE's Jacobian when it is made: 7 s of CPU for the Falisse model, so the
+    per-interval and open-loop replays of one solution share it)."""
+    if simulators is None:
+        return _interval_simulator(model, tr, method)
+    key = tuple(sorted(method.items()))
+    if key not in simulators:
+        simulators[key] = _interval_simulator(model, tr, method)
+    return simulators[key]
+
+
 def dynamics_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
-                    t0: float, tf: float, local: np.ndarray | None = None) -> tuple[float, float]:
+                    t0: float, tf: float, local: np.ndarray | None = None,
+                    simulators: dict | None = None) -> tuple[float, float]:
     """(per-interval, open-loop) largest absolute state deviation, in state units.
 
     ``X`` (nx, n_points) and ``U`` (nu, n_points) are the collocated states and
     controls; ``local``, if given, the :func:`interval_errors` already computed.
     Returns NaN for a part whose integration fails with both the non-stiff and
-    the stiff method.
+    the stiff method. ``simulators``: a dict shared with :func:`interval_state_errors`
+    for the same model and transcription, so that each simulator is built once.
     """
-    local = interval_errors(model, tr, X, U, t0, tf) if local is None else local
-    open_loop = _open_loop_error(model, tr, X, U, t0, tf, NON_STIFF)
+    local = largest_per_interval(interval_state_errors(model, tr, X, U, t0, tf, simulators)) \
+        if local is None else local
+    open_loop = _open_loop_error(model, tr, X, U, t0, tf, NON_STIFF, simulators)
     if math.isnan(open_loop):
-        open_loop = _open_loop_error(model, tr, X, U, t0, tf, STIFF)
+        open_loop = _open_loop_error(model, tr, X, U, t0, tf, STIFF, simulators)
     return (float(np.max(local)) if local.size else 0.0), open_loop
 
 
@@ -88,16 +103,16 @@ def interval_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
 
 
 def interval_state_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
-                          t0: float, tf: float) -> np.ndarray:
+                          t0: float, tf: float, simulators: dict | None = None) -> np.ndarray:
     """Each state's largest absolute deviation in each interval, (nx, N), in its unit.
 
     As :func:`interval_errors`, state by state (each state against its own
     scale: :mod:`ocp.engine.accuracy`). NaN everywhere when the integration
     fails with both methods.
     """
-    local = _local_errors(model, tr, X, U, t0, tf, NON_STIFF)
+    local = _local_errors(model, tr, X, U, t0, tf, NON_STIFF, simulators)
     if np.any(np.isnan(local)):
-        local = _local_errors(model, tr, X, U, t0, tf, STIFF)
+        local = _local_errors(model, tr, X, U, t0, tf, STIFF, simulators)
     return local
 
 
@@ -122,8 +137,8 @@ def _replay_parameters(model, tr, X, U, t0, tf):
     return np.array(params).T, targets
 
 
-def _local_errors(model, tr, X, U, t0, tf, method):
-    sim = _interval_simulator(model, tr, method)
+def _local_errors(model, tr, X, U, t0, tf, method, simulators=None):
+    sim = _simulator(model, tr, method, simulators)
     N, p = tr.intervals, tr.points_per_interval - 1
     P, targets = _replay_parameters(model, tr, X, U, t0, tf)
     try:
@@ -137,8 +152,8 @@ def _local_errors(model, tr, X, U, t0, tf, method):
     return deviation.reshape(model.nx, N, p).max(axis=2)
 
 
-def _open_loop_error(model, tr, X, U, t0, tf, method):
-    sim = _interval_simulator(model, tr, method)
+def _open_loop_error(model, tr, X, U, t0, tf, method, simulators=None):
+    sim = _simulator(model, tr, method, simulators)
     P, targets = _replay_parameters(model, tr, X, U, t0, tf)
     try:
         x = X[:, 0]
