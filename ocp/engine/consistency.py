@@ -55,9 +55,29 @@ def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
     if discrete:
         ode[discrete] = change
     dae = {"x": x, "p": ca.vertcat(h, t_start, ca.vec(uc), change), "t": tau, "ode": ode}
-    return ca.integrator("replay", "cvodes", dae, 0.0, list(tr.points[1:]),
-                         {"abstol": TOLERANCE, "reltol": TOLERANCE,
-                          "max_num_steps": 100000, **method})
+    options = {"abstol": TOLERANCE, "reltol": TOLERANCE, "max_num_steps": 100000, **method}
+    if method.get("nonlinear_solver_iteration") == "functional":
+        try:
+            return ca.integrator("replay", "cvodes", _without_jacobian(dae), 0.0,
+                                 list(tr.points[1:]), options)
+        except RuntimeError:  # another CasADi's DAE signature: the plain form below
+            pass
+    return ca.integrator("replay", "cvodes", dae, 0.0, list(tr.points[1:]), options)
+
+
+def _without_jacobian(dae: dict) -> ca.Function:
+    """The ODE of ``dae`` as CVODES's DAE function, evaluated as the SX expressions
+    are, whose derivatives are finite differences built only if asked. CVODES
+    makes its Newton Jacobian when it is created (7 to 9 s of CPU for the Falisse
+    model's ODE, differentiated symbolically); functional iteration never uses it."""
+    ode = ca.Function("replay_ode", [dae["t"], dae["x"], dae["p"]], [dae["ode"]],
+                      {"enable_fd": True, "enable_forward": False, "enable_reverse": False,
+                       "enable_jacobian": False})
+    t, x, p = ca.MX.sym("t"), ca.MX.sym("x", dae["x"].shape[0]), ca.MX.sym("p", dae["p"].shape[0])
+    empty = ca.MX(0, 1)
+    return ca.Function("replay_dae", [t, x, ca.MX.sym("z", 0), p, ca.MX.sym("u", 0)],
+                       [ode(t, x, p), empty, empty, empty], ["t", "x", "z", "p", "u"],
+                       ["ode", "alg", "quad", "zero"], {"ad_weight": 0, "ad_weight_sp": 0})
 
 
 def _simulator(model, tr: Transcription, method: dict, simulators: dict | None):
