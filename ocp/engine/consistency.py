@@ -81,9 +81,9 @@ def _without_jacobian(dae: dict) -> ca.Function:
 
 
 def _simulator(model, tr: Transcription, method: dict, simulators: dict | None):
-    """The interval simulator for ``method``, built once per ``simulators`` dict (CVODES
-    builds the ODE's Jacobian when it is made: 7 s of CPU for the Falisse model, so the
-    per-interval and open-loop replays of one solution share it)."""
+    """The interval simulator for ``method``, built once per ``simulators`` dict: the
+    per-interval and open-loop replays of one solution share it (the stiff one
+    differentiates the ODE when it is made: 7 to 9 s of CPU for the Falisse model)."""
     if simulators is None:
         return _interval_simulator(model, tr, method)
     key = tuple(sorted(method.items()))
