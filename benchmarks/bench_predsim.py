@@ -90,6 +90,7 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+STARTED = time.perf_counter()   # the script's own imports (ocp, casadi) counted from here
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "predsim_falisse2022.toml"
@@ -283,6 +284,7 @@ def main():
     from ocp.engine.nlp import transcribe
     from ocp.io.problem_file import load_problem
 
+    imported = time.perf_counter() - STARTED
     overrides = {}
     if args.no_compile:
         overrides["solver.compile"] = False
@@ -352,6 +354,10 @@ def main():
     print(f"set-up before IPOPT's first iteration (transcription, blocks loaded or "
           f"compiled): {solution.setup_time_s:.1f} s; model and problem read: {loaded:.1f} s")
     print_time_split(time_split("".join(tee.parts)))
+    after = wall - loaded - solution.setup_time_s - solution.solve_time_s
+    print(f"outside IPOPT: imports {imported:.1f} s, model and problem {loaded:.1f} s, set-up "
+          f"{solution.setup_time_s:.1f} s, after IPOPT (re-simulation of the solution, its "
+          f"outputs) {after:.1f} s")
     if solution.accuracy:
         print(f"re-simulation: {solution.accuracy}")
     stride = full_stride(solution, problem)

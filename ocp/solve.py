@@ -165,9 +165,11 @@ def _solve_on_mesh(problem: Problem, verbose: bool, check_dynamics: bool, build=
     local_err = open_loop_err = float("nan")
     by_state = np.full((X.shape[0], problem.transcription.intervals), np.nan)
     if check_dynamics and np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
-        by_state = interval_state_errors(model, problem.transcription, X, U, t0, tf)
+        simulators = {}  # each CVODES simulator built once for both replays
+        by_state = interval_state_errors(model, problem.transcription, X, U, t0, tf, simulators)
         local_err, open_loop_err = dynamics_errors(model, problem.transcription, X, U, t0, tf,
-                                                   local=largest_per_interval(by_state))
+                                                   local=largest_per_interval(by_state),
+                                                   simulators=simulators)
     terms = np.array(tp.cost_terms(w)).ravel()
     units = model.units()
     solution = Solution(

@@ -55,24 +55,59 @@ def _interval_simulator(model, tr: Transcription, method: dict) -> ca.Function:
     if discrete:
         ode[discrete] = change
     dae = {"x": x, "p": ca.vertcat(h, t_start, ca.vec(uc), change), "t": tau, "ode": ode}
-    return ca.integrator("replay", "cvodes", dae, 0.0, list(tr.points[1:]),
-                         {"abstol": TOLERANCE, "reltol": TOLERANCE,
-                          "max_num_steps": 100000, **method})
+    options = {"abstol": TOLERANCE, "reltol": TOLERANCE, "max_num_steps": 100000, **method}
+    if method.get("nonlinear_solver_iteration") == "functional":
+        try:
+            return ca.integrator("replay", "cvodes", _without_jacobian(dae), 0.0,
+                                 list(tr.points[1:]), options)
+        except RuntimeError:  # another CasADi's DAE signature: the plain form below
+            pass
+    return ca.integrator("replay", "cvodes", dae, 0.0, list(tr.points[1:]), options)
+
+
+def _without_jacobian(dae: dict) -> ca.Function:
+    """The ODE of ``dae`` as CVODES's DAE function, evaluated as the SX expressions
+    are, whose derivatives are finite differences built only if asked. CVODES
+    makes its Newton Jacobian when it is created (7 to 9 s of CPU for the Falisse
+    model's ODE, differentiated symbolically); functional iteration never uses it."""
+    ode = ca.Function("replay_ode", [dae["t"], dae["x"], dae["p"]], [dae["ode"]],
+                      {"enable_fd": True, "enable_forward": False, "enable_reverse": False,
+                       "enable_jacobian": False})
+    t, x, p = ca.MX.sym("t"), ca.MX.sym("x", dae["x"].shape[0]), ca.MX.sym("p", dae["p"].shape[0])
+    empty = ca.MX(0, 1)
+    return ca.Function("replay_dae", [t, x, ca.MX.sym("z", 0), p, ca.MX.sym("u", 0)],
+                       [ode(t, x, p), empty, empty, empty], ["t", "x", "z", "p", "u"],
+                       ["ode", "alg", "quad", "zero"], {"ad_weight": 0, "ad_weight_sp": 0})
+
+
+def _simulator(model, tr: Transcription, method: dict, simulators: dict | None):
+    """The interval simulator for ``method``, built once per ``simulators`` dict: the
+    per-interval and open-loop replays of one solution share it (the stiff one
+    differentiates the ODE when it is made: 7 to 9 s of CPU for the Falisse model)."""
+    if simulators is None:
+        return _interval_simulator(model, tr, method)
+    key = tuple(sorted(method.items()))
+    if key not in simulators:
+        simulators[key] = _interval_simulator(model, tr, method)
+    return simulators[key]
 
 
 def dynamics_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
-                    t0: float, tf: float, local: np.ndarray | None = None) -> tuple[float, float]:
+                    t0: float, tf: float, local: np.ndarray | None = None,
+                    simulators: dict | None = None) -> tuple[float, float]:
     """(per-interval, open-loop) largest absolute state deviation, in state units.
 
     ``X`` (nx, n_points) and ``U`` (nu, n_points) are the collocated states and
     controls; ``local``, if given, the :func:`interval_errors` already computed.
     Returns NaN for a part whose integration fails with both the non-stiff and
-    the stiff method.
+    the stiff method. ``simulators``: a dict shared with :func:`interval_state_errors`
+    for the same model and transcription, so that each simulator is built once.
     """
-    local = interval_errors(model, tr, X, U, t0, tf) if local is None else local
-    open_loop = _open_loop_error(model, tr, X, U, t0, tf, NON_STIFF)
+    local = largest_per_interval(interval_state_errors(model, tr, X, U, t0, tf, simulators)) \
+        if local is None else local
+    open_loop = _open_loop_error(model, tr, X, U, t0, tf, NON_STIFF, simulators)
     if math.isnan(open_loop):
-        open_loop = _open_loop_error(model, tr, X, U, t0, tf, STIFF)
+        open_loop = _open_loop_error(model, tr, X, U, t0, tf, STIFF, simulators)
     return (float(np.max(local)) if local.size else 0.0), open_loop
 
 
@@ -88,16 +123,16 @@ def interval_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
 
 
 def interval_state_errors(model, tr: Transcription, X: np.ndarray, U: np.ndarray,
-                          t0: float, tf: float) -> np.ndarray:
+                          t0: float, tf: float, simulators: dict | None = None) -> np.ndarray:
     """Each state's largest absolute deviation in each interval, (nx, N), in its unit.
 
     As :func:`interval_errors`, state by state (each state against its own
     scale: :mod:`ocp.engine.accuracy`). NaN everywhere when the integration
     fails with both methods.
     """
-    local = _local_errors(model, tr, X, U, t0, tf, NON_STIFF)
+    local = _local_errors(model, tr, X, U, t0, tf, NON_STIFF, simulators)
     if np.any(np.isnan(local)):
-        local = _local_errors(model, tr, X, U, t0, tf, STIFF)
+        local = _local_errors(model, tr, X, U, t0, tf, STIFF, simulators)
     return local
 
 
@@ -122,8 +157,8 @@ def _replay_parameters(model, tr, X, U, t0, tf):
     return np.array(params).T, targets
 
 
-def _local_errors(model, tr, X, U, t0, tf, method):
-    sim = _interval_simulator(model, tr, method)
+def _local_errors(model, tr, X, U, t0, tf, method, simulators=None):
+    sim = _simulator(model, tr, method, simulators)
     N, p = tr.intervals, tr.points_per_interval - 1
     P, targets = _replay_parameters(model, tr, X, U, t0, tf)
     try:
@@ -137,8 +172,8 @@ def _local_errors(model, tr, X, U, t0, tf, method):
     return deviation.reshape(model.nx, N, p).max(axis=2)
 
 
-def _open_loop_error(model, tr, X, U, t0, tf, method):
-    sim = _interval_simulator(model, tr, method)
+def _open_loop_error(model, tr, X, U, t0, tf, method, simulators=None):
+    sim = _simulator(model, tr, method, simulators)
     P, targets = _replay_parameters(model, tr, X, U, t0, tf)
     try:
         x = X[:, 0]

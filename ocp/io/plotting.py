@@ -22,6 +22,16 @@ def _grid(n: int):
     return max(1, math.ceil(n / cols)), max(cols, 1)
 
 
+def time_axis_below(axes) -> None:
+    """The time's tick labels on the bottom row only, as ``sharex=True`` draws them:
+    every panel has the same time, so the same limits and ticks. Not shared, because
+    matplotlib updates a shared axis over all its siblings for each of them (the
+    Falisse model's 254 state panels: minutes of drawing)."""
+    for ax in axes[:-1].flat:
+        ax.xaxis.set_tick_params(which="both", labelbottom=False)
+        ax.xaxis.offsetText.set_visible(False)
+
+
 def _panel_figure(time, values, names, units, title, path: Path, xlabel="time [s]"):
     import matplotlib
     matplotlib.use("Agg")
@@ -29,8 +39,8 @@ def _panel_figure(time, values, names, units, title, path: Path, xlabel="time [s
 
     n = len(names)
     rows, cols = _grid(n)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False,
-                             sharex=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    time_axis_below(axes)
     for k, ax in enumerate(axes.flat):
         if k >= n:
             ax.set_visible(False)
@@ -89,8 +99,8 @@ def _muscle_figure(solution, path: Path):
 
     muscles = [n[:-len("_activation")] for n in solution.state_names + solution.control_names
                if n.endswith("_activation")]
-    fig, axes = plt.subplots(len(muscles), 2, figsize=(9, 1.9 * len(muscles)), squeeze=False,
-                             sharex=True)
+    fig, axes = plt.subplots(len(muscles), 2, figsize=(9, 1.9 * len(muscles)), squeeze=False)
+    time_axis_below(axes)
     for row, muscle in zip(axes, muscles):
         name = f"{muscle}_activation"
         if name in solution.state_names:

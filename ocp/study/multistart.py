@@ -209,11 +209,12 @@ def resimulate(solution: Solution, problem: Problem) -> None:
     X, U = np.asarray(solution.states, float).T, np.asarray(solution.controls, float).T
     if np.all(np.isfinite(X)) and np.all(np.isfinite(U)):
         t0 = float(solution.time[0])
+        simulators = {}  # each CVODES simulator built once for both replays
         by_state = interval_state_errors(problem.model, problem.transcription, X, U, t0,
-                                         solution.final_time)
+                                         solution.final_time, simulators)
         solution.max_dynamics_error, solution.max_dynamics_error_open_loop = dynamics_errors(
             problem.model, problem.transcription, X, U, t0, solution.final_time,
-            local=largest_per_interval(by_state))
+            local=largest_per_interval(by_state), simulators=simulators)
         judged(solution, by_state, problem)
 
 
