@@ -110,20 +110,38 @@ def read_mot(path: Path) -> tuple[np.ndarray, dict]:
     return data[:, 0], {n: data[:, k] for k, n in enumerate(names)}
 
 
-def angle_rms_deg(stride, mot: Path) -> dict:
-    """RMS difference (deg) per right-leg angle between our stride and the .mot's first gait
-    cycle, both over % of the cycle from their first point (both start at the same
-    instant of PredSim's half cycle: our guess and bounds make no other choice)."""
+def initial_contact(grf_y: np.ndarray, threshold: float) -> int:
+    """Index of the right foot's initial contact among ``grf_y``'s samples (one gait
+    cycle, periodic): the first sample at or above ``threshold`` whose predecessor
+    (the last sample for the first) is below it; 0 when there is none. PredSim's
+    post-processing starts its .mot's gait cycle there (getStancePhaseSimulation.m:
+    threshold body mass / 3 in N, its 100 mesh points of the cycle)."""
+    stance = grf_y >= threshold
+    rising = stance & ~np.roll(stance, 1)
+    return int(np.argmax(rising)) if rising.any() else 0
+
+
+def angle_rms_deg(stride, mot: Path, mass_kg: float | None = None) -> dict:
+    """RMS difference (deg) per right-leg angle between our stride and the .mot's first
+    gait cycle over % of the cycle. PredSim's .mot starts its cycle at the right foot's
+    initial contact (its reference .mot: three mesh points into its solution), so with
+    ``mass_kg`` ours is started there too (:func:`initial_contact` on our vertical GRF
+    at the cycle's 100 uniform points, as PredSim's 100 mesh points); without it both
+    are compared from their first point."""
     t_ref, ref = read_mot(mot)
+    rows = len(t_ref) // 2      # the .mot holds two cycles
+    pct_ref = 100 * np.arange(rows) / rows
     cycle = stride.time[-1] - stride.time[0]
-    first = t_ref <= t_ref[0] + (t_ref[len(t_ref) // 2] - t_ref[0])
-    pct_ref = 100 * (t_ref[first] - t_ref[0]) / (t_ref[first][-1] - t_ref[0])
     pct = 100 * (stride.time - stride.time[0]) / cycle
+    shift = 0.0
+    if mass_kg is not None:
+        grf = np.interp(pct_ref, pct, stride.output("grf_y_r"))
+        shift = pct_ref[initial_contact(grf, mass_kg / 3)]
     out = {}
     for joint in ANGLES:
         name = f"{joint}_r"
-        ours = np.interp(pct_ref, pct, np.degrees(stride.state(name)))
-        out[name] = float(np.sqrt(np.mean((ours - ref[name][first]) ** 2)))
+        ours = np.interp((pct_ref + shift) % 100, pct, np.degrees(stride.state(name)))
+        out[name] = float(np.sqrt(np.mean((ours - ref[name][:rows]) ** 2)))
     return out
 
 
@@ -242,6 +260,11 @@ def main():
     parser.add_argument("--predsim-guess", type=Path, default=None, metavar="MOT",
                         help="PredSim's IK_Guess_Full_GC.mot: start from PredSim's "
                              "data-informed guess built from it (predsim_reference.py)")
+    parser.add_argument("--warm", type=Path, default=None, metavar="DIR",
+                        help="start from a saved solution (--out of an earlier run, e.g. "
+                             "the trapezoidal mesh's: continuation to Radau), or from "
+                             "PredSim's own (its Falisse_et_al_2022_paper.mat), interpolated "
+                             "onto this mesh by name and time fraction")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
@@ -278,6 +301,15 @@ def main():
         print(f"PredSim's guess from {args.predsim_guess.name}: half cycle "
               f"{made['final_time']:.4f} s, pelvis raised {1000 * made['pelvis_shift']:.1f} mm "
               "so that the spheres carry body weight on average")
+    if args.warm is not None and args.warm.suffix == ".mat":
+        from predsim_reference import predsim_solution
+        problem.guess = predsim_solution(problem, args.warm)
+        print(f"warm start from PredSim's own solution ({args.warm.name})")
+    elif args.warm is not None:
+        from ocp.solution import Solution
+        problem.guess = Solution.load(args.warm)
+        print(f"warm start from {args.warm} ({problem.guess.status}, objective "
+              f"{problem.guess.objective:.7g}, {problem.guess.iterations} iterations)")
     loaded = time.perf_counter() - start
     model = problem.model
     print(f"model and problem: {loaded:.1f} s ({model.tree.n} coordinates, "
@@ -327,9 +359,12 @@ def main():
     print(f"vertical GRF peaks (right foot, body weights): "
           f"{', '.join(f'{p:.2f}' for p in peaks)} ({len(peaks)} humps)")
     if args.mot is not None:
-        rms = angle_rms_deg(stride, args.mot)
-        print("angle RMS vs PredSim's .mot (deg): " + ", ".join(
-            f"{k} {v:.1f}" for k, v in rms.items()) + f"; worst {max(rms.values()):.1f}")
+        mass = sum(b.mass_kg for b in model.tree.tree.bodies)
+        for label, aligned in (("from our first point", None),
+                               ("from the right foot's initial contact, as PredSim's", mass)):
+            rms = angle_rms_deg(stride, args.mot, aligned)
+            print(f"angle RMS vs PredSim's .mot (deg), {label}: " + ", ".join(
+                f"{k} {v:.1f}" for k, v in rms.items()) + f"; worst {max(rms.values()):.1f}")
     if not math.isfinite(solution.objective):
         raise SystemExit(1)
 
