@@ -174,13 +174,15 @@ DERIVATIVES = ("Objective function gradient", "Equality constraint Jacobian",
 
 
 def time_split(printout: str) -> dict:
-    """{IPOPT timing line: (CPU s, wall s)} from its print_timing_statistics."""
+    """{IPOPT timing line: (CPU s, wall s)} from its print_timing_statistics, added up
+    over the IPOPT runs of the printout (both stages of ``--first-trapezoidal``)."""
     out = {}
     for line in printout.splitlines():
         found = TIMING.match(line)
         if found:
-            out.setdefault(found.group(1).strip(), (float(found.group(2)),
-                                                    float(found.group(3))))
+            cpu, wall = out.get(found.group(1).strip(), (0.0, 0.0))
+            out[found.group(1).strip()] = (cpu + float(found.group(2)),
+                                           wall + float(found.group(3)))
     return out
 
 
@@ -214,7 +216,9 @@ def score_reference(mat: Path, no_compile: bool) -> None:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        problem = load_problem(PROBLEM, {"solver.compile": not no_compile})
+        # "our mesh": the trapezoidal one, whose points are PredSim's mesh points
+        problem = load_problem(PROBLEM, {"solver.compile": not no_compile,
+                                         "transcription.method": "trapezoidal"})
     print(f"PredSim's solution: half cycle {ref.tf:.4f} s, {ref.mesh['pelvis_tx'][-1]:.4f} m; "
           f"objective {ref.objective:.5f} in PredSim's units (the log's 1.1301045 is "
           f"IPOPT's scaled objective, {PREDSIM['objective'] / ref.objective:.6f} times it)")
@@ -265,6 +269,10 @@ def main():
                              "the trapezoidal mesh's: continuation to Radau), or from "
                              "PredSim's own (its Falisse_et_al_2022_paper.mat), interpolated "
                              "onto this mesh by name and time fraction")
+    parser.add_argument("--first-trapezoidal", action="store_true",
+                        help="continuation: solve on the trapezoidal mesh first (from the "
+                             "guess), then the file's transcription from that solution; "
+                             "iterations and times of both stages added up")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
@@ -332,9 +340,30 @@ def main():
 
     start = time.perf_counter()
     tee = Tee(args.verbose)
+    first = None
+    if args.first_trapezoidal:   # the same problem and guess on the trapezoidal mesh
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            coarse = load_problem(PROBLEM, {**overrides, "transcription.method": "trapezoidal"})
+        if args.predsim_guess is not None:
+            predsim_guess(coarse, args.predsim_guess)
+        coarse.guess = problem.guess
+        with contextlib.redirect_stdout(tee):
+            first = solve(coarse, verbose=True)
+        print(f"first stage, trapezoidal: {first.status}, {first.iterations} iterations, "
+              f"objective {first.objective:.7g}, {first.solve_time_s:.0f} s in IPOPT, "
+              f"set-up {first.setup_time_s:.1f} s, {time.perf_counter() - start:.0f} s")
+        problem.guess = first
     with contextlib.redirect_stdout(tee):
         solution = solve(problem, verbose=True)
     wall = time.perf_counter() - start + loaded
+    if first is not None:   # both stages, as the figures below
+        print(f"second stage, {problem.transcription.describe()}: {solution.iterations} "
+              f"iterations, {solution.solve_time_s:.0f} s in IPOPT, set-up "
+              f"{solution.setup_time_s:.1f} s")
+        solution.iterations += first.iterations
+        solution.solve_time_s += first.solve_time_s
+        solution.setup_time_s += first.setup_time_s
     if args.out is not None:
         solution.save(args.out)
     print(f"{solution.status}: {solution.iterations} iterations (PredSim "

@@ -60,3 +60,30 @@ def test_predsim_solution_started_at_initial_contact_is_its_mot():
     aligned = angle_rms_deg(stride, MOT, ref.body_mass)
     assert max(aligned.values()) < 1e-6
     assert angle_rms_deg(stride, MOT)["knee_angle_r"] > 5.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (FALISSE.exists() and REFERENCE.exists() and MOT.exists()
+                         and GUESS.exists()),
+                    reason="the Falisse model or PredSim's reference files are absent")
+def test_radau_from_the_trapezoidal_solution_is_within_two_percent_of_predsim():
+    """The file (Radau, exact Hessian) from PredSim's kind of guess by continuation:
+    the trapezoidal mesh first, then Radau from its solution (benchmarks/bench_predsim.py
+    --first-trapezoidal). Both converge (IPOPT's success at tol 1e-4, constraint
+    violation 1e-6); the objective is within 2 % of PredSim's 339.99 and the right
+    foot's vertical force has the two humps of walking. (The angles are not yet within
+    3 degrees of PredSim's: knee 6.5.)"""
+    import re
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_predsim.py"), "--solve",
+         "--first-trapezoidal", "--predsim-guess", str(GUESS), "--mot", str(MOT)],
+        capture_output=True, text=True, cwd=ROOT, timeout=7200,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}).stdout
+    print(out)
+    assert re.search(r"^first stage, trapezoidal: success", out, re.M)
+    assert re.search(r"^success: \d+ iterations", out, re.M)
+    objective = float(re.search(r"^objective ([0-9.]+)", out, re.M).group(1))
+    assert abs(objective / PREDSIM_OBJECTIVE - 1) < 0.02
+    assert "(2 humps)" in out
