@@ -72,6 +72,18 @@ GRF humps 1.43, 1.03 BW; angles RMS hip flexion 4.3, adduction 1.7, rotation 2.9
 6.9, ankle 3.6 deg; 628 s from the command (setup 27.6 s, model 4.2 s); IPOPT 419.6 s
 CPU (563 s wall): function values 35.7, derivatives 48.4, KKT solves 305.0 (MUMPS
 back-solves 155.6), the rest 30.5.
+
+Measured (6 Dec 2026, load average ~5, 40-55 % of a core), the exact Hessian: the
+trapezoidal mesh from PredSim's guess, success in 149 iterations, 348.05 (1.0237x),
+IPOPT 166.9 s CPU (318 s wall), 401 s from the command; then ``--warm`` that solution
+with ``transcription.method = "radau"`` (now the file's): success in 49 iterations,
+**342.63 (1.0078x)**, IPOPT 153.6 s CPU (358 s wall: KKT solves 96.6 CPU, derivatives
+41.3, function values 5.7), set-up 73 s, 511 s from the command; re-simulation 0.006;
+GRF humps 1.41, 1.01 BW; angles RMS from the right foot's initial contact (as PredSim's
+.mot) hip flexion 3.9, adduction 1.7, rotation 3.0, knee 6.5, ankle 3.7 deg (from the
+first point 4.4, 1.7, 3.2, 7.0, 3.7). ``--first-trapezoidal`` runs both stages in one
+command. Radau's NLP: 72027 variables, 609497 + 10112 Jacobian and 710046 Hessian
+nonzeros.
 """
 from __future__ import annotations
 
