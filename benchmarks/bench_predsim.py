@@ -72,6 +72,26 @@ GRF humps 1.43, 1.03 BW; angles RMS hip flexion 4.3, adduction 1.7, rotation 2.9
 6.9, ankle 3.6 deg; 628 s from the command (setup 27.6 s, model 4.2 s); IPOPT 419.6 s
 CPU (563 s wall): function values 35.7, derivatives 48.4, KKT solves 305.0 (MUMPS
 back-solves 155.6), the rest 30.5.
+
+Measured (6 Dec 2026, load average ~5, 40-55 % of a core), the exact Hessian: the
+trapezoidal mesh from PredSim's guess, success in 149 iterations, 348.05 (1.0237x),
+IPOPT 166.9 s CPU (318 s wall), 401 s from the command; then ``--warm`` that solution
+with ``transcription.method = "radau"`` (now the file's): success in 49 iterations,
+**342.63 (1.0078x)**, IPOPT 153.6 s CPU (358 s wall: KKT solves 96.6 CPU, derivatives
+41.3, function values 5.7), set-up 73 s, 511 s from the command; re-simulation 0.006;
+GRF humps 1.41, 1.01 BW; angles RMS from the right foot's initial contact (as PredSim's
+.mot) hip flexion 3.9, adduction 1.7, rotation 3.0, knee 6.5, ankle 3.7 deg (from the
+first point 4.4, 1.7, 3.2, 7.0, 3.7). ``--first-trapezoidal`` runs both stages in one
+command. Radau's NLP: 72027 variables, 609497 + 10112 Jacobian and 710046 Hessian
+nonzeros. The same in one command under a heavier load (``--first-trapezoidal``, the
+slow test): 198 iterations, 342.6266, IPOPT 332.6 s CPU (916 s wall), 445 s of CPU and
+1203 s of wall time from the command. Held to PredSim's half cycle (``time.final``
+0.5513 to 0.5515 s, trapezoidal): 127 iterations, 358.60, knee 6.1 deg: our model's
+optimum walks at a higher cadence (0.490 s), not a worse local optimum. With PredSim's
+mtp spring (``--set model.passive_moments={preset="predsim", mtp_angle_r={k=[-0.9,
+14.87, 0.18, -70.08], theta=[0.0, 1.13446401379631], damping=2, stiffness=25},
+mtp_angle_l=...}``): trapezoidal 76 iterations, 326.90; Radau from it 51 iterations,
+322.36 (0.9482x), angles from initial contact 1.1, 0.5, 0.5, knee 1.4, ankle 1.0 deg.
 """
 from __future__ import annotations
 
@@ -111,36 +131,38 @@ def read_mot(path: Path) -> tuple[np.ndarray, dict]:
     return data[:, 0], {n: data[:, k] for k, n in enumerate(names)}
 
 
-def heel_strike(grf_y: np.ndarray, threshold_N: float) -> int:
-    """Index of the first point of a periodic sequence of vertical forces (N, one
-    cycle, its last point not repeated) where the foot comes down: at or above
-    ``threshold_N`` after a point below it (PredSim's getStancePhaseSimulation.m, read,
-    not copied, with its threshold of body mass / 3). 0 if there is no such point."""
-    stance = np.asarray(grf_y) >= threshold_N
-    down = np.nonzero(stance & ~np.roll(stance, 1))[0]
-    return int(down[0]) if down.size else 0
+def initial_contact(grf_y: np.ndarray, threshold: float) -> int:
+    """Index of the right foot's initial contact among ``grf_y``'s samples (one gait
+    cycle, periodic): the first sample at or above ``threshold`` whose predecessor
+    (the last sample for the first) is below it; 0 when there is none. PredSim's
+    post-processing starts its .mot's gait cycle there (getStancePhaseSimulation.m:
+    threshold body mass / 3 in N, its 100 mesh points of the cycle)."""
+    stance = grf_y >= threshold
+    rising = stance & ~np.roll(stance, 1)
+    return int(np.argmax(rising)) if rising.any() else 0
 
 
-def angle_rms_deg(stride, mot: Path, mass_kg: float) -> dict:
+def angle_rms_deg(stride, mot: Path, mass_kg: float | None = None) -> dict:
     """RMS difference (deg) per right-leg angle between our stride and the .mot's first
-    gait cycle, both from the right foot's heel strike: PredSim writes its .mot from
-    the mesh point where the right vertical GRF first reaches body mass / 3 (in N), so
-    our stride is started at the same event, found by the same rule, before the two
-    are compared point by point over % of the cycle."""
+    gait cycle over % of the cycle. PredSim's .mot starts its cycle at the right foot's
+    initial contact (its reference .mot: three mesh points into its solution), so with
+    ``mass_kg`` ours is started there too (:func:`initial_contact` on our vertical GRF
+    at the cycle's 100 uniform points, as PredSim's 100 mesh points); without it both
+    are compared from their first point."""
     t_ref, ref = read_mot(mot)
-    first = t_ref <= t_ref[0] + (t_ref[len(t_ref) // 2] - t_ref[0])
-    pct_ref = 100 * (t_ref[first] - t_ref[0]) / (t_ref[first][-1] - t_ref[0])
-    n = len(stride.time) - 1                 # one cycle's points (the last is the next's first)
-    k = heel_strike(stride.output("grf_y_r")[:n], mass_kg / 3)
-    order = np.r_[k:n, 0:k, k]               # from heel strike to the next one
-    t = np.asarray(stride.time)
-    times = np.concatenate([t[k:n], t[:k] + t[n] - t[0], [t[k] + t[n] - t[0]]])
-    pct = 100 * (times - times[0]) / (times[-1] - times[0])
+    rows = len(t_ref) // 2      # the .mot holds two cycles
+    pct_ref = 100 * np.arange(rows) / rows
+    cycle = stride.time[-1] - stride.time[0]
+    pct = 100 * (stride.time - stride.time[0]) / cycle
+    shift = 0.0
+    if mass_kg is not None:
+        grf = np.interp(pct_ref, pct, stride.output("grf_y_r"))
+        shift = pct_ref[initial_contact(grf, mass_kg / 3)]
     out = {}
     for joint in ANGLES:
         name = f"{joint}_r"
-        ours = np.interp(pct_ref, pct, np.degrees(stride.state(name))[order])
-        out[name] = float(np.sqrt(np.mean((ours - ref[name][first]) ** 2)))
+        ours = np.interp((pct_ref + shift) % 100, pct, np.degrees(stride.state(name)))
+        out[name] = float(np.sqrt(np.mean((ours - ref[name][:rows]) ** 2)))
     return out
 
 
@@ -173,13 +195,15 @@ DERIVATIVES = ("Objective function gradient", "Equality constraint Jacobian",
 
 
 def time_split(printout: str) -> dict:
-    """{IPOPT timing line: (CPU s, wall s)} from its print_timing_statistics."""
+    """{IPOPT timing line: (CPU s, wall s)} from its print_timing_statistics, added up
+    over the IPOPT runs of the printout (both stages of ``--first-trapezoidal``)."""
     out = {}
     for line in printout.splitlines():
         found = TIMING.match(line)
         if found:
-            out.setdefault(found.group(1).strip(), (float(found.group(2)),
-                                                    float(found.group(3))))
+            cpu, wall = out.get(found.group(1).strip(), (0.0, 0.0))
+            out[found.group(1).strip()] = (cpu + float(found.group(2)),
+                                           wall + float(found.group(3)))
     return out
 
 
@@ -220,9 +244,11 @@ def score_reference(mat: Path, overrides: dict) -> None:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # our mesh's decision vector is written in SI units: the same NLP unscaled (scaling
-        # variables changes the NLP's coordinates, not its optimum or its cost terms)
-        problem = load_problem(PROBLEM, {**overrides, "solver.scale_variables": False})
+        # "our mesh": the trapezoidal one, whose points are PredSim's mesh points, and its
+        # decision vector in SI units: the NLP unscaled (scaling the variables changes the
+        # NLP's coordinates, not its optimum or its cost terms)
+        problem = load_problem(PROBLEM, {**overrides, "solver.scale_variables": False,
+                                         "transcription.method": "trapezoidal"})
     print(f"PredSim's solution: half cycle {ref.tf:.4f} s, {ref.mesh['pelvis_tx'][-1]:.4f} m; "
           f"objective {ref.objective:.5f} in PredSim's units (the log's 1.1301045 is "
           f"IPOPT's scaled objective, {PREDSIM['objective'] / ref.objective:.6f} times it)")
@@ -276,6 +302,15 @@ def main():
     parser.add_argument("--predsim-guess", type=Path, default=None, metavar="MOT",
                         help="PredSim's IK_Guess_Full_GC.mot: start from PredSim's "
                              "data-informed guess built from it (predsim_reference.py)")
+    parser.add_argument("--warm", type=Path, default=None, metavar="DIR",
+                        help="start from a saved solution (--out of an earlier run, e.g. "
+                             "the trapezoidal mesh's: continuation to Radau), or from "
+                             "PredSim's own (its Falisse_et_al_2022_paper.mat), interpolated "
+                             "onto this mesh by name and time fraction")
+    parser.add_argument("--first-trapezoidal", action="store_true",
+                        help="continuation: solve on the trapezoidal mesh first (from the "
+                             "guess), then the file's transcription from that solution; "
+                             "iterations and times of both stages added up")
     args = parser.parse_args()
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
@@ -313,6 +348,15 @@ def main():
         print(f"PredSim's guess from {args.predsim_guess.name}: half cycle "
               f"{made['final_time']:.4f} s, pelvis raised {1000 * made['pelvis_shift']:.1f} mm "
               "so that the spheres carry body weight on average")
+    if args.warm is not None and args.warm.suffix == ".mat":
+        from predsim_reference import predsim_solution
+        problem.guess = predsim_solution(problem, args.warm)
+        print(f"warm start from PredSim's own solution ({args.warm.name})")
+    elif args.warm is not None:
+        from ocp.solution import Solution
+        problem.guess = Solution.load(args.warm)
+        print(f"warm start from {args.warm} ({problem.guess.status}, objective "
+              f"{problem.guess.objective:.7g}, {problem.guess.iterations} iterations)")
     loaded = time.perf_counter() - start
     model = problem.model
     print(f"model and problem: {loaded:.1f} s ({model.tree.n} coordinates, "
@@ -335,9 +379,30 @@ def main():
 
     start = time.perf_counter()
     tee = Tee(args.verbose)
+    first = None
+    if args.first_trapezoidal:   # the same problem and guess on the trapezoidal mesh
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            coarse = load_problem(PROBLEM, {**overrides, "transcription.method": "trapezoidal"})
+        if args.predsim_guess is not None:
+            predsim_guess(coarse, args.predsim_guess)
+        coarse.guess = problem.guess
+        with contextlib.redirect_stdout(tee):
+            first = solve(coarse, verbose=True)
+        print(f"first stage, trapezoidal: {first.status}, {first.iterations} iterations, "
+              f"objective {first.objective:.7g}, {first.solve_time_s:.0f} s in IPOPT, "
+              f"set-up {first.setup_time_s:.1f} s, {time.perf_counter() - start:.0f} s")
+        problem.guess = first
     with contextlib.redirect_stdout(tee):
         solution = solve(problem, verbose=True)
     wall = time.perf_counter() - start + loaded
+    if first is not None:   # both stages, as the figures below
+        print(f"second stage, {problem.transcription.describe()}: {solution.iterations} "
+              f"iterations, {solution.solve_time_s:.0f} s in IPOPT, set-up "
+              f"{solution.setup_time_s:.1f} s")
+        solution.iterations += first.iterations
+        solution.solve_time_s += first.solve_time_s
+        solution.setup_time_s += first.setup_time_s
     if args.out is not None:
         solution.save(args.out)
     print(f"{solution.status}: {solution.iterations} iterations (PredSim "
@@ -366,9 +431,12 @@ def main():
     print(f"vertical GRF peaks (right foot, body weights): "
           f"{', '.join(f'{p:.2f}' for p in peaks)} ({len(peaks)} humps)")
     if args.mot is not None:
-        rms = angle_rms_deg(stride, args.mot, weight / 9.80665)
-        print("angle RMS vs PredSim's .mot (deg): " + ", ".join(
-            f"{k} {v:.1f}" for k, v in rms.items()) + f"; worst {max(rms.values()):.1f}")
+        mass = sum(b.mass_kg for b in model.tree.tree.bodies)
+        for label, aligned in (("from our first point", None),
+                               ("from the right foot's initial contact, as PredSim's", mass)):
+            rms = angle_rms_deg(stride, args.mot, aligned)
+            print(f"angle RMS vs PredSim's .mot (deg), {label}: " + ", ".join(
+                f"{k} {v:.1f}" for k, v in rms.items()) + f"; worst {max(rms.values()):.1f}")
     if not math.isfinite(solution.objective):
         raise SystemExit(1)
 

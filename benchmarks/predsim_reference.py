@@ -321,3 +321,27 @@ def geometry_against_predsim(model, mat: Path) -> dict:
                 arm[(n, c)] = 1000 * float(np.sqrt(np.mean((ours_arm - dM[:, k, j]) ** 2)))
     return {"length_mm": length, "arm_mm": arm}
 
+
+def predsim_solution(problem, mat: Path):
+    """PredSim's own solution (its ``.mat``) as a warm start for ``problem``: what
+    :func:`ocp.engine.guess.warm_start_guess` reads of a Solution (time, states,
+    controls and algebraic variables by name), at PredSim's mesh and collocation
+    points together (on a Radau mesh of 50 intervals they are ours). Starting there
+    tells whether our problem has an optimum near PredSim's and what it costs."""
+    from types import SimpleNamespace
+
+    ref = read_reference(mat)
+    model, N, h = problem.model, ref.n_intervals, ref.tf / ref.n_intervals
+    Xm, Um, Zm = point_values(model, ref, "mesh")
+    Xc, Uc, Zc = point_values(model, ref, "colloc")
+    tc = ((np.arange(N)[:, None] + RADAU_TAU[None, :]).ravel()) * h
+    t = np.concatenate([np.arange(N + 1) * h, tc])
+    keep = np.unique(np.round(t, 12), return_index=True)[1]   # sorted, the ends once
+    stack = lambda m, c: np.hstack([m, c])[:, keep].T           # noqa: E731
+    return SimpleNamespace(
+        time=t[keep], final_time=ref.tf, status="PredSim's solution",
+        objective=ref.objective, iterations=0, mesh_refinement=None,
+        state_names=list(model.state_names), states=stack(Xm, Xc),
+        control_names=list(model.control_names), controls=stack(Um, Uc),
+        algebraic_names=list(model.algebraic_names), algebraics=stack(Zm, Zc),
+        multipliers_x=None, multipliers_g=None)
