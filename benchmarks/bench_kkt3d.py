@@ -24,7 +24,8 @@ cost"), exact Hessian: METIS (ocp's choice) 6.89 M factor doubles, 2.91 GFlop, a
 0.3 s a factorisation; AMD 18.1 M, QAMD 19.3 M, AMF 26.9 M. 20 iterations, KKT 16.5 s
 as shipped, no MUMPS option cheaper (pivtol 1e-4 17.6, 1e-8 16.8; permuting scaling and
 scaling off 17.7; mem_percent 1000 16.9). 2.50 factorisations an iteration (inertia
-correction); neg_curv_test_tol 1e-12 or 1e-2: 1.03 to 1.15, KKT halved, but the solve
+correction; perturb_dec_fact 0.6: 2.27, perturb_inc_fact 20: 2.38, both with worse
+iterates); neg_curv_test_tol 1e-12 or 1e-2: 1.03 to 1.15, KKT halved, but the solve
 stalls (1e-2: 493 at iteration 108 against 375 at 100). SPRAL (serial in CasADi's
 build): over 10x MUMPS's CPU. L-BFGS, 40 iterations: KKT 21.8 s (back-solves 10.5);
 limited_memory_max_history 3: 17.2 s but objective 1961 against 1025; 12: 29.0 s, 968.
