@@ -87,12 +87,17 @@ class TableReader:
             raise self.error(name, f"must be at least {minimum}, got {value}")
         return value
 
-    def strings(self, name: str, default=None) -> list | None:
+    def strings(self, name: str, default=None, choices=None, what: str = "name") -> list | None:
+        """A list of strings; with ``choices``, each one of them ("unknown {what} 'x'",
+        with the nearest choices, otherwise)."""
         value = self.table.get(name, default)
         if value is None:
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(name, f"expected a list of strings, got {kind(value)}")
+        for v in value if choices is not None else ():
+            if v not in choices:
+                raise self.error(name, f"unknown {what} '{v}'" + suggestion(v, list(choices)))
         return value
 
     def integers(self, name: str, default=None, minimum=None, length: int | None = None,

@@ -132,16 +132,8 @@ def read_no_muscle_moment(reader: TableReader, model) -> tuple:
     coordinates crossed by one of its muscles)."""
     if not isinstance(model, MuscleDrivenTree):
         raise reader.error("no_muscle_moment", "this model has no muscles")
-    value = reader.table["no_muscle_moment"]
-    coords = list(model.tree.coordinates)
-    if not (isinstance(value, list) and all(isinstance(c, str) for c in value)):
-        raise reader.error("no_muscle_moment", f"expected a list of coordinate names, got "
-                           f"{kind(value)}")
-    for c in value:
-        if c not in coords:
-            raise reader.error("no_muscle_moment", f"unknown coordinate '{c}'"
-                               + suggestion(c, coords))
-    return tuple(value)
+    return tuple(reader.strings("no_muscle_moment", choices=model.tree.coordinates,
+                                what="coordinate"))
 
 
 def apply_osim_options(reader: TableReader, model):
