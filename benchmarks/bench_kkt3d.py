@@ -183,8 +183,6 @@ def main():
     if not MODEL.exists():
         print(f"skipped: {MODEL} is absent")
         return
-    from predsim_reference import predsim_guess
-
     import ocp  # noqa: F401
     from ocp.engine.guess import interpolated_guess
     from ocp.engine.nlp import transcribe
@@ -193,11 +191,12 @@ def main():
 
     overrides = {key: parse_value(value) for key, _, value in
                  (item.partition("=") for item in args.set)}
+    # PredSim's guess as the user's command builds it (the file's [guess])
+    overrides["guess.reference"] = str(args.predsim_guess.resolve())
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         problem = load_problem(PROBLEM, overrides)
-    predsim_guess(problem, args.predsim_guess)
     tp = transcribe(problem)
     guess = interpolated_guess(problem, tp.grid)
     arguments = dict(x0=tp.pack(*guess), lbx=tp.lbx, ubx=tp.ubx, lbg=tp.lbg, ubg=tp.ubg)

@@ -337,6 +337,8 @@ def main():
     if args.score_reference is not None:
         score_reference(args.score_reference, overrides)
         return
+    if args.predsim_guess is not None:   # the user's path: the file's [guess] builds it
+        overrides["guess.reference"] = str(args.predsim_guess.resolve())
     if args.solve:   # IPOPT's split: function evaluations, linear solver, the rest
         overrides["solver.ipopt.print_timing_statistics"] = "yes"
     start = time.perf_counter()
@@ -344,11 +346,9 @@ def main():
         warnings.simplefilter("ignore")
         problem = load_problem(PROBLEM, overrides)
     if args.predsim_guess is not None:
-        from predsim_reference import predsim_guess
-        made = predsim_guess(problem, args.predsim_guess)
-        print(f"PredSim's guess from {args.predsim_guess.name}: half cycle "
-              f"{made['final_time']:.4f} s, pelvis raised {1000 * made['pelvis_shift']:.1f} mm "
-              "so that the spheres carry body weight on average")
+        print(f"PredSim's guess from {args.predsim_guess.name} (the file's [guess]: its first "
+              f"half cycle, the pelvis shifted so that the spheres carry body weight): half "
+              f"cycle {problem.final_time_guess:.4f} s")
     if args.warm is not None and args.warm.suffix == ".mat":
         from predsim_reference import predsim_solution
         problem.guess = predsim_solution(problem, args.warm)
@@ -385,8 +385,6 @@ def main():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             coarse = load_problem(PROBLEM, {**overrides, "transcription.method": "trapezoidal"})
-        if args.predsim_guess is not None:
-            predsim_guess(coarse, args.predsim_guess)
         coarse.guess = problem.guess
         with contextlib.redirect_stdout(tee):   # its re-simulation would be thrown away
             first = solve(coarse, verbose=True, check_dynamics=False)

@@ -246,6 +246,11 @@ def predsim_guess(problem, mot: Path, percent: float = 100.0) -> dict:
       the file's height presses the feet 2.4 body weights into the ground, 1 cm lower.
 
     Returns {"final_time": s, "pelvis_shift": m} of the guess.
+
+    The benchmarks build this guess through the problem file instead (``[guess]
+    reference_gait_cycle``, ``reference_support``: what ``ocp solve --set
+    guess.reference=...`` does); this second construction, written from PredSim's code
+    apart from that one, is what tests/test_gait_cycle_guess.py holds it against.
     """
     import casadi as ca
 

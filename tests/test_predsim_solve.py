@@ -1,9 +1,10 @@
 """PredSim's standard problem (problems/predsim_falisse2022.toml) solved to IPOPT's own
-``Solve_Succeeded`` from PredSim's kind of guess (issue 23), slow: about 90 iterations
+``Solve_Succeeded`` from PredSim's kind of guess (issue 23), slow: about 120 iterations
 of the exact Hessian, 3 to 7 minutes.
 
 The guess is built from PredSim's ``OCP/IK_Guess_Full_GC.mot`` (AGPL-3.0, read in place,
-never copied) as PredSim builds it (``benchmarks/predsim_reference.py``). The file is
+never copied) as PredSim builds it, by the file's ``[guess]`` (the user's
+``--set guess.reference=...``). The file is
 found at OCP_PREDSIM_GUESS, else beside PredSim's reference result
 (OCP_PREDSIM_REFERENCE, see tests/test_predsim_formulation.py), else in
 ../shared/data/predsim/; the test skips without it or without the Falisse model.
@@ -57,15 +58,14 @@ def test_predsim_problem_converges_from_predsim_guess():
     is found), walking with the two vertical GRF humps."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_predsim import angle_rms_deg, humps
-    from predsim_reference import predsim_guess
 
     from ocp.analysis.stride import full_stride
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        problem = ocp.load_problem(PROBLEMS / "predsim_falisse2022.toml")
+        problem = ocp.load_problem(PROBLEMS / "predsim_falisse2022.toml",
+                                   {"guess.reference": str(guess_file().resolve())})
     assert problem.solver.tolerance == 1e-4 and problem.solver.constraint_tolerance == 1e-6
-    predsim_guess(problem, guess_file())
     solution = ocp.solve(problem)
     assert solution.message == "Solve_Succeeded", solution.message
     assert solution.status == "success"      # the re-simulation within the file's accuracy
