@@ -393,9 +393,9 @@ def main():
               f"set-up {first.setup_time_s:.1f} s, {time.perf_counter() - start:.0f} s")
         problem.guess = first
         # the second stage starts next to its optimum: a monotone barrier from 1e-4 keeps
-        # it there (from PredSim's formulation's trapezoidal optimum, 30 iterations to
-        # success against 77 with the adaptive rule, which first climbs from 333 to 675;
-        # one run each, 6 Dec 2026)
+        # it there (from a trapezoidal optimum of PredSim's formulation at 332.06, 30
+        # iterations to success against 77 with the adaptive rule, which first climbs
+        # from 333 to 675; one run each, 6 Dec 2026; from the file's 334.32, 51)
         problem.solver = dataclasses.replace(problem.solver, ipopt={
             **problem.solver.ipopt, "mu_strategy": "monotone", "mu_init": 1e-4})
     with contextlib.redirect_stdout(tee):
@@ -431,12 +431,11 @@ def main():
     if solution.accuracy:
         print(f"re-simulation: {solution.accuracy}")
     stride = full_stride(solution, problem)
-    weight = sum(b.mass_kg for b in model.tree.tree.bodies) * 9.80665
-    peaks = humps(stride.output("grf_y_r"), weight)
+    mass = sum(b.mass_kg for b in model.tree.tree.bodies)
+    peaks = humps(stride.output("grf_y_r"), mass * 9.80665)
     print(f"vertical GRF peaks (right foot, body weights): "
           f"{', '.join(f'{p:.2f}' for p in peaks)} ({len(peaks)} humps)")
     if args.mot is not None:
-        mass = sum(b.mass_kg for b in model.tree.tree.bodies)
         for label, aligned in (("from our first point", None),
                                ("from the right foot's initial contact, as PredSim's", mass)):
             rms = angle_rms_deg(stride, args.mot, aligned)
